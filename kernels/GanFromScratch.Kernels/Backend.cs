@@ -1,0 +1,170 @@
+namespace GanFromScratch.Kernels;
+
+/// <summary>
+/// The kernel seam: every raw kernel the engine may call, over buffers of float32.
+/// A backend knows nothing of tensors or autograd; it takes buffers, shapes and scalars.
+/// </summary>
+/// <remarks>
+/// Rules every backend keeps:
+/// <list type="bullet">
+/// <item>Buffers may live where the host cannot read them (device memory). The only way to
+/// see their contents is <see cref="Download"/>, which waits for all queued work.</item>
+/// <item>Kernels may run asynchronously, in the order they were queued.</item>
+/// <item>A buffer is released by <see cref="DeviceBuffer.Dispose"/>, never by the garbage
+/// collector; the backend may pool it for reuse.</item>
+/// <item>Shapes are given as <c>int</c> extents and element strides; rank is at most
+/// <see cref="MaxRank"/>.</item>
+/// </list>
+/// </remarks>
+public abstract class Backend : IDisposable
+{
+    /// <summary>The largest tensor rank any strided kernel accepts.</summary>
+    public const int MaxRank = 8;
+
+    /// <summary>A short name such as <c>cpu</c> or <c>cuda:0</c>.</summary>
+    public abstract string Name { get; }
+
+    // ---- memory --------------------------------------------------------------------------
+
+    /// <summary>A buffer of <paramref name="length"/> floats; its contents are undefined.</summary>
+    public abstract DeviceBuffer Allocate(int length);
+
+    /// <summary>Returns a buffer to the backend (called by <see cref="DeviceBuffer.Dispose"/>).</summary>
+    protected internal abstract void Release(DeviceBuffer buffer);
+
+    /// <summary>Copies host data into <paramref name="dst"/> starting at element <paramref name="dstOffset"/>.</summary>
+    public abstract void Upload(ReadOnlySpan<float> src, DeviceBuffer dst, int dstOffset = 0);
+
+    /// <summary>Waits for queued work, then copies <paramref name="dst"/>.Length elements out.</summary>
+    public abstract void Download(DeviceBuffer src, int srcOffset, Span<float> dst);
+
+    /// <summary>Waits until every queued kernel has finished.</summary>
+    public abstract void Synchronize();
+
+    // ---- fills and random numbers ----------------------------------------------------------
+
+    /// <summary>y[i] = value for i in [0, n).</summary>
+    public abstract void Fill(DeviceBuffer y, int n, float value);
+
+    /// <summary>y[i] = start + i·step.</summary>
+    public abstract void Arange(DeviceBuffer y, int n, float start, float step);
+
+    /// <summary>
+    /// Counter-based random numbers: element i is a pure function of (seed, offset + i), so every
+    /// backend gives the same numbers. See <see cref="Philox"/>.
+    /// </summary>
+    public abstract void Random(DeviceBuffer y, int n, RandomDistribution distribution, ulong seed, ulong offset, float a, float b);
+
+    // ---- elementwise -----------------------------------------------------------------------
+
+    /// <summary>y[i] = op(x[i]) over n contiguous elements; <paramref name="alpha"/> and
+    /// <paramref name="beta"/> are the op's parameters (see <see cref="UnaryOp"/>).</summary>
+    public abstract void Unary(UnaryOp op, DeviceBuffer x, DeviceBuffer y, int n, float alpha = 0, float beta = 0);
+
+    /// <summary>
+    /// y = op(a, b) with broadcasting: y is contiguous with extents <paramref name="shape"/>;
+    /// a and b are read through their own strides (0 along a broadcast axis).
+    /// </summary>
+    public abstract void Binary(BinaryOp op, DeviceBuffer a, ReadOnlySpan<int> aStrides, DeviceBuffer b, ReadOnlySpan<int> bStrides,
+        DeviceBuffer y, ReadOnlySpan<int> shape);
+
+    /// <summary>y[i] = cond[i] != 0 ? a[i] : b[i] over n contiguous elements.</summary>
+    public abstract void Where(DeviceBuffer cond, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int n);
+
+    // ---- layout ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Strided copy: for every index i of <paramref name="shape"/>,
+    /// dst[dstOffset + i·dstStrides] = src[srcOffset + i·srcStrides].
+    /// Transpose, broadcast-expand, narrow and concat are all this one kernel.
+    /// </summary>
+    public abstract void Copy(DeviceBuffer src, int srcOffset, ReadOnlySpan<int> srcStrides,
+        DeviceBuffer dst, int dstOffset, ReadOnlySpan<int> dstStrides, ReadOnlySpan<int> shape);
+
+    // ---- reductions ------------------------------------------------------------------------
+
+    /// <summary>
+    /// x viewed as [outer, extent, inner] (contiguous) is reduced along the middle axis into
+    /// y [outer, inner]. The summation order is fixed, so results are deterministic.
+    /// </summary>
+    public abstract void Reduce(ReduceOp op, DeviceBuffer x, DeviceBuffer y, int outer, int extent, int inner);
+
+    // ---- matrix multiply -------------------------------------------------------------------
+
+    /// <summary>
+    /// Batched GEMM: for each batch index, C = alpha·op(A)·op(B) + beta·C, op(A) being m×k and
+    /// op(B) k×n. Storage is row-major: A is m×k (or k×m when <paramref name="transA"/>), with
+    /// leading dimension lda; likewise B and C. Transposition is read through strides, never copied.
+    /// </summary>
+    public abstract void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        DeviceBuffer a, int aOffset, int lda, long strideA,
+        DeviceBuffer b, int bOffset, int ldb, long strideB,
+        float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1);
+
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+}
+
+/// <summary>A block of float32 memory owned by a backend.</summary>
+public abstract class DeviceBuffer : IDisposable
+{
+    protected DeviceBuffer(Backend backend, int length)
+    {
+        Backend = backend;
+        Length = length;
+    }
+
+    public Backend Backend { get; }
+
+    /// <summary>Number of float32 elements.</summary>
+    public int Length { get; }
+
+    public bool IsDisposed { get; private set; }
+
+    /// <summary>Gives the memory back to the backend at once (it may be reused by the next allocation).</summary>
+    public void Dispose()
+    {
+        if (IsDisposed) return;
+        IsDisposed = true;
+        Backend.Release(this);
+    }
+}
+
+public enum RandomDistribution
+{
+    /// <summary>Uniform on [a, b).</summary>
+    Uniform,
+    /// <summary>Normal with mean a and standard deviation b.</summary>
+    Normal,
+}
+
+/// <summary>Elementwise functions of one argument. α and β are parameters where noted.</summary>
+public enum UnaryOp
+{
+    Neg, Exp, Log, Sqrt, Abs, Square, Relu, Tanh, Sigmoid, Softplus,
+    /// <summary>x &gt; 0 ? x : α·x</summary>
+    LeakyRelu,
+    /// <summary>x^α</summary>
+    Pow,
+    /// <summary>min(max(x, α), β)</summary>
+    Clamp,
+    /// <summary>sign(x) ∈ {−1, 0, 1}</summary>
+    Sign,
+    /// <summary>α·x + β</summary>
+    Affine,
+    /// <summary>x &gt; α ? 1 : 0</summary>
+    GreaterThan,
+    /// <summary>α ≤ x ≤ β ? 1 : 0</summary>
+    InRange,
+}
+
+/// <summary>Elementwise functions of two arguments.</summary>
+public enum BinaryOp
+{
+    Add, Sub, Mul, Div,
+    /// <summary>a == b ? 1 : 0</summary>
+    Equal,
+    /// <summary>a &gt; b ? 1 : 0</summary>
+    Greater,
+}
+
+public enum ReduceOp { Sum, Max }

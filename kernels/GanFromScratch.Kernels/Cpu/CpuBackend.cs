@@ -1,0 +1,246 @@
+using System.Runtime.Intrinsics;
+
+namespace GanFromScratch.Kernels.Cpu;
+
+/// <summary>
+/// The reference backend: host memory, SIMD C# and a thread per core. Every other backend is
+/// tested against this one. Kernels run synchronously, so <see cref="Synchronize"/> has nothing to wait for.
+/// </summary>
+public sealed unsafe class CpuBackend : Backend
+{
+    /// <summary>The one CPU backend of the process.</summary>
+    public static CpuBackend Instance { get; } = new();
+
+    /// <summary>Released arrays, by exact length: a training step allocates the same sizes every time.</summary>
+    private readonly Dictionary<int, Stack<float[]>> _pool = [];
+    private long _pooledBytes;
+    private const long MaxPooledBytes = 1L << 30;
+
+    private CpuBackend() { }
+
+    public override string Name => "cpu";
+
+    public override DeviceBuffer Allocate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        lock (_pool)
+        {
+            if (_pool.TryGetValue(length, out var stack) && stack.Count > 0)
+            {
+                _pooledBytes -= 4L * length;
+                return new CpuBuffer(this, stack.Pop());
+            }
+        }
+        return new CpuBuffer(this, GC.AllocateUninitializedArray<float>(length, pinned: true));
+    }
+
+    protected internal override void Release(DeviceBuffer buffer)
+    {
+        var array = ((CpuBuffer)buffer).Array;
+        lock (_pool)
+        {
+            if (_pooledBytes + 4L * array.Length > MaxPooledBytes) return; // let the collector have it
+            if (!_pool.TryGetValue(array.Length, out var stack)) _pool[array.Length] = stack = new Stack<float[]>();
+            stack.Push(array);
+            _pooledBytes += 4L * array.Length;
+        }
+    }
+
+    private static CpuBuffer Cpu(DeviceBuffer buffer) => buffer as CpuBuffer
+        ?? throw new ArgumentException($"A buffer of backend '{buffer.Backend.Name}' was given to the CPU backend.");
+
+    private static float* Ptr(DeviceBuffer buffer) => Cpu(buffer).Pointer;
+
+    public override void Upload(ReadOnlySpan<float> src, DeviceBuffer dst, int dstOffset = 0) =>
+        src.CopyTo(Cpu(dst).Span[dstOffset..]);
+
+    public override void Download(DeviceBuffer src, int srcOffset, Span<float> dst) =>
+        Cpu(src).Span.Slice(srcOffset, dst.Length).CopyTo(dst);
+
+    public override void Synchronize() { }
+
+    public override void Fill(DeviceBuffer y, int n, float value) => Cpu(y).Span[..n].Fill(value);
+
+    public override void Arange(DeviceBuffer y, int n, float start, float step)
+    {
+        var span = Cpu(y).Span;
+        for (int i = 0; i < n; i++) span[i] = start + i * step;
+    }
+
+    public override void Random(DeviceBuffer y, int n, RandomDistribution distribution, ulong seed, ulong offset, float a, float b)
+    {
+        float* p = Ptr(y);
+        nint py = (nint)p;
+        CpuParallel.For(n, 4096, (start, end) =>
+        {
+            float* ys = (float*)py;
+            for (int i = start; i < end; i++)
+                ys[i] = distribution == RandomDistribution.Uniform
+                    ? Philox.Uniform(seed, offset + (ulong)i, a, b)
+                    : Philox.Normal(seed, offset + (ulong)i, a, b);
+        });
+    }
+
+    public override void Unary(UnaryOp op, DeviceBuffer x, DeviceBuffer y, int n, float alpha = 0, float beta = 0)
+    {
+        float* px = Ptr(x), py = Ptr(y);
+        switch (op)
+        {
+            case UnaryOp.Neg: Elementwise.Map<NegOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Exp: Elementwise.Map<ExpOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Log: Elementwise.Map<LogOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Sqrt: Elementwise.Map<SqrtOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Abs: Elementwise.Map<AbsOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Square: Elementwise.Map<SquareOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Relu: Elementwise.Map<ReluOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Tanh: Elementwise.Map<TanhOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Sigmoid: Elementwise.Map<SigmoidOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Softplus: Elementwise.Map<SoftplusOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.LeakyRelu: Elementwise.Map<LeakyReluOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Pow: Elementwise.Map<PowOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Clamp: Elementwise.Map<ClampOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Sign: Elementwise.Map<SignOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.Affine: Elementwise.Map<AffineOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.GreaterThan: Elementwise.Map<GreaterThanOp>(px, py, n, alpha, beta); break;
+            case UnaryOp.InRange: Elementwise.Map<InRangeOp>(px, py, n, alpha, beta); break;
+            default: throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown unary op.");
+        }
+    }
+
+    public override void Binary(BinaryOp op, DeviceBuffer a, ReadOnlySpan<int> aStrides, DeviceBuffer b, ReadOnlySpan<int> bStrides,
+        DeviceBuffer y, ReadOnlySpan<int> shape)
+    {
+        float* pa = Ptr(a), pb = Ptr(b), py = Ptr(y);
+        switch (op)
+        {
+            case BinaryOp.Add: BinaryKernel.Run<AddOp>(pa, aStrides, pb, bStrides, py, shape); break;
+            case BinaryOp.Sub: BinaryKernel.Run<SubOp>(pa, aStrides, pb, bStrides, py, shape); break;
+            case BinaryOp.Mul: BinaryKernel.Run<MulOp>(pa, aStrides, pb, bStrides, py, shape); break;
+            case BinaryOp.Div: BinaryKernel.Run<DivOp>(pa, aStrides, pb, bStrides, py, shape); break;
+            case BinaryOp.Equal: BinaryKernel.Run<EqualOp>(pa, aStrides, pb, bStrides, py, shape); break;
+            case BinaryOp.Greater: BinaryKernel.Run<GreaterOp>(pa, aStrides, pb, bStrides, py, shape); break;
+            default: throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown binary op.");
+        }
+    }
+
+    public override void Where(DeviceBuffer cond, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int n)
+    {
+        nint pc = (nint)Ptr(cond), pa = (nint)Ptr(a), pb = (nint)Ptr(b), py = (nint)Ptr(y);
+        CpuParallel.For(n, 1 << 15, (start, end) =>
+        {
+            float* cs = (float*)pc, xa = (float*)pa, xb = (float*)pb, ys = (float*)py;
+            for (int i = start; i < end; i++) ys[i] = cs[i] != 0f ? xa[i] : xb[i];
+        });
+    }
+
+    public override void Copy(DeviceBuffer src, int srcOffset, ReadOnlySpan<int> srcStrides,
+        DeviceBuffer dst, int dstOffset, ReadOnlySpan<int> dstStrides, ReadOnlySpan<int> shape)
+    {
+        int fullRank = Math.Max(1, shape.Length);
+        var cs = new int[fullRank];
+        var css = new int[fullRank];
+        var cds = new int[fullRank];
+        int rank = StridedShape.Collapse(shape, srcStrides, dstStrides, cs, css, cds);
+        int inner = cs[rank - 1];
+        int rows = 1;
+        for (int i = 0; i < rank - 1; i++) rows *= cs[i];
+        int ss = css[rank - 1], ds = cds[rank - 1];
+        nint ps = (nint)(Ptr(src) + srcOffset), pd = (nint)(Ptr(dst) + dstOffset);
+        CpuParallel.For(rows, Math.Max(1, (1 << 15) / Math.Max(1, inner)), (start, end) =>
+        {
+            for (int row = start; row < end; row++)
+            {
+                float* s = (float*)ps + StridedShape.RowOffset(row, cs, css, rank);
+                float* d = (float*)pd + StridedShape.RowOffset(row, cs, cds, rank);
+                if (ss == 1 && ds == 1)
+                    new ReadOnlySpan<float>(s, inner).CopyTo(new Span<float>(d, inner));
+                else if (ss == 0 && ds == 1)
+                    new Span<float>(d, inner).Fill(*s);
+                else
+                    for (int i = 0; i < inner; i++) d[(long)i * ds] = s[(long)i * ss];
+            }
+        });
+    }
+
+    public override void Reduce(ReduceOp op, DeviceBuffer x, DeviceBuffer y, int outer, int extent, int inner)
+    {
+        nint px = (nint)Ptr(x), py = (nint)Ptr(y);
+        bool max = op == ReduceOp.Max;
+        if (inner == 1)
+        {
+            CpuParallel.For(outer, Math.Max(1, (1 << 14) / Math.Max(1, extent)), (start, end) =>
+            {
+                for (int o = start; o < end; o++)
+                {
+                    float* row = (float*)px + (long)o * extent;
+                    ((float*)py)[o] = max ? RowMax(row, extent) : RowSum(row, extent);
+                }
+            });
+            return;
+        }
+        // Reduce along a strided axis: accumulate whole rows of `inner` elements, in order of e.
+        CpuParallel.For(outer, Math.Max(1, (1 << 14) / Math.Max(1, extent * inner)), (start, end) =>
+        {
+            for (int o = start; o < end; o++)
+            {
+                float* dst = (float*)py + (long)o * inner;
+                float* src = (float*)px + (long)o * extent * inner;
+                new ReadOnlySpan<float>(src, inner).CopyTo(new Span<float>(dst, inner));
+                for (int e = 1; e < extent; e++)
+                {
+                    float* s = src + (long)e * inner;
+                    int i = 0;
+                    for (; i <= inner - 8; i += 8)
+                    {
+                        var acc = Vector256.Load(dst + i);
+                        var v = Vector256.Load(s + i);
+                        (max ? Vector256.Max(acc, v) : acc + v).Store(dst + i);
+                    }
+                    for (; i < inner; i++) dst[i] = max ? MathF.Max(dst[i], s[i]) : dst[i] + s[i];
+                }
+            }
+        });
+    }
+
+    /// <summary>Sum of a contiguous row: four 8-lane accumulators, then a fixed-order fold.</summary>
+    private static float RowSum(float* x, int n)
+    {
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int i = 0;
+        for (; i <= n - 32; i += 32)
+        {
+            s0 += Vector256.Load(x + i);
+            s1 += Vector256.Load(x + i + 8);
+            s2 += Vector256.Load(x + i + 16);
+            s3 += Vector256.Load(x + i + 24);
+        }
+        for (; i <= n - 8; i += 8) s0 += Vector256.Load(x + i);
+        float sum = Vector256.Sum((s0 + s1) + (s2 + s3));
+        for (; i < n; i++) sum += x[i];
+        return sum;
+    }
+
+    private static float RowMax(float* x, int n)
+    {
+        float m = float.NegativeInfinity;
+        int i = 0;
+        if (n >= 8)
+        {
+            var acc = Vector256.Load(x);
+            for (i = 8; i <= n - 8; i += 8) acc = Vector256.Max(acc, Vector256.Load(x + i));
+            for (int lane = 0; lane < 8; lane++) m = MathF.Max(m, acc[lane]);
+        }
+        for (; i < n; i++) m = MathF.Max(m, x[i]);
+        return m;
+    }
+
+    public override void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        DeviceBuffer a, int aOffset, int lda, long strideA,
+        DeviceBuffer b, int bOffset, int ldb, long strideB,
+        float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1)
+    {
+        float* pa = Ptr(a) + aOffset, pb = Ptr(b) + bOffset, pc = Ptr(c) + cOffset;
+        for (int i = 0; i < batch; i++)
+            CpuGemm.Multiply(transA, transB, m, n, k, alpha, pa + i * strideA, lda, pb + i * strideB, ldb, beta, pc + i * strideC, ldc);
+    }
+}

@@ -1,0 +1,113 @@
+using System.Runtime.Intrinsics;
+
+namespace GanFromScratch.Kernels.Cpu;
+
+/// <summary>One elementwise function of two arguments, scalar and eight lanes.</summary>
+internal interface IBinaryElementwise
+{
+    static abstract float Scalar(float a, float b);
+    static abstract Vector256<float> Vector(Vector256<float> a, Vector256<float> b);
+}
+
+internal struct AddOp : IBinaryElementwise
+{
+    public static float Scalar(float a, float b) => a + b;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b) => a + b;
+}
+
+internal struct SubOp : IBinaryElementwise
+{
+    public static float Scalar(float a, float b) => a - b;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b) => a - b;
+}
+
+internal struct MulOp : IBinaryElementwise
+{
+    public static float Scalar(float a, float b) => a * b;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b) => a * b;
+}
+
+internal struct DivOp : IBinaryElementwise
+{
+    public static float Scalar(float a, float b) => a / b;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b) => a / b;
+}
+
+internal struct EqualOp : IBinaryElementwise
+{
+    public static float Scalar(float a, float b) => a == b ? 1f : 0f;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b) =>
+        Vector256.ConditionalSelect(Vector256.Equals(a, b), Vector256<float>.One, Vector256<float>.Zero);
+}
+
+internal struct GreaterOp : IBinaryElementwise
+{
+    public static float Scalar(float a, float b) => a > b ? 1f : 0f;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(a, b), Vector256<float>.One, Vector256<float>.Zero);
+}
+
+internal static class BinaryKernel
+{
+    /// <summary>
+    /// y (contiguous, extents <paramref name="shape"/>) = op(a, b), a and b read through strides.
+    /// After collapsing axes, the last axis is the inner loop; it is vectorised when both operands
+    /// are contiguous along it or one of them is broadcast along it.
+    /// </summary>
+    public static unsafe void Run<TOp>(float* a, ReadOnlySpan<int> aStrides, float* b, ReadOnlySpan<int> bStrides,
+        float* y, ReadOnlySpan<int> shape) where TOp : struct, IBinaryElementwise
+    {
+        int fullRank = shape.Length;
+        // Collapse with respect to a and b; y is contiguous, so merging along a/b keeps y's rows contiguous
+        // exactly when a and b allow it (y's strides always merge).
+        var cs = new int[Math.Max(1, fullRank)];
+        var ca = new int[cs.Length];
+        var cb = new int[cs.Length];
+        int rank = StridedShape.Collapse(shape, aStrides, bStrides, cs, ca, cb);
+        int inner = cs[rank - 1];
+        int rows = 1;
+        for (int i = 0; i < rank - 1; i++) rows *= cs[i];
+        int sa = ca[rank - 1], sb = cb[rank - 1];
+        nint pa = (nint)a, pb = (nint)b, py = (nint)y;
+
+        if (rows == 1)
+        {
+            CpuParallel.For(inner, 1 << 15, (start, end) =>
+                InnerLoop<TOp>((float*)pa + start * sa, sa, (float*)pb + start * sb, sb, (float*)py + start, end - start));
+            return;
+        }
+        CpuParallel.For(rows, Math.Max(1, (1 << 15) / Math.Max(1, inner)), (start, end) =>
+        {
+            for (int row = start; row < end; row++)
+            {
+                int oa = StridedShape.RowOffset(row, cs, ca, rank);
+                int ob = StridedShape.RowOffset(row, cs, cb, rank);
+                InnerLoop<TOp>((float*)pa + oa, sa, (float*)pb + ob, sb, (float*)py + (long)row * inner, inner);
+            }
+        });
+    }
+
+    private static unsafe void InnerLoop<TOp>(float* a, int sa, float* b, int sb, float* y, int n) where TOp : struct, IBinaryElementwise
+    {
+        int i = 0;
+        if (sa == 1 && sb == 1)
+        {
+            for (; i <= n - 8; i += 8)
+                TOp.Vector(Vector256.Load(a + i), Vector256.Load(b + i)).Store(y + i);
+        }
+        else if (sa == 1 && sb == 0)
+        {
+            var vb = Vector256.Create(*b);
+            for (; i <= n - 8; i += 8)
+                TOp.Vector(Vector256.Load(a + i), vb).Store(y + i);
+        }
+        else if (sa == 0 && sb == 1)
+        {
+            var va = Vector256.Create(*a);
+            for (; i <= n - 8; i += 8)
+                TOp.Vector(va, Vector256.Load(b + i)).Store(y + i);
+        }
+        for (; i < n; i++)
+            y[i] = TOp.Scalar(a[(long)i * sa], b[(long)i * sb]);
+    }
+}

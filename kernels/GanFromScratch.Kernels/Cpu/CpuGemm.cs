@@ -1,0 +1,329 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace GanFromScratch.Kernels.Cpu;
+
+/// <summary>
+/// Single-precision GEMM, C = α·op(A)·op(B) + β·C, in the style of BLIS / GotoBLAS:
+/// <list type="number">
+/// <item>C is cut into column blocks of NC and the k dimension into slabs of KC; the KC×NC slab
+/// of B is <b>packed</b> into contiguous panels NR columns wide.</item>
+/// <item>Row blocks of MC rows of A are packed into panels MR rows high (they stay in L2).</item>
+/// <item>A <b>micro-kernel</b> (<see cref="GemmMicroKernels"/>) multiplies one MR×KC panel of A by
+/// one KC×NR panel of B, keeping the MR×NR tile of C in SIMD registers the whole time.</item>
+/// </list>
+/// Transposed operands cost nothing extra: the packing routines read through strides.
+/// Threads split C into disjoint parts, each packed and multiplied independently, so the result
+/// does not depend on the number of threads. Thin products (a side of at most
+/// <see cref="Thin"/>) skip packing: there a plain vector loop is faster.
+/// </summary>
+public static unsafe class CpuGemm
+{
+    /// <summary>With AVX-512 (32 vector registers) the tile is 12×32, else 6×16 with AVX2.</summary>
+    public static readonly bool Wide = Vector512.IsHardwareAccelerated;
+
+    /// <summary>Micro-tile height (rows of A per panel) and width (columns of B per panel).</summary>
+    public static readonly int MR = Wide ? 12 : 6, NR = Wide ? 32 : 16;
+
+    /// <summary>Cache blocking: a KC×NR panel of B stays in L1/L2, MC×KC of A in L2, KC×NC of B in L3.</summary>
+    private const int KC = 256, MC = 144, NC = 3072;
+
+    /// <summary>A product whose m, n or k is at most this goes to a thin, unpacked path.</summary>
+    public const int Thin = 4;
+
+    [ThreadStatic] private static float[]? _packA, _packB;
+
+    private static float* Pinned(ref float[]? cache, long length)
+    {
+        if (cache is null || cache.Length < length)
+            cache = GC.AllocateUninitializedArray<float>((int)length, pinned: true);
+        return (float*)Unsafe.AsPointer(ref cache[0]);
+    }
+
+    /// <summary>A matrix operand: element (i, j) lives at data[i·rowStride + j·colStride].</summary>
+    private readonly struct Operand(nint data, int rowStride, int colStride)
+    {
+        public readonly nint Data = data;
+        public readonly int RowStride = rowStride, ColStride = colStride;
+        public float* At(int i, int j) => (float*)Data + (long)i * RowStride + (long)j * ColStride;
+        public Operand Offset(int i, int j) => new((nint)At(i, j), RowStride, ColStride);
+        public Operand Transposed => new(Data, ColStride, RowStride);
+    }
+
+    /// <summary>Row-major GEMM with leading dimensions, as in CBLAS.</summary>
+    public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        if (m <= 0 || n <= 0) return;
+        var opA = transA ? new Operand((nint)a, 1, lda) : new Operand((nint)a, lda, 1);
+        var opB = transB ? new Operand((nint)b, 1, ldb) : new Operand((nint)b, ldb, 1);
+        var opC = new Operand((nint)c, ldc, 1);
+
+        if (k == 0 || alpha == 0f)
+        {
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    *opC.At(i, j) = beta == 0f ? 0f : beta * *opC.At(i, j);
+            return;
+        }
+
+        // Split C into parts: along n when it is wide enough, else along m.
+        long flops = 2L * m * n * k;
+        long work = Math.Max(flops, 16L * m * n); // thin products are bound by writing C
+        int threads = (int)Math.Min(CpuParallel.Threads, Math.Max(1, work / (1 << 20)));
+        bool splitN = n >= m || n >= threads * NR * 4;
+        int unit = splitN ? NR : MR;
+        int units = ((splitN ? n : m) + unit - 1) / unit;
+        threads = Math.Min(threads, units);
+        if (threads <= 1)
+        {
+            Part(opA, opB, opC, m, n, k, alpha, beta);
+            return;
+        }
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int s0 = (int)((long)units * t / threads) * unit;
+            int s1 = Math.Min(splitN ? n : m, (int)((long)units * (t + 1) / threads) * unit);
+            if (splitN)
+                Part(opA, opB.Offset(0, s0), opC.Offset(0, s0), m, s1 - s0, k, alpha, beta);
+            else
+                Part(opA.Offset(s0, 0), opB, opC.Offset(s0, 0), s1 - s0, n, k, alpha, beta);
+        });
+    }
+
+    /// <summary>One thread's share of C.</summary>
+    private static void Part(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta)
+    {
+        if (n <= Thin && k > Thin)
+        {
+            if (a.ColStride == 1) ThinDots(a, b, c, m, n, k, alpha, beta);
+            // Cᵀ = op(B)ᵀ·op(A)ᵀ: the columns of op(A) are contiguous, so they become the rows to combine.
+            else ThinRows(b.Transposed, a.Transposed, c.Transposed, n, m, k, alpha, beta);
+        }
+        else if (m <= Thin || k <= Thin || n <= Thin)
+            ThinRows(a, b, c, m, n, k, alpha, beta);
+        else
+            Blocked(a, b, c, m, n, k, alpha, beta);
+    }
+
+    /// <summary>
+    /// For a product with few columns: every C[i,j] is a dot product of a contiguous row of op(A)
+    /// with a column of op(B), the n columns first copied side by side into a contiguous buffer.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ThinDots(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta)
+    {
+        float* cols = Pinned(ref _packB, (long)n * k);
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++) cols[(long)j * k + p] = *b.At(p, j);
+        for (int i = 0; i < m; i++)
+        {
+            float* row = a.At(i, 0);
+            for (int j = 0; j < n; j++)
+            {
+                float* col = cols + (long)j * k;
+                Vector256<float> s0 = default, s1 = default;
+                int p = 0;
+                for (; p <= k - 16; p += 16)
+                {
+                    s0 = Vector256.FusedMultiplyAdd(Vector256.Load(row + p), Vector256.Load(col + p), s0);
+                    s1 = Vector256.FusedMultiplyAdd(Vector256.Load(row + p + 8), Vector256.Load(col + p + 8), s1);
+                }
+                for (; p <= k - 8; p += 8)
+                    s0 = Vector256.FusedMultiplyAdd(Vector256.Load(row + p), Vector256.Load(col + p), s0);
+                float dot = Vector256.Sum(s0 + s1);
+                for (; p < k; p++) dot += row[p] * col[p];
+                float* dst = c.At(i, j);
+                *dst = beta == 0f ? alpha * dot : alpha * dot + beta * *dst;
+            }
+        }
+    }
+
+    /// <summary>
+    /// For a product with few rows or a short k: row i of C is a combination of the k rows of
+    /// op(B), C[i,:] = β·C[i,:] + α·Σₚ A[i,p]·B[p,:], vectorised along the row when rows are
+    /// contiguous. Here packing would cost as much as the arithmetic.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ThinRows(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta)
+    {
+        if (b.ColStride != 1)
+        {
+            // Copy op(B) to contiguous rows first, so that the loop below is vectorised.
+            float* packed = Pinned(ref _packA, (long)k * n);
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < n; j++) packed[(long)p * n + j] = *b.At(p, j);
+            b = new Operand((nint)packed, n, 1);
+        }
+        // Accumulate straight into C when its rows are contiguous, else into a scratch row.
+        bool direct = c.ColStride == 1;
+        float* scratch = direct ? null : Pinned(ref _packB, n);
+        for (int i = 0; i < m; i++)
+        {
+            float* row = direct ? c.At(i, 0) : scratch;
+            if (!direct || beta == 0f) new Span<float>(row, n).Clear();
+            else if (beta != 1f) Scale(row, n, beta);
+            for (int p = 0; p < k; p++)
+                Axpy(row, b.At(p, 0), n, alpha * *a.At(i, p));
+            if (!direct)
+                for (int j = 0; j < n; j++)
+                {
+                    float* dst = c.At(i, j);
+                    *dst = beta == 0f ? row[j] : row[j] + beta * *dst;
+                }
+        }
+    }
+
+    /// <summary>y[0..n) += s·x[0..n).</summary>
+    private static void Axpy(float* y, float* x, int n, float s)
+    {
+        var vs = Vector256.Create(s);
+        int j = 0;
+        for (; j <= n - 8; j += 8)
+            Vector256.FusedMultiplyAdd(vs, Vector256.Load(x + j), Vector256.Load(y + j)).Store(y + j);
+        for (; j < n; j++) y[j] += s * x[j];
+    }
+
+    private static void Scale(float* y, int n, float s)
+    {
+        var vs = Vector256.Create(s);
+        int j = 0;
+        for (; j <= n - 8; j += 8) (vs * Vector256.Load(y + j)).Store(y + j);
+        for (; j < n; j++) y[j] *= s;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Blocked(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta)
+    {
+        float* packB = Pinned(ref _packB, (long)KC * (NC + NR));
+        float* packA = Pinned(ref _packA, (long)KC * (MC + MR));
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                PackB(b, pc, jc, kc, nc, packB);
+                // The first slab applies β to C; later slabs accumulate.
+                float betaHere = pc == 0 ? beta : 1f;
+                for (int ic = 0; ic < m; ic += MC)
+                {
+                    int mc = Math.Min(MC, m - ic);
+                    PackA(a, ic, pc, mc, kc, packA);
+                    MacroKernel(mc, nc, kc, alpha, packA, packB, betaHere, c.At(ic, jc), c.RowStride);
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs op(A)[i0.., p0..] (mc×kc) as panels of MR rows: panel[p·MR + r]; short panels are zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA(Operand a, int i0, int p0, int mc, int kc, float* dst)
+    {
+        int mr = MR;
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int rows = Math.Min(mr, mc - ir);
+            float* panel = dst + (long)ir * kc;
+            if (a.RowStride == 1)
+            {
+                // A stored transposed: the MR rows of one p are contiguous.
+                for (int p = 0; p < kc; p++)
+                {
+                    float* s = a.At(i0 + ir, p0 + p);
+                    float* d = panel + p * mr;
+                    int r = 0;
+                    for (; r < rows; r++) d[r] = s[r];
+                    for (; r < mr; r++) d[r] = 0f;
+                }
+                continue;
+            }
+            for (int r = 0; r < mr; r++)
+            {
+                // One row of A at a time: a contiguous read when ColStride == 1.
+                float* d = panel + r;
+                if (r >= rows)
+                {
+                    for (int p = 0; p < kc; p++) d[p * mr] = 0f;
+                    continue;
+                }
+                float* s = a.At(i0 + ir + r, p0);
+                int cs = a.ColStride;
+                for (int p = 0; p < kc; p++) d[p * mr] = s[(long)p * cs];
+            }
+        }
+    }
+
+    /// <summary>Packs op(B)[p0.., j0..] (kc×nc) as panels of NR columns: panel[p·NR + c]; short panels are zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB(Operand b, int p0, int j0, int kc, int nc, float* dst)
+    {
+        int nr = NR;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            float* panel = dst + (long)jr * kc;
+            if (cols == nr && b.ColStride == 1)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* s = b.At(p0 + p, j0 + jr);
+                    float* d = panel + p * nr;
+                    for (int col = 0; col < nr; col += 8) Vector256.Load(s + col).Store(d + col);
+                }
+                continue;
+            }
+            for (int col = 0; col < nr; col++)
+            {
+                // One column of B at a time: a contiguous read when B is stored transposed.
+                float* d = panel + col;
+                if (col >= cols)
+                {
+                    for (int p = 0; p < kc; p++) d[p * nr] = 0f;
+                    continue;
+                }
+                float* s = b.At(p0, j0 + jr + col);
+                int rs = b.RowStride;
+                for (int p = 0; p < kc; p++) d[p * nr] = s[(long)p * rs];
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MacroKernel(int mc, int nc, int kc, float alpha, float* packA, float* packB, float beta, float* c, int ldc)
+    {
+        int mr = MR, nr = NR;
+        float* edge = stackalloc float[12 * 32];
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                int rows = Math.Min(mr, mc - ir);
+                float* tile = c + (long)ir * ldc + jr;
+                float* pa = packA + (long)ir * kc, pb = packB + (long)jr * kc;
+                if (rows == mr && cols == nr)
+                {
+                    Micro(kc, pa, pb, alpha, beta, tile, ldc);
+                    continue;
+                }
+                // Partial tile: compute the full tile aside, then merge the valid part.
+                Micro(kc, pa, pb, 1f, 0f, edge, nr);
+                for (int r = 0; r < rows; r++)
+                    for (int col = 0; col < cols; col++)
+                    {
+                        float* dst = tile + (long)r * ldc + col;
+                        float v = alpha * edge[r * nr + col];
+                        *dst = beta == 0f ? v : v + beta * *dst;
+                    }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Micro(int kc, float* a, float* b, float alpha, float beta, float* c, int ldc)
+    {
+        if (Wide) GemmMicroKernels.Avx512(kc, a, b, alpha, beta, c, ldc);
+        else GemmMicroKernels.Avx2(kc, a, b, alpha, beta, c, ldc);
+    }
+}

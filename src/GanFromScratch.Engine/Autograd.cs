@@ -1,0 +1,177 @@
+namespace GanFromScratch.Engine;
+
+/// <summary>
+/// One recorded operation: its inputs and its backward rule. The rule maps the gradient of the
+/// output to the gradients of the inputs and is written with differentiable tensor operations, so
+/// running it with grad mode on records a graph of the gradient itself — that is what makes
+/// gradients of gradients (the WGAN-GP penalty) work.
+/// </summary>
+public sealed class Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+{
+    public string Name { get; } = name;
+    public Tensor[] Inputs { get; } = inputs;
+    internal Func<Tensor, Tensor?[]> Backward { get; } = backward;
+    public override string ToString() => Name;
+}
+
+/// <summary>Reverse-mode automatic differentiation over the graph that operations record.</summary>
+public static class Autograd
+{
+    [ThreadStatic] private static int _noGradDepth;
+
+    /// <summary>Whether operations record the graph (true unless inside a <see cref="NoGrad"/> scope).</summary>
+    public static bool IsEnabled => _noGradDepth == 0;
+
+    /// <summary>
+    /// A scope in which operations record nothing, as PyTorch's <c>torch.no_grad()</c>:
+    /// <c>using (Autograd.NoGrad()) { … }</c>.
+    /// </summary>
+    public static IDisposable NoGrad() => new GradMode(enable: false);
+
+    /// <summary>A scope that turns recording back on inside a <see cref="NoGrad"/> scope.</summary>
+    public static IDisposable EnableGrad() => new GradMode(enable: true);
+
+    private sealed class GradMode : IDisposable
+    {
+        private readonly int _saved;
+        private bool _done;
+        public GradMode(bool enable)
+        {
+            _saved = _noGradDepth;
+            _noGradDepth = enable ? 0 : _noGradDepth + 1;
+        }
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            _noGradDepth = _saved;
+        }
+    }
+
+    /// <summary>
+    /// The gradients of the sum of <paramref name="outputs"/> (each weighted by its entry of
+    /// <paramref name="gradOutputs"/>, default 1 for scalars) with respect to <paramref name="inputs"/>.
+    /// With <paramref name="createGraph"/> the returned gradients are themselves differentiable.
+    /// An input the outputs do not depend on is an error, unless <paramref name="allowUnused"/>,
+    /// which gives null for it.
+    /// </summary>
+    public static Tensor?[] Grad(Tensor[] outputs, Tensor[] inputs, Tensor?[]? gradOutputs = null,
+        bool createGraph = false, bool allowUnused = false)
+    {
+        var grads = Propagate(outputs, gradOutputs, createGraph);
+        var result = new Tensor?[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (grads.TryGetValue(inputs[i], out var g)) result[i] = g;
+            else if (!allowUnused)
+                throw new InvalidOperationException(
+                    $"Input {i} ({inputs[i]}) is not in the graph of the outputs: they do not depend on it " +
+                    "(or it does not require gradients). Pass allowUnused: true to get null for it.");
+        }
+        return result;
+    }
+
+    /// <summary>Grad for one output and one input.</summary>
+    public static Tensor Grad(Tensor output, Tensor input, bool createGraph = false) =>
+        Grad([output], [input], null, createGraph)[0]!;
+
+    /// <summary>
+    /// Accumulates d(output)/d(leaf) into <see cref="Tensor.Grad"/> of every leaf that requires
+    /// gradients. A non-scalar output needs an explicit <paramref name="gradient"/>.
+    /// </summary>
+    public static void Backward(Tensor output, Tensor? gradient = null, bool createGraph = false)
+    {
+        var grads = Propagate([output], [gradient], createGraph);
+        using (createGraph ? EnableGrad() : NoGrad())
+        {
+            foreach (var (tensor, g) in grads)
+            {
+                if (!tensor.IsLeaf || !tensor.RequiresGrad) continue;
+                tensor.Grad = tensor.Grad is null ? (createGraph ? g : g.Detach()) : tensor.Grad + g;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The core of reverse mode: visit the tensors that lead to the outputs in reverse topological
+    /// order, so that each tensor's gradient is complete (summed over all its uses) before its
+    /// operation's rule pushes it on to the inputs.
+    /// </summary>
+    private static Dictionary<Tensor, Tensor> Propagate(Tensor[] outputs, Tensor?[]? gradOutputs, bool createGraph)
+    {
+        if (gradOutputs is not null && gradOutputs.Length != outputs.Length)
+            throw new ArgumentException($"{outputs.Length} outputs but {gradOutputs.Length} output gradients were given.");
+        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        using var mode = createGraph ? EnableGrad() : NoGrad();
+
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            var output = outputs[i];
+            if (!output.RequiresGrad)
+                throw new InvalidOperationException(
+                    $"Output {i} ({output}) does not require gradients: nothing it was computed from requires them, " +
+                    "or it was computed inside a NoGrad scope.");
+            var seed = gradOutputs?[i];
+            if (seed is null)
+            {
+                if (output.Size != 1)
+                    throw new InvalidOperationException(
+                        $"Backward of a non-scalar output of shape {Shape.Format(output.Shape)} needs a gradient of the same shape " +
+                        "(gradOutputs / gradient), or reduce it to a scalar first (e.g. Sum()).");
+                seed = Tensor.OnesLike(output);
+            }
+            else if (!Shape.Equal(seed.Shape, output.Shape))
+                throw new ArgumentException(
+                    $"The gradient for output {i} has shape {Shape.Format(seed.Shape)}, but the output has shape {Shape.Format(output.Shape)}.");
+            Accumulate(grads, output, seed);
+        }
+
+        foreach (var tensor in ReverseTopologicalOrder(outputs))
+        {
+            if (tensor.GradFn is null || !grads.TryGetValue(tensor, out var g)) continue;
+            var node = tensor.GradFn;
+            var inputGrads = node.Backward(g);
+            for (int j = 0; j < node.Inputs.Length; j++)
+            {
+                var input = node.Inputs[j];
+                var ig = inputGrads[j];
+                if (ig is null || !input.RequiresGrad) continue;
+                if (!Shape.Equal(ig.Shape, input.Shape))
+                    throw new InvalidOperationException(
+                        $"Internal error: the backward rule of '{node.Name}' gave a gradient of shape {Shape.Format(ig.Shape)} " +
+                        $"for input {j} of shape {Shape.Format(input.Shape)}.");
+                Accumulate(grads, input, ig);
+            }
+        }
+        return grads;
+    }
+
+    private static void Accumulate(Dictionary<Tensor, Tensor> grads, Tensor tensor, Tensor g) =>
+        grads[tensor] = grads.TryGetValue(tensor, out var existing) ? existing + g : g;
+
+    /// <summary>Every tensor that requires gradients and leads to the outputs, each after all tensors computed from it.</summary>
+    private static List<Tensor> ReverseTopologicalOrder(Tensor[] outputs)
+    {
+        var order = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        // Iterative depth-first search: deep graphs must not overflow the stack.
+        var stack = new Stack<(Tensor Tensor, bool Expanded)>();
+        foreach (var output in outputs) stack.Push((output, false));
+        while (stack.Count > 0)
+        {
+            var (tensor, expanded) = stack.Pop();
+            if (expanded)
+            {
+                order.Add(tensor);
+                continue;
+            }
+            if (!visited.Add(tensor)) continue;
+            stack.Push((tensor, true));
+            if (tensor.GradFn is null) continue;
+            foreach (var input in tensor.GradFn.Inputs)
+                if (input.RequiresGrad && !visited.Contains(input)) stack.Push((input, false));
+        }
+        order.Reverse();
+        return order;
+    }
+}

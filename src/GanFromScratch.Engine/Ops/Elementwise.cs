@@ -1,0 +1,189 @@
+using GanFromScratch.Kernels;
+
+namespace GanFromScratch.Engine;
+
+/// <summary>
+/// Elementwise operations and their derivatives. Each rule receives g = ∂L/∂y and returns
+/// ∂L/∂x for every input, using only differentiable operations (masks such as x &gt; 0 are
+/// constants: their derivative is zero almost everywhere).
+/// </summary>
+public sealed partial class Tensor
+{
+    // ---- two arguments, with broadcasting -----------------------------------------------------
+
+    public static Tensor operator +(Tensor a, Tensor b) =>
+        Record(Binary(BinaryOp.Add, a, b, "add"), "add", [a, b], g => [g.SumTo(a.Shape), g.SumTo(b.Shape)]);
+
+    public static Tensor operator -(Tensor a, Tensor b) =>
+        Record(Binary(BinaryOp.Sub, a, b, "sub"), "sub", [a, b], g => [g.SumTo(a.Shape), (-g).SumTo(b.Shape)]);
+
+    public static Tensor operator *(Tensor a, Tensor b) =>
+        Record(Binary(BinaryOp.Mul, a, b, "mul"), "mul", [a, b], g => [(g * b).SumTo(a.Shape), (g * a).SumTo(b.Shape)]);
+
+    // d(a/b)/db = −a/b² = −y/b
+    public static Tensor operator /(Tensor a, Tensor b) =>
+        Record(Binary(BinaryOp.Div, a, b, "div"), "div", [a, b], g => [(g / b).SumTo(a.Shape), (-g * a / (b * b)).SumTo(b.Shape)]);
+
+    public static Tensor Add(Tensor a, Tensor b) => a + b;
+    public static Tensor Sub(Tensor a, Tensor b) => a - b;
+    public static Tensor Mul(Tensor a, Tensor b) => a * b;
+    public static Tensor Div(Tensor a, Tensor b) => a / b;
+
+    /// <summary>Runs a broadcasting binary kernel; the result is not recorded.</summary>
+    private static Tensor Binary(BinaryOp op, Tensor a, Tensor b, string name)
+    {
+        SameBackend(name, a, b);
+        var shape = Engine.Shape.Broadcast(a.Shape, b.Shape, name);
+        var y = Empty(a, shape);
+        a.Backend.Binary(op, a.Buffer, Engine.Shape.BroadcastStrides(a.Shape, shape), b.Buffer, Engine.Shape.BroadcastStrides(b.Shape, shape), y.Buffer, shape);
+        return y;
+    }
+
+    /// <summary>1 where a == b, else 0 (a constant: no gradient flows through it).</summary>
+    public static Tensor EqualMask(Tensor a, Tensor b) => Binary(BinaryOp.Equal, a, b, "equal");
+
+    /// <summary>1 where a &gt; b, else 0 (a constant).</summary>
+    public static Tensor GreaterMask(Tensor a, Tensor b) => Binary(BinaryOp.Greater, a, b, "greater");
+
+    // ---- with a scalar --------------------------------------------------------------------------
+
+    /// <summary>y = α·x + β, one kernel.</summary>
+    public Tensor Affine(float alpha, float beta)
+    {
+        var x = this;
+        return Record(Map(UnaryOp.Affine, x, alpha, beta), "affine", [x], g => [g * alpha]);
+    }
+
+    public static Tensor operator +(Tensor a, float b) => a.Affine(1f, b);
+    public static Tensor operator +(float a, Tensor b) => b.Affine(1f, a);
+    public static Tensor operator -(Tensor a, float b) => a.Affine(1f, -b);
+    public static Tensor operator -(float a, Tensor b) => b.Affine(-1f, a);
+    public static Tensor operator *(Tensor a, float b) => a.Affine(b, 0f);
+    public static Tensor operator *(float a, Tensor b) => b.Affine(a, 0f);
+    public static Tensor operator /(Tensor a, float b) => a.Affine(1f / b, 0f);
+    public static Tensor operator /(float a, Tensor b) => a * b.Pow(-1f);
+
+    // ---- one argument ---------------------------------------------------------------------------
+
+    /// <summary>Runs a unary kernel; the result is not recorded.</summary>
+    private static Tensor Map(UnaryOp op, Tensor x, float alpha = 0, float beta = 0)
+    {
+        var y = Empty(x, x.Shape);
+        x.Backend.Unary(op, x.Buffer, y.Buffer, x.Size, alpha, beta);
+        return y;
+    }
+
+    public static Tensor operator -(Tensor x) => x.Neg();
+
+    public Tensor Neg()
+    {
+        var x = this;
+        return Record(Map(UnaryOp.Neg, x), "neg", [x], g => [-g]);
+    }
+
+    public Tensor Exp()
+    {
+        var x = this;
+        var y = Map(UnaryOp.Exp, x);
+        return Record(y, "exp", [x], g => [g * y]);
+    }
+
+    public Tensor Log()
+    {
+        var x = this;
+        return Record(Map(UnaryOp.Log, x), "log", [x], g => [g / x]);
+    }
+
+    public Tensor Sqrt()
+    {
+        var x = this;
+        var y = Map(UnaryOp.Sqrt, x);
+        return Record(y, "sqrt", [x], g => [g * 0.5f / y]);
+    }
+
+    /// <summary>x^p for a constant exponent p.</summary>
+    public Tensor Pow(float p)
+    {
+        var x = this;
+        if (p == 1f) return Record(Map(UnaryOp.Affine, x, 1f, 0f), "pow", [x], g => [g]);
+        return Record(Map(UnaryOp.Pow, x, p), "pow", [x], g => [g * p * x.Pow(p - 1f)]);
+    }
+
+    public Tensor Square()
+    {
+        var x = this;
+        return Record(Map(UnaryOp.Square, x), "square", [x], g => [g * 2f * x]);
+    }
+
+    /// <summary>|x|; its derivative sign(x) is taken as 0 at 0, as PyTorch does.</summary>
+    public Tensor Abs()
+    {
+        var x = this;
+        return Record(Map(UnaryOp.Abs, x), "abs", [x], g => [g * Map(UnaryOp.Sign, x)]);
+    }
+
+    public Tensor Relu()
+    {
+        var x = this;
+        return Record(Map(UnaryOp.Relu, x), "relu", [x], g => [g * Map(UnaryOp.GreaterThan, x, 0f)]);
+    }
+
+    /// <summary>x for x &gt; 0, else slope·x.</summary>
+    public Tensor LeakyRelu(float slope = 0.01f)
+    {
+        var x = this;
+        // The derivative is 1 where x > 0 and slope elsewhere: (1 − slope)·[x > 0] + slope.
+        return Record(Map(UnaryOp.LeakyRelu, x, slope), "leaky_relu", [x],
+            g => [g * Map(UnaryOp.Affine, Map(UnaryOp.GreaterThan, x, 0f), 1f - slope, slope)]);
+    }
+
+    public Tensor Tanh()
+    {
+        var x = this;
+        var y = Map(UnaryOp.Tanh, x);
+        return Record(y, "tanh", [x], g => [g * (1f - y.Square())]);
+    }
+
+    public Tensor Sigmoid()
+    {
+        var x = this;
+        var y = Map(UnaryOp.Sigmoid, x);
+        return Record(y, "sigmoid", [x], g => [g * y * (1f - y)]);
+    }
+
+    /// <summary>log(1 + eˣ), whose derivative is the sigmoid.</summary>
+    public Tensor Softplus()
+    {
+        var x = this;
+        return Record(Map(UnaryOp.Softplus, x), "softplus", [x], g => [g * x.Sigmoid()]);
+    }
+
+    /// <summary>min(max(x, min), max); the gradient passes where min ≤ x ≤ max.</summary>
+    public Tensor Clamp(float min, float max)
+    {
+        if (min > max) throw new ArgumentException($"Clamp: min ({min}) is greater than max ({max}).");
+        var x = this;
+        return Record(Map(UnaryOp.Clamp, x, min, max), "clamp", [x], g => [g * Map(UnaryOp.InRange, x, min, max)]);
+    }
+
+    /// <summary>
+    /// Elementwise choice: where <paramref name="mask"/> is non-zero take <paramref name="a"/>,
+    /// else <paramref name="b"/>; all three broadcast together. The mask is a constant.
+    /// </summary>
+    public static Tensor Where(Tensor mask, Tensor a, Tensor b)
+    {
+        SameBackend("where", mask, a);
+        SameBackend("where", a, b);
+        var shape = Engine.Shape.Broadcast(Engine.Shape.Broadcast(mask.Shape, a.Shape, "where"), b.Shape, "where");
+        var m = ExpandData(mask, shape);
+        var ea = ExpandData(a, shape);
+        var eb = ExpandData(b, shape);
+        var y = Empty(a, shape);
+        a.Backend.Where(m.Buffer, ea.Buffer, eb.Buffer, y.Buffer, y.Size);
+        return Record(y, "where", [a, b], g =>
+        {
+            var zero = ZerosLike(g);
+            return [Where(m, g, zero).SumTo(a.Shape), Where(m, zero, g).SumTo(b.Shape)];
+        });
+    }
+}

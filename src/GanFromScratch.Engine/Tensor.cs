@@ -1,0 +1,158 @@
+using System.Text;
+using GanFromScratch.Kernels;
+using GanFromScratch.Kernels.Cpu;
+
+namespace GanFromScratch.Engine;
+
+/// <summary>
+/// An n-dimensional array of float32 on a device, with contiguous row-major storage, that can
+/// take part in automatic differentiation. The differentiable operations live in the
+/// <c>Ops/</c> files, each with its derivative beside it.
+/// </summary>
+public sealed partial class Tensor : IDisposable
+{
+    private readonly Storage _storage;
+    private bool _disposed;
+
+    private Tensor(Storage storage, int[] shape)
+    {
+        _storage = storage;
+        Shape = shape;
+        Size = Engine.Shape.Count(shape);
+    }
+
+    /// <summary>Wraps a freshly allocated buffer (the tensor takes ownership).</summary>
+    internal Tensor(Backend backend, int[] shape) : this(new Storage(backend.Allocate(Engine.Shape.Count(shape))), shape) { }
+
+    /// <summary>Extents, outermost first.</summary>
+    public int[] Shape { get; }
+
+    /// <summary>Number of elements.</summary>
+    public int Size { get; }
+
+    public int Rank => Shape.Length;
+
+    /// <summary>The backend whose memory holds the data.</summary>
+    public Backend Backend => _storage.Buffer.Backend;
+
+    /// <summary>The raw buffer, for kernels. Its length may exceed <see cref="Size"/> only if shared.</summary>
+    public DeviceBuffer Buffer
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _storage.Buffer;
+        }
+    }
+
+    /// <summary>A view of the same storage with another shape (the storage is shared, not copied).</summary>
+    internal Tensor View(int[] shape)
+    {
+        _storage.AddReference();
+        return new Tensor(_storage, shape);
+    }
+
+    // ---- autograd state -----------------------------------------------------------------------
+
+    private bool _requiresGrad;
+
+    /// <summary>
+    /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs); results of
+    /// operations on such tensors require gradients by themselves while grad mode is on.
+    /// </summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (GradFn is not null && !value)
+                throw new InvalidOperationException("RequiresGrad cannot be switched off on the result of an operation; use Detach().");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>The accumulated gradient of a leaf after <see cref="Backward"/>; null before.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>The operation that produced this tensor, or null for a leaf.</summary>
+    public Node? GradFn { get; internal set; }
+
+    /// <summary>A leaf was created by the user, not computed by a recorded operation.</summary>
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor, for chaining.</summary>
+    public Tensor RequiresGrad_(bool value = true)
+    {
+        RequiresGrad = value;
+        return this;
+    }
+
+    /// <summary>
+    /// Accumulates the gradient of this tensor into every leaf it depends on (see
+    /// <see cref="Autograd.Backward"/>). A non-scalar tensor needs <paramref name="gradient"/>.
+    /// </summary>
+    public void Backward(Tensor? gradient = null, bool createGraph = false) => Autograd.Backward(this, gradient, createGraph);
+
+    /// <summary>The same data, cut from the graph: no gradient flows through the result.</summary>
+    public Tensor Detach() => View(Shape);
+
+    // ---- reading data back --------------------------------------------------------------------
+
+    /// <summary>Copies the data to the host (waits for queued kernels).</summary>
+    public float[] ToArray()
+    {
+        var data = new float[Size];
+        Backend.Download(Buffer, 0, data);
+        return data;
+    }
+
+    /// <summary>The value of a one-element tensor.</summary>
+    public float Item()
+    {
+        if (Size != 1)
+            throw new InvalidOperationException($"Item() needs a tensor with one element, but this one has shape {Engine.Shape.Format(Shape)}.");
+        return ToArray()[0];
+    }
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder($"Tensor{Engine.Shape.Format(Shape)}");
+        if (GradFn is not null) sb.Append($" grad_fn={GradFn.Name}");
+        else if (RequiresGrad) sb.Append(" requires_grad");
+        if (!_disposed && Size <= 16) sb.Append(" [").Append(string.Join(", ", ToArray().Select(v => v.ToString("G6")))).Append(']');
+        return sb.ToString();
+    }
+
+    /// <summary>Releases this tensor's reference to its storage; the memory returns to the backend when the last view is released.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _storage.Release();
+    }
+
+    /// <summary>Reference-counted device memory shared by a tensor and its views.</summary>
+    private sealed class Storage(DeviceBuffer buffer)
+    {
+        private int _references = 1;
+        public DeviceBuffer Buffer { get; } = buffer;
+        public void AddReference() => Interlocked.Increment(ref _references);
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _references) == 0) Buffer.Dispose();
+        }
+    }
+}
+
+/// <summary>Where tensors are created unless told otherwise.</summary>
+public static class Device
+{
+    private static Backend _default = CpuBackend.Instance;
+
+    /// <summary>The backend for new tensors (the CPU unless set).</summary>
+    public static Backend Default
+    {
+        get => _default;
+        set => _default = value ?? throw new ArgumentNullException(nameof(value));
+    }
+}

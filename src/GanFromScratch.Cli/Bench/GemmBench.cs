@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using GanFromScratch.Kernels.Cpu;
+
+namespace GanFromScratch.Cli.Bench;
+
+/// <summary>One GEMM problem: C[m×n] = op(A)·op(B), with k the inner dimension.</summary>
+public sealed record GemmShape(int M, int N, int K, bool TransA = false, bool TransB = false)
+{
+    /// <summary>"256x512x512" (m×n×k).</summary>
+    public string Size => $"{M}x{N}x{K}";
+
+    /// <summary>"nn", "nt" (A·Bᵀ, a Linear layer's forward), "tn" (Aᵀ·B, its weight gradient).</summary>
+    public string Op => $"{(TransA ? 't' : 'n')}{(TransB ? 't' : 'n')}";
+
+    public double Flops => 2.0 * M * N * K;
+
+    /// <summary>The products one step of a GAN with 512-wide layers and batch 256 runs, and 1024³.</summary>
+    public static readonly GemmShape[] GanStep =
+    [
+        new(256, 512, 512),
+        new(256, 512, 512, TransB: true),
+        new(256, 512, 512, TransA: true),
+        new(256, 2, 512),
+        new(256, 512, 1),
+        new(1024, 1024, 1024),
+    ];
+
+    /// <summary>Parses "MxNxK" with an optional ":nt" style suffix.</summary>
+    public static GemmShape Parse(string text)
+    {
+        var parts = text.Split(':');
+        var dims = parts[0].Split('x', 'X');
+        if (dims.Length != 3 || !dims.All(d => int.TryParse(d, out int v) && v > 0) || parts.Length > 2 ||
+            (parts.Length == 2 && parts[1] is not ("nn" or "nt" or "tn" or "tt")))
+            throw new FormatException($"'{text}' is not a GEMM shape; write MxNxK, optionally followed by :nn, :nt, :tn or :tt (for example 256x512x512:nt).");
+        string op = parts.Length == 2 ? parts[1] : "nn";
+        return new GemmShape(int.Parse(dims[0]), int.Parse(dims[1]), int.Parse(dims[2]), op[0] == 't', op[1] == 't');
+    }
+}
+
+/// <summary>The timings of one shape: medians over rounds in which the two contenders alternate.</summary>
+public sealed record GemmResult(GemmShape Shape, double GfsGflops, double? OpenBlasGflops, double MaxDifference)
+{
+    public double? Ratio => OpenBlasGflops is { } o ? GfsGflops / o : null;
+}
+
+/// <summary>
+/// Times the engine's GEMM against OpenBLAS on the same buffers, alternating the two within each
+/// round so that both see the same machine state, and reports medians.
+/// </summary>
+public static unsafe class GemmBench
+{
+    public static GemmResult Run(GemmShape shape, OpenBlas? blas, int rounds, double secondsPerRound)
+    {
+        int m = shape.M, n = shape.N, k = shape.K;
+        var a = Filled(m * k, 1);
+        var b = Filled(k * n, 2);
+        var c = GC.AllocateArray<float>(m * n, pinned: true);
+        var reference = GC.AllocateArray<float>(m * n, pinned: true);
+        int lda = shape.TransA ? m : k, ldb = shape.TransB ? k : n;
+        fixed (float* pa = a, pb = b, pc = c, pr = reference)
+        {
+            float* ppa = pa, ppb = pb, ppc = pc, ppr = pr;
+            Action gfs = () => CpuGemm.Multiply(shape.TransA, shape.TransB, m, n, k, 1f, ppa, lda, ppb, ldb, 0f, ppc, n);
+            Action? peer = blas is null ? null : () => blas.Sgemm(shape.TransA, shape.TransB, m, n, k, 1f, ppa, lda, ppb, ldb, 0f, ppr, n);
+
+            // Warm up (JIT tiers, thread pools, caches) and size the repetitions to the round length.
+            gfs(); peer?.Invoke();
+            int reps = Math.Max(1, (int)(secondsPerRound / Math.Max(1e-7, Time(gfs, 1))));
+            var gfsTimes = new List<double>();
+            var peerTimes = new List<double>();
+            for (int round = 0; round < rounds; round++)
+            {
+                gfsTimes.Add(Time(gfs, reps));
+                if (peer is not null) peerTimes.Add(Time(peer, reps));
+            }
+            double diff = 0;
+            if (peer is not null)
+                for (int i = 0; i < m * n; i++) diff = Math.Max(diff, Math.Abs(c[i] - reference[i]));
+            return new GemmResult(shape, shape.Flops / Median(gfsTimes) / 1e9,
+                peer is null ? null : shape.Flops / Median(peerTimes) / 1e9, diff);
+        }
+    }
+
+    private static double Time(Action action, int reps)
+    {
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < reps; i++) action();
+        return sw.Elapsed.TotalSeconds / reps;
+    }
+
+    public static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid]);
+    }
+
+    private static float[] Filled(int count, int seed)
+    {
+        var data = GC.AllocateArray<float>(count, pinned: true);
+        var rng = new Random(seed);
+        for (int i = 0; i < count; i++) data[i] = (float)(rng.NextDouble() - 0.5);
+        return data;
+    }
+}

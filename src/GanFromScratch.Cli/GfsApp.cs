@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Text.Json;
+using GanFromScratch.Cli.Bench;
+using GanFromScratch.Kernels.Cpu;
+using Spectre.Console;
+
+namespace GanFromScratch.Cli;
+
+/// <summary>The <c>gfs</c> command line. Exit codes: 0 done, 1 failure, 2 bad usage.</summary>
+public static class GfsApp
+{
+    public const int Ok = 0, Failure = 1, Usage = 2;
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs gfs with the given arguments, writing to the given streams (tests pass their own).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand(
+            "gfs — GanFromScratch: generative adversarial networks on a tensor and autograd engine written from scratch.")
+        {
+            BenchCommand(stdout, stderr),
+        };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) stderr.WriteLine($"gfs: {error.Message}");
+            stderr.WriteLine("Run 'gfs --help' (or 'gfs <command> --help') for usage and examples.");
+            return Usage;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
+        {
+            stderr.WriteLine($"gfs: {e.Message}");
+            return Failure;
+        }
+    }
+
+    private static Command BenchCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var threads = new Option<int>("--threads")
+        {
+            Description = "CPU threads for gfs and for OpenBLAS (default: every core).",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
+        threads.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1) r.AddError($"--threads must be at least 1 (got {r.GetValueOrDefault<int>()}).");
+        });
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per shape instead of a table." };
+        var shapes = new Option<string[]>("--shape")
+        {
+            Description = "Shapes to time, MxNxK[:nn|nt|tn|tt] (C is MxN, K the inner dimension; nt = A·Bᵀ). " +
+                          "Default: the products of a GAN step with 512-wide layers and batch 256, and 1024³.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var rounds = new Option<int>("--rounds")
+        {
+            Description = "Alternating rounds per shape; the medians are reported.",
+            DefaultValueFactory = _ => 9,
+        };
+        rounds.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1) r.AddError("--rounds must be at least 1.");
+        });
+
+        var gemm = new Command("gemm",
+            "Time the engine's GEMM against OpenBLAS (cblas_sgemm) on the same data, alternating the two, and print GFLOP/s and the ratio.\n\n" +
+            "Examples:\n  gfs bench gemm\n  gfs bench gemm --threads 1 --json\n  gfs bench gemm --shape 1024x1024x1024 256x512x512:nt")
+        {
+            threads, json, shapes, rounds,
+        };
+        gemm.SetAction(parse =>
+        {
+            var list = (parse.GetValue(shapes) is { Length: > 0 } given ? given.Select(GemmShape.Parse) : GemmShape.GanStep).ToArray();
+            int t = parse.GetValue(threads);
+            CpuParallel.Threads = t;
+            var blas = OpenBlas.TryLoad(out var problem);
+            if (blas is null) stderr.WriteLine($"gfs: {problem} Timing gfs alone.");
+            else blas.Threads = t;
+            bool asJson = parse.GetValue(json);
+            var results = new List<GemmResult>();
+            foreach (var shape in list)
+            {
+                if (!asJson) stderr.Write($"\rtiming {shape.Size} {shape.Op} ({results.Count + 1}/{list.Length})...   ");
+                var r = GemmBench.Run(shape, blas, parse.GetValue(rounds), secondsPerRound: 0.05);
+                results.Add(r);
+                if (asJson) stdout.WriteLine(ToJson(r, t));
+            }
+            if (!asJson)
+            {
+                stderr.Write("\r" + new string(' ', 60) + "\r");
+                PrintTable(results, t, stdout);
+            }
+            return Ok;
+        });
+
+        return new Command("bench", "Benchmarks for users: how fast the engine's kernels are on this machine.") { gemm };
+    }
+
+    private static string ToJson(GemmResult r, int threads) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["shape"] = r.Shape.Size,
+        ["op"] = r.Shape.Op,
+        ["threads"] = threads,
+        ["gfs_gflops"] = Math.Round(r.GfsGflops, 2),
+        ["openblas_gflops"] = r.OpenBlasGflops is { } o ? Math.Round(o, 2) : null,
+        ["ratio"] = r.Ratio is { } q ? Math.Round(q, 3) : null,
+        ["max_abs_diff"] = r.MaxDifference,
+    });
+
+    private static void PrintTable(List<GemmResult> results, int threads, TextWriter stdout)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
+        var table = new Table().Title($"GEMM, float32, {threads} thread(s): GFLOP/s (medians of alternating rounds)");
+        table.AddColumns("shape (m×n×k)", "op", "gfs", "OpenBLAS", "gfs / OpenBLAS");
+        foreach (var r in results)
+            table.AddRow(r.Shape.Size, r.Shape.Op, $"{r.GfsGflops:F1}", r.OpenBlasGflops is { } o ? $"{o:F1}" : "—",
+                r.Ratio is { } q ? $"{q:F2}×" : "—");
+        console.Write(table);
+    }
+}

@@ -1,0 +1,116 @@
+using GanFromScratch.Engine;
+
+namespace GanFromScratch.Tests;
+
+/// <summary>gradcheck and gradgradcheck for every differentiable operation.</summary>
+public class OpGradientTests
+{
+    /// <summary>Random values with |x| in [0.3, 1.2] and random signs: away from every kink (0) of relu, abs, clamp.</summary>
+    internal static Tensor Input(int seed, params int[] shape)
+    {
+        var rng = new Random(seed);
+        var data = new float[Shape.Count(shape)];
+        for (int i = 0; i < data.Length; i++)
+            data[i] = (float)(0.3 + 0.9 * rng.NextDouble()) * (rng.Next(2) == 0 ? -1 : 1);
+        return Tensor.FromArray(data, shape);
+    }
+
+    /// <summary>Positive values in [0.5, 1.5], for log, sqrt, pow and division.</summary>
+    internal static Tensor Positive(int seed, params int[] shape)
+    {
+        var rng = new Random(seed);
+        var data = new float[Shape.Count(shape)];
+        for (int i = 0; i < data.Length; i++) data[i] = (float)(0.5 + rng.NextDouble());
+        return Tensor.FromArray(data, shape);
+    }
+
+    public static TheoryData<string> OpNames => new(Cases.Keys);
+
+    /// <summary>Every case: a function of the inputs and the inputs. Binary ops include a broadcast.</summary>
+    private static readonly Dictionary<string, (Func<Tensor[], Tensor> F, Func<Tensor[]> Inputs)> Cases = new()
+    {
+        ["add"] = (x => x[0] + x[1], () => [Input(1, 2, 3), Input(2, 3)]),
+        ["sub"] = (x => x[0] - x[1], () => [Input(1, 2, 3), Input(2, 2, 1)]),
+        ["mul"] = (x => x[0] * x[1], () => [Input(1, 2, 3), Input(2, 1, 3)]),
+        ["div"] = (x => x[0] / x[1], () => [Input(1, 2, 3), Positive(2, 3)]),
+        ["neg"] = (x => -x[0], () => [Input(1, 2, 3)]),
+        ["affine"] = (x => 2.5f * x[0] - 1f, () => [Input(1, 2, 3)]),
+        ["exp"] = (x => x[0].Exp(), () => [Input(1, 2, 3)]),
+        ["log"] = (x => x[0].Log(), () => [Positive(1, 2, 3)]),
+        ["sqrt"] = (x => x[0].Sqrt(), () => [Positive(1, 2, 3)]),
+        ["pow"] = (x => x[0].Pow(2.5f), () => [Positive(1, 2, 3)]),
+        ["pow_negative"] = (x => x[0].Pow(-1.5f), () => [Positive(1, 2, 3)]),
+        ["abs"] = (x => x[0].Abs() * x[0], () => [Input(1, 2, 3)]),
+        ["square"] = (x => x[0].Square(), () => [Input(1, 2, 3)]),
+        ["relu"] = (x => x[0].Relu() * x[0], () => [Input(1, 2, 3)]),
+        ["leaky_relu"] = (x => x[0].LeakyRelu(0.2f) * x[0], () => [Input(1, 2, 3)]),
+        ["tanh"] = (x => x[0].Tanh(), () => [Input(1, 2, 3)]),
+        ["sigmoid"] = (x => x[0].Sigmoid(), () => [Input(1, 2, 3)]),
+        ["softplus"] = (x => x[0].Softplus(), () => [Input(1, 2, 3)]),
+        ["clamp"] = (x => x[0].Clamp(-0.7f, 0.8f) * x[0], () => [Input(1, 3, 4)]),
+        ["where"] = (x => Tensor.Where(Tensor.FromArray([1, 0, 1], 3), x[0], x[1]) * x[0], () => [Input(1, 2, 3), Input(2, 2, 1)]),
+        ["matmul"] = (x => Tensor.MatMul(x[0], x[1]), () => [Input(1, 3, 4), Input(2, 4, 2)]),
+        ["matmul_batched"] = (x => Tensor.MatMul(x[0], x[1]), () => [Input(1, 2, 3, 4), Input(2, 2, 4, 2)]),
+        ["matmul_batch_by_matrix"] = (x => Tensor.MatMul(x[0], x[1]), () => [Input(1, 2, 3, 4), Input(2, 4, 2)]),
+        ["matmul_ta"] = (x => Tensor.MatMulT(x[0], x[1], true, false), () => [Input(1, 4, 3), Input(2, 4, 2)]),
+        ["matmul_tb"] = (x => Tensor.MatMulT(x[0], x[1], false, true), () => [Input(1, 3, 4), Input(2, 2, 4)]),
+        ["matmul_tatb"] = (x => Tensor.MatMulT(x[0], x[1], true, true), () => [Input(1, 4, 3), Input(2, 2, 4)]),
+        ["matmul_squared"] = (x => Tensor.MatMul(x[0], x[1]).Square(), () => [Input(1, 3, 4), Input(2, 4, 2)]),
+        ["transpose"] = (x => x[0].Transpose(0, 2) * x[1], () => [Input(1, 2, 3, 4), Input(2, 4, 3, 2)]),
+        ["reshape"] = (x => x[0].Reshape(3, -1).Square(), () => [Input(1, 2, 3, 2)]),
+        ["expand"] = (x => x[0].Expand(2, 3, 4).Square(), () => [Input(1, 3, 1)]),
+        ["sum"] = (x => x[0].Sum([0, 2], keepDim: false).Square(), () => [Input(1, 2, 3, 4)]),
+        ["sum_keepdim"] = (x => x[0].Sum(1, keepDim: true) * x[0], () => [Input(1, 2, 3, 4)]),
+        ["mean"] = (x => x[0].Mean(1).Square(), () => [Input(1, 3, 4)]),
+        ["max"] = (x => x[0].Max(1, keepDim: true) * x[0], () => [Input(1, 3, 4)]),
+        ["max_all"] = (x => x[0].Max().Square(), () => [Input(1, 3, 4)]),
+        ["concat"] = (x => Tensor.Concat([x[0], x[1]], 1).Square(), () => [Input(1, 2, 3), Input(2, 2, 2)]),
+        ["narrow"] = (x => x[0].Narrow(1, 1, 2).Square(), () => [Input(1, 3, 4)]),
+        ["pad"] = (x => x[0].Pad(0, 1, 2).Square(), () => [Input(1, 2, 3)]),
+        ["norm"] = (x => x[0].Norm([1]), () => [Input(1, 3, 4)]),
+        ["norm_all_keepdim"] = (x => x[0].Norm(null, keepDim: true) * x[0], () => [Input(1, 2, 3)]),
+        ["softmax"] = (x => x[0].Softmax(1), () => [Input(1, 3, 4)]),
+        ["log_softmax"] = (x => x[0].LogSoftmax(-1), () => [Input(1, 3, 4)]),
+        ["cross_entropy"] = (x => Tensor.CrossEntropy(x[0], [2, 0, 3]), () => [Input(1, 3, 4)]),
+    };
+
+    [Theory]
+    [MemberData(nameof(OpNames))]
+    public void Gradcheck(string op)
+    {
+        var (f, inputs) = Cases[op];
+        GradCheck.Check(f, inputs());
+    }
+
+    [Theory]
+    [MemberData(nameof(OpNames))]
+    public void Gradgradcheck(string op)
+    {
+        var (f, inputs) = Cases[op];
+        GradCheck.CheckSecondOrder(f, inputs());
+    }
+
+    [Fact]
+    public void Norm_gradient_at_zero_is_finite_and_zero()
+    {
+        var x = Tensor.Zeros(2, 3).RequiresGrad_();
+        var g = Autograd.Grad(x.Norm([1]).Sum(), x);
+        Assert.All(g.ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void Third_derivative_of_tanh_matches_the_formula()
+    {
+        // d³/dx³ tanh x = −2(1 − t²)(1 − 3t²), t = tanh x: nested Grad three times.
+        var x = Tensor.FromArray([0.3f, -0.8f, 1.1f], 3).RequiresGrad_();
+        var d1 = Autograd.Grad(x.Tanh().Sum(), x, createGraph: true);
+        var d2 = Autograd.Grad(d1.Sum(), x, createGraph: true);
+        var d3 = Autograd.Grad(d2.Sum(), x).ToArray();
+        var xs = x.ToArray();
+        for (int i = 0; i < 3; i++)
+        {
+            double t = Math.Tanh(xs[i]);
+            Assert.Equal(-2 * (1 - t * t) * (1 - 3 * t * t), d3[i], 4);
+        }
+    }
+}

@@ -32,7 +32,13 @@ public static class GfsApp
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            // A value that parsed as an option but makes no sense (a malformed shape, say).
+            stderr.WriteLine($"gfs: {e.Message}");
+            return Usage;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException)
         {
             stderr.WriteLine($"gfs: {e.Message}");
             return Failure;

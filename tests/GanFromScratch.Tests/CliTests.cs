@@ -1,0 +1,75 @@
+using System.Text.Json;
+using GanFromScratch.Cli;
+
+namespace GanFromScratch.Tests;
+
+/// <summary>The gfs command line: output formats, help and bad usage.</summary>
+public class CliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = GfsApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void Bench_gemm_json_prints_one_object_per_shape()
+    {
+        var (code, output, _) = Run("bench", "gemm", "--json", "--rounds", "1", "--threads", "1", "--shape", "16x8x4", "32x32x32:nt");
+        Assert.Equal(0, code);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        using var first = JsonDocument.Parse(lines[0]);
+        Assert.Equal("16x8x4", first.RootElement.GetProperty("shape").GetString());
+        Assert.True(first.RootElement.GetProperty("gfs_gflops").GetDouble() > 0);
+        using var second = JsonDocument.Parse(lines[1]);
+        Assert.Equal("nt", second.RootElement.GetProperty("op").GetString());
+        var openblas = second.RootElement.GetProperty("openblas_gflops");
+        if (openblas.ValueKind != JsonValueKind.Null)
+        {
+            // Both computed the same product.
+            Assert.True(second.RootElement.GetProperty("max_abs_diff").GetDouble() < 1e-4);
+            Assert.Equal(second.RootElement.GetProperty("gfs_gflops").GetDouble() / openblas.GetDouble(),
+                second.RootElement.GetProperty("ratio").GetDouble(), 2);
+        }
+    }
+
+    [Fact]
+    public void Bench_gemm_table_names_the_contenders()
+    {
+        var (code, output, _) = Run("bench", "gemm", "--rounds", "1", "--shape", "8x8x8");
+        Assert.Equal(0, code);
+        Assert.Contains("8x8x8", output);
+        Assert.Contains("OpenBLAS", output);
+    }
+
+    [Theory]
+    [InlineData("bench", "gemm", "--threads", "0")]
+    [InlineData("bench", "gemm", "--rounds", "-1")]
+    [InlineData("bench", "gemm", "--no-such-option")]
+    [InlineData("no-such-command")]
+    public void Bad_usage_exits_with_2_and_says_why(params string[] args)
+    {
+        var (code, _, err) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains("gfs:", err);
+    }
+
+    [Fact]
+    public void A_malformed_shape_is_refused_with_an_example()
+    {
+        var (code, _, err) = Run("bench", "gemm", "--shape", "12x12");
+        Assert.Equal(2, code);
+        Assert.Contains("MxNxK", err);
+    }
+
+    [Fact]
+    public void Help_shows_examples()
+    {
+        var (code, output, _) = Run("bench", "gemm", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("gfs bench gemm --threads 1 --json", output);
+    }
+}

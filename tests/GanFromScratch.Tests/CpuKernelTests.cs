@@ -1,0 +1,257 @@
+using GanFromScratch.Kernels;
+using GanFromScratch.Kernels.Cpu;
+
+namespace GanFromScratch.Tests;
+
+/// <summary>The CPU kernels against plain scalar loops, including sizes that are not multiples of any tile.</summary>
+public class CpuKernelTests
+{
+    private static readonly Backend Cpu = CpuBackend.Instance;
+
+    private static float[] Random(int n, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    private static DeviceBuffer Upload(float[] data)
+    {
+        var buffer = Cpu.Allocate(data.Length);
+        Cpu.Upload(data, buffer);
+        return buffer;
+    }
+
+    private static float[] Download(DeviceBuffer buffer, int n)
+    {
+        var data = new float[n];
+        Cpu.Download(buffer, 0, data);
+        return data;
+    }
+
+    /// <summary>Every branch of the GEMM: thin (m, n or k ≤ 4), blocked with partial tiles, several k slabs, all transposes.</summary>
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 5, 7)]
+    [InlineData(2, 300, 40)]
+    [InlineData(40, 2, 300)]
+    [InlineData(37, 45, 1)]
+    [InlineData(13, 35, 9)]
+    [InlineData(50, 70, 300)]
+    [InlineData(150, 33, 17)]
+    [InlineData(64, 64, 64)]
+    public void Gemm_matches_the_triple_loop_for_every_transpose(int m, int n, int k)
+    {
+        foreach (bool ta in new[] { false, true })
+            foreach (bool tb in new[] { false, true })
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    CpuParallel.Threads = threads;
+                    try { CheckGemm(m, n, k, ta, tb, alpha: 1.5f, beta: 0.5f); }
+                    finally { CpuParallel.Threads = Environment.ProcessorCount; }
+                }
+    }
+
+    [Fact]
+    public void Gemm_with_beta_zero_ignores_garbage_in_C()
+    {
+        var a = Upload(Random(6 * 8, 1));
+        var b = Upload(Random(8 * 20, 2));
+        var c = Upload(Enumerable.Repeat(float.NaN, 6 * 20).ToArray());
+        Cpu.Gemm(false, false, 6, 20, 8, 1f, a, 0, 8, 0, b, 0, 20, 0, 0f, c, 0, 20, 0);
+        Assert.All(Download(c, 6 * 20), v => Assert.False(float.IsNaN(v)));
+    }
+
+    [Fact]
+    public void Batched_gemm_multiplies_each_matrix()
+    {
+        int batch = 3, m = 5, n = 4, k = 6;
+        var a = Random(batch * m * k, 1);
+        var b = Random(batch * k * n, 2);
+        var c = Cpu.Allocate(batch * m * n);
+        using (var ba = Upload(a))
+        using (var bb = Upload(b))
+            Cpu.Gemm(false, false, m, n, k, 1f, ba, 0, k, m * k, bb, 0, n, k * n, 0f, c, 0, n, m * n, batch);
+        var result = Download(c, batch * m * n);
+        for (int t = 0; t < batch; t++)
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    double expected = 0;
+                    for (int p = 0; p < k; p++) expected += a[t * m * k + i * k + p] * b[t * k * n + p * n + j];
+                    Assert.Equal(expected, result[t * m * n + i * n + j], 4);
+                }
+    }
+
+    private static void CheckGemm(int m, int n, int k, bool ta, bool tb, float alpha, float beta)
+    {
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        var c0 = Random(m * n, 3);
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        float A(int i, int p) => ta ? a[p * lda + i] : a[i * lda + p];
+        float B(int p, int j) => tb ? b[j * ldb + p] : b[p * ldb + j];
+        using var ba = Upload(a);
+        using var bb = Upload(b);
+        using var bc = Upload(c0);
+        Cpu.Gemm(ta, tb, m, n, k, alpha, ba, 0, lda, 0, bb, 0, ldb, 0, beta, bc, 0, n, 0);
+        var c = Download(bc, m * n);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double dot = 0;
+                for (int p = 0; p < k; p++) dot += (double)A(i, p) * B(p, j);
+                double expected = alpha * dot + beta * c0[i * n + j];
+                Assert.True(Math.Abs(expected - c[i * n + j]) <= 1e-4 * (1 + Math.Sqrt(k)),
+                    $"{m}x{n}x{k} ta={ta} tb={tb}: C[{i},{j}] = {c[i * n + j]}, expected {expected}");
+            }
+    }
+
+    [Theory]
+    [InlineData(new[] { 3, 5 }, new[] { 3, 5 })]
+    [InlineData(new[] { 4, 37 }, new[] { 37 })]
+    [InlineData(new[] { 6, 1 }, new[] { 1, 9 })]
+    [InlineData(new[] { 2, 3, 1, 5 }, new[] { 3, 4, 1 })]
+    [InlineData(new int[0], new[] { 11 })]
+    public void Binary_broadcasts_like_numpy(int[] aShape, int[] bShape)
+    {
+        var shape = Engine.Shape.Broadcast(aShape, bShape, "test");
+        var a = Random(Math.Max(1, Engine.Shape.Count(aShape)), 1);
+        var b = Random(Engine.Shape.Count(bShape), 2).Select(v => v + 3f).ToArray(); // away from 0 for division
+        var aStrides = Engine.Shape.BroadcastStrides(aShape, shape);
+        var bStrides = Engine.Shape.BroadcastStrides(bShape, shape);
+        int n = Engine.Shape.Count(shape);
+        using var ba = Upload(a);
+        using var bb = Upload(b);
+        foreach (var (op, f) in new (BinaryOp, Func<float, float, float>)[]
+                 {
+                     (BinaryOp.Add, (x, y) => x + y), (BinaryOp.Sub, (x, y) => x - y), (BinaryOp.Mul, (x, y) => x * y),
+                     (BinaryOp.Div, (x, y) => x / y), (BinaryOp.Greater, (x, y) => x > y ? 1 : 0), (BinaryOp.Equal, (x, y) => x == y ? 1 : 0),
+                 })
+        {
+            using var y = Cpu.Allocate(n);
+            Cpu.Binary(op, ba, aStrides, bb, bStrides, y, shape);
+            var result = Download(y, n);
+            var index = new int[shape.Length];
+            for (int i = 0; i < n; i++)
+            {
+                int rem = i, oa = 0, ob = 0;
+                for (int d = shape.Length - 1; d >= 0; d--)
+                {
+                    int idx = rem % shape[d];
+                    rem /= shape[d];
+                    oa += idx * aStrides[d];
+                    ob += idx * bStrides[d];
+                }
+                Assert.Equal(f(a[oa], b[ob]), result[i]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 37, 1)]
+    [InlineData(5, 100, 1)]
+    [InlineData(3, 7, 13)]
+    [InlineData(1, 1, 9)]
+    public void Reduce_sum_and_max_along_the_middle_axis(int outer, int extent, int inner)
+    {
+        var x = Random(outer * extent * inner, 4);
+        using var bx = Upload(x);
+        using var sum = Cpu.Allocate(outer * inner);
+        using var max = Cpu.Allocate(outer * inner);
+        Cpu.Reduce(ReduceOp.Sum, bx, sum, outer, extent, inner);
+        Cpu.Reduce(ReduceOp.Max, bx, max, outer, extent, inner);
+        var s = Download(sum, outer * inner);
+        var mx = Download(max, outer * inner);
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                var column = Enumerable.Range(0, extent).Select(e => x[(o * extent + e) * inner + i]).ToArray();
+                Assert.Equal(column.Sum(v => (double)v), s[o * inner + i], 4);
+                Assert.Equal(column.Max(), mx[o * inner + i]);
+            }
+    }
+
+    [Fact]
+    public void Copy_transposes_through_strides()
+    {
+        var x = Random(2 * 3 * 4, 5);
+        using var bx = Upload(x);
+        using var y = Cpu.Allocate(24);
+        // y[k, j, i] = x[i, j, k]: read x with its strides permuted.
+        Cpu.Copy(bx, 0, [1, 4, 12], y, 0, [6, 2, 1], [4, 3, 2]);
+        var r = Download(y, 24);
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 3; j++)
+                for (int k = 0; k < 4; k++)
+                    Assert.Equal(x[i * 12 + j * 4 + k], r[k * 6 + j * 2 + i]);
+    }
+
+    [Theory]
+    [InlineData(UnaryOp.Exp)]
+    [InlineData(UnaryOp.Log)]
+    [InlineData(UnaryOp.Tanh)]
+    [InlineData(UnaryOp.Sigmoid)]
+    [InlineData(UnaryOp.Softplus)]
+    [InlineData(UnaryOp.Sqrt)]
+    [InlineData(UnaryOp.LeakyRelu)]
+    [InlineData(UnaryOp.Clamp)]
+    [InlineData(UnaryOp.Pow)]
+    public void Unary_vector_and_scalar_tails_agree_with_the_math_library(UnaryOp op)
+    {
+        var x = Random(45, 6).Select(v => op is UnaryOp.Log or UnaryOp.Sqrt or UnaryOp.Pow ? Math.Abs(v) + 0.1f : v * 5).ToArray();
+        using var bx = Upload(x);
+        using var y = Cpu.Allocate(x.Length);
+        Cpu.Unary(op, bx, y, x.Length, 0.3f, 0.7f);
+        var r = Download(y, x.Length);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = x[i];
+            double expected = op switch
+            {
+                UnaryOp.Exp => Math.Exp(v),
+                UnaryOp.Log => Math.Log(v),
+                UnaryOp.Tanh => Math.Tanh(v),
+                UnaryOp.Sigmoid => 1 / (1 + Math.Exp(-v)),
+                UnaryOp.Softplus => Math.Log(1 + Math.Exp(v)),
+                UnaryOp.Sqrt => Math.Sqrt(v),
+                UnaryOp.LeakyRelu => v > 0 ? v : 0.3 * v,
+                UnaryOp.Clamp => Math.Clamp(v, 0.3, 0.7),
+                UnaryOp.Pow => Math.Pow(v, 0.3),
+                _ => throw new ArgumentOutOfRangeException(nameof(op)),
+            };
+            Assert.True(Math.Abs(expected - r[i]) <= 1e-5 * (1 + Math.Abs(expected)), $"{op}({v}) = {r[i]}, expected {expected}");
+        }
+    }
+
+    /// <summary>Known-answer vectors of Philox 4x32-10 from the Random123 distribution (kat_vectors).</summary>
+    [Theory]
+    [InlineData(0u, 0u, 0u, 0u, 0u, 0u, 0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u)]
+    [InlineData(0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu)]
+    [InlineData(0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u, 0xa4093822u, 0x299f31d0u, 0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u)]
+    public void Philox_matches_the_published_known_answers(uint c0, uint c1, uint c2, uint c3, uint k0, uint k1, uint r0, uint r1, uint r2, uint r3)
+    {
+        Philox.Block(c0, c1, c2, c3, k0, k1, out var o0, out var o1, out var o2, out var o3);
+        Assert.Equal([r0, r1, r2, r3], new[] { o0, o1, o2, o3 });
+    }
+
+    [Fact]
+    public void Random_numbers_have_the_asked_moments_and_depend_only_on_seed_and_index()
+    {
+        int n = 200_000;
+        using var u = Cpu.Allocate(n);
+        using var z = Cpu.Allocate(n);
+        Cpu.Random(u, n, RandomDistribution.Uniform, 42, 0, -1f, 3f);
+        Cpu.Random(z, n, RandomDistribution.Normal, 42, 0, 2f, 0.5f);
+        var ur = Download(u, n);
+        var zr = Download(z, n);
+        Assert.All(ur, v => Assert.InRange(v, -1f, 3f));
+        Assert.Equal(1.0, ur.Average(), 2);
+        Assert.Equal(2.0, zr.Average(), 2);
+        double std = Math.Sqrt(zr.Select(v => (v - 2.0) * (v - 2.0)).Average());
+        Assert.Equal(0.5, std, 2);
+        // Element i of a stream started at offset 100 is element 100 + i of the stream started at 0.
+        using var shifted = Cpu.Allocate(10);
+        Cpu.Random(shifted, 10, RandomDistribution.Normal, 42, 100, 2f, 0.5f);
+        Assert.Equal(zr[100..110], Download(shifted, 10));
+    }
+}

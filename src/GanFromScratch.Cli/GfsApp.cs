@@ -92,7 +92,7 @@ public static class GfsApp
             foreach (var shape in list)
             {
                 if (!asJson) stderr.Write($"\rtiming {shape.Size} {shape.Op} ({results.Count + 1}/{list.Length})...   ");
-                var r = GemmBench.Run(shape, blas, parse.GetValue(rounds), secondsPerRound: 0.05);
+                var r = GemmBench.Run(shape, blas, parse.GetValue(rounds), secondsPerRound: 0.1);
                 results.Add(r);
                 if (asJson) stdout.WriteLine(ToJson(r, t));
             }

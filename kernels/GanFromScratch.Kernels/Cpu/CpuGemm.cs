@@ -70,17 +70,25 @@ public static unsafe class CpuGemm
         // Split C into parts: along n when it is wide enough, else along m.
         long flops = 2L * m * n * k;
         long work = Math.Max(flops, 16L * m * n); // thin products are bound by writing C
-        int threads = (int)Math.Min(CpuParallel.Threads, Math.Max(1, work / (1 << 20)));
-        bool splitN = n >= m || n >= threads * NR * 4;
+        int threads = (int)Math.Min(Math.Min(CpuParallel.Threads, Environment.ProcessorCount), Math.Max(1, work / (1 << 20)));
+        // Thin products split by rows, so that no two threads write the same cache line of C
+        // (unless there are too few rows); packed products split by column panels.
+        bool thin = Math.Min(m, Math.Min(n, k)) <= Thin;
+        bool splitN = thin ? m < threads * MR : n >= m || n >= threads * NR * 4;
         int unit = splitN ? NR : MR;
         int units = ((splitN ? n : m) + unit - 1) / unit;
         threads = Math.Min(threads, units);
+        if (threads > 1 && !thin && PackedWhole(m, n, k) <= MaxPackedWhole)
+        {
+            SharedPacking(opA, opB, opC, m, n, k, alpha, beta, threads);
+            return;
+        }
         if (threads <= 1)
         {
             Part(opA, opB, opC, m, n, k, alpha, beta);
             return;
         }
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        CpuParallel.Run(threads, t =>
         {
             int s0 = (int)((long)units * t / threads) * unit;
             int s1 = Math.Min(splitN ? n : m, (int)((long)units * (t + 1) / threads) * unit);
@@ -88,6 +96,54 @@ public static unsafe class CpuGemm
                 Part(opA, opB.Offset(0, s0), opC.Offset(0, s0), m, s1 - s0, k, alpha, beta);
             else
                 Part(opA.Offset(s0, 0), opB, opC.Offset(s0, 0), s1 - s0, n, k, alpha, beta);
+        });
+    }
+
+    /// <summary>Floats needed to pack all of op(A) and op(B) at once, padded to whole panels.</summary>
+    private static long PackedWhole(int m, int n, int k) =>
+        (long)k * (((m + MR - 1) / MR * MR) + ((n + NR - 1) / NR * NR));
+
+    /// <summary>Up to 4 Mi floats (16 MB, within L3) both operands are packed whole and shared by the threads.</summary>
+    private const long MaxPackedWhole = 4L << 20;
+
+    /// <summary>
+    /// For products of moderate size on several threads: first the threads pack all of op(A) and
+    /// op(B) together, each a share of the panels; then each computes its own columns of C from the
+    /// shared panels. Every panel is packed once (splitting C alone would make each thread pack all
+    /// of A), and the two phases need no synchronisation but their boundary.
+    /// </summary>
+    private static void SharedPacking(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta, int threads)
+    {
+        int mr = MR, nr = NR;
+        int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
+        int slabs = (k + KC - 1) / KC;
+        long slabA = (long)mPanels * mr * KC, slabB = (long)nPanels * nr * KC;
+        nint packA = (nint)Pinned(ref _packA, slabA * slabs);
+        nint packB = (nint)Pinned(ref _packB, slabB * slabs);
+        threads = Math.Min(threads, nPanels);
+
+        CpuParallel.Run(threads, t =>
+        {
+            for (int s = 0; s < slabs; s++)
+            {
+                int pc = s * KC, kc = Math.Min(KC, k - pc);
+                int a0 = mPanels * t / threads * mr, a1 = Math.Min(m, mPanels * (t + 1) / threads * mr);
+                if (a1 > a0) PackA(a, a0, pc, a1 - a0, kc, (float*)packA + s * slabA + (long)a0 * kc);
+                int b0 = nPanels * t / threads * nr, b1 = Math.Min(n, nPanels * (t + 1) / threads * nr);
+                if (b1 > b0) PackB(b, pc, b0, kc, b1 - b0, (float*)packB + s * slabB + (long)b0 * kc);
+            }
+        });
+
+        CpuParallel.Run(threads, t =>
+        {
+            int j0 = nPanels * t / threads * nr, j1 = Math.Min(n, nPanels * (t + 1) / threads * nr);
+            for (int s = 0; s < slabs; s++)
+            {
+                int pc = s * KC, kc = Math.Min(KC, k - pc);
+                float betaHere = s == 0 ? beta : 1f;
+                MacroKernel(m, j1 - j0, kc, alpha, (float*)packA + s * slabA, (float*)packB + s * slabB + (long)j0 * kc,
+                    betaHere, c.At(0, j0), c.RowStride);
+            }
         });
     }
 

@@ -8,7 +8,7 @@ public static class CpuParallel
 {
     private static int _threads = Environment.ProcessorCount;
 
-    /// <summary>Threads used by CPU kernels (default: every core).</summary>
+    /// <summary>Threads used by CPU kernels (default: every core; at most one per core).</summary>
     public static int Threads
     {
         get => _threads;
@@ -19,19 +19,26 @@ public static class CpuParallel
         }
     }
 
+    private static readonly Lazy<WorkerTeam> _team = new(() => new WorkerTeam(Math.Max(0, Environment.ProcessorCount - 1)));
+
+    private static WorkerTeam Team => _team.Value;
+
+    /// <summary>Runs body(0) … body(parts − 1) on up to <see cref="Threads"/> threads (parts beyond the team's size are not run: keep parts ≤ Threads).</summary>
+    public static void Run(int parts, Action<int> body) => Team.Run(Math.Min(parts, Threads), body);
+
     /// <summary>
     /// Runs <paramref name="body"/>(start, end) over [0, count) in contiguous chunks. Work smaller than
     /// <paramref name="minPerThread"/> items per thread runs on the calling thread.
     /// </summary>
     public static void For(int count, int minPerThread, Action<int, int> body)
     {
-        int chunks = Math.Min(Threads, Math.Max(1, count / Math.Max(1, minPerThread)));
+        int chunks = Math.Min(Math.Min(Threads, Team.Size), Math.Max(1, count / Math.Max(1, minPerThread)));
         if (chunks <= 1)
         {
             if (count > 0) body(0, count);
             return;
         }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, chunk =>
+        Team.Run(chunks, chunk =>
         {
             int start = (int)((long)count * chunk / chunks);
             int end = (int)((long)count * (chunk + 1) / chunks);

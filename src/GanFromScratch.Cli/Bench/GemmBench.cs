@@ -64,15 +64,17 @@ public static unsafe class GemmBench
             Action gfs = () => CpuGemm.Multiply(shape.TransA, shape.TransB, m, n, k, 1f, ppa, lda, ppb, ldb, 0f, ppc, n);
             Action? peer = blas is null ? null : () => blas.Sgemm(shape.TransA, shape.TransB, m, n, k, 1f, ppa, lda, ppb, ldb, 0f, ppr, n);
 
-            // Warm up (JIT tiers, thread pools, caches) and size the repetitions to the round length.
-            gfs(); peer?.Invoke();
+            // Warm up (JIT tiers, worker threads, caches) and size the repetitions to the round length.
             int reps = Math.Max(1, (int)(secondsPerRound / Math.Max(1e-7, Time(gfs, 1))));
+            Time(gfs, reps);
+            if (peer is not null) Time(peer, reps);
             var gfsTimes = new List<double>();
             var peerTimes = new List<double>();
             for (int round = 0; round < rounds; round++)
             {
                 gfsTimes.Add(Time(gfs, reps));
-                if (peer is not null) peerTimes.Add(Time(peer, reps));
+                if (peer is null) continue;
+                peerTimes.Add(Time(peer, reps));
             }
             double diff = 0;
             if (peer is not null)
@@ -82,8 +84,18 @@ public static unsafe class GemmBench
         }
     }
 
+    /// <summary>
+    /// Both libraries keep their worker threads spinning for a while after a call (OpenBLAS for
+    /// up to ~0.1 s), and a spinning thread of one would steal a core from the other: each
+    /// contender's block of repetitions starts after a pause long enough for them to sleep, and
+    /// one untimed call that wakes its own threads again.
+    /// </summary>
+    public static TimeSpan CoolDown { get; set; } = TimeSpan.FromMilliseconds(150);
+
     private static double Time(Action action, int reps)
     {
+        Thread.Sleep(CoolDown);
+        action(); // untimed: wakes the contender's sleeping threads
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < reps; i++) action();
         return sw.Elapsed.TotalSeconds / reps;

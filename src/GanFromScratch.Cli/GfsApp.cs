@@ -30,7 +30,7 @@ public static class GfsApp
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
@@ -88,17 +88,19 @@ public static class GfsApp
             if (blas is null) stderr.WriteLine($"gfs: {problem} Timing gfs alone.");
             else blas.Threads = t;
             bool asJson = parse.GetValue(json);
+            // Progress goes to a terminal only; piped or captured output stays clean.
+            bool progress = !asJson && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
             var results = new List<GemmResult>();
             foreach (var shape in list)
             {
-                if (!asJson) stderr.Write($"\rtiming {shape.Size} {shape.Op} ({results.Count + 1}/{list.Length})...   ");
+                if (progress) stderr.Write($"\rtiming {shape.Size} {shape.Op} ({results.Count + 1}/{list.Length})...   ");
                 var r = GemmBench.Run(shape, blas, parse.GetValue(rounds), secondsPerRound: 0.1);
                 results.Add(r);
                 if (asJson) stdout.WriteLine(ToJson(r, t));
             }
             if (!asJson)
             {
-                stderr.Write("\r" + new string(' ', 60) + "\r");
+                if (progress) stderr.Write("\r" + new string(' ', 60) + "\r");
                 PrintTable(results, t, stdout);
             }
             return Ok;
@@ -121,7 +123,7 @@ public static class GfsApp
     private static void PrintTable(List<GemmResult> results, int threads, TextWriter stdout)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
-        var table = new Table().Title($"GEMM, float32, {threads} thread(s): GFLOP/s (medians of alternating rounds)");
+        var table = new Table().Title($"GEMM float32, {threads} thread(s), GFLOP/s, medians");
         table.AddColumns("shape (m×n×k)", "op", "gfs", "OpenBLAS", "gfs / OpenBLAS");
         foreach (var r in results)
             table.AddRow(r.Shape.Size, r.Shape.Op, $"{r.GfsGflops:F1}", r.OpenBlasGflops is { } o ? $"{o:F1}" : "—",

@@ -272,75 +272,50 @@ public static unsafe class CpuGemm
         }
     }
 
-    /// <summary>Packs op(A)[i0.., p0..] (mc×kc) as panels of MR rows: panel[p·MR + r]; short panels are zero-padded.</summary>
+    /// <summary>Packs op(A)[i0.., p0..] (mc×kc) as panels of MR rows: panel[p·MR + r].</summary>
+    private static void PackA(Operand a, int i0, int p0, int mc, int kc, float* dst) => PackPanels(a, i0, p0, mc, kc, MR, dst);
+
+    /// <summary>Packs op(B)[p0.., j0..] (kc×nc) as panels of NR columns: panel[p·NR + c] — the panels of A's packing, for Bᵀ.</summary>
+    private static void PackB(Operand b, int p0, int j0, int kc, int nc, float* dst) => PackPanels(b.Transposed, j0, p0, nc, kc, NR, dst);
+
+    /// <summary>
+    /// Packs x[i0 + i, p0 + p] for i &lt; extent, p &lt; kc into panels <paramref name="width"/> rows
+    /// high, each stored p-major (panel[p·width + r]), the last one zero-padded to the full width.
+    /// Reads are contiguous either way: a whole row at a time when rows are contiguous along p,
+    /// the <paramref name="width"/> values of one p at a time (SIMD) when they are contiguous along i.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA(Operand a, int i0, int p0, int mc, int kc, float* dst)
+    private static void PackPanels(Operand x, int i0, int p0, int extent, int kc, int width, float* dst)
     {
-        int mr = MR;
-        for (int ir = 0; ir < mc; ir += mr)
+        for (int ir = 0; ir < extent; ir += width)
         {
-            int rows = Math.Min(mr, mc - ir);
+            int rows = Math.Min(width, extent - ir);
             float* panel = dst + (long)ir * kc;
-            if (a.RowStride == 1)
+            if (x.RowStride == 1)
             {
-                // A stored transposed: the MR rows of one p are contiguous.
                 for (int p = 0; p < kc; p++)
                 {
-                    float* s = a.At(i0 + ir, p0 + p);
-                    float* d = panel + p * mr;
+                    float* s = x.At(i0 + ir, p0 + p);
+                    float* d = panel + p * width;
                     int r = 0;
+                    if (rows == width)
+                        for (; r <= width - 8; r += 8) Vector256.Load(s + r).Store(d + r);
                     for (; r < rows; r++) d[r] = s[r];
-                    for (; r < mr; r++) d[r] = 0f;
+                    for (; r < width; r++) d[r] = 0f;
                 }
                 continue;
             }
-            for (int r = 0; r < mr; r++)
+            for (int r = 0; r < width; r++)
             {
-                // One row of A at a time: a contiguous read when ColStride == 1.
                 float* d = panel + r;
                 if (r >= rows)
                 {
-                    for (int p = 0; p < kc; p++) d[p * mr] = 0f;
+                    for (int p = 0; p < kc; p++) d[p * width] = 0f;
                     continue;
                 }
-                float* s = a.At(i0 + ir + r, p0);
-                int cs = a.ColStride;
-                for (int p = 0; p < kc; p++) d[p * mr] = s[(long)p * cs];
-            }
-        }
-    }
-
-    /// <summary>Packs op(B)[p0.., j0..] (kc×nc) as panels of NR columns: panel[p·NR + c]; short panels are zero-padded.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackB(Operand b, int p0, int j0, int kc, int nc, float* dst)
-    {
-        int nr = NR;
-        for (int jr = 0; jr < nc; jr += nr)
-        {
-            int cols = Math.Min(nr, nc - jr);
-            float* panel = dst + (long)jr * kc;
-            if (cols == nr && b.ColStride == 1)
-            {
-                for (int p = 0; p < kc; p++)
-                {
-                    float* s = b.At(p0 + p, j0 + jr);
-                    float* d = panel + p * nr;
-                    for (int col = 0; col < nr; col += 8) Vector256.Load(s + col).Store(d + col);
-                }
-                continue;
-            }
-            for (int col = 0; col < nr; col++)
-            {
-                // One column of B at a time: a contiguous read when B is stored transposed.
-                float* d = panel + col;
-                if (col >= cols)
-                {
-                    for (int p = 0; p < kc; p++) d[p * nr] = 0f;
-                    continue;
-                }
-                float* s = b.At(p0, j0 + jr + col);
-                int rs = b.RowStride;
-                for (int p = 0; p < kc; p++) d[p * nr] = s[(long)p * rs];
+                float* s = x.At(i0 + ir + r, p0);
+                int cs = x.ColStride;
+                for (int p = 0; p < kc; p++) d[p * width] = s[(long)p * cs];
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace GanFromScratch.Kernels.Cpu;
 
@@ -305,7 +306,18 @@ public static unsafe class CpuGemm
                 }
                 continue;
             }
-            for (int r = 0; r < width; r++)
+            int r0 = 0;
+            if (x.ColStride == 1 && Avx.IsSupported)
+                // Rows contiguous along p: transpose 8×8 blocks in registers.
+                for (; r0 <= rows - 8; r0 += 8)
+                {
+                    float* s = x.At(i0 + ir + r0, p0);
+                    int p = 0;
+                    for (; p <= kc - 8; p += 8) Transpose8x8(s + p, x.RowStride, panel + p * width + r0, width);
+                    for (; p < kc; p++)
+                        for (int r = 0; r < 8; r++) panel[p * width + r0 + r] = s[(long)r * x.RowStride + p];
+                }
+            for (int r = r0; r < width; r++)
             {
                 float* d = panel + r;
                 if (r >= rows)
@@ -318,6 +330,39 @@ public static unsafe class CpuGemm
                 for (int p = 0; p < kc; p++) d[p * width] = s[(long)p * cs];
             }
         }
+    }
+
+    /// <summary>
+    /// d[c·dStride + r] = s[r·sStride + c] for an 8×8 block: unpack pairs of rows, shuffle pairs
+    /// of pairs, then swap 128-bit halves (the classic AVX transpose, 24 shuffles for 64 floats).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* s, int sStride, float* d, int dStride)
+    {
+        var r0 = Avx.LoadVector256(s);
+        var r1 = Avx.LoadVector256(s + sStride);
+        var r2 = Avx.LoadVector256(s + 2L * sStride);
+        var r3 = Avx.LoadVector256(s + 3L * sStride);
+        var r4 = Avx.LoadVector256(s + 4L * sStride);
+        var r5 = Avx.LoadVector256(s + 5L * sStride);
+        var r6 = Avx.LoadVector256(s + 6L * sStride);
+        var r7 = Avx.LoadVector256(s + 7L * sStride);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(d + dStride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(d + 2L * dStride, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(d + 3L * dStride, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(d + 4L * dStride, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(d + 5L * dStride, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(d + 6L * dStride, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(d + 7L * dStride, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -23,8 +23,12 @@ public static class CpuParallel
 
     private static WorkerTeam Team => _team.Value;
 
-    /// <summary>Runs body(0) … body(parts − 1) on up to <see cref="Threads"/> threads (parts beyond the team's size are not run: keep parts ≤ Threads).</summary>
-    public static void Run(int parts, Action<int> body) => Team.Run(Math.Min(parts, Threads), body);
+    /// <summary>
+    /// Runs every one of body(0) … body(parts − 1), concurrently when the team is free and has
+    /// that many threads. The caller chooses <paramref name="parts"/> (from <see cref="Threads"/>);
+    /// nothing here drops a part, even if <see cref="Threads"/> changes meanwhile.
+    /// </summary>
+    public static void Run(int parts, Action<int> body) => Team.Run(parts, body);
 
     /// <summary>
     /// Runs <paramref name="body"/>(start, end) over [0, count) in contiguous chunks. Work smaller than

@@ -40,13 +40,13 @@ internal sealed class WorkerTeam
 
     /// <summary>
     /// Runs body(0) … body(parts − 1) concurrently and returns when all are done. If the team is
-    /// already busy (a kernel called from another thread, or from inside a job), the parts run
-    /// one after another on the calling thread: the same results, never a deadlock.
+    /// already busy (a kernel called from another thread, or from inside a job), or has fewer
+    /// threads than parts, the parts run one after another on the calling thread: the same
+    /// results, never a deadlock.
     /// </summary>
     public void Run(int parts, Action<int> body)
     {
-        parts = Math.Min(parts, Size);
-        if (parts <= 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        if (parts <= 1 || parts > Size || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             for (int i = 0; i < parts; i++) body(i);
             return;

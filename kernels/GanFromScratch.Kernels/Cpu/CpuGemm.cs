@@ -165,7 +165,9 @@ public static unsafe class CpuGemm
 
     /// <summary>
     /// For a product with few columns: every C[i,j] is a dot product of a contiguous row of op(A)
-    /// with a column of op(B), the n columns first copied side by side into a contiguous buffer.
+    /// with a column of op(B), the n columns first copied one after another into a contiguous
+    /// buffer. Columns beyond n alias the first (their dots are computed and dropped), so the
+    /// loop has no branches.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ThinDots(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta)
@@ -173,25 +175,31 @@ public static unsafe class CpuGemm
         float* cols = Pinned(ref _packB, (long)n * k);
         for (int j = 0; j < n; j++)
             for (int p = 0; p < k; p++) cols[(long)j * k + p] = *b.At(p, j);
+        // One pass over each row of op(A) feeds all n (≤ Thin = 4) dot products.
+        float* c0 = cols, c1 = cols + (n > 1 ? k : 0), c2 = cols + (n > 2 ? 2L * k : 0), c3 = cols + (n > 3 ? 3L * k : 0);
+        float* dots = stackalloc float[4];
         for (int i = 0; i < m; i++)
         {
             float* row = a.At(i, 0);
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            int p = 0;
+            for (; p <= k - 8; p += 8)
+            {
+                var x = Vector256.Load(row + p);
+                s0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(c0 + p), s0);
+                s1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(c1 + p), s1);
+                s2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(c2 + p), s2);
+                s3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(c3 + p), s3);
+            }
+            dots[0] = Vector256.Sum(s0); dots[1] = Vector256.Sum(s1); dots[2] = Vector256.Sum(s2); dots[3] = Vector256.Sum(s3);
+            for (; p < k; p++)
+            {
+                dots[0] += row[p] * c0[p]; dots[1] += row[p] * c1[p]; dots[2] += row[p] * c2[p]; dots[3] += row[p] * c3[p];
+            }
             for (int j = 0; j < n; j++)
             {
-                float* col = cols + (long)j * k;
-                Vector256<float> s0 = default, s1 = default;
-                int p = 0;
-                for (; p <= k - 16; p += 16)
-                {
-                    s0 = Vector256.FusedMultiplyAdd(Vector256.Load(row + p), Vector256.Load(col + p), s0);
-                    s1 = Vector256.FusedMultiplyAdd(Vector256.Load(row + p + 8), Vector256.Load(col + p + 8), s1);
-                }
-                for (; p <= k - 8; p += 8)
-                    s0 = Vector256.FusedMultiplyAdd(Vector256.Load(row + p), Vector256.Load(col + p), s0);
-                float dot = Vector256.Sum(s0 + s1);
-                for (; p < k; p++) dot += row[p] * col[p];
                 float* dst = c.At(i, j);
-                *dst = beta == 0f ? alpha * dot : alpha * dot + beta * *dst;
+                *dst = beta == 0f ? alpha * dots[j] : alpha * dots[j] + beta * *dst;
             }
         }
     }

@@ -136,22 +136,17 @@ public sealed unsafe class CpuBackend : Backend
     public override void Copy(DeviceBuffer src, int srcOffset, ReadOnlySpan<int> srcStrides,
         DeviceBuffer dst, int dstOffset, ReadOnlySpan<int> dstStrides, ReadOnlySpan<int> shape)
     {
-        int fullRank = Math.Max(1, shape.Length);
-        var cs = new int[fullRank];
-        var css = new int[fullRank];
-        var cds = new int[fullRank];
-        int rank = StridedShape.Collapse(shape, srcStrides, dstStrides, cs, css, cds);
-        int inner = cs[rank - 1];
-        int rows = 1;
-        for (int i = 0; i < rank - 1; i++) rows *= cs[i];
-        int ss = css[rank - 1], ds = cds[rank - 1];
+        var layout = StridedShape.Rows(shape, srcStrides, dstStrides);
+        int inner = layout.Inner;
+        int ss = layout.InnerStride1, ds = layout.InnerStride2;
         nint ps = (nint)(Ptr(src) + srcOffset), pd = (nint)(Ptr(dst) + dstOffset);
-        CpuParallel.For(rows, Math.Max(1, (1 << 15) / Math.Max(1, inner)), (start, end) =>
+        CpuParallel.For(layout.Count, Math.Max(1, (1 << 15) / Math.Max(1, inner)), (start, end) =>
         {
             for (int row = start; row < end; row++)
             {
-                float* s = (float*)ps + StridedShape.RowOffset(row, cs, css, rank);
-                float* d = (float*)pd + StridedShape.RowOffset(row, cs, cds, rank);
+                var (so, dout) = layout.Offsets(row);
+                float* s = (float*)ps + so;
+                float* d = (float*)pd + dout;
                 if (ss == 1 && ds == 1)
                     new ReadOnlySpan<float>(s, inner).CopyTo(new Span<float>(d, inner));
                 else if (ss == 0 && ds == 1)

@@ -57,17 +57,10 @@ internal static class BinaryKernel
     public static unsafe void Run<TOp>(float* a, ReadOnlySpan<int> aStrides, float* b, ReadOnlySpan<int> bStrides,
         float* y, ReadOnlySpan<int> shape) where TOp : struct, IBinaryElementwise
     {
-        int fullRank = shape.Length;
-        // Collapse with respect to a and b; y is contiguous, so merging along a/b keeps y's rows contiguous
-        // exactly when a and b allow it (y's strides always merge).
-        var cs = new int[Math.Max(1, fullRank)];
-        var ca = new int[cs.Length];
-        var cb = new int[cs.Length];
-        int rank = StridedShape.Collapse(shape, aStrides, bStrides, cs, ca, cb);
-        int inner = cs[rank - 1];
-        int rows = 1;
-        for (int i = 0; i < rank - 1; i++) rows *= cs[i];
-        int sa = ca[rank - 1], sb = cb[rank - 1];
+        // y is contiguous, so its strides merge wherever those of a and b do.
+        var layout = StridedShape.Rows(shape, aStrides, bStrides);
+        int inner = layout.Inner, rows = layout.Count;
+        int sa = layout.InnerStride1, sb = layout.InnerStride2;
         nint pa = (nint)a, pb = (nint)b, py = (nint)y;
 
         if (rows == 1)
@@ -80,8 +73,7 @@ internal static class BinaryKernel
         {
             for (int row = start; row < end; row++)
             {
-                int oa = StridedShape.RowOffset(row, cs, ca, rank);
-                int ob = StridedShape.RowOffset(row, cs, cb, rank);
+                var (oa, ob) = layout.Offsets(row);
                 InnerLoop<TOp>((float*)pa + oa, sa, (float*)pb + ob, sb, (float*)py + (long)row * inner, inner);
             }
         });

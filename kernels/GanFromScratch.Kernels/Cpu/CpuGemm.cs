@@ -172,9 +172,7 @@ public static unsafe class CpuGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ThinDots(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta)
     {
-        float* cols = Pinned(ref _packB, (long)n * k);
-        for (int j = 0; j < n; j++)
-            for (int p = 0; p < k; p++) cols[(long)j * k + p] = *b.At(p, j);
+        float* cols = (float*)Contiguous(b.Transposed, n, k, ref _packB).Data;
         // One pass over each row of op(A) feeds all n (≤ Thin = 4) dot products.
         float* c0 = cols, c1 = cols + (n > 1 ? k : 0), c2 = cols + (n > 2 ? 2L * k : 0), c3 = cols + (n > 3 ? 3L * k : 0);
         float* dots = stackalloc float[4];
@@ -212,14 +210,8 @@ public static unsafe class CpuGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ThinRows(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta)
     {
-        if (b.ColStride != 1)
-        {
-            // Copy op(B) to contiguous rows first, so that the loop below is vectorised.
-            float* packed = Pinned(ref _packA, (long)k * n);
-            for (int p = 0; p < k; p++)
-                for (int j = 0; j < n; j++) packed[(long)p * n + j] = *b.At(p, j);
-            b = new Operand((nint)packed, n, 1);
-        }
+        // Rows of op(B) must be contiguous for the loop below to be vectorised.
+        if (b.ColStride != 1) b = Contiguous(b, k, n, ref _packA);
         // Accumulate straight into C when its rows are contiguous, else into a scratch row.
         bool direct = c.ColStride == 1;
         float* scratch = direct ? null : Pinned(ref _packB, n);
@@ -237,6 +229,15 @@ public static unsafe class CpuGemm
                     *dst = beta == 0f ? row[j] : row[j] + beta * *dst;
                 }
         }
+    }
+
+    /// <summary>A row-major copy of the rows×cols operand x in the scratch array <paramref name="cache"/>.</summary>
+    private static Operand Contiguous(Operand x, int rows, int cols, ref float[]? cache)
+    {
+        float* copy = Pinned(ref cache, (long)rows * cols);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) copy[(long)i * cols + j] = *x.At(i, j);
+        return new Operand((nint)copy, cols, 1);
     }
 
     /// <summary>y[0..n) += s·x[0..n).</summary>

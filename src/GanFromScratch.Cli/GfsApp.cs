@@ -52,10 +52,7 @@ public static class GfsApp
             Description = "CPU threads for gfs and for OpenBLAS (default: every core).",
             DefaultValueFactory = _ => Environment.ProcessorCount,
         };
-        threads.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1) r.AddError($"--threads must be at least 1 (got {r.GetValueOrDefault<int>()}).");
-        });
+        AtLeast(threads, 1);
         var json = new Option<bool>("--json") { Description = "Print one JSON object per shape instead of a table." };
         var shapes = new Option<string[]>("--shape")
         {
@@ -68,10 +65,7 @@ public static class GfsApp
             Description = "Alternating rounds per shape; the medians are reported.",
             DefaultValueFactory = _ => 9,
         };
-        rounds.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1) r.AddError("--rounds must be at least 1.");
-        });
+        AtLeast(rounds, 1);
 
         var gemm = new Command("gemm",
             "Time the engine's GEMM against OpenBLAS (cblas_sgemm) on the same data, alternating the two, and print GFLOP/s and the ratio.\n\n" +
@@ -108,6 +102,13 @@ public static class GfsApp
 
         return new Command("bench", "Benchmarks for users: how fast the engine's kernels are on this machine.") { gemm };
     }
+
+    /// <summary>Refuses values of <paramref name="option"/> below <paramref name="min"/>, naming the option.</summary>
+    private static void AtLeast(Option<int> option, int min) => option.Validators.Add(r =>
+    {
+        int value = r.GetValueOrDefault<int>();
+        if (value < min) r.AddError($"{option.Name} must be at least {min} (got {value}).");
+    });
 
     private static string ToJson(GemmResult r, int threads) => JsonSerializer.Serialize(new Dictionary<string, object?>
     {

@@ -101,6 +101,28 @@ public abstract class Backend : IDisposable
         DeviceBuffer b, int bOffset, int ldb, long strideB,
         float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1);
 
+    // ---- optimizer updates: one fused pass over a parameter tensor ---------------------------
+    // The formulas are PyTorch's (torch.optim, 1.13), so a step here equals a step there.
+
+    /// <summary>
+    /// SGD: d = g + wd·p; buf = μ·buf + d (buf starts at zero, so the first step takes d);
+    /// p −= lr·(μ &gt; 0 ? buf : d). <paramref name="momentumBuffer"/> may be null when μ = 0.
+    /// </summary>
+    public abstract void SgdUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer? momentumBuffer, int n,
+        float lr, float momentum, float weightDecay);
+
+    /// <summary>RMSProp: d = g + wd·p; s = α·s + (1−α)·d²; p −= lr·d / (√s + ε).</summary>
+    public abstract void RmsPropUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer squareAverage, int n,
+        float lr, float alpha, float eps, float weightDecay);
+
+    /// <summary>
+    /// Adam: d = g + wd·p; m = β₁·m + (1−β₁)·d; v = β₂·v + (1−β₂)·d²;
+    /// p −= (lr / c₁)·m / (√v / √c₂ + ε), where the caller gives the bias corrections
+    /// c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ for step t (computed in double, as PyTorch does).
+    /// </summary>
+    public abstract void AdamUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, int n,
+        float lr, float beta1, float beta2, float eps, float weightDecay, float biasCorrection1, float biasCorrection2);
+
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 

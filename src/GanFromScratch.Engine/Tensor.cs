@@ -19,6 +19,7 @@ public sealed partial class Tensor : IDisposable
         _storage = storage;
         Shape = shape;
         Size = Engine.Shape.Count(shape);
+        TensorScope.Track(this);
     }
 
     /// <summary>Wraps a freshly allocated buffer (the tensor takes ownership).</summary>
@@ -95,6 +96,33 @@ public sealed partial class Tensor : IDisposable
 
     /// <summary>The same data, cut from the graph: no gradient flows through the result.</summary>
     public Tensor Detach() => View(Shape);
+
+    // ---- writing data in place (parameters, optimizer state, checkpoints) --------------------
+
+    /// <summary>Overwrites the data with <paramref name="values"/> (same number of elements). Not recorded by autograd.</summary>
+    public void Load(ReadOnlySpan<float> values)
+    {
+        if (values.Length != Size)
+            throw new ArgumentException($"Load: {values.Length} values given for a tensor of shape {Engine.Shape.Format(Shape)} ({Size} elements).");
+        Backend.Upload(values, Buffer);
+    }
+
+    /// <summary>Overwrites the data with a copy of <paramref name="source"/>'s (same shape, same device). Not recorded by autograd.</summary>
+    public void CopyFrom(Tensor source)
+    {
+        if (!Engine.Shape.Equal(source.Shape, Shape))
+            throw new ArgumentException($"CopyFrom: shape {Engine.Shape.Format(source.Shape)} does not match {Engine.Shape.Format(Shape)}.");
+        SameBackend("copy", this, source);
+        int[] strides = StridedShape.Contiguous(Shape);
+        Backend.Copy(source.Buffer, 0, strides, Buffer, 0, strides, Shape);
+    }
+
+    /// <summary>Clamps every element to [min, max] in place (weight clipping). Not recorded by autograd.</summary>
+    public void Clamp_(float min, float max)
+    {
+        if (min > max) throw new ArgumentException($"Clamp_: min ({min}) is greater than max ({max}).");
+        Backend.Unary(UnaryOp.Clamp, Buffer, Buffer, Size, min, max);
+    }
 
     // ---- reading data back --------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ namespace GanFromScratch.Kernels.Cpu;
 /// The reference backend: host memory, SIMD C# and a thread per core. Every other backend is
 /// tested against this one. Kernels run synchronously, so <see cref="Synchronize"/> has nothing to wait for.
 /// </summary>
-public sealed unsafe class CpuBackend : Backend
+public sealed unsafe partial class CpuBackend : Backend
 {
     /// <summary>The one CPU backend of the process.</summary>
     public static CpuBackend Instance { get; } = new();

@@ -1,0 +1,90 @@
+using GanFromScratch.Engine;
+
+namespace GanFromScratch.Nn;
+
+/// <summary>
+/// A piece of a network, as PyTorch's <c>nn.Module</c>: it owns named parameters (leaf tensors
+/// that require gradients) and child modules, and maps an input to an output in
+/// <see cref="Forward"/>. Names are dotted paths ("main.0.weight"), the same keys PyTorch's
+/// <c>state_dict()</c> would give the same network, so checkpoints load on either side.
+/// </summary>
+public abstract class Module
+{
+    private readonly List<(string Name, Tensor Value)> _parameters = [];
+    private readonly List<(string Name, Module Value)> _children = [];
+
+    /// <summary>Training mode (the default) or evaluation mode; layers such as dropout and batch norm differ.</summary>
+    public bool Training { get; private set; } = true;
+
+    public abstract Tensor Forward(Tensor x);
+
+    /// <summary>Forward, so that a module reads like a function: <c>critic.Call(x)</c>.</summary>
+    public Tensor Call(Tensor x) => Forward(x);
+
+    protected Tensor RegisterParameter(string name, Tensor value)
+    {
+        value.RequiresGrad = true;
+        _parameters.Add((name, value));
+        return value;
+    }
+
+    protected T RegisterModule<T>(string name, T module) where T : Module
+    {
+        _children.Add((name, module));
+        return module;
+    }
+
+    /// <summary>Every parameter of this module and its descendants, with its dotted name, in registration order.</summary>
+    public IEnumerable<(string Name, Tensor Value)> NamedParameters(string prefix = "")
+    {
+        foreach (var (name, value) in _parameters) yield return (prefix + name, value);
+        foreach (var (name, child) in _children)
+            foreach (var p in child.NamedParameters(prefix + name + ".")) yield return p;
+    }
+
+    public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Value);
+
+    /// <summary>Number of trainable numbers.</summary>
+    public long ParameterCount => Parameters().Sum(p => (long)p.Size);
+
+    /// <summary>Sets training mode on this module and every descendant; returns this.</summary>
+    public Module Train(bool on = true)
+    {
+        Training = on;
+        foreach (var (_, child) in _children) child.Train(on);
+        return this;
+    }
+
+    public Module Eval() => Train(false);
+
+    /// <summary>Forgets the gradients of every parameter (PyTorch's <c>zero_grad(set_to_none=True)</c>).</summary>
+    public void ZeroGrad()
+    {
+        foreach (var p in Parameters()) p.Grad = null;
+    }
+
+    /// <summary>The parameters by name (the tensors themselves, not copies).</summary>
+    public IReadOnlyDictionary<string, Tensor> StateDict() => NamedParameters().ToDictionary(p => p.Name, p => p.Value);
+
+    /// <summary>
+    /// Copies saved values into the parameters: the entries whose names start with
+    /// <paramref name="prefix"/> ("generator." in a gfs checkpoint). Every parameter must be there
+    /// with its exact shape and nothing else may be; a mismatch names the first offending key,
+    /// and nothing is changed unless everything matches.
+    /// </summary>
+    public void LoadStateDict(IReadOnlyDictionary<string, StoredTensor> state, string prefix = "")
+    {
+        var own = NamedParameters(prefix).ToList();
+        foreach (var (name, p) in own)
+        {
+            if (!state.TryGetValue(name, out var saved))
+                throw new InvalidDataException($"The saved state has no entry '{name}'.");
+            if (!Engine.Shape.Equal(saved.Shape, p.Shape))
+                throw new InvalidDataException(
+                    $"'{name}' has shape {Engine.Shape.Format(saved.Shape)} in the saved state but {Engine.Shape.Format(p.Shape)} in the model.");
+        }
+        var extra = state.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Except(own.Select(p => p.Name)).FirstOrDefault();
+        if (extra is not null) throw new InvalidDataException($"The saved state has an entry '{extra}' that the model does not have.");
+        foreach (var (name, p) in own) p.Load(state[name].Data);
+    }
+}

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using GanFromScratch.Cli.Bench;
+using GanFromScratch.Gan;
 using GanFromScratch.Kernels.Cpu;
 using Spectre.Console;
 
@@ -19,6 +20,8 @@ public static class GfsApp
         var root = new RootCommand(
             "gfs — GanFromScratch: generative adversarial networks on a tensor and autograd engine written from scratch.")
         {
+            Train.TrainCommand.Create(stdout, stderr),
+            Train.SampleCommand.Create(stdout),
             BenchCommand(stdout, stderr),
         };
         var parsed = root.Parse(args);
@@ -32,7 +35,7 @@ public static class GfsApp
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is ArgumentException or FormatException)
+        catch (Exception e) when (e is ArgumentException or FormatException or UsageException)
         {
             // A value that parsed as an option but makes no sense (a malformed shape, say).
             stderr.WriteLine($"gfs: {e.Message}");
@@ -100,7 +103,54 @@ public static class GfsApp
             return Ok;
         });
 
-        return new Command("bench", "Benchmarks for users: how fast the engine's kernels are on this machine.") { gemm };
+        return new Command("bench", "Benchmarks for users: how fast the engine's kernels are on this machine.") { gemm, TrainStepCommand(stdout) };
+    }
+
+    private static Command TrainStepCommand(TextWriter stdout)
+    {
+        var variant = new Option<string>("--variant") { Description = $"Variant: {string.Join(", ", GanVariant.Names)}.", DefaultValueFactory = _ => "wgan-gp" };
+        var dim = new Option<int>("--dim") { Description = "Hidden width of both networks.", DefaultValueFactory = _ => 512 };
+        AtLeast(dim, 1);
+        var batch = new Option<int>("--batch-size") { Description = "Batch size.", DefaultValueFactory = _ => 256 };
+        AtLeast(batch, 1);
+        var iters = new Option<int>("--iters") { Description = "Timed generator iterations (the median is reported).", DefaultValueFactory = _ => 20 };
+        AtLeast(iters, 1);
+        var warmup = new Option<int>("--warmup") { Description = "Untimed iterations first.", DefaultValueFactory = _ => 3 };
+        AtLeast(warmup, 0);
+        var threads = new Option<int>("--threads") { Description = "CPU threads (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        AtLeast(threads, 1);
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a sentence." };
+        var command = new Command("train-step",
+            "Time one generator iteration of toy training (wgan-gp: five critic steps with the gradient penalty, then one generator step) " +
+            "with gan_toy.py's networks, and print the median in milliseconds. tools/bench/toy_train_step.py times the same in PyTorch.\n\n" +
+            "Examples:\n  gfs bench train-step --json\n  gfs bench train-step --threads 1 --iters 50\n  gfs bench train-step --variant wgan --dim 256")
+        {
+            variant, dim, batch, iters, warmup, threads, json,
+        };
+        command.SetAction(parse =>
+        {
+            string name = parse.GetValue(variant)!;
+            var v = GanVariant.Get(name);
+            int t = parse.GetValue(threads);
+            CpuParallel.Threads = t;
+            var config = new TrainConfig
+            {
+                Variant = name, Dim = parse.GetValue(dim), BatchSize = parse.GetValue(batch),
+                Lr = v.DefaultLr, CriticIters = v.DefaultCriticIters,
+            };
+            var (median, _) = TrainStepBench.Run(config, parse.GetValue(warmup), parse.GetValue(iters));
+            if (parse.GetValue(json))
+                stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["variant"] = name, ["dim"] = config.Dim, ["batch"] = config.BatchSize, ["threads"] = t,
+                    ["ms_per_iter"] = Math.Round(median, 2),
+                }));
+            else
+                stdout.WriteLine($"{name}, dim {config.Dim}, batch {config.BatchSize}, {t} thread(s): {median:F1} ms per generator iteration " +
+                                 $"(median of {parse.GetValue(iters)}).");
+            return Ok;
+        });
+        return command;
     }
 
     /// <summary>Refuses values of <paramref name="option"/> below <paramref name="min"/>, naming the option.</summary>

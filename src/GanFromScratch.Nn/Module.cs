@@ -57,6 +57,16 @@ public abstract class Module
 
     public Module Eval() => Train(false);
 
+    /// <summary>
+    /// Switches gradient tracking of every parameter on or off, as PyTorch's
+    /// <c>requires_grad_</c>: a GAN freezes the critic while the generator learns. Returns this.
+    /// </summary>
+    public Module RequiresGrad_(bool on = true)
+    {
+        foreach (var p in Parameters()) p.RequiresGrad = on;
+        return this;
+    }
+
     /// <summary>Forgets the gradients of every parameter (PyTorch's <c>zero_grad(set_to_none=True)</c>).</summary>
     public void ZeroGrad()
     {

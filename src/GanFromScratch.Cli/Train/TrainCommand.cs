@@ -1,0 +1,279 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using GanFromScratch.Gan;
+using GanFromScratch.Kernels.Cpu;
+using Spectre.Console;
+
+namespace GanFromScratch.Cli.Train;
+
+/// <summary><c>gfs train &lt;variant&gt;</c>: one subcommand per GAN variant, all with the same options.</summary>
+internal static class TrainCommand
+{
+    /// <summary>Exit code after Ctrl-C: the checkpoint is saved, and the shell sees the usual SIGINT status.</summary>
+    public const int Interrupted = 130;
+
+    private sealed class Options
+    {
+        public readonly Option<string> Dataset = new("--dataset")
+        {
+            Description = $"Toy dataset: {string.Join(", ", ToyDataset.Names)}.",
+            DefaultValueFactory = _ => "8gaussians",
+        };
+        public readonly Option<int> Iters = new("--iters") { Description = "Generator iterations (each after --critic-iters critic steps).", DefaultValueFactory = _ => 1000 };
+        public readonly Option<int> BatchSize = new("--batch-size") { Description = "Samples per batch.", DefaultValueFactory = _ => 256 };
+        public readonly Option<float?> Lr = new("--lr") { Description = "Learning rate of both optimizers (default: the variant's; see above)." };
+        public readonly Option<int?> CriticIters = new("--critic-iters") { Description = "Critic steps per generator step (default: 5 for wgan and wgan-gp, 1 otherwise)." };
+        public readonly Option<float> Lambda = new("--lambda")
+        {
+            Description = "wgan-gp: weight λ of the gradient penalty. 10 as in the paper; the authors' gan_toy.py uses 0.1 for toy data.",
+            DefaultValueFactory = _ => 10f,
+        };
+        public readonly Option<float> Clip = new("--clip") { Description = "wgan: clamp every critic weight to [−c, c] after each critic step.", DefaultValueFactory = _ => 0.01f };
+        public readonly Option<int> Dim = new("--dim") { Description = "Width of the hidden layers of both networks.", DefaultValueFactory = _ => 512 };
+        public readonly Option<ulong> Seed = new("--seed") { Description = "Seed of every random number of the run.", DefaultValueFactory = _ => 1UL };
+        public readonly Option<string?> Out = new("--out") { Description = "Run folder (default: runs/<variant>-<dataset>)." };
+        public readonly Option<string?> Resume = new("--resume")
+        {
+            Description = "Continue from a checkpoint: the run folder's own (no value) or the file given. " +
+                          "Settings come from the checkpoint; --iters may extend the run.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        public readonly Option<bool> Force = new("--force") { Description = "Start afresh in a run folder that already holds a run (its files are replaced)." };
+        public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Evaluate, draw a frame and save a checkpoint every N iterations.", DefaultValueFactory = _ => 100 };
+        public readonly Option<int> Threads = new("--threads") { Description = "CPU threads (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        public readonly Option<string> GLoss = new("--g-loss")
+        {
+            Description = "gan: the generator's loss. non-saturating (default) maximises log D(G(z)), whose gradient is strong while " +
+                          "the critic rejects the samples — early in training; saturating minimises log(1 − D(G(z))), the original " +
+                          "minimax game, whose gradient then vanishes.",
+            DefaultValueFactory = _ => "non-saturating",
+        };
+
+        public IEnumerable<Option> All(bool gan) =>
+            new Option[] { Dataset, Iters, BatchSize, Lr, CriticIters, Lambda, Clip, Dim, Seed, Out, Resume, Force, EvalEvery, Threads }
+                .Concat(gan ? [GLoss] : []);
+    }
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var train = new Command("train", "Train a GAN. One subcommand per variant; see 'gfs train <variant> --help'.");
+        foreach (var name in GanVariant.Names) train.Subcommands.Add(Variant(name, stdout, stderr));
+        return train;
+    }
+
+    private static Command Variant(string name, TextWriter stdout, TextWriter stderr)
+    {
+        var variant = GanVariant.Get(name);
+        var o = new Options();
+        var command = new Command(name,
+            $"Train {variant.Summary} on toy 2-D data.\n\n" +
+            "Writes into the run folder: metrics.jsonl (one line per evaluation: iter, time_s, critic_w, g_loss, grad_norm, " +
+            "modes, hq, w1), frames/iter_NNNNNN.png (critic contours, real and generated points), checkpoint.safetensors, " +
+            "config.json and, at the end, metrics.png. Ctrl-C saves a checkpoint and stops; --resume continues.\n\n" +
+            "Exit codes: 0 done, 1 failure (e.g. a loss became NaN), 2 bad usage, 130 interrupted (checkpoint saved).\n\n" +
+            "Examples:\n" +
+            $"  gfs train {name} --dataset 8gaussians\n" +
+            $"  gfs train {name} --dataset 25gaussians --iters 5000 --out runs/25g\n" +
+            (name == "wgan-gp" ? "  gfs train wgan-gp --lambda 0.1 --iters 2000 --seed 1   (gan_toy.py's settings)\n" : "") +
+            $"  gfs train {name} --out runs/25g --resume --iters 8000");
+        foreach (var option in o.All(name == "gan")) command.Options.Add(option);
+        command.SetAction((parse, cancel) => Task.FromResult(Run(name, parse, o, stdout, stderr, cancel)));
+        return command;
+    }
+
+    private static int Run(string variantName, ParseResult parse, Options o, TextWriter stdout, TextWriter stderr, CancellationToken _)
+    {
+        var variant = GanVariant.Get(variantName);
+        var given = new TrainConfig
+        {
+            Variant = variantName,
+            Dataset = parse.GetValue(o.Dataset)!,
+            Iters = parse.GetValue(o.Iters),
+            BatchSize = parse.GetValue(o.BatchSize),
+            Lr = parse.GetValue(o.Lr) ?? variant.DefaultLr,
+            CriticIters = parse.GetValue(o.CriticIters) ?? variant.DefaultCriticIters,
+            Lambda = parse.GetValue(o.Lambda),
+            Clip = parse.GetValue(o.Clip),
+            Dim = parse.GetValue(o.Dim),
+            Seed = parse.GetValue(o.Seed),
+            EvalEvery = parse.GetValue(o.EvalEvery),
+            GLoss = parse.GetValue(o.GLoss)!,
+        };
+        given.Validate(); // names the option on impossible values (exit 2)
+        int threads = parse.GetValue(o.Threads);
+        if (threads < 1) throw new UsageException($"--threads must be at least 1 (got {threads}).");
+        CpuParallel.Threads = threads;
+
+        string outDir = parse.GetValue(o.Out) ?? Path.Combine("runs", $"{variantName}-{given.Dataset}");
+        bool resume = parse.GetResult(o.Resume) is not null;
+        ToyTrainer trainer;
+        if (resume)
+        {
+            string checkpoint = parse.GetValue(o.Resume) is { Length: > 0 } path ? path : Path.Combine(outDir, ToyRun.CheckpointFile);
+            trainer = LoadForResume(checkpoint, given, parse, o);
+            stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}.");
+        }
+        else
+        {
+            PrepareFreshFolder(outDir, parse.GetValue(o.Force));
+            trainer = new ToyTrainer(given);
+        }
+
+        var config = trainer.Config;
+        stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset} · dim {config.Dim} · batch {config.BatchSize} · lr {config.Lr:G3} · " +
+                         $"{config.CriticIters} critic step(s) · {(variant.UsesPenalty ? $"λ {config.Lambda:G3} · " : "")}" +
+                         $"{(variant.UsesClipping ? $"clip {config.Clip:G3} · " : "")}seed {config.Seed} · {threads} thread(s) → {outDir}");
+
+        using var interrupt = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            e.Cancel = true; // finish the iteration, save, exit cleanly
+            interrupt.Cancel();
+        };
+        Console.CancelKeyPress += onCtrlC;
+        ToyRunResult result;
+        try
+        {
+            result = RunWithProgress(trainer, outDir, stdout, stderr, interrupt.Token);
+        }
+        catch (NonFiniteLossException e)
+        {
+            stderr.WriteLine($"gfs: {e.Message}");
+            string checkpoint = Path.Combine(outDir, ToyRun.CheckpointFile);
+            stderr.WriteLine(File.Exists(checkpoint)
+                ? $"The last good checkpoint is {checkpoint}."
+                : "No checkpoint was written before that (lower --eval-every to checkpoint more often).");
+            return GfsApp.Failure;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+
+        PrintSummary(result, config, outDir, stdout);
+        if (result.Interrupted)
+        {
+            stdout.WriteLine($"Interrupted at iteration {result.Iteration}; checkpoint saved. Continue with: " +
+                             $"gfs train {config.Variant} --out {outDir} --resume");
+            return Interrupted;
+        }
+        return GfsApp.Ok;
+    }
+
+    /// <summary>Runs the loop; a live progress bar on a terminal, one line per evaluation otherwise.</summary>
+    private static ToyRunResult RunWithProgress(ToyTrainer trainer, string outDir, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        bool live = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected && !Console.IsOutputRedirected;
+        if (!live)
+            return ToyRun.Train(trainer, outDir, p =>
+            {
+                if (p.Metrics is { } m) stdout.WriteLine(FormatMetrics(m));
+            }, cancel);
+
+        ToyRunResult? result = null;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new IterationsPerSecondColumn(),
+                new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var config = trainer.Config;
+                var task = ctx.AddTask(Describe(trainer.Iteration, config.Iters, null), maxValue: config.Iters);
+                task.Value = trainer.Iteration;
+                result = ToyRun.Train(trainer, outDir, p =>
+                {
+                    task.Value = p.Iteration;
+                    task.Description = Describe(p.Iteration, p.TotalIterations, p.Losses.CriticW);
+                    if (p.Metrics is { } m) console.MarkupLine(Markup.Escape(FormatMetrics(m)));
+                }, cancel);
+            });
+        return result!;
+    }
+
+    private static string Describe(int iteration, int total, float? criticW) =>
+        $"iter {iteration}/{total}" + (criticW is { } w ? $"  critic_w {w,8:F4}" : "");
+
+    private static string FormatMetrics(JsonObject m)
+    {
+        var parts = new List<string> { $"iter {m["iter"]}" };
+        foreach (var key in new[] { "critic_w", "g_loss", "grad_norm", "modes", "hq", "w1" })
+            if (m[key] is { } v) parts.Add($"{key} {ToyRun.Format(ToyRun.Number(v))}");
+        parts.Add($"({ToyRun.Format(ToyRun.Number(m["time_s"]!))} s)");
+        return string.Join("  ", parts);
+    }
+
+    /// <summary>A fresh run may not silently mix with an old one: a non-empty folder needs --force (or --resume).</summary>
+    private static void PrepareFreshFolder(string outDir, bool force)
+    {
+        if (File.Exists(outDir)) throw new UsageException($"--out {outDir} is a file, not a folder.");
+        if (!Directory.Exists(outDir) || !Directory.EnumerateFileSystemEntries(outDir).Any()) return;
+        if (!force)
+            throw new UsageException($"The run folder {outDir} is not empty. Add --resume to continue the run in it, " +
+                                     "--force to start afresh there (its run files are replaced), or choose another --out.");
+        foreach (var file in new[] { ToyRun.CheckpointFile, ToyRun.MetricsFile, "config.json", "metrics.png" })
+            File.Delete(Path.Combine(outDir, file));
+        string frames = Path.Combine(outDir, "frames");
+        if (Directory.Exists(frames))
+            foreach (var png in Directory.EnumerateFiles(frames, "iter_*.png")) File.Delete(png);
+    }
+
+    /// <summary>
+    /// Loads a checkpoint to continue from, refusing — before anything is written — a missing
+    /// or corrupt file, or one from a different variant, dataset or architecture than asked for.
+    /// </summary>
+    private static ToyTrainer LoadForResume(string checkpoint, TrainConfig given, ParseResult parse, Options o)
+    {
+        if (!File.Exists(checkpoint))
+            throw new UsageException($"There is no checkpoint to resume at {checkpoint}. Give its path (--resume PATH) or the run's --out folder.");
+        try
+        {
+            var saved = ToyTrainer.ReadConfig(checkpoint);
+            void Same<T>(string option, T savedValue, T givenValue, bool explicitlyGiven)
+            {
+                if (explicitlyGiven && !EqualityComparer<T>.Default.Equals(savedValue, givenValue))
+                    throw new UsageException($"The checkpoint {checkpoint} was trained with {option} {savedValue}, not {givenValue}; " +
+                                             "a run cannot change it when resuming.");
+            }
+            Same("variant", saved.Variant, given.Variant, true);
+            Same("--dataset", saved.Dataset, given.Dataset, Given(parse, o.Dataset));
+            Same("--dim", saved.Dim, given.Dim, Given(parse, o.Dim));
+            Same("--batch-size", saved.BatchSize, given.BatchSize, Given(parse, o.BatchSize));
+            Same("--seed", saved.Seed, given.Seed, Given(parse, o.Seed));
+            return ToyTrainer.Load(checkpoint, c => c with
+            {
+                Iters = Given(parse, o.Iters) ? given.Iters : c.Iters,
+                EvalEvery = Given(parse, o.EvalEvery) ? given.EvalEvery : c.EvalEvery,
+            });
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException(e.Message + " Nothing was changed.");
+        }
+    }
+
+    private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    private static void PrintSummary(ToyRunResult result, TrainConfig config, string outDir, TextWriter stdout)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
+        var table = new Table().Title($"{config.Variant} on {config.Dataset}: {(result.Interrupted ? "interrupted" : "done")}");
+        table.AddColumns("", "");
+        table.AddRow("iterations", $"{result.Iteration} / {config.Iters}");
+        table.AddRow("time", $"{result.Seconds:F1} s ({(result.Seconds > 0 ? result.Iteration / result.Seconds : 0):F2} it/s over the run)");
+        if (result.LastMetrics is { } m)
+            foreach (var key in new[] { "critic_w", "g_loss", "grad_norm", "modes", "hq", "w1" })
+                if (m[key] is { } v) table.AddRow(key, ToyRun.Format(ToyRun.Number(v)));
+        table.AddRow("run folder", Markup.Escape(outDir));
+        table.AddRow("pictures", Markup.Escape(Path.Combine(outDir, "frames")) + ", " + Markup.Escape(Path.Combine(outDir, "metrics.png")));
+        table.AddRow("checkpoint", Markup.Escape(result.CheckpointPath));
+        console.Write(table);
+    }
+
+    /// <summary>Iterations per second, as Spectre.Console measures the task's speed.</summary>
+    private sealed class IterationsPerSecondColumn : ProgressColumn
+    {
+        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            new Text(task.Speed is { } speed ? $"{speed:F2} it/s" : "— it/s");
+    }
+}

@@ -1,0 +1,37 @@
+using GanFromScratch.Engine;
+using GanFromScratch.Nn;
+
+namespace GanFromScratch.Gan;
+
+/// <summary>
+/// The networks of <c>gan_toy.py</c>: an MLP with three hidden ReLU layers of width
+/// <c>dim</c>, for both players. Weights start at N(0, 0.02²) and biases at zero, as there.
+/// Parameter names match the PyTorch script's ("main.0.weight", …), so its
+/// <c>load_state_dict</c> accepts a gfs generator.
+/// </summary>
+public sealed class ToyMlp : Module
+{
+    public ToyMlp(int inputs, int dim, int outputs, Generator generator)
+    {
+        Main = RegisterModule("main", new Sequential(
+            new Linear(inputs, dim, generator), new Relu(),
+            new Linear(dim, dim, generator), new Relu(),
+            new Linear(dim, dim, generator), new Relu(),
+            new Linear(dim, outputs, generator)));
+        foreach (var layer in Main.Layers.OfType<Linear>())
+        {
+            Init.Normal(layer.Weight, generator, 0f, 0.02f);
+            Init.Zeros(layer.Bias!);
+        }
+    }
+
+    public Sequential Main { get; }
+
+    public override Tensor Forward(Tensor x) => Main.Forward(x);
+
+    /// <summary>The generator: 2-D noise to a 2-D point.</summary>
+    public static ToyMlp Generator(int dim, Generator generator) => new(2, dim, 2, generator);
+
+    /// <summary>The critic (discriminator): a 2-D point to one score (a logit for the GAN losses).</summary>
+    public static ToyMlp Critic(int dim, Generator generator) => new(2, dim, 1, generator);
+}

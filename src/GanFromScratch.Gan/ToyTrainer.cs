@@ -1,0 +1,273 @@
+using System.Globalization;
+using GanFromScratch.Engine;
+using GanFromScratch.Gan.Metrics;
+using GanFromScratch.Nn;
+
+namespace GanFromScratch.Gan;
+
+/// <summary>The losses of one generator iteration.</summary>
+/// <param name="CriticW">The negated critic loss without the penalty (for the WGANs, the critic's estimate of W1).</param>
+/// <param name="CriticLoss">The critic's full loss, penalty included, at its last step.</param>
+/// <param name="GLoss">The generator's loss.</param>
+/// <param name="Penalty">The gradient penalty at the last critic step (0 without one).</param>
+public readonly record struct StepLosses(float CriticW, float CriticLoss, float GLoss, float Penalty);
+
+/// <summary>Measures of the generator at one moment, for <c>metrics.jsonl</c>.</summary>
+public sealed record ToyEvaluation(double W1, double GradNorm, int? Modes, double? HighQuality, float[] Generated, float[] Real);
+
+/// <summary>A loss became NaN or infinite.</summary>
+public sealed class NonFiniteLossException(int iteration, string what)
+    : Exception($"The {what} became NaN or infinite at iteration {iteration}; the run is stopped. " +
+                "Try a smaller --lr (or, for wgan, a smaller --clip).")
+{
+    public int Iteration { get; } = iteration;
+}
+
+/// <summary>
+/// Trains a GAN of any variant on a toy 2-D distribution: the two networks, their optimizers,
+/// the random streams, and one generator iteration (<see cref="Step"/>) at a time.
+/// Every random number comes from a named stream of the run's seed, so a seed fixes the run,
+/// and saving each stream's offset in the checkpoint makes a resumed run continue exactly.
+/// </summary>
+public sealed class ToyTrainer
+{
+    public const string CheckpointFormat = "gfs-toy-checkpoint/1";
+
+    private readonly Generator _data, _noise, _alpha;
+
+    public ToyTrainer(TrainConfig config)
+    {
+        config.Validate();
+        Config = config;
+        Variant = GanVariant.Get(config.Variant, config.GLoss);
+        Dataset = ToyDataset.Get(config.Dataset);
+        var init = Stream(0);
+        G = ToyMlp.Generator(config.Dim, init);
+        D = ToyMlp.Critic(config.Dim, init);
+        (_data, _noise, _alpha) = (Stream(1), Stream(2), Stream(3));
+        OptG = MakeOptimizer(G);
+        OptD = MakeOptimizer(D);
+    }
+
+    public TrainConfig Config { get; }
+    public GanVariant Variant { get; }
+    public ToyDataset Dataset { get; }
+    public ToyMlp G { get; }
+    public ToyMlp D { get; }
+    public Optimizer OptG { get; }
+    public Optimizer OptD { get; }
+
+    /// <summary>Generator iterations completed.</summary>
+    public int Iteration { get; private set; }
+
+    /// <summary>Seconds of training before this process (from the checkpoint).</summary>
+    public double PriorSeconds { get; private set; }
+
+    /// <summary>Stream k of the run's seed: an independent Philox key per purpose.</summary>
+    private Generator Stream(ulong k) => new(Config.Seed * 0x9E3779B97F4A7C15UL + k * 0xD1B54A32D192ED03UL + k);
+
+    private Optimizer MakeOptimizer(Module net) => Variant.Optimizer switch
+    {
+        OptimizerKind.RmsProp => new RmsProp(net.NamedParameters(), Config.Lr),
+        _ => new Adam(net.NamedParameters(), Config.Lr, Config.Beta1, Config.Beta2),
+    };
+
+    /// <summary>
+    /// One generator iteration: <see cref="TrainConfig.CriticIters"/> critic steps, each on a
+    /// fresh real batch and a fresh generated batch, then one generator step. Each step runs in
+    /// its own <see cref="TensorScope"/>, so its temporaries are released when it ends.
+    /// </summary>
+    public StepLosses Step()
+    {
+        int batch = Config.BatchSize;
+        float criticW = 0, criticLoss = 0, penaltyValue = 0;
+        for (int k = 0; k < Config.CriticIters; k++)
+        {
+            using var scope = TensorScope.Begin();
+            var real = Dataset.SampleTensor(batch, _data);
+            Tensor fake;
+            using (Autograd.NoGrad()) fake = G.Forward(Tensor.Randn([batch, 2], _noise)); // the generator is fixed here
+            var loss = Variant.CriticLoss(D.Forward(real), D.Forward(fake));
+            var total = loss;
+            if (Variant.UsesPenalty)
+            {
+                var (penalty, _) = GradientPenalty.Compute(D.Forward, real, fake, Config.Lambda, _alpha);
+                total = loss + penalty;
+                penaltyValue = penalty.Item();
+            }
+            total.Backward();
+            OptD.Step();
+            OptD.ZeroGrad();
+            if (Variant.UsesClipping) WeightClipping.Apply(D, Config.Clip);
+            criticW = -loss.Item();
+            criticLoss = total.Item();
+        }
+        if (!float.IsFinite(criticLoss)) throw new NonFiniteLossException(Iteration + 1, "critic loss");
+
+        float gLoss;
+        D.RequiresGrad_(false); // only the generator learns in this step: no gradients for the critic's weights
+        try
+        {
+            using var scope = TensorScope.Begin();
+            var fake = G.Forward(Tensor.Randn([batch, 2], _noise));
+            var loss = Variant.GeneratorLoss(D.Forward(fake));
+            loss.Backward();
+            OptG.Step();
+            OptG.ZeroGrad();
+            gLoss = loss.Item();
+        }
+        finally
+        {
+            D.RequiresGrad_(true);
+        }
+        if (!float.IsFinite(gLoss)) throw new NonFiniteLossException(Iteration + 1, "generator loss");
+        Iteration++;
+        return new StepLosses(criticW, criticLoss, gLoss, penaltyValue);
+    }
+
+    /// <summary>Generated points for a noise stream (no gradients), as an [n, 2] array.</summary>
+    public float[] Generate(int n, Generator noise)
+    {
+        using var scope = TensorScope.Begin();
+        using (Autograd.NoGrad()) return G.Forward(Tensor.Randn([n, 2], noise)).ToArray();
+    }
+
+    /// <summary>
+    /// Measures the generator on fixed samples (the same noise and real points at every
+    /// evaluation, from streams of their own, so evaluating does not change the training run):
+    /// exact W1 between 1,024 generated and 1,024 real points; for mixtures, modes covered and
+    /// the fraction of high-quality samples among 2,500; the critic's mean gradient norm at
+    /// interpolates between the two sets.
+    /// </summary>
+    public ToyEvaluation Evaluate()
+    {
+        const int n = 1024, forModes = 2500;
+        var generated = Generate(forModes, Stream(10));
+        var real = Dataset.Sample(n, Stream(11));
+        var fake = generated[..(2 * n)];
+        double w1 = ToyMetrics.Wasserstein1(fake, real);
+        int? modes = null;
+        double? hq = null;
+        if (Dataset.Centres is { } centres)
+        {
+            var (m, h) = ToyMetrics.Modes(generated, centres, Dataset.ComponentStd);
+            (modes, hq) = (m, h);
+        }
+        double gradNorm;
+        using (TensorScope.Begin())
+        {
+            var (_, norm) = GradientPenalty.Compute(D.Forward, Tensor.FromArray(real, n, 2), Tensor.FromArray(fake, n, 2), 0f, Stream(12));
+            gradNorm = norm;
+        }
+        return new ToyEvaluation(w1, gradNorm, modes, hq, fake, real);
+    }
+
+    /// <summary>The critic's score on a grid over [−range, range]², row j = y, column i = x.</summary>
+    public float[,] CriticMap(int points, float range)
+    {
+        var grid = new float[2 * points * points];
+        for (int j = 0; j < points; j++)
+            for (int i = 0; i < points; i++)
+            {
+                grid[2 * (j * points + i)] = -range + 2 * range * i / (points - 1);
+                grid[2 * (j * points + i) + 1] = -range + 2 * range * j / (points - 1);
+            }
+        float[] scores;
+        using (TensorScope.Begin())
+        using (Autograd.NoGrad())
+            scores = D.Forward(Tensor.FromArray(grid, points * points, 2)).ToArray();
+        var map = new float[points, points];
+        for (int j = 0; j < points; j++)
+            for (int i = 0; i < points; i++) map[j, i] = scores[j * points + i];
+        return map;
+    }
+
+    // ---- checkpoints --------------------------------------------------------------------------
+
+    private IEnumerable<(string Name, Tensor Value)> CheckpointTensors() =>
+        G.NamedParameters("generator.")
+            .Concat(D.NamedParameters("critic."))
+            .Concat(OptG.State().Select(s => ("optimizer.generator." + s.Name, s.Value)))
+            .Concat(OptD.State().Select(s => ("optimizer.critic." + s.Name, s.Value)));
+
+    /// <summary>
+    /// Saves everything needed to continue: both networks, both optimizers' state and step
+    /// counts, the random streams' offsets, the configuration and the iteration. The generator's
+    /// weights are under "generator." with PyTorch's names (strip the prefix to load them into
+    /// gan_toy.py's Generator).
+    /// </summary>
+    public void SaveCheckpoint(string path, double elapsedSeconds)
+    {
+        var meta = new Dictionary<string, string>
+        {
+            ["format"] = CheckpointFormat,
+            ["config"] = Config.ToJson(),
+            ["iteration"] = Iteration.ToString(CultureInfo.InvariantCulture),
+            ["elapsed_s"] = elapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
+            ["rng.data"] = _data.Offset.ToString(CultureInfo.InvariantCulture),
+            ["rng.noise"] = _noise.Offset.ToString(CultureInfo.InvariantCulture),
+            ["rng.alpha"] = _alpha.Offset.ToString(CultureInfo.InvariantCulture),
+            ["optimizer.generator.step"] = OptG.StepCount.ToString(CultureInfo.InvariantCulture),
+            ["optimizer.critic.step"] = OptD.StepCount.ToString(CultureInfo.InvariantCulture),
+        };
+        SafeTensors.Save(path, CheckpointTensors(), meta);
+    }
+
+    /// <summary>Reads only the configuration of a checkpoint (to check it against the command line before loading).</summary>
+    public static TrainConfig ReadConfig(string path)
+    {
+        var (_, meta) = SafeTensors.Load(path);
+        return ParseConfig(path, meta);
+    }
+
+    private static TrainConfig ParseConfig(string path, Dictionary<string, string> meta)
+    {
+        if (!meta.TryGetValue("format", out var format) || format != CheckpointFormat)
+            throw new InvalidDataException($"{path} is not a gfs toy-training checkpoint (format '{format ?? "none"}', expected '{CheckpointFormat}').");
+        try
+        {
+            return TrainConfig.FromJson(meta["config"]);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException)
+        {
+            throw new InvalidDataException($"{path}: the saved configuration is missing or malformed ({e.Message}).");
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds a trainer from a checkpoint. <paramref name="overrides"/> may change settings
+    /// that do not affect what was saved (iterations, evaluation interval); everything else
+    /// comes from the file. A malformed or mismatched file is refused before anything changes.
+    /// </summary>
+    public static ToyTrainer Load(string path, Func<TrainConfig, TrainConfig>? overrides = null)
+    {
+        var (tensors, meta) = SafeTensors.Load(path);
+        var config = ParseConfig(path, meta);
+        if (overrides is not null) config = overrides(config);
+        var trainer = new ToyTrainer(config);
+        try
+        {
+            var own = trainer.CheckpointTensors().ToList();
+            foreach (var (name, t) in own)
+            {
+                if (!tensors.TryGetValue(name, out var saved))
+                    throw new InvalidDataException($"it has no tensor '{name}'");
+                if (!Shape.Equal(saved.Shape, t.Shape))
+                    throw new InvalidDataException($"tensor '{name}' has shape {Shape.Format(saved.Shape)}, expected {Shape.Format(t.Shape)}");
+            }
+            foreach (var (name, t) in own) t.Load(tensors[name].Data);
+            trainer.Iteration = int.Parse(meta["iteration"], CultureInfo.InvariantCulture);
+            trainer.PriorSeconds = double.Parse(meta["elapsed_s"], CultureInfo.InvariantCulture);
+            trainer._data.Offset = ulong.Parse(meta["rng.data"], CultureInfo.InvariantCulture);
+            trainer._noise.Offset = ulong.Parse(meta["rng.noise"], CultureInfo.InvariantCulture);
+            trainer._alpha.Offset = ulong.Parse(meta["rng.alpha"], CultureInfo.InvariantCulture);
+            trainer.OptG.StepCount = long.Parse(meta["optimizer.generator.step"], CultureInfo.InvariantCulture);
+            trainer.OptD.StepCount = long.Parse(meta["optimizer.critic.step"], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{path} cannot be resumed: {e.Message}.");
+        }
+        return trainer;
+    }
+}

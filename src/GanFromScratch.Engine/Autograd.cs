@@ -58,7 +58,7 @@ public static class Autograd
     public static Tensor?[] Grad(Tensor[] outputs, Tensor[] inputs, Tensor?[]? gradOutputs = null,
         bool createGraph = false, bool allowUnused = false)
     {
-        var grads = Propagate(outputs, gradOutputs, createGraph);
+        var grads = Propagate(outputs, gradOutputs, createGraph, inputs);
         var result = new Tensor?[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
@@ -81,7 +81,7 @@ public static class Autograd
     /// </summary>
     public static void Backward(Tensor output, Tensor? gradient = null, bool createGraph = false)
     {
-        var grads = Propagate([output], [gradient], createGraph);
+        var grads = Propagate([output], [gradient], createGraph, wanted: null);
         using (createGraph ? EnableGrad() : NoGrad())
         {
             foreach (var (tensor, g) in grads)
@@ -97,7 +97,7 @@ public static class Autograd
     /// order, so that each tensor's gradient is complete (summed over all its uses) before its
     /// operation's rule pushes it on to the inputs.
     /// </summary>
-    private static Dictionary<Tensor, Tensor> Propagate(Tensor[] outputs, Tensor?[]? gradOutputs, bool createGraph)
+    private static Dictionary<Tensor, Tensor> Propagate(Tensor[] outputs, Tensor?[]? gradOutputs, bool createGraph, Tensor[]? wanted)
     {
         if (gradOutputs is not null && gradOutputs.Length != outputs.Length)
             throw new ArgumentException($"{outputs.Length} outputs but {gradOutputs.Length} output gradients were given.");
@@ -126,7 +126,53 @@ public static class Autograd
             Accumulate(grads, output, seed);
         }
 
-        foreach (var tensor in ReverseTopologicalOrder(outputs))
+        var order = ReverseTopologicalOrder(outputs);
+        var saved = _needed;
+        _needed = wanted is null ? null : NeededFor(order, wanted);
+        try
+        {
+            PropagateInOrder(order, grads);
+        }
+        finally
+        {
+            _needed = saved;
+        }
+        return grads;
+    }
+
+    /// <summary>
+    /// The tensors whose gradient is needed to reach <paramref name="wanted"/>: the wanted
+    /// tensors and every tensor computed from one of them. Visiting inputs before results
+    /// (the reverse of <paramref name="order"/>) settles each tensor after its inputs.
+    /// </summary>
+    private static HashSet<Tensor> NeededFor(List<Tensor> order, Tensor[] wanted)
+    {
+        var needed = new HashSet<Tensor>(wanted, ReferenceEqualityComparer.Instance);
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var tensor = order[i];
+            if (tensor.GradFn is { } node && node.Inputs.Any(needed.Contains)) needed.Add(tensor);
+        }
+        return needed;
+    }
+
+    /// <summary>
+    /// While gradients propagate: the tensors whose gradient is wanted or leads to one that is
+    /// (null: every tensor that requires gradients). <see cref="Autograd.Grad"/> for the input
+    /// of a critic (the gradient penalty) then skips the products that would give the critic's
+    /// weight gradients, and a frozen network's weights get none.
+    /// </summary>
+    [ThreadStatic] private static HashSet<Tensor>? _needed;
+
+    /// <summary>
+    /// Whether the gradient with respect to <paramref name="tensor"/> is needed by the
+    /// propagation under way; backward rules skip the ones that are not (returning null).
+    /// </summary>
+    public static bool NeedsGrad(Tensor tensor) => tensor.RequiresGrad && (_needed is null || _needed.Contains(tensor));
+
+    private static void PropagateInOrder(List<Tensor> order, Dictionary<Tensor, Tensor> grads)
+    {
+        foreach (var tensor in order)
         {
             if (tensor.GradFn is null || !grads.TryGetValue(tensor, out var g)) continue;
             var node = tensor.GradFn;
@@ -135,7 +181,7 @@ public static class Autograd
             {
                 var input = node.Inputs[j];
                 var ig = inputGrads[j];
-                if (ig is null || !input.RequiresGrad) continue;
+                if (ig is null || !NeedsGrad(input)) continue;
                 if (!Shape.Equal(ig.Shape, input.Shape))
                     throw new InvalidOperationException(
                         $"Internal error: the backward rule of '{node.Name}' gave a gradient of shape {Shape.Format(ig.Shape)} " +
@@ -143,7 +189,6 @@ public static class Autograd
                 Accumulate(grads, input, ig);
             }
         }
-        return grads;
     }
 
     private static void Accumulate(Dictionary<Tensor, Tensor> grads, Tensor tensor, Tensor g) =>

@@ -70,6 +70,9 @@ public sealed partial class Tensor
     /// <summary>An uninitialised tensor on the same backend as <paramref name="like"/>.</summary>
     private static Tensor Empty(Tensor like, int[] shape) => new(like.Backend, shape);
 
+    /// <summary>Whether a backward rule must produce the gradient for <paramref name="input"/> (see <see cref="Autograd.NeedsGrad"/>).</summary>
+    private static bool Needs(Tensor input) => Autograd.NeedsGrad(input);
+
     /// <summary>Checks that every operand lives on one backend.</summary>
     private static void SameBackend(string op, Tensor a, Tensor b)
     {

@@ -5,24 +5,26 @@ namespace GanFromScratch.Engine;
 /// <summary>
 /// Elementwise operations and their derivatives. Each rule receives g = ∂L/∂y and returns
 /// ∂L/∂x for every input, using only differentiable operations (masks such as x &gt; 0 are
-/// constants: their derivative is zero almost everywhere).
+/// constants: their derivative is zero almost everywhere). A rule with several inputs skips
+/// (returns null for) those whose gradient the propagation does not need — see
+/// <see cref="Autograd.NeedsGrad"/>.
 /// </summary>
 public sealed partial class Tensor
 {
     // ---- two arguments, with broadcasting -----------------------------------------------------
 
     public static Tensor operator +(Tensor a, Tensor b) =>
-        Record(Binary(BinaryOp.Add, a, b, "add"), "add", [a, b], g => [g.SumTo(a.Shape), g.SumTo(b.Shape)]);
+        Record(Binary(BinaryOp.Add, a, b, "add"), "add", [a, b], g => [Needs(a) ? g.SumTo(a.Shape) : null, Needs(b) ? g.SumTo(b.Shape) : null]);
 
     public static Tensor operator -(Tensor a, Tensor b) =>
-        Record(Binary(BinaryOp.Sub, a, b, "sub"), "sub", [a, b], g => [g.SumTo(a.Shape), (-g).SumTo(b.Shape)]);
+        Record(Binary(BinaryOp.Sub, a, b, "sub"), "sub", [a, b], g => [Needs(a) ? g.SumTo(a.Shape) : null, Needs(b) ? (-g).SumTo(b.Shape) : null]);
 
     public static Tensor operator *(Tensor a, Tensor b) =>
-        Record(Binary(BinaryOp.Mul, a, b, "mul"), "mul", [a, b], g => [(g * b).SumTo(a.Shape), (g * a).SumTo(b.Shape)]);
+        Record(Binary(BinaryOp.Mul, a, b, "mul"), "mul", [a, b], g => [Needs(a) ? (g * b).SumTo(a.Shape) : null, Needs(b) ? (g * a).SumTo(b.Shape) : null]);
 
     // d(a/b)/db = −a/b² = −y/b
     public static Tensor operator /(Tensor a, Tensor b) =>
-        Record(Binary(BinaryOp.Div, a, b, "div"), "div", [a, b], g => [(g / b).SumTo(a.Shape), (-g * a / (b * b)).SumTo(b.Shape)]);
+        Record(Binary(BinaryOp.Div, a, b, "div"), "div", [a, b], g => [Needs(a) ? (g / b).SumTo(a.Shape) : null, Needs(b) ? (-g * a / (b * b)).SumTo(b.Shape) : null]);
 
     public static Tensor Add(Tensor a, Tensor b) => a + b;
     public static Tensor Sub(Tensor a, Tensor b) => a - b;
@@ -183,7 +185,7 @@ public sealed partial class Tensor
         return Record(y, "where", [a, b], g =>
         {
             var zero = ZerosLike(g);
-            return [Where(m, g, zero).SumTo(a.Shape), Where(m, zero, g).SumTo(b.Shape)];
+            return [Needs(a) ? Where(m, g, zero).SumTo(a.Shape) : null, Needs(b) ? Where(m, zero, g).SumTo(b.Shape) : null];
         });
     }
 }

@@ -50,12 +50,14 @@ public sealed partial class Tensor
         a.Backend.Gemm(transA, transB, m, n, k, 1f,
             a.Buffer, 0, lda, (long)m * k, b.Buffer, 0, ldb, (long)k * n, 0f, c.Buffer, 0, n, (long)m * n, batch);
 
+        // Each product is formed only if its gradient is needed: the penalty's ∇ₓD needs no
+        // weight gradients, and a frozen critic's weights need none in the generator's step.
         return Record(c, "matmul", [a, b], g => (transA, transB) switch
         {
-            (false, false) => [MatMulT(g, b, false, true), MatMulT(a, g, true, false)],
-            (false, true) => [MatMulT(g, b, false, false), MatMulT(g, a, true, false)],
-            (true, false) => [MatMulT(b, g, false, true), MatMulT(a, g, false, false)],
-            (true, true) => [MatMulT(b, g, true, true), MatMulT(g, a, true, true)],
+            (false, false) => [Needs(a) ? MatMulT(g, b, false, true) : null, Needs(b) ? MatMulT(a, g, true, false) : null],
+            (false, true) => [Needs(a) ? MatMulT(g, b, false, false) : null, Needs(b) ? MatMulT(g, a, true, false) : null],
+            (true, false) => [Needs(a) ? MatMulT(b, g, false, true) : null, Needs(b) ? MatMulT(a, g, false, false) : null],
+            (true, true) => [Needs(a) ? MatMulT(b, g, true, true) : null, Needs(b) ? MatMulT(g, a, true, true) : null],
         });
     }
 }

@@ -28,6 +28,11 @@ public static class GfsApp
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors) stderr.WriteLine($"gfs: {error.Message}");
+            // A missing or mistyped subcommand (an unknown variant after 'train', say): list the valid ones.
+            var command = parsed.CommandResult.Command;
+            if (command.Subcommands.Count > 0)
+                stderr.WriteLine($"Valid subcommands of '{parsed.CommandResult.IdentifierToken?.Value ?? command.Name}': " +
+                                 string.Join(", ", command.Subcommands.Select(c => c.Name)) + ".");
             stderr.WriteLine("Run 'gfs --help' (or 'gfs <command> --help') for usage and examples.");
             return Usage;
         }

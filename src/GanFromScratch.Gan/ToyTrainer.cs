@@ -74,55 +74,77 @@ public sealed class ToyTrainer
 
     /// <summary>
     /// One generator iteration: <see cref="TrainConfig.CriticIters"/> critic steps, each on a
-    /// fresh real batch and a fresh generated batch, then one generator step. Each step runs in
-    /// its own <see cref="TensorScope"/>, so its temporaries are released when it ends.
+    /// fresh real batch and a fresh generated batch, then one generator step. The random inputs
+    /// are drawn here, from the run's streams; the steps themselves are deterministic.
     /// </summary>
     public StepLosses Step()
     {
         int batch = Config.BatchSize;
-        float criticW = 0, criticLoss = 0, penaltyValue = 0;
+        var critic = default(CriticStepLosses);
         for (int k = 0; k < Config.CriticIters; k++)
         {
             using var scope = TensorScope.Begin();
             var real = Dataset.SampleTensor(batch, _data);
-            Tensor fake;
-            using (Autograd.NoGrad()) fake = G.Forward(Tensor.Randn([batch, 2], _noise)); // the generator is fixed here
-            var loss = Variant.CriticLoss(D.Forward(real), D.Forward(fake));
-            var total = loss;
-            if (Variant.UsesPenalty)
-            {
-                var (penalty, _) = GradientPenalty.Compute(D.Forward, real, fake, Config.Lambda, _alpha);
-                total = loss + penalty;
-                penaltyValue = penalty.Item();
-            }
-            total.Backward();
-            OptD.Step();
-            OptD.ZeroGrad();
-            if (Variant.UsesClipping) WeightClipping.Apply(D, Config.Clip);
-            criticW = -loss.Item();
-            criticLoss = total.Item();
+            var noise = Tensor.Randn([batch, 2], _noise);
+            var alpha = Variant.UsesPenalty ? Tensor.Rand([batch, 1], _alpha) : null;
+            critic = CriticStep(real, noise, alpha);
         }
-        if (!float.IsFinite(criticLoss)) throw new NonFiniteLossException(Iteration + 1, "critic loss");
+        if (!float.IsFinite(critic.Loss)) throw new NonFiniteLossException(Iteration + 1, "critic loss");
 
         float gLoss;
-        D.RequiresGrad_(false); // only the generator learns in this step: no gradients for the critic's weights
+        using (TensorScope.Begin()) gLoss = GeneratorStep(Tensor.Randn([batch, 2], _noise));
+        if (!float.IsFinite(gLoss)) throw new NonFiniteLossException(Iteration + 1, "generator loss");
+        Iteration++;
+        return new StepLosses(critic.CriticW, critic.Loss, gLoss, critic.Penalty);
+    }
+
+    /// <summary>The losses of one critic step.</summary>
+    public readonly record struct CriticStepLosses(float CriticW, float Loss, float Penalty);
+
+    /// <summary>
+    /// One critic step: score a real batch and a generated one (the generator held fixed), add
+    /// the gradient penalty at the interpolates given by <paramref name="alpha"/> (wgan-gp),
+    /// take the optimizer step, and clip the weights (wgan). Call inside a <see cref="TensorScope"/>.
+    /// </summary>
+    public CriticStepLosses CriticStep(Tensor real, Tensor noise, Tensor? alpha)
+    {
+        Tensor fake;
+        using (Autograd.NoGrad()) fake = G.Forward(noise);
+        var loss = Variant.CriticLoss(D.Forward(real), D.Forward(fake));
+        var total = loss;
+        float penaltyValue = 0;
+        if (Variant.UsesPenalty)
+        {
+            var (penalty, _) = GradientPenalty.Compute(D.Forward, real, fake, alpha ?? throw new ArgumentNullException(nameof(alpha)), Config.Lambda);
+            total = loss + penalty;
+            penaltyValue = penalty.Item();
+        }
+        total.Backward();
+        OptD.Step();
+        OptD.ZeroGrad();
+        if (Variant.UsesClipping) WeightClipping.Apply(D, Config.Clip);
+        return new CriticStepLosses(-loss.Item(), total.Item(), penaltyValue);
+    }
+
+    /// <summary>
+    /// One generator step on the critic's scores of G(noise). The critic is frozen meanwhile,
+    /// as gan_toy.py does: no gradients are formed for its weights. Call inside a <see cref="TensorScope"/>.
+    /// </summary>
+    public float GeneratorStep(Tensor noise)
+    {
+        D.RequiresGrad_(false);
         try
         {
-            using var scope = TensorScope.Begin();
-            var fake = G.Forward(Tensor.Randn([batch, 2], _noise));
-            var loss = Variant.GeneratorLoss(D.Forward(fake));
+            var loss = Variant.GeneratorLoss(D.Forward(G.Forward(noise)));
             loss.Backward();
             OptG.Step();
             OptG.ZeroGrad();
-            gLoss = loss.Item();
+            return loss.Item();
         }
         finally
         {
             D.RequiresGrad_(true);
         }
-        if (!float.IsFinite(gLoss)) throw new NonFiniteLossException(Iteration + 1, "generator loss");
-        Iteration++;
-        return new StepLosses(criticW, criticLoss, gLoss, penaltyValue);
     }
 
     /// <summary>Generated points for a noise stream (no gradients), as an [n, 2] array.</summary>
@@ -156,7 +178,8 @@ public sealed class ToyTrainer
         double gradNorm;
         using (TensorScope.Begin())
         {
-            var (_, norm) = GradientPenalty.Compute(D.Forward, Tensor.FromArray(real, n, 2), Tensor.FromArray(fake, n, 2), 0f, Stream(12));
+            var (_, norm) = GradientPenalty.Compute(D.Forward, Tensor.FromArray(real, n, 2), Tensor.FromArray(fake, n, 2),
+                Tensor.Rand([n, 1], Stream(12)), 0f);
             gradNorm = norm;
         }
         return new ToyEvaluation(w1, gradNorm, modes, hq, fake, real);

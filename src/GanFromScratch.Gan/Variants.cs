@@ -123,16 +123,14 @@ public sealed class WganGp : Wgan
 public static class GradientPenalty
 {
     /// <summary>
-    /// x̂ = αx + (1 − α)x̃ with α ~ U[0, 1] per sample; the penalty λ·mean((‖∇ₓD(x̂)‖₂ − 1)²), the
+    /// x̂ = αx + (1 − α)x̃ with α ~ U[0, 1] per sample (given, shape [batch, 1, …]); the penalty λ·mean((‖∇ₓD(x̂)‖₂ − 1)²), the
     /// norm over all non-batch dimensions. The gradient ∇ₓD(x̂) is computed with
     /// <c>createGraph: true</c>, so the penalty can itself be differentiated with respect to the
     /// critic's weights. Also returns the mean gradient norm, a diagnostic.
     /// </summary>
-    public static (Tensor Penalty, float MeanNorm) Compute(Func<Tensor, Tensor> critic, Tensor real, Tensor fake, float lambda, Generator generator)
+    public static (Tensor Penalty, float MeanNorm) Compute(Func<Tensor, Tensor> critic, Tensor real, Tensor fake, Tensor alpha, float lambda)
     {
         int batch = real.Shape[0];
-        int[] alphaShape = [batch, .. Enumerable.Repeat(1, real.Rank - 1)];
-        var alpha = Tensor.Rand(alphaShape, generator, backend: real.Backend);
         var interpolates = (alpha * real + (1f - alpha) * fake).Detach().RequiresGrad_();
         var scores = critic(interpolates);
         var gradient = Autograd.Grad([scores], [interpolates], [Tensor.OnesLike(scores)], createGraph: true)[0]!;

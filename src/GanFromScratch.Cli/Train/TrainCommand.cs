@@ -112,6 +112,8 @@ internal static class TrainCommand
             string checkpoint = parse.GetValue(o.Resume) is { Length: > 0 } path ? path : Path.Combine(outDir, ToyRun.CheckpointFile);
             trainer = LoadForResume(checkpoint, given, parse, o);
             stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}.");
+            if (trainer.Iteration >= trainer.Config.Iters)
+                stdout.WriteLine($"That run is complete; give --iters above {trainer.Iteration} to train further.");
         }
         else
         {
@@ -262,8 +264,11 @@ internal static class TrainCommand
         table.AddRow("iterations", $"{result.Iteration} / {config.Iters}");
         table.AddRow("time", $"{result.Seconds:F1} s ({(result.Seconds > 0 ? result.Iteration / result.Seconds : 0):F2} it/s over the run)");
         if (result.LastMetrics is { } m)
+        {
+            table.AddRow("last evaluation", $"iteration {m["iter"]}");
             foreach (var key in new[] { "critic_w", "g_loss", "grad_norm", "modes", "hq", "w1" })
                 if (m[key] is { } v) table.AddRow(key, ToyRun.Format(ToyRun.Number(v)));
+        }
         table.AddRow("run folder", Markup.Escape(outDir));
         table.AddRow("pictures", Markup.Escape(Path.Combine(outDir, "frames")) + ", " + Markup.Escape(Path.Combine(outDir, "metrics.png")));
         table.AddRow("checkpoint", Markup.Escape(result.CheckpointPath));

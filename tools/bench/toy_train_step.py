@@ -4,12 +4,16 @@ Five critic steps (real batch, generated batch, gradient penalty at random inter
 step) then one generator step, with gan_toy.py's MLPs (3 hidden ReLU layers of DIM), batch 256,
 on the CPU. Prints the median milliseconds per generator iteration as one JSON object.
 
-    /usr/bin/python3 tools/bench/toy_train_step.py --threads 1 --iters 20
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/bench/toy_train_step.py --threads 1 --iters 20
+
+--threads is torch.set_num_threads; OpenBLAS (Debian's libopenblas0-pthread) keeps its own
+threads, every core unless OPENBLAS_NUM_THREADS says otherwise. tools/bench/compare_train_step.sh
+alternates this script with `gfs bench train-step`.
 """
 import argparse
 import json
 import math
-import random
+import os
 import time
 
 import torch
@@ -81,4 +85,5 @@ for _ in range(args.iters):
 times.sort()
 median = times[len(times) // 2] if len(times) % 2 else 0.5 * (times[len(times) // 2 - 1] + times[len(times) // 2])
 print(json.dumps({"peer": f"pytorch {torch.__version__}", "variant": "wgan-gp", "dim": DIM, "batch": B,
-                  "threads": args.threads, "ms_per_iter": round(median, 2)}))
+                  "threads": args.threads, "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+                  "ms_per_iter": round(median, 2)}))

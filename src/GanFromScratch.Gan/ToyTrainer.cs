@@ -15,7 +15,7 @@ public readonly record struct StepLosses(float CriticW, float CriticLoss, float 
 /// <summary>Measures of the generator at one moment, for <c>metrics.jsonl</c>.</summary>
 public sealed record ToyEvaluation(double W1, double GradNorm, int? Modes, double? HighQuality, float[] Generated, float[] Real);
 
-/// <summary>A loss became NaN or infinite.</summary>
+/// <summary>A loss (or the generator's output) became NaN or infinite.</summary>
 public sealed class NonFiniteLossException(int iteration, string what)
     : Exception($"The {what} became NaN or infinite at iteration {iteration}; the run is stopped. " +
                 "Try a smaller --lr (or, for wgan, a smaller --clip).")
@@ -165,6 +165,7 @@ public sealed class ToyTrainer
     {
         const int n = 1024, forModes = 2500;
         var generated = Generate(forModes, Stream(10));
+        if (!Array.TrueForAll(generated, float.IsFinite)) throw new NonFiniteLossException(Iteration, "generator's output");
         var real = Dataset.Sample(n, Stream(11));
         var fake = generated[..(2 * n)];
         double w1 = ToyMetrics.Wasserstein1(fake, real);

@@ -147,4 +147,21 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(8, json.RootElement.GetProperty("batch").GetInt32());
         Assert.True(json.RootElement.GetProperty("ms_per_iter").GetDouble() > 0);
     }
+
+    [Fact]
+    public void A_diverging_run_exits_with_1_naming_the_iteration_and_keeps_the_last_good_checkpoint()
+    {
+        // With lr 100 every Adam step moves each weight by about 100: the critic's scores overflow within a few iterations (seen: 2).
+        var (code, output, err) = Run(["train", "lsgan", "--lr", "100", "--iters", "50", "--eval-every", "1", "--out", Out, .. Tiny]);
+        Assert.Equal(1, code);
+        Assert.Matches("NaN or infinite at iteration [0-9]+", err);
+        int failed = int.Parse(System.Text.RegularExpressions.Regex.Match(err, "iteration ([0-9]+)").Groups[1].Value);
+        Assert.True(failed > 1, err); // so that there is a checkpoint to keep
+        {
+            Assert.Contains("last good checkpoint", err);
+            var trainer = GanFromScratch.Gan.ToyTrainer.Load(Path.Combine(Out, "checkpoint.safetensors"));
+            Assert.Equal(failed - 1, trainer.Iteration);
+            Assert.All(trainer.G.Parameters().SelectMany(p => p.ToArray()), v => Assert.True(float.IsFinite(v)));
+        }
+    }
 }

@@ -12,6 +12,8 @@ public static class ToyMetrics
     {
         if (a.Length != b.Length || a.Length % 2 != 0)
             throw new ArgumentException($"Wasserstein1 needs two [n, 2] point sets of the same size, got {a.Length / 2} and {b.Length / 2} points.");
+        if (!Array.TrueForAll(a, float.IsFinite) || !Array.TrueForAll(b, float.IsFinite))
+            throw new ArgumentException("Wasserstein1: the points must be finite (a NaN or infinity was given).");
         int n = a.Length / 2;
         if (n == 0) return 0;
         var cost = new double[n * n];

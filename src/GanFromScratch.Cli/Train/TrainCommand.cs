@@ -104,12 +104,15 @@ internal static class TrainCommand
         if (threads < 1) throw new UsageException($"--threads must be at least 1 (got {threads}).");
         CpuParallel.Threads = threads;
 
-        string outDir = parse.GetValue(o.Out) ?? Path.Combine("runs", $"{variantName}-{given.Dataset}");
         bool resume = parse.GetResult(o.Resume) is not null;
+        string? resumeFrom = parse.GetValue(o.Resume) is { Length: > 0 } path ? path : null;
+        // Resuming a checkpoint by path continues in its own folder unless --out says otherwise.
+        string outDir = parse.GetValue(o.Out)
+                        ?? (resumeFrom is not null ? Path.GetDirectoryName(Path.GetFullPath(resumeFrom))! : Path.Combine("runs", $"{variantName}-{given.Dataset}"));
         ToyTrainer trainer;
         if (resume)
         {
-            string checkpoint = parse.GetValue(o.Resume) is { Length: > 0 } path ? path : Path.Combine(outDir, ToyRun.CheckpointFile);
+            string checkpoint = resumeFrom ?? Path.Combine(outDir, ToyRun.CheckpointFile);
             trainer = LoadForResume(checkpoint, given, parse, o);
             stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}.");
             if (trainer.Iteration >= trainer.Config.Iters)

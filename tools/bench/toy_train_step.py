@@ -12,12 +12,14 @@ alternates this script with `gfs bench train-step`.
 """
 import argparse
 import json
-import math
 import os
+import sys
 import time
 
 import torch
-import torch.nn as nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
+from gan_toy_torch import iteration, setup  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=1)
@@ -29,61 +31,23 @@ parser.add_argument("--lam", type=float, default=10.0)
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(1)
-DIM, B = args.dim, args.batch
+G, D, optG, optD = setup("wgan-gp", args.dim)
 
 
-def mlp(out):
-    return nn.Sequential(nn.Linear(2, DIM), nn.ReLU(True), nn.Linear(DIM, DIM), nn.ReLU(True),
-                         nn.Linear(DIM, DIM), nn.ReLU(True), nn.Linear(DIM, out))
-
-
-G, D = mlp(2), mlp(1)
-for m in list(G.modules()) + list(D.modules()):
-    if isinstance(m, nn.Linear):
-        m.weight.data.normal_(0.0, 0.02)
-        m.bias.data.fill_(0)
-optD = torch.optim.Adam(D.parameters(), lr=1e-4, betas=(0.5, 0.9))
-optG = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.5, 0.9))
-centres = torch.tensor([(2 * math.cos(k * math.pi / 4), 2 * math.sin(k * math.pi / 4)) for k in range(8)])
-
-
-def real_batch():
-    idx = torch.randint(0, 8, (B,))
-    return (centres[idx] + 0.02 * torch.randn(B, 2)) / 1.414
-
-
-def iteration():
-    for p in D.parameters():
-        p.requires_grad_(True)
-    for _ in range(5):
-        real = real_batch()
-        D.zero_grad()
-        with torch.no_grad():
-            fake = G(torch.randn(B, 2))
-        d_real, d_fake = D(real).mean(), D(fake).mean()
-        alpha = torch.rand(B, 1)
-        x = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-        grad = torch.autograd.grad(D(x), x, torch.ones(B, 1), create_graph=True)[0]
-        penalty = args.lam * ((grad.norm(2, dim=1) - 1) ** 2).mean()
-        (d_fake - d_real + penalty).backward()
-        optD.step()
-    for p in D.parameters():
-        p.requires_grad_(False)
-    G.zero_grad()
-    g_loss = -D(G(torch.randn(B, 2))).mean()
-    g_loss.backward()
-    optG.step()
+def step():
+    iteration(G, D, optG, optD, args.batch, "wgan-gp", args.lam)
 
 
 for _ in range(args.warmup):
-    iteration()
+    step()
 times = []
 for _ in range(args.iters):
     t = time.perf_counter()
-    iteration()
+    step()
     times.append((time.perf_counter() - t) * 1000)
 times.sort()
-median = times[len(times) // 2] if len(times) % 2 else 0.5 * (times[len(times) // 2 - 1] + times[len(times) // 2])
-print(json.dumps({"peer": f"pytorch {torch.__version__}", "variant": "wgan-gp", "dim": DIM, "batch": B,
+n = len(times)
+median = times[n // 2] if n % 2 else 0.5 * (times[n // 2 - 1] + times[n // 2])
+print(json.dumps({"peer": f"pytorch {torch.__version__}", "variant": "wgan-gp", "dim": args.dim, "batch": args.batch,
                   "threads": args.threads, "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
                   "ms_per_iter": round(median, 2)}))

@@ -12,12 +12,15 @@ needs only PyTorch, loads the weights, and prints mode coverage of 2,500 samples
     /usr/bin/python3 tools/reference/load_gfs_generator.py runs/wgan-gp-8gaussians/checkpoint.safetensors
 """
 import json
-import math
+import os
 import struct
 import sys
 
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(__file__))
+from gan_toy_torch import CENTRES, STD, mlp  # noqa: E402
 
 
 def load_safetensors(path):
@@ -39,11 +42,10 @@ config = json.loads(meta["config"])
 DIM = config["dim"]
 
 
-class Generator(nn.Module):  # gan_toy.py's
+class Generator(nn.Module):  # gan_toy.py's: the MLP under the name "main"
     def __init__(self):
         super().__init__()
-        self.main = nn.Sequential(nn.Linear(2, DIM), nn.ReLU(True), nn.Linear(DIM, DIM), nn.ReLU(True),
-                                  nn.Linear(DIM, DIM), nn.ReLU(True), nn.Linear(DIM, 2))
+        self.main = mlp(DIM, 2)
 
     def forward(self, noise):
         return self.main(noise)
@@ -56,7 +58,6 @@ if config["dataset"] == "8gaussians":
     torch.manual_seed(0)
     with torch.no_grad():
         x = G(torch.randn(2500, 2))
-    centres = torch.tensor([(2 * math.cos(k * math.pi / 4), 2 * math.sin(k * math.pi / 4)) for k in range(8)]) / 1.414
-    d = torch.cdist(x, centres).min(dim=1)
-    good = d.values <= 3 * 0.02 / 1.414
+    d = torch.cdist(x, CENTRES).min(dim=1)
+    good = d.values <= 3 * STD
     print(f"modes {len(set(d.indices[good].tolist()))}, hq {good.float().mean().item():.4f}")

@@ -8,12 +8,13 @@ public sealed record TrainConfig
 {
     public string Variant { get; init; } = "wgan-gp";
     public string Dataset { get; init; } = "8gaussians";
-    public int Iters { get; init; } = 1000;
+    public int Iters { get; init; } = 1800;
     public int BatchSize { get; init; } = 256;
     public float Lr { get; init; } = 1e-4f;
     public float Beta1 { get; init; } = 0.5f;
     public float Beta2 { get; init; } = 0.9f;
     public int CriticIters { get; init; } = 5;
+    /// <summary>The penalty weight; 10 is the paper's (the command line gives toy data <see cref="ToyDataset.DefaultPenaltyWeight"/>).</summary>
     public float Lambda { get; init; } = 10f;
     public float Clip { get; init; } = 0.01f;
     public int Dim { get; init; } = 512;

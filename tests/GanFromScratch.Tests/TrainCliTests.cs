@@ -126,14 +126,15 @@ public sealed class TrainCliTests : IDisposable
     }
 
     [Fact]
-    public void Help_explains_the_generator_loss_and_the_lambda_of_gan_toy()
+    public void Help_explains_the_generator_loss_and_the_penalty_weight()
     {
         var (code, output, _) = Run("train", "gan", "--help");
         Assert.Equal(0, code);
         Assert.Contains("non-saturating", output);
         Assert.Contains("gfs train gan --dataset 8gaussians", output);
         (_, output, _) = Run("train", "wgan-gp", "--help");
-        Assert.Contains("gan_toy.py uses 0.1", output);
+        Assert.Contains("Default 0.1 on the toy datasets, as the WGAN-GP authors' gan_toy.py", output);
+        Assert.Contains("--lambda 10", output);
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public static class GfsApp
         {
             Train.TrainCommand.Create(stdout, stderr),
             Train.SampleCommand.Create(stdout),
+            DevicesCommand(stdout),
             BenchCommand(stdout, stderr),
         };
         var parsed = root.Parse(args);
@@ -108,10 +109,10 @@ public static class GfsApp
             return Ok;
         });
 
-        return new Command("bench", "Benchmarks for users: how fast the engine's kernels are on this machine.") { gemm, TrainStepCommand(stdout) };
+        return new Command("bench", "Benchmarks for users: how fast the engine's kernels are on this machine.") { gemm, TrainStepCommand(stdout, stderr) };
     }
 
-    private static Command TrainStepCommand(TextWriter stdout)
+    private static Command TrainStepCommand(TextWriter stdout, TextWriter stderr)
     {
         var variant = new Option<string>("--variant") { Description = $"Variant: {string.Join(", ", GanVariant.Names)}.", DefaultValueFactory = _ => "wgan-gp" };
         var dim = new Option<int>("--dim") { Description = "Hidden width of both networks.", DefaultValueFactory = _ => 512 };
@@ -125,12 +126,13 @@ public static class GfsApp
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount };
         AtLeast(threads, 1);
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a sentence." };
+        var device = DeviceChoice.Option();
         var command = new Command("train-step",
             "Time one generator iteration of toy training (wgan-gp: five critic steps with the gradient penalty, then one generator step) " +
             "with gan_toy.py's networks, and print the median in milliseconds. tools/bench/toy_train_step.py times the same in PyTorch.\n\n" +
             "Examples:\n  gfs bench train-step --json\n  gfs bench train-step --threads 1 --iters 50\n  gfs bench train-step --variant wgan --dim 256")
         {
-            variant, dim, batch, iters, warmup, threads, json,
+            variant, dim, batch, iters, warmup, threads, json, device,
         };
         command.SetAction(parse =>
         {
@@ -138,6 +140,7 @@ public static class GfsApp
             var v = GanVariant.Get(name);
             int t = parse.GetValue(threads);
             CpuParallel.Threads = t;
+            using var chosen = DeviceChoice.Use(parse.GetValue(device)!, parse.GetValue(json) ? stderr : stdout);
             var config = new TrainConfig
             {
                 Variant = name, Dim = parse.GetValue(dim), BatchSize = parse.GetValue(batch),
@@ -153,6 +156,23 @@ public static class GfsApp
             else
                 stdout.WriteLine($"{name}, dim {config.Dim}, batch {config.BatchSize}, {t} thread(s): {median:F1} ms per generator iteration " +
                                  $"(median of {parse.GetValue(iters)}).");
+            return Ok;
+        });
+        return command;
+    }
+
+    private static Command DevicesCommand(TextWriter stdout)
+    {
+        var command = new Command("devices",
+            "List the devices gfs can compute on: the CPU, ILGPU's CPU emulator, and every CUDA GPU (name, memory, compute capability, " +
+            "the PTX target ILGPU compiles for).\n\nExample:\n  gfs devices");
+        command.SetAction(_ =>
+        {
+            stdout.WriteLine($"cpu        {Environment.ProcessorCount} cores ({System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture})");
+            stdout.WriteLine("ilgpu-cpu  the CUDA kernels emulated on the CPU (for testing)");
+            var cuda = Kernels.Cuda.IlgpuBackend.ListCudaDevices(out var problem);
+            foreach (var line in cuda) stdout.WriteLine(line);
+            if (problem is not null) stdout.WriteLine($"cuda       none: {problem}");
             return Ok;
         });
         return command;

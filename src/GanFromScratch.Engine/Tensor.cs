@@ -172,15 +172,69 @@ public sealed partial class Tensor : IDisposable
     }
 }
 
-/// <summary>Where tensors are created unless told otherwise.</summary>
+/// <summary>Where tensors are created unless told otherwise, and how a device is chosen by name.</summary>
 public static class Device
 {
     private static Backend _default = CpuBackend.Instance;
+    [ThreadStatic] private static Backend? _threadDefault;
 
-    /// <summary>The backend for new tensors (the CPU unless set).</summary>
+    /// <summary>The backend for new tensors: this thread's choice (<see cref="Use"/>) if any, else the process's (the CPU unless set).</summary>
     public static Backend Default
     {
-        get => _default;
+        get => _threadDefault ?? _default;
         set => _default = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>Makes <paramref name="backend"/> the default on this thread until the scope ends: <c>using (Device.Use(gpu)) { … }</c>.</summary>
+    public static IDisposable Use(Backend backend) => new ThreadChoice(backend);
+
+    private sealed class ThreadChoice : IDisposable
+    {
+        private readonly Backend? _saved = _threadDefault;
+        public ThreadChoice(Backend backend) => _threadDefault = backend;
+        public void Dispose() => _threadDefault = _saved;
+    }
+
+    public const string Choices = "auto, cpu, cuda, cuda:N, ilgpu-cpu";
+
+    /// <summary>
+    /// Opens the device a user named: <c>cpu</c>; <c>cuda</c> or <c>cuda:N</c> (an NVIDIA GPU
+    /// through ILGPU); <c>ilgpu-cpu</c> (the CUDA kernels on ILGPU's CPU emulator — slow, for
+    /// testing); <c>auto</c> (the first CUDA device, else the CPU). <paramref name="note"/> says
+    /// what was chosen, in one line.
+    /// </summary>
+    public static Backend Open(string name, out string note)
+    {
+        switch (name)
+        {
+            case "cpu":
+                note = "device: cpu";
+                return CpuBackend.Instance;
+            case "ilgpu-cpu":
+                note = "device: ilgpu-cpu (the CUDA kernels emulated on the CPU; slow, for testing)";
+                return Kernels.Cuda.IlgpuBackend.OpenCpuEmulator();
+            case "auto":
+                try
+                {
+                    var gpu = Kernels.Cuda.IlgpuBackend.OpenCuda(0);
+                    note = $"device: auto → cuda:0 ({gpu.Description})";
+                    return gpu;
+                }
+                catch (InvalidOperationException e)
+                {
+                    note = $"device: auto → cpu ({e.Message.Split(':')[0].TrimEnd('.')})";
+                    return CpuBackend.Instance;
+                }
+        }
+        if (name == "cuda" || name.StartsWith("cuda:", StringComparison.Ordinal))
+        {
+            int index = 0;
+            if (name.Length > 5 && !int.TryParse(name.AsSpan(5), out index))
+                throw new ArgumentException($"--device {name}: expected cuda:N with N a device number, as cuda:0.");
+            var gpu = Kernels.Cuda.IlgpuBackend.OpenCuda(index);
+            note = $"device: {gpu.Name} ({gpu.Description})";
+            return gpu;
+        }
+        throw new ArgumentException($"Unknown device '{name}'. Valid: {Choices}.");
     }
 }

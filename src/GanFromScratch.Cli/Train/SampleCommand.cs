@@ -15,11 +15,12 @@ internal static class SampleCommand
         var count = new Option<int>("-n") { Description = "How many samples.", DefaultValueFactory = _ => 1000 };
         var output = new Option<string>("--out") { Description = "CSV file to write (columns x,y).", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the generator's noise.", DefaultValueFactory = _ => 1UL };
+        var device = DeviceChoice.Option();
         var command = new Command("sample",
             "Draw samples from a trained generator and write them as CSV (toy data: one x,y point per line).\n\n" +
             "Examples:\n  gfs sample --checkpoint runs/wgan-gp-8gaussians/checkpoint.safetensors -n 1000 --out samples.csv")
         {
-            checkpoint, count, output, seed,
+            checkpoint, count, output, seed, device,
         };
         command.SetAction(parse =>
         {
@@ -27,6 +28,7 @@ internal static class SampleCommand
             if (n < 1) throw new UsageException($"-n must be at least 1 (got {n}).");
             string path = parse.GetValue(checkpoint)!;
             if (!File.Exists(path)) throw new UsageException($"No checkpoint at {path}.");
+            using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
             ToyTrainer trainer;
             try
             {

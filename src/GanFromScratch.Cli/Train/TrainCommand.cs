@@ -41,6 +41,7 @@ internal static class TrainCommand
         };
         public readonly Option<bool> Force = new("--force") { Description = "Start afresh in a run folder that already holds a run (its files are replaced)." };
         public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Evaluate, draw a frame and save a checkpoint every N iterations.", DefaultValueFactory = _ => 100 };
+        public readonly Option<string> Device = DeviceChoice.Option();
         public readonly Option<int> Threads = new("--threads") { Description = "CPU threads (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount };
         public readonly Option<string> GLoss = new("--g-loss")
         {
@@ -51,7 +52,7 @@ internal static class TrainCommand
         };
 
         public IEnumerable<Option> All(bool gan) =>
-            new Option[] { Dataset, Iters, BatchSize, Lr, CriticIters, Lambda, Clip, Dim, Seed, Out, Resume, Force, EvalEvery, Threads }
+            new Option[] { Dataset, Iters, BatchSize, Lr, CriticIters, Lambda, Clip, Dim, Seed, Out, Resume, Force, EvalEvery, Device, Threads }
                 .Concat(gan ? [GLoss] : []);
     }
 
@@ -104,6 +105,7 @@ internal static class TrainCommand
         int threads = parse.GetValue(o.Threads);
         if (threads < 1) throw new UsageException($"--threads must be at least 1 (got {threads}).");
         CpuParallel.Threads = threads;
+        using var device = DeviceChoice.Use(parse.GetValue(o.Device)!, stdout);
 
         bool resume = parse.GetResult(o.Resume) is not null;
         string? resumeFrom = parse.GetValue(o.Resume) is { Length: > 0 } path ? path : null;

@@ -1,0 +1,328 @@
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace GanFromScratch.Kernels.Cuda;
+
+/// <summary>Device memory of an ILGPU accelerator.</summary>
+public sealed class IlgpuBuffer : DeviceBuffer
+{
+    internal IlgpuBuffer(IlgpuBackend backend, MemoryBuffer1D<float, Stride1D.Dense> memory) : base(backend, (int)memory.Length) => Memory = memory;
+
+    public MemoryBuffer1D<float, Stride1D.Dense> Memory { get; }
+
+    public ArrayView<float> View => Memory.View;
+}
+
+/// <summary>
+/// The backend whose kernels are written in C# and compiled by ILGPU: to PTX for an NVIDIA GPU
+/// (<see cref="OpenCuda"/>), or run on ILGPU's CPU accelerator (<see cref="OpenCpuEmulator"/>),
+/// which executes the same kernel code thread by thread — slow, but it lets every kernel be
+/// tested against <see cref="Cpu.CpuBackend"/> on a machine without a GPU.
+/// Released buffers are kept in a pool by exact length (a training step allocates the same
+/// sizes every time), so device memory stays flat and allocation is not on the critical path.
+/// </summary>
+public sealed class IlgpuBackend : Backend
+{
+    private readonly Context _context;
+    private readonly int _gemmTile;
+    private readonly Accelerator _accelerator;
+    private readonly Dictionary<int, Stack<MemoryBuffer1D<float, Stride1D.Dense>>> _pool = [];
+
+    private readonly Action<Index1D, ArrayView<float>, float> _fill;
+    private readonly Action<Index1D, ArrayView<float>, float, float> _arange;
+    private readonly Action<Index1D, ArrayView<float>, int, ulong, ulong, float, float> _random;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float> _unary;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int> _binary;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _where;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int> _copy;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _reduce;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> _gemm;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float> _sgd;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float> _rmsProp;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float> _adam;
+
+    private IlgpuBackend(Context context, Accelerator accelerator, string name)
+    {
+        _context = context;
+        _accelerator = accelerator;
+        Name = name;
+        // 16×16 tiles where groups of 256 threads exist (a GPU), else the largest square that fits (the emulator: 4×4).
+        _gemmTile = Math.Min(16, (int)Math.Sqrt(accelerator.MaxNumThreadsPerGroup));
+        _fill = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(IlgpuKernels.Fill);
+        _arange = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, float>(IlgpuKernels.Arange);
+        _random = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ulong, ulong, float, float>(IlgpuKernels.Random);
+        _unary = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>(IlgpuKernels.Unary);
+        _binary = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>(IlgpuKernels.Binary);
+        _where = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(IlgpuKernels.Where);
+        _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>(IlgpuKernels.Copy);
+        _reduce = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.Reduce);
+        _gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(IlgpuKernels.Gemm);
+        _sgd = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(IlgpuKernels.SgdUpdate);
+        _rmsProp = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float>(IlgpuKernels.RmsPropUpdate);
+        _adam = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float>(IlgpuKernels.AdamUpdate);
+    }
+
+    public override string Name { get; }
+
+    /// <summary>A one-line description of the accelerator (name, memory).</summary>
+    public string Description => $"{_accelerator.Name}, {_accelerator.MemorySize / (1 << 20)} MiB";
+
+    /// <summary>ILGPU's CPU accelerator: the CUDA kernel code, emulated on the host (for tests).</summary>
+    public static IlgpuBackend OpenCpuEmulator()
+    {
+        var context = Context.Create(b => b.CPU().EnableAlgorithms());
+        return new IlgpuBackend(context, context.CreateCPUAccelerator(0), "ilgpu-cpu");
+    }
+
+    /// <summary>CUDA device <paramref name="index"/>; a clear error when there is no driver or no such device.</summary>
+    public static IlgpuBackend OpenCuda(int index)
+    {
+        CudaLibraryResolver.Install();
+        Context context;
+        try
+        {
+            context = Context.Create(b => b.Cuda().EnableAlgorithms());
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
+        {
+            throw new InvalidOperationException("CUDA is not available: the NVIDIA driver (libcuda.so) could not be loaded. Use --device cpu.", e);
+        }
+        var devices = context.GetCudaDevices();
+        if (devices.Count == 0)
+        {
+            context.Dispose();
+            throw new InvalidOperationException("No CUDA device was found (no NVIDIA GPU, or the driver sees none). Use --device cpu.");
+        }
+        if (index < 0 || index >= devices.Count)
+        {
+            context.Dispose();
+            throw new ArgumentException($"There is no CUDA device {index}; this machine has {devices.Count} (cuda:0 … cuda:{devices.Count - 1}).");
+        }
+        return new IlgpuBackend(context, devices[index].CreateAccelerator(context), $"cuda:{index}");
+    }
+
+    /// <summary>One line per CUDA device; <paramref name="problem"/> says why there are none.</summary>
+    public static List<string> ListCudaDevices(out string? problem)
+    {
+        var lines = new List<string>();
+        problem = null;
+        CudaLibraryResolver.Install();
+        try
+        {
+            using var context = Context.Create(b => b.Cuda());
+            var devices = context.GetCudaDevices();
+            for (int i = 0; i < devices.Count; i++)
+            {
+                var d = devices[i];
+                lines.Add($"cuda:{i}     {d.Name}, {d.MemorySize / (1 << 20)} MiB, compute capability {d.Architecture}, PTX ISA {d.InstructionSet}");
+            }
+            if (devices.Count == 0) problem = "no CUDA device found (no NVIDIA GPU, or no driver).";
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or NotSupportedException)
+        {
+            problem = "the NVIDIA driver (libcuda.so) could not be loaded.";
+        }
+        return lines;
+    }
+
+    private static IlgpuBuffer Ilgpu(DeviceBuffer buffer) => buffer as IlgpuBuffer
+        ?? throw new ArgumentException($"A buffer of backend '{buffer.Backend.Name}' was given to the {nameof(IlgpuBackend)}.");
+
+    private static ArrayView<float> V(DeviceBuffer buffer) => Ilgpu(buffer).View;
+
+    public override DeviceBuffer Allocate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        lock (_pool)
+            if (_pool.TryGetValue(length, out var stack) && stack.Count > 0) return new IlgpuBuffer(this, stack.Pop());
+        try
+        {
+            return new IlgpuBuffer(this, _accelerator.Allocate1D<float>(length));
+        }
+        catch (Exception e) when (e is OutOfMemoryException or AcceleratorException)
+        {
+            long pooled;
+            lock (_pool) pooled = _pool.Sum(kv => 4L * kv.Key * kv.Value.Count);
+            throw new InvalidOperationException(
+                $"Out of device memory on {Name} allocating {4L * length / (1 << 20)} MiB ({length} floats); " +
+                $"{pooled / (1 << 20)} MiB are pooled, the device has {_accelerator.MemorySize / (1 << 20)} MiB. Use a smaller --batch-size or --dim.", e);
+        }
+    }
+
+    protected internal override void Release(DeviceBuffer buffer)
+    {
+        var memory = Ilgpu(buffer).Memory;
+        lock (_pool)
+        {
+            int key = buffer.Length;
+            if (!_pool.TryGetValue(key, out var stack)) _pool[key] = stack = new Stack<MemoryBuffer1D<float, Stride1D.Dense>>();
+            stack.Push(memory);
+        }
+    }
+
+    public override void Upload(ReadOnlySpan<float> src, DeviceBuffer dst, int dstOffset = 0)
+    {
+        if (src.Length == 0) return;
+        V(dst).SubView(dstOffset, src.Length).CopyFromCPU(src);
+    }
+
+    public override void Download(DeviceBuffer src, int srcOffset, Span<float> dst)
+    {
+        if (dst.Length == 0) return;
+        _accelerator.Synchronize();
+        V(src).SubView(srcOffset, dst.Length).CopyToCPU(dst);
+    }
+
+    public override void Synchronize() => _accelerator.Synchronize();
+
+    public override void Fill(DeviceBuffer y, int n, float value)
+    {
+        if (n > 0) _fill(n, V(y), value);
+    }
+
+    public override void Arange(DeviceBuffer y, int n, float start, float step)
+    {
+        if (n > 0) _arange(n, V(y), start, step);
+    }
+
+    public override void Random(DeviceBuffer y, int n, RandomDistribution distribution, ulong seed, ulong offset, float a, float b)
+    {
+        if (n > 0) _random(n, V(y), distribution == RandomDistribution.Normal ? 1 : 0, seed, offset, a, b);
+    }
+
+    public override void Unary(UnaryOp op, DeviceBuffer x, DeviceBuffer y, int n, float alpha = 0, float beta = 0)
+    {
+        if (n > 0) _unary(n, V(x), V(y), (int)op, alpha, beta);
+    }
+
+    /// <summary>Rank, shape and two stride lists in one small device buffer (freed after the launch completes).</summary>
+    private MemoryBuffer1D<int, Stride1D.Dense> Meta(ReadOnlySpan<int> shape, ReadOnlySpan<int> s1, ReadOnlySpan<int> s2)
+    {
+        int rank = Math.Max(shape.Length, 1);
+        var meta = new int[1 + 3 * rank];
+        meta[0] = rank;
+        if (shape.Length == 0) (meta[1], meta[2], meta[3]) = (1, 0, 0);
+        for (int i = 0; i < shape.Length; i++) (meta[1 + i], meta[1 + rank + i], meta[1 + 2 * rank + i]) = (shape[i], s1[i], s2[i]);
+        var buffer = _accelerator.Allocate1D<int>(meta.Length);
+        buffer.View.CopyFromCPU(meta);
+        return buffer;
+    }
+
+    public override void Binary(BinaryOp op, DeviceBuffer a, ReadOnlySpan<int> aStrides, DeviceBuffer b, ReadOnlySpan<int> bStrides,
+        DeviceBuffer y, ReadOnlySpan<int> shape)
+    {
+        int n = Count(shape);
+        if (n == 0) return;
+        using var meta = Meta(shape, aStrides, bStrides);
+        _binary(n, V(a), V(b), V(y), meta.View, (int)op);
+        _accelerator.Synchronize(); // the metadata buffer is freed on return
+    }
+
+    public override void Where(DeviceBuffer cond, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int n)
+    {
+        if (n > 0) _where(n, V(cond), V(a), V(b), V(y));
+    }
+
+    public override void Copy(DeviceBuffer src, int srcOffset, ReadOnlySpan<int> srcStrides,
+        DeviceBuffer dst, int dstOffset, ReadOnlySpan<int> dstStrides, ReadOnlySpan<int> shape)
+    {
+        int n = Count(shape);
+        if (n == 0) return;
+        using var meta = Meta(shape, srcStrides, dstStrides);
+        _copy(n, V(src), V(dst), meta.View, srcOffset, dstOffset);
+        _accelerator.Synchronize();
+    }
+
+    public override void Reduce(ReduceOp op, DeviceBuffer x, DeviceBuffer y, int outer, int extent, int inner)
+    {
+        int n = outer * inner;
+        if (n > 0) _reduce(n, V(x), V(y), op == ReduceOp.Max ? 1 : 0, extent, inner);
+    }
+
+    public override void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        DeviceBuffer a, int aOffset, int lda, long strideA,
+        DeviceBuffer b, int bOffset, int ldb, long strideB,
+        float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1)
+    {
+        if (m == 0 || n == 0 || batch == 0) return;
+        var args = new GemmArgs
+        {
+            M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc, TransA = transA ? 1 : 0, TransB = transB ? 1 : 0,
+            AOffset = aOffset, BOffset = bOffset, COffset = cOffset, StrideA = strideA, StrideB = strideB, StrideC = strideC,
+            Alpha = alpha, Beta = beta,
+        };
+        int t = _gemmTile;
+        args.Tile = t;
+        var grid = new Index3D((n + t - 1) / t, (m + t - 1) / t, batch);
+        _gemm(new KernelConfig(grid, new Index3D(t, t, 1), SharedMemoryConfig.RequestDynamic<float>(2 * t * t)), V(a), V(b), V(c), args);
+    }
+
+    public override void SgdUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer? momentumBuffer, int n, float lr, float momentum, float weightDecay)
+    {
+        if (momentum != 0 && momentumBuffer is null) throw new ArgumentException("SGD with momentum needs a momentum buffer.");
+        if (n > 0) _sgd(n, V(param), V(grad), momentumBuffer is null ? V(grad) : V(momentumBuffer), lr, momentum, weightDecay);
+    }
+
+    public override void RmsPropUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer squareAverage, int n, float lr, float alpha, float eps, float weightDecay)
+    {
+        if (n > 0) _rmsProp(n, V(param), V(grad), V(squareAverage), lr, alpha, eps, weightDecay);
+    }
+
+    public override void AdamUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, int n, float lr, float beta1, float beta2,
+        float eps, float weightDecay, float biasCorrection1, float biasCorrection2)
+    {
+        if (n > 0) _adam(n, V(param), V(grad), V(m), V(v), beta1, beta2, eps, weightDecay, lr / biasCorrection1, MathF.Sqrt(biasCorrection2));
+    }
+
+    private static int Count(ReadOnlySpan<int> shape)
+    {
+        int n = 1;
+        foreach (int d in shape) n *= d;
+        return n;
+    }
+
+    public override void Dispose()
+    {
+        _accelerator.Synchronize();
+        lock (_pool)
+        {
+            foreach (var stack in _pool.Values)
+                foreach (var memory in stack) memory.Dispose();
+            _pool.Clear();
+        }
+        _accelerator.Dispose();
+        _context.Dispose();
+        base.Dispose();
+    }
+}
+
+/// <summary>
+/// ILGPU loads the CUDA driver as "libcuda.so", which many systems only ship as
+/// "libcuda.so.1" (the name without a version comes with the development package). This
+/// resolver tries the versioned name when the plain one is missing.
+/// </summary>
+internal static class CudaLibraryResolver
+{
+    private static int _installed;
+
+    public static void Install()
+    {
+        if (Interlocked.Exchange(ref _installed, 1) == 1) return;
+        try
+        {
+            NativeLibrary.SetDllImportResolver(typeof(Context).Assembly, (name, assembly, path) =>
+            {
+                if (!name.Contains("cuda", StringComparison.OrdinalIgnoreCase) || name.Contains("nvrtc", StringComparison.OrdinalIgnoreCase)) return IntPtr.Zero;
+                if (NativeLibrary.TryLoad(name, assembly, path, out var handle)) return handle;
+                return NativeLibrary.TryLoad("libcuda.so.1", out handle) ? handle : IntPtr.Zero;
+            });
+        }
+        catch (InvalidOperationException)
+        {
+            // A resolver was already set for ILGPU's assembly (by the host program): keep it.
+        }
+    }
+}

@@ -1,0 +1,181 @@
+using ILGPU;
+
+namespace GanFromScratch.Kernels.Cuda;
+
+/// <summary>Arguments of a GEMM launch (one struct: ILGPU passes it by value to every thread).</summary>
+public struct GemmArgs
+{
+    public int M, N, K, Lda, Ldb, Ldc, TransA, TransB, AOffset, BOffset, COffset, Tile;
+    public long StrideA, StrideB, StrideC;
+    public float Alpha, Beta;
+}
+
+/// <summary>
+/// The kernels of the ILGPU backend: plain static methods that ILGPU compiles to PTX for CUDA
+/// (and runs emulated on its CPU accelerator). One thread per output element unless said
+/// otherwise; every result is computed in a fixed order, so runs are deterministic. The CPU
+/// backend is the reference each is tested against.
+/// </summary>
+public static class IlgpuKernels
+{
+    public static void Fill(Index1D i, ArrayView<float> y, float value) => y[i] = value;
+
+    public static void Arange(Index1D i, ArrayView<float> y, float start, float step) => y[i] = start + i * step;
+
+    /// <summary>Element i of the Philox stream (seed, offset + i): the same number the CPU computes.</summary>
+    public static void Random(Index1D i, ArrayView<float> y, int normal, ulong seed, ulong offset, float a, float b) =>
+        y[i] = normal != 0 ? Philox.Normal(seed, offset + (ulong)(int)i, a, b) : Philox.Uniform(seed, offset + (ulong)(int)i, a, b);
+
+    public static void Unary(Index1D i, ArrayView<float> x, ArrayView<float> y, int op, float a, float b) =>
+        y[i] = UnaryValue(op, x[i], a, b);
+
+    /// <summary>The unary functions, the same formulas as the CPU's scalar paths.</summary>
+    public static float UnaryValue(int op, float x, float a, float b)
+    {
+        switch ((UnaryOp)op)
+        {
+            case UnaryOp.Neg: return -x;
+            case UnaryOp.Exp: return MathF.Exp(x);
+            case UnaryOp.Log: return MathF.Log(x);
+            case UnaryOp.Sqrt: return MathF.Sqrt(x);
+            case UnaryOp.Abs: return MathF.Abs(x);
+            case UnaryOp.Square: return x * x;
+            case UnaryOp.Relu: return x > 0 ? x : 0;
+            case UnaryOp.Tanh: return MathF.Tanh(x);
+            case UnaryOp.Sigmoid:
+                if (x >= 0) return 1f / (1f + MathF.Exp(-x));
+                float e = MathF.Exp(x);
+                return e / (1f + e);
+            case UnaryOp.Softplus: return MathF.Max(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
+            case UnaryOp.LeakyRelu: return x > 0 ? x : a * x;
+            case UnaryOp.Pow: return a == 2f ? x * x : a == 1f ? x : a == 0.5f ? MathF.Sqrt(x) : MathF.Pow(x, a);
+            case UnaryOp.Clamp: return MathF.Min(MathF.Max(x, a), b);
+            case UnaryOp.Sign: return x > 0 ? 1f : x < 0 ? -1f : 0f;
+            case UnaryOp.Affine: return a * x + b;
+            case UnaryOp.GreaterThan: return x > a ? 1f : 0f;
+            case UnaryOp.InRange: return x >= a && x <= b ? 1f : 0f;
+            default: return float.NaN;
+        }
+    }
+
+    /// <summary>
+    /// Broadcasting binary op. <paramref name="meta"/> holds rank, the output shape, then a's and
+    /// b's strides (0 along broadcast axes): element i is unravelled into coordinates.
+    /// </summary>
+    public static void Binary(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, ArrayView<int> meta, int op)
+    {
+        int rank = meta[0];
+        int rest = i, ia = 0, ib = 0;
+        for (int axis = rank - 1; axis >= 0; axis--)
+        {
+            int extent = meta[1 + axis];
+            int index = rest % extent;
+            rest /= extent;
+            ia += index * meta[1 + rank + axis];
+            ib += index * meta[1 + 2 * rank + axis];
+        }
+        float x = a[ia], z = b[ib];
+        float r;
+        switch ((BinaryOp)op)
+        {
+            case BinaryOp.Add: r = x + z; break;
+            case BinaryOp.Sub: r = x - z; break;
+            case BinaryOp.Mul: r = x * z; break;
+            case BinaryOp.Div: r = x / z; break;
+            case BinaryOp.Equal: r = x == z ? 1f : 0f; break;
+            case BinaryOp.Greater: r = x > z ? 1f : 0f; break;
+            default: r = float.NaN; break;
+        }
+        y[i] = r;
+    }
+
+    public static void Where(Index1D i, ArrayView<float> cond, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y) =>
+        y[i] = cond[i] != 0f ? a[i] : b[i];
+
+    /// <summary>Strided copy; <paramref name="meta"/> holds rank, shape, source strides, destination strides.</summary>
+    public static void Copy(Index1D i, ArrayView<float> src, ArrayView<float> dst, ArrayView<int> meta, int srcOffset, int dstOffset)
+    {
+        int rank = meta[0];
+        int rest = i, s = srcOffset, d = dstOffset;
+        for (int axis = rank - 1; axis >= 0; axis--)
+        {
+            int extent = meta[1 + axis];
+            int index = rest % extent;
+            rest /= extent;
+            s += index * meta[1 + rank + axis];
+            d += index * meta[1 + 2 * rank + axis];
+        }
+        dst[d] = src[s];
+    }
+
+    /// <summary>Reduction of x viewed as [outer, extent, inner] over the middle axis; one thread per output, in order.</summary>
+    public static void Reduce(Index1D i, ArrayView<float> x, ArrayView<float> y, int max, int extent, int inner)
+    {
+        int o = i / inner, k = i % inner;
+        long at = (long)o * extent * inner + k;
+        float acc = max != 0 ? float.NegativeInfinity : 0f;
+        for (int e = 0; e < extent; e++, at += inner)
+            acc = max != 0 ? MathF.Max(acc, x[at]) : acc + x[at];
+        y[i] = acc;
+    }
+
+    /// <summary>
+    /// C = α·op(A)·op(B) + β·C with T×T tiles of A and B staged in (dynamic) shared memory, T =
+    /// <see cref="GemmArgs.Tile"/> (16 on a GPU; 4 on the emulator, whose groups are small);
+    /// grid z is the batch. Each thread computes one element of C, summing over k in order.
+    /// </summary>
+    public static void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmArgs g)
+    {
+        int Tile = g.Tile;
+        var shared = SharedMemory.GetDynamic<float>();
+        var tileA = shared.SubView(0, Tile * Tile);
+        var tileB = shared.SubView(Tile * Tile, Tile * Tile);
+        int tx = Group.IdxX, ty = Group.IdxY;
+        int col = Grid.IdxX * Tile + tx, row = Grid.IdxY * Tile + ty;
+        long batch = Grid.IdxZ;
+        long aBase = g.AOffset + batch * g.StrideA, bBase = g.BOffset + batch * g.StrideB;
+        float sum = 0f;
+        for (int k0 = 0; k0 < g.K; k0 += Tile)
+        {
+            int ka = k0 + tx, kb = k0 + ty;
+            tileA[ty * Tile + tx] = row < g.M && ka < g.K
+                ? a[aBase + (g.TransA != 0 ? (long)ka * g.Lda + row : (long)row * g.Lda + ka)] : 0f;
+            tileB[ty * Tile + tx] = kb < g.K && col < g.N
+                ? b[bBase + (g.TransB != 0 ? (long)col * g.Ldb + kb : (long)kb * g.Ldb + col)] : 0f;
+            Group.Barrier();
+            for (int p = 0; p < Tile; p++) sum += tileA[ty * Tile + p] * tileB[p * Tile + tx];
+            Group.Barrier();
+        }
+        if (row < g.M && col < g.N)
+        {
+            long at = g.COffset + batch * g.StrideC + (long)row * g.Ldc + col;
+            c[at] = g.Beta == 0f ? g.Alpha * sum : g.Alpha * sum + g.Beta * c[at];
+        }
+    }
+
+    public static void SgdUpdate(Index1D i, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> buf, float lr, float momentum, float wd)
+    {
+        float d = grad[i] + wd * p[i];
+        if (momentum != 0) d = buf[i] = momentum * buf[i] + d;
+        p[i] -= lr * d;
+    }
+
+    public static void RmsPropUpdate(Index1D i, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> s, float lr, float alpha, float eps, float wd)
+    {
+        float d = grad[i] + wd * p[i];
+        float v = alpha * s[i] + (1f - alpha) * (d * d);
+        s[i] = v;
+        p[i] -= lr * d / (MathF.Sqrt(v) + eps);
+    }
+
+    public static void AdamUpdate(Index1D i, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> m, ArrayView<float> v,
+        float beta1, float beta2, float eps, float wd, float stepSize, float correction2Sqrt)
+    {
+        float d = grad[i] + wd * p[i];
+        float mi = beta1 * m[i] + (1f - beta1) * d;
+        float vi = beta2 * v[i] + (1f - beta2) * (d * d);
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= stepSize * mi / (MathF.Sqrt(vi) / correction2Sqrt + eps);
+    }
+}

@@ -64,16 +64,7 @@ public static class IlgpuKernels
     /// </summary>
     public static void Binary(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, ArrayView<int> meta, int op)
     {
-        int rank = meta[0];
-        int rest = i, ia = 0, ib = 0;
-        for (int axis = rank - 1; axis >= 0; axis--)
-        {
-            int extent = meta[1 + axis];
-            int index = rest % extent;
-            rest /= extent;
-            ia += index * meta[1 + rank + axis];
-            ib += index * meta[1 + 2 * rank + axis];
-        }
+        Offsets(i, meta, 0, 0, out int ia, out int ib);
         float x = a[ia], z = b[ib];
         float r;
         switch ((BinaryOp)op)
@@ -95,17 +86,28 @@ public static class IlgpuKernels
     /// <summary>Strided copy; <paramref name="meta"/> holds rank, shape, source strides, destination strides.</summary>
     public static void Copy(Index1D i, ArrayView<float> src, ArrayView<float> dst, ArrayView<int> meta, int srcOffset, int dstOffset)
     {
+        Offsets(i, meta, srcOffset, dstOffset, out int s, out int d);
+        dst[d] = src[s];
+    }
+
+    /// <summary>
+    /// Unravels element <paramref name="i"/> of the shape in <paramref name="meta"/> (rank, shape,
+    /// strides of operand 1, strides of operand 2) into each operand's offset.
+    /// </summary>
+    private static void Offsets(int i, ArrayView<int> meta, int first0, int second0, out int first, out int second)
+    {
         int rank = meta[0];
-        int rest = i, s = srcOffset, d = dstOffset;
+        int rest = i;
+        first = first0;
+        second = second0;
         for (int axis = rank - 1; axis >= 0; axis--)
         {
             int extent = meta[1 + axis];
             int index = rest % extent;
             rest /= extent;
-            s += index * meta[1 + rank + axis];
-            d += index * meta[1 + 2 * rank + axis];
+            first += index * meta[1 + rank + axis];
+            second += index * meta[1 + 2 * rank + axis];
         }
-        dst[d] = src[s];
     }
 
     /// <summary>Reduction of x viewed as [outer, extent, inner] over the middle axis; one thread per output, in order.</summary>

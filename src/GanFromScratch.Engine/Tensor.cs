@@ -222,7 +222,8 @@ public static class Device
                 }
                 catch (InvalidOperationException e)
                 {
-                    note = $"device: auto → cpu ({e.Message.Split(':')[0].TrimEnd('.')})";
+                    int end = e.Message.IndexOf(". ", StringComparison.Ordinal);
+                    note = $"device: auto → cpu ({(end > 0 ? e.Message[..end] : e.Message.TrimEnd('.'))})";
                     return CpuBackend.Instance;
                 }
         }

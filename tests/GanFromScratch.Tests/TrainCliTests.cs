@@ -165,4 +165,23 @@ public sealed class TrainCliTests : IDisposable
             Assert.All(trainer.G.Parameters().SelectMany(p => p.ToArray()), v => Assert.True(float.IsFinite(v)));
         }
     }
+
+    [Fact]
+    public void Devices_are_listed_and_bad_device_names_are_refused()
+    {
+        var (code, output, _) = Run("devices");
+        Assert.Equal(0, code);
+        Assert.Contains("cpu", output);
+        Assert.Contains("ilgpu-cpu", output);
+        Assert.Contains("cuda", output);
+
+        (code, _, var err) = Train("wgan", "--device", "tpu");
+        Assert.Equal(2, code);
+        Assert.Contains("auto, cpu, cuda, cuda:N, ilgpu-cpu", err);
+
+        // No machine has 99 GPUs: refused with a message, whether or not CUDA is present.
+        (code, _, err) = Train("wgan", "--device", "cuda:99", "--iters", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("CUDA", err);
+    }
 }

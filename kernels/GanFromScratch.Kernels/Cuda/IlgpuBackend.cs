@@ -51,6 +51,7 @@ public sealed class IlgpuBackend : Backend
         Name = name;
         // 16×16 tiles where groups of 256 threads exist (a GPU), else the largest square that fits (the emulator: 4×4).
         _gemmTile = Math.Min(16, (int)Math.Sqrt(accelerator.MaxNumThreadsPerGroup));
+        _metaRing = accelerator.Allocate1D<int>(MetaRingLength);
         _fill = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(IlgpuKernels.Fill);
         _arange = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, float>(IlgpuKernels.Arange);
         _random = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ulong, ulong, float, float>(IlgpuKernels.Random);
@@ -198,17 +199,33 @@ public sealed class IlgpuBackend : Backend
         if (n > 0) _unary(n, V(x), V(y), (int)op, alpha, beta);
     }
 
-    /// <summary>Rank, shape and two stride lists in one small device buffer (freed after the launch completes).</summary>
-    private MemoryBuffer1D<int, Stride1D.Dense> Meta(ReadOnlySpan<int> shape, ReadOnlySpan<int> s1, ReadOnlySpan<int> s2)
+    /// <summary>
+    /// Shapes and strides travel to the device in a ring of small records written in stream order
+    /// ahead of the kernel that reads them: no allocation and no wait per launch. When the ring is
+    /// full, one synchronisation makes sure every earlier kernel has read its record.
+    /// </summary>
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _metaRing;
+    private int _metaAt;
+    private const int MetaRingLength = 1 << 16;
+
+    /// <summary>Rank, shape and two stride lists, as the Binary and Copy kernels read them.</summary>
+    private ArrayView<int> Meta(ReadOnlySpan<int> shape, ReadOnlySpan<int> s1, ReadOnlySpan<int> s2)
     {
         int rank = Math.Max(shape.Length, 1);
-        var meta = new int[1 + 3 * rank];
+        Span<int> meta = stackalloc int[1 + 3 * rank];
         meta[0] = rank;
         if (shape.Length == 0) (meta[1], meta[2], meta[3]) = (1, 0, 0);
         for (int i = 0; i < shape.Length; i++) (meta[1 + i], meta[1 + rank + i], meta[1 + 2 * rank + i]) = (shape[i], s1[i], s2[i]);
-        var buffer = _accelerator.Allocate1D<int>(meta.Length);
-        buffer.View.CopyFromCPU(meta);
-        return buffer;
+        if (_metaAt + meta.Length > MetaRingLength)
+        {
+            _accelerator.Synchronize();
+            _metaAt = 0;
+        }
+        ArrayView<int> ring = _metaRing.View;
+        var view = ring.SubView(_metaAt, meta.Length);
+        _metaAt += meta.Length;
+        view.CopyFromCPU(meta);
+        return view;
     }
 
     public override void Binary(BinaryOp op, DeviceBuffer a, ReadOnlySpan<int> aStrides, DeviceBuffer b, ReadOnlySpan<int> bStrides,
@@ -216,9 +233,7 @@ public sealed class IlgpuBackend : Backend
     {
         int n = Count(shape);
         if (n == 0) return;
-        using var meta = Meta(shape, aStrides, bStrides);
-        _binary(n, V(a), V(b), V(y), meta.View, (int)op);
-        _accelerator.Synchronize(); // the metadata buffer is freed on return
+        _binary(n, V(a), V(b), V(y), Meta(shape, aStrides, bStrides), (int)op);
     }
 
     public override void Where(DeviceBuffer cond, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int n)
@@ -231,9 +246,7 @@ public sealed class IlgpuBackend : Backend
     {
         int n = Count(shape);
         if (n == 0) return;
-        using var meta = Meta(shape, srcStrides, dstStrides);
-        _copy(n, V(src), V(dst), meta.View, srcOffset, dstOffset);
-        _accelerator.Synchronize();
+        _copy(n, V(src), V(dst), Meta(shape, srcStrides, dstStrides), srcOffset, dstOffset);
     }
 
     public override void Reduce(ReduceOp op, DeviceBuffer x, DeviceBuffer y, int outer, int extent, int inner)
@@ -293,6 +306,7 @@ public sealed class IlgpuBackend : Backend
                 foreach (var memory in stack) memory.Dispose();
             _pool.Clear();
         }
+        _metaRing.Dispose();
         _accelerator.Dispose();
         _context.Dispose();
         base.Dispose();

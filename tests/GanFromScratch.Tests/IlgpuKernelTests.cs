@@ -123,6 +123,11 @@ public class IlgpuKernelTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture
         var x = Random(4 * 9 * 5, 7);
         Same([x], 20, (be, i, y) => be.Reduce(ReduceOp.Sum, i[0], y, 4, 9, 5), tolerance: 1e-5f);
         Same([x], 20, (be, i, y) => be.Reduce(ReduceOp.Max, i[0], y, 4, 9, 5));
+        // Long rows take the group-per-output kernel (shared-memory halving).
+        var rows = Random(3 * 301 * 2, 8);
+        Same([rows], 6, (be, i, y) => be.Reduce(ReduceOp.Sum, i[0], y, 3, 301, 2), tolerance: 1e-5f);
+        Same([rows], 6, (be, i, y) => be.Reduce(ReduceOp.Max, i[0], y, 3, 301, 2));
+        Same([rows], 1, (be, i, y) => be.Reduce(ReduceOp.Sum, i[0], y, 1, rows.Length, 1), tolerance: 1e-5f);
     }
 
     [Theory]

@@ -40,6 +40,8 @@ public sealed class IlgpuBackend : Backend
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int> _copy;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _reduce;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> _gemm;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _reduceRows;
+    private readonly int _reduceGroup;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float> _sgd;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float> _rmsProp;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float> _adam;
@@ -60,6 +62,8 @@ public sealed class IlgpuBackend : Backend
         _where = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(IlgpuKernels.Where);
         _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>(IlgpuKernels.Copy);
         _reduce = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.Reduce);
+        _reduceRows = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.ReduceRows);
+        _reduceGroup = Math.Min(256, 1 << (int)Math.Log2(accelerator.MaxNumThreadsPerGroup));
         _gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(IlgpuKernels.Gemm);
         _sgd = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(IlgpuKernels.SgdUpdate);
         _rmsProp = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float>(IlgpuKernels.RmsPropUpdate);
@@ -252,7 +256,13 @@ public sealed class IlgpuBackend : Backend
     public override void Reduce(ReduceOp op, DeviceBuffer x, DeviceBuffer y, int outer, int extent, int inner)
     {
         int n = outer * inner;
-        if (n > 0) _reduce(n, V(x), V(y), op == ReduceOp.Max ? 1 : 0, extent, inner);
+        if (n == 0) return;
+        int max = op == ReduceOp.Max ? 1 : 0;
+        // Few outputs over long rows (a mean over a batch, a loss): a group per output; otherwise a thread per output.
+        if (extent >= 4 * _reduceGroup && n < 4096)
+            _reduceRows(new KernelConfig(n, _reduceGroup, SharedMemoryConfig.RequestDynamic<float>(_reduceGroup)), V(x), V(y), max, extent, inner);
+        else
+            _reduce(n, V(x), V(y), max, extent, inner);
     }
 
     public override void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,

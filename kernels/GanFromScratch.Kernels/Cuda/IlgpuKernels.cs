@@ -122,6 +122,31 @@ public static class IlgpuKernels
     }
 
     /// <summary>
+    /// The same reduction for long rows: one group per output. Thread t takes elements t, t + G,
+    /// t + 2G, … of the row (G the group size, a power of two), then the group halves its partial
+    /// results in shared memory until one is left. The order of additions is fixed by G alone, so
+    /// the result is the same on every run.
+    /// </summary>
+    public static void ReduceRows(ArrayView<float> x, ArrayView<float> y, int max, int extent, int inner)
+    {
+        var partial = SharedMemory.GetDynamic<float>();
+        int output = Grid.IdxX, t = Group.IdxX, size = Group.DimX;
+        int o = output / inner, k = output % inner;
+        long start = (long)o * extent * inner + k;
+        float acc = max != 0 ? float.NegativeInfinity : 0f;
+        for (int e = t; e < extent; e += size)
+            acc = max != 0 ? MathF.Max(acc, x[start + (long)e * inner]) : acc + x[start + (long)e * inner];
+        partial[t] = acc;
+        Group.Barrier();
+        for (int half = size / 2; half > 0; half /= 2)
+        {
+            if (t < half) partial[t] = max != 0 ? MathF.Max(partial[t], partial[t + half]) : partial[t] + partial[t + half];
+            Group.Barrier();
+        }
+        if (t == 0) y[output] = partial[0];
+    }
+
+    /// <summary>
     /// C = α·op(A)·op(B) + β·C with T×T tiles of A and B staged in (dynamic) shared memory, T =
     /// <see cref="GemmArgs.Tile"/> (16 on a GPU; 4 on the emulator, whose groups are small);
     /// grid z is the batch. Each thread computes one element of C, summing over k in order.

@@ -277,10 +277,10 @@ public sealed class IlgpuBackend : Backend
             AOffset = aOffset, BOffset = bOffset, COffset = cOffset, StrideA = strideA, StrideB = strideB, StrideC = strideC,
             Alpha = alpha, Beta = beta,
         };
-        int t = _gemmTile;
+        int t = _gemmTile, block = IlgpuKernels.Reg * t;
         args.Tile = t;
-        var grid = new Index3D((n + t - 1) / t, (m + t - 1) / t, batch);
-        _gemm(new KernelConfig(grid, new Index3D(t, t, 1), SharedMemoryConfig.RequestDynamic<float>(2 * t * t)), V(a), V(b), V(c), args);
+        var grid = new Index3D((n + block - 1) / block, (m + block - 1) / block, batch);
+        _gemm(new KernelConfig(grid, new Index3D(t, t, 1), SharedMemoryConfig.RequestDynamic<float>(2 * block * t)), V(a), V(b), V(c), args);
     }
 
     public override void SgdUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer? momentumBuffer, int n, float lr, float momentum, float weightDecay)

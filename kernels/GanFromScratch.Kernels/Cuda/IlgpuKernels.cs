@@ -146,37 +146,89 @@ public static class IlgpuKernels
         if (t == 0) y[output] = partial[0];
     }
 
+    /// <summary>Rows (and columns) of C each thread computes: a 4×4 block held in registers.</summary>
+    public const int Reg = 4;
+
     /// <summary>
-    /// C = α·op(A)·op(B) + β·C with T×T tiles of A and B staged in (dynamic) shared memory, T =
-    /// <see cref="GemmArgs.Tile"/> (16 on a GPU; 4 on the emulator, whose groups are small);
-    /// grid z is the batch. Each thread computes one element of C, summing over k in order.
+    /// C = α·op(A)·op(B) + β·C, register-blocked. A group of T×T threads (T = <see cref="GemmArgs.Tile"/>:
+    /// 16 on a GPU, 4 on the emulator, whose groups are small) computes a 4T×4T block of C; each
+    /// thread a 4×4 block of it, in registers. Per step of T along k, the group stages a 4T×T slice
+    /// of op(A) and a T×4T slice of op(B) in shared memory (each thread loading four elements of
+    /// each, consecutive threads reading consecutive addresses when the operand is not
+    /// transposed), then every thread does 16 multiply-adds per k: each value read from shared
+    /// memory is used four times. Grid z is the batch. Sums run over k in order: deterministic.
     /// </summary>
     public static void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmArgs g)
     {
-        int Tile = g.Tile;
+        int t = g.Tile, bm = Reg * t;
         var shared = SharedMemory.GetDynamic<float>();
-        var tileA = shared.SubView(0, Tile * Tile);
-        var tileB = shared.SubView(Tile * Tile, Tile * Tile);
-        int tx = Group.IdxX, ty = Group.IdxY;
-        int col = Grid.IdxX * Tile + tx, row = Grid.IdxY * Tile + ty;
+        var tileA = shared.SubView(0, bm * t);       // tileA[p·bm + i] = op(A)[row0 + i, k0 + p]
+        var tileB = shared.SubView(bm * t, bm * t);  // tileB[p·bm + j] = op(B)[k0 + p, col0 + j]
+        int tx = Group.IdxX, ty = Group.IdxY, thread = ty * t + tx;
+        int row0 = Grid.IdxY * bm, col0 = Grid.IdxX * bm;
         long batch = Grid.IdxZ;
         long aBase = g.AOffset + batch * g.StrideA, bBase = g.BOffset + batch * g.StrideB;
-        float sum = 0f;
-        for (int k0 = 0; k0 < g.K; k0 += Tile)
+
+        var acc0 = new Row4(); var acc1 = new Row4(); var acc2 = new Row4(); var acc3 = new Row4();
+        for (int k0 = 0; k0 < g.K; k0 += t)
         {
-            int ka = k0 + tx, kb = k0 + ty;
-            tileA[ty * Tile + tx] = row < g.M && ka < g.K
-                ? a[aBase + (g.TransA != 0 ? (long)ka * g.Lda + row : (long)row * g.Lda + ka)] : 0f;
-            tileB[ty * Tile + tx] = kb < g.K && col < g.N
-                ? b[bBase + (g.TransB != 0 ? (long)col * g.Ldb + kb : (long)kb * g.Ldb + col)] : 0f;
+            for (int s = 0; s < Reg; s++)
+            {
+                int q = thread + s * t * t;
+                int i = q / t, p = q % t;                 // A: k fastest
+                int row = row0 + i, ka = k0 + p;
+                tileA[p * bm + i] = row < g.M && ka < g.K
+                    ? a[aBase + (g.TransA != 0 ? (long)ka * g.Lda + row : (long)row * g.Lda + ka)] : 0f;
+                int pb = q / bm, j = q % bm;              // B: columns fastest
+                int kb = k0 + pb, col = col0 + j;
+                tileB[pb * bm + j] = kb < g.K && col < g.N
+                    ? b[bBase + (g.TransB != 0 ? (long)col * g.Ldb + kb : (long)kb * g.Ldb + col)] : 0f;
+            }
             Group.Barrier();
-            for (int p = 0; p < Tile; p++) sum += tileA[ty * Tile + p] * tileB[p * Tile + tx];
+            for (int p = 0; p < t; p++)
+            {
+                int ai = p * bm + ty * Reg, bj = p * bm + tx * Reg;
+                float b0 = tileB[bj], b1 = tileB[bj + 1], b2 = tileB[bj + 2], b3 = tileB[bj + 3];
+                acc0.Add(tileA[ai], b0, b1, b2, b3);
+                acc1.Add(tileA[ai + 1], b0, b1, b2, b3);
+                acc2.Add(tileA[ai + 2], b0, b1, b2, b3);
+                acc3.Add(tileA[ai + 3], b0, b1, b2, b3);
+            }
             Group.Barrier();
         }
-        if (row < g.M && col < g.N)
+        int r0 = row0 + ty * Reg, c0 = col0 + tx * Reg;
+        Store(c, g, batch, r0, c0, acc0);
+        Store(c, g, batch, r0 + 1, c0, acc1);
+        Store(c, g, batch, r0 + 2, c0, acc2);
+        Store(c, g, batch, r0 + 3, c0, acc3);
+    }
+
+    /// <summary>Four accumulators of one row of a thread's 4×4 block (a struct, so they live in registers).</summary>
+    public struct Row4
+    {
+        public float C0, C1, C2, C3;
+
+        public void Add(float a, float b0, float b1, float b2, float b3)
         {
-            long at = g.COffset + batch * g.StrideC + (long)row * g.Ldc + col;
-            c[at] = g.Beta == 0f ? g.Alpha * sum : g.Alpha * sum + g.Beta * c[at];
+            C0 += a * b0;
+            C1 += a * b1;
+            C2 += a * b2;
+            C3 += a * b3;
+        }
+
+        public readonly float this[int i] => i == 0 ? C0 : i == 1 ? C1 : i == 2 ? C2 : C3;
+    }
+
+    private static void Store(ArrayView<float> c, GemmArgs g, long batch, int row, int col0, Row4 acc)
+    {
+        if (row >= g.M) return;
+        long rowStart = g.COffset + batch * g.StrideC + (long)row * g.Ldc;
+        for (int j = 0; j < Reg; j++)
+        {
+            int col = col0 + j;
+            if (col >= g.N) return;
+            long at = rowStart + col;
+            c[at] = g.Beta == 0f ? g.Alpha * acc[j] : g.Alpha * acc[j] + g.Beta * c[at];
         }
     }
 

@@ -76,30 +76,43 @@ public static class GfsApp
         };
         AtLeast(rounds, 1);
 
+        var gemmDevice = DeviceChoice.Option();
+        gemmDevice.DefaultValueFactory = _ => "cpu";
+        gemmDevice.Description = $"Where to run the engine's GEMM: {Engine.Device.Choices} (default cpu). On the CPU it is timed against " +
+                                 "OpenBLAS; elsewhere alone (compare with tools/bench/gemm_torch.py on the same GPU).";
         var gemm = new Command("gemm",
             "Time the engine's GEMM against OpenBLAS (cblas_sgemm) on the same data, alternating the two, and print GFLOP/s and the ratio.\n\n" +
-            "Examples:\n  gfs bench gemm\n  gfs bench gemm --threads 1 --json\n  gfs bench gemm --shape 1024x1024x1024 256x512x512:nt")
+            "Examples:\n  gfs bench gemm\n  gfs bench gemm --threads 1 --json\n  gfs bench gemm --shape 1024x1024x1024 256x512x512:nt\n" +
+            "  gfs bench gemm --device cuda --shape 1024x1024x1024 4096x4096x4096 --json")
         {
-            threads, json, shapes, rounds,
+            threads, json, shapes, rounds, gemmDevice,
         };
         gemm.SetAction(parse =>
         {
             var list = (parse.GetValue(shapes) is { Length: > 0 } given ? given.Select(GemmShape.Parse) : GemmShape.GanStep).ToArray();
             int t = parse.GetValue(threads);
             CpuParallel.Threads = t;
-            var blas = OpenBlas.TryLoad(out var problem);
-            if (blas is null) stderr.WriteLine($"gfs: {problem} Timing gfs alone.");
-            else blas.Threads = t;
             bool asJson = parse.GetValue(json);
+            using var chosen = DeviceChoice.Use(parse.GetValue(gemmDevice)!, asJson ? TextWriter.Null : stdout);
+            var backend = Engine.Device.Default;
+            bool onCpu = backend is CpuBackend;
+            OpenBlas? blas = null;
+            if (onCpu)
+            {
+                blas = OpenBlas.TryLoad(out var problem);
+                if (blas is null) stderr.WriteLine($"gfs: {problem} Timing gfs alone.");
+                else blas.Threads = t;
+            }
             // Progress goes to a terminal only; piped or captured output stays clean.
             bool progress = !asJson && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
             var results = new List<GemmResult>();
             foreach (var shape in list)
             {
                 if (progress) stderr.Write($"\rtiming {shape.Size} {shape.Op} ({results.Count + 1}/{list.Length})...   ");
-                var r = GemmBench.Run(shape, blas, parse.GetValue(rounds), secondsPerRound: 0.1);
+                var r = onCpu ? GemmBench.Run(shape, blas, parse.GetValue(rounds), secondsPerRound: 0.1)
+                              : GemmBench.RunOnDevice(shape, backend, parse.GetValue(rounds), secondsPerRound: 0.1);
                 results.Add(r);
-                if (asJson) stdout.WriteLine(ToJson(r, t));
+                if (asJson) stdout.WriteLine(ToJson(r, t, backend.Name));
             }
             if (!asJson)
             {
@@ -185,8 +198,9 @@ public static class GfsApp
         if (value < min) r.AddError($"{option.Name} must be at least {min} (got {value}).");
     });
 
-    private static string ToJson(GemmResult r, int threads) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    private static string ToJson(GemmResult r, int threads, string device) => JsonSerializer.Serialize(new Dictionary<string, object?>
     {
+        ["device"] = device,
         ["shape"] = r.Shape.Size,
         ["op"] = r.Shape.Op,
         ["threads"] = threads,

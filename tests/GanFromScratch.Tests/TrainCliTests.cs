@@ -184,4 +184,15 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("CUDA", err);
     }
+
+    [Fact]
+    public void Bench_gemm_on_the_emulated_cuda_kernels_checks_the_result()
+    {
+        var (code, output, err) = Run("bench", "gemm", "--device", "ilgpu-cpu", "--json", "--rounds", "1", "--shape", "19x21x23:nt");
+        Assert.True(code == 0, err);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("ilgpu-cpu", json.RootElement.GetProperty("device").GetString());
+        Assert.True(json.RootElement.GetProperty("max_abs_diff").GetDouble() < 1e-4);
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("openblas_gflops").ValueKind);
+    }
 }

@@ -1,3 +1,4 @@
+using GanFromScratch.Kernels;
 using System.Diagnostics;
 using GanFromScratch.Kernels.Cpu;
 
@@ -82,6 +83,42 @@ public static unsafe class GemmBench
             return new GemmResult(shape, shape.Flops / Median(gfsTimes) / 1e9,
                 peer is null ? null : shape.Flops / Median(peerTimes) / 1e9, diff);
         }
+    }
+
+    /// <summary>
+    /// The GEMM of another backend (a GPU): the same matrices uploaded once, each timed call
+    /// followed by a synchronisation so the clock sees the kernel end; the result is compared
+    /// with the CPU's GEMM. There is no peer in-process: tools/bench/gemm_torch.py times
+    /// PyTorch (cuBLAS) on the same device.
+    /// </summary>
+    public static GemmResult RunOnDevice(GemmShape shape, Backend backend, int rounds, double secondsPerRound)
+    {
+        int m = shape.M, n = shape.N, k = shape.K;
+        var a = Filled(m * k, 1);
+        var b = Filled(k * n, 2);
+        var reference = GC.AllocateArray<float>(m * n, pinned: true);
+        int lda = shape.TransA ? m : k, ldb = shape.TransB ? k : n;
+        fixed (float* pa = a, pb = b, pr = reference)
+            CpuGemm.Multiply(shape.TransA, shape.TransB, m, n, k, 1f, pa, lda, pb, ldb, 0f, pr, n);
+        using var da = backend.Allocate(a.Length);
+        using var db = backend.Allocate(b.Length);
+        using var dc = backend.Allocate(m * n);
+        backend.Upload(a, da);
+        backend.Upload(b, db);
+        Action run = () =>
+        {
+            backend.Gemm(shape.TransA, shape.TransB, m, n, k, 1f, da, 0, lda, 0, db, 0, ldb, 0, 0f, dc, 0, n, 0);
+            backend.Synchronize();
+        };
+        run(); // compiles and loads the kernel
+        int reps = Math.Max(1, (int)(secondsPerRound / Math.Max(1e-7, Time(run, 1))));
+        var times = new List<double>();
+        for (int round = 0; round < rounds; round++) times.Add(Time(run, reps));
+        var c = new float[m * n];
+        backend.Download(dc, 0, c);
+        double diff = 0;
+        for (int i = 0; i < m * n; i++) diff = Math.Max(diff, Math.Abs(c[i] - reference[i]));
+        return new GemmResult(shape, shape.Flops / Median(times) / 1e9, null, diff);
     }
 
     /// <summary>

@@ -16,8 +16,9 @@ internal static class DeviceChoice
     };
 
     /// <summary>
-    /// Opens the chosen device, makes it the default for new tensors, says which in one line, and
-    /// returns a scope that restores the previous default and releases the device.
+    /// Opens the chosen device, makes it the default for new tensors on this thread (where the
+    /// command runs; a thread-local choice keeps concurrent callers, such as tests, apart), says
+    /// which in one line, and returns a scope that restores the previous default and releases the device.
     /// </summary>
     public static IDisposable Use(string name, TextWriter stdout)
     {
@@ -32,16 +33,14 @@ internal static class DeviceChoice
             throw new UsageException(e.Message);
         }
         stdout.WriteLine(note);
-        var previous = Device.Default;
-        Device.Default = backend;
-        return new Restore(previous, backend);
+        return new Restore(Device.Use(backend), backend);
     }
 
-    private sealed class Restore(Backend previous, Backend chosen) : IDisposable
+    private sealed class Restore(IDisposable choice, Backend chosen) : IDisposable
     {
         public void Dispose()
         {
-            Device.Default = previous;
+            choice.Dispose();
             if (chosen is not CpuBackend) chosen.Dispose();
         }
     }

@@ -46,14 +46,14 @@ public sealed class IlgpuBackend : Backend
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float> _rmsProp;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float> _adam;
 
-    private IlgpuBackend(Context context, Accelerator accelerator, string name)
+    private IlgpuBackend(Context context, Accelerator accelerator, string name, int metaRingLength = DefaultMetaRingLength)
     {
         _context = context;
         _accelerator = accelerator;
         Name = name;
         // 16×16 tiles where groups of 256 threads exist (a GPU), else the largest square that fits (the emulator: 4×4).
         _gemmTile = Math.Min(16, (int)Math.Sqrt(accelerator.MaxNumThreadsPerGroup));
-        _metaRing = accelerator.Allocate1D<int>(MetaRingLength);
+        _metaRing = accelerator.Allocate1D<int>(metaRingLength);
         _fill = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(IlgpuKernels.Fill);
         _arange = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, float>(IlgpuKernels.Arange);
         _random = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ulong, ulong, float, float>(IlgpuKernels.Random);
@@ -76,10 +76,11 @@ public sealed class IlgpuBackend : Backend
     public string Description => $"{_accelerator.Name}, {_accelerator.MemorySize / (1 << 20)} MiB";
 
     /// <summary>ILGPU's CPU accelerator: the CUDA kernel code, emulated on the host (for tests).</summary>
-    public static IlgpuBackend OpenCpuEmulator()
+    /// <param name="metaRingLength">Ints in the shape/stride ring (tests shrink it to make it wrap).</param>
+    public static IlgpuBackend OpenCpuEmulator(int metaRingLength = DefaultMetaRingLength)
     {
         var context = Context.Create(b => b.CPU().EnableAlgorithms());
-        return new IlgpuBackend(context, context.CreateCPUAccelerator(0), "ilgpu-cpu");
+        return new IlgpuBackend(context, context.CreateCPUAccelerator(0), "ilgpu-cpu", metaRingLength);
     }
 
     /// <summary>CUDA device <paramref name="index"/>; a clear error when there is no driver or no such device.</summary>
@@ -210,7 +211,7 @@ public sealed class IlgpuBackend : Backend
     /// </summary>
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _metaRing;
     private int _metaAt;
-    private const int MetaRingLength = 1 << 16;
+    public const int DefaultMetaRingLength = 1 << 16;
 
     /// <summary>Rank, shape and two stride lists, as the Binary and Copy kernels read them.</summary>
     private ArrayView<int> Meta(ReadOnlySpan<int> shape, ReadOnlySpan<int> s1, ReadOnlySpan<int> s2)
@@ -220,7 +221,7 @@ public sealed class IlgpuBackend : Backend
         meta[0] = rank;
         if (shape.Length == 0) (meta[1], meta[2], meta[3]) = (1, 0, 0);
         for (int i = 0; i < shape.Length; i++) (meta[1 + i], meta[1 + rank + i], meta[1 + 2 * rank + i]) = (shape[i], s1[i], s2[i]);
-        if (_metaAt + meta.Length > MetaRingLength)
+        if (_metaAt + meta.Length > _metaRing.Length)
         {
             _accelerator.Synchronize();
             _metaAt = 0;

@@ -192,7 +192,7 @@ public static class GfsApp
     }
 
     /// <summary>Refuses values of <paramref name="option"/> below <paramref name="min"/>, naming the option.</summary>
-    private static void AtLeast(Option<int> option, int min) => option.Validators.Add(r =>
+    internal static void AtLeast(Option<int> option, int min) => option.Validators.Add(r =>
     {
         int value = r.GetValueOrDefault<int>();
         if (value < min) r.AddError($"{option.Name} must be at least {min} (got {value}).");

@@ -21,8 +21,6 @@ internal static class TrainStepBench
             trainer.Step();
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
-        var sorted = times.Order().ToArray();
-        double median = timed % 2 == 1 ? sorted[timed / 2] : 0.5 * (sorted[timed / 2 - 1] + sorted[timed / 2]);
-        return (median, times);
+        return (GemmBench.Median([.. times]), times);
     }
 }

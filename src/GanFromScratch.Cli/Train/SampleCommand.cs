@@ -13,6 +13,7 @@ internal static class SampleCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint written by 'gfs train'.", Required = true };
         var count = new Option<int>("-n") { Description = "How many samples.", DefaultValueFactory = _ => 1000 };
+        GfsApp.AtLeast(count, 1);
         var output = new Option<string>("--out") { Description = "CSV file to write (columns x,y).", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the generator's noise.", DefaultValueFactory = _ => 1UL };
         var device = DeviceChoice.Option();
@@ -25,7 +26,6 @@ internal static class SampleCommand
         command.SetAction(parse =>
         {
             int n = parse.GetValue(count);
-            if (n < 1) throw new UsageException($"-n must be at least 1 (got {n}).");
             string path = parse.GetValue(checkpoint)!;
             if (!File.Exists(path)) throw new UsageException($"No checkpoint at {path}.");
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);

@@ -9,6 +9,9 @@ namespace GanFromScratch.Cli.Train;
 /// <summary><c>gfs train &lt;variant&gt;</c>: one subcommand per GAN variant, all with the same options.</summary>
 internal static class TrainCommand
 {
+    /// <summary>The metrics printed per evaluation and in the summary, in this order.</summary>
+    private static readonly string[] ShownMetrics = ["critic_w", "g_loss", "grad_norm", "modes", "hq", "w1"];
+
     /// <summary>Exit code after Ctrl-C: the checkpoint is saved, and the shell sees the usual SIGINT status.</summary>
     public const int Interrupted = 130;
 
@@ -50,6 +53,8 @@ internal static class TrainCommand
                           "minimax game, whose gradient then vanishes.",
             DefaultValueFactory = _ => "non-saturating",
         };
+
+        public Options() => GfsApp.AtLeast(Threads, 1);
 
         public IEnumerable<Option> All(bool gan) =>
             new Option[] { Dataset, Iters, BatchSize, Lr, CriticIters, Lambda, Clip, Dim, Seed, Out, Resume, Force, EvalEvery, Device, Threads }
@@ -103,7 +108,6 @@ internal static class TrainCommand
         };
         given.Validate(); // names the option on impossible values (exit 2)
         int threads = parse.GetValue(o.Threads);
-        if (threads < 1) throw new UsageException($"--threads must be at least 1 (got {threads}).");
         CpuParallel.Threads = threads;
         using var device = DeviceChoice.Use(parse.GetValue(o.Device)!, stdout);
 
@@ -205,7 +209,7 @@ internal static class TrainCommand
     private static string FormatMetrics(JsonObject m)
     {
         var parts = new List<string> { $"iter {m["iter"]}" };
-        foreach (var key in new[] { "critic_w", "g_loss", "grad_norm", "modes", "hq", "w1" })
+        foreach (var key in ShownMetrics)
             if (m[key] is { } v) parts.Add($"{key} {ToyRun.Format(ToyRun.Number(v))}");
         parts.Add($"({ToyRun.Format(ToyRun.Number(m["time_s"]!))} s)");
         return string.Join("  ", parts);
@@ -272,7 +276,7 @@ internal static class TrainCommand
         if (result.LastMetrics is { } m)
         {
             table.AddRow("last evaluation", $"iteration {m["iter"]}");
-            foreach (var key in new[] { "critic_w", "g_loss", "grad_norm", "modes", "hq", "w1" })
+            foreach (var key in ShownMetrics)
                 if (m[key] is { } v) table.AddRow(key, ToyRun.Format(ToyRun.Number(v)));
         }
         table.AddRow("run folder", Markup.Escape(outDir));

@@ -271,15 +271,7 @@ public sealed class ToyTrainer
         var trainer = new ToyTrainer(config);
         try
         {
-            var own = trainer.CheckpointTensors().ToList();
-            foreach (var (name, t) in own)
-            {
-                if (!tensors.TryGetValue(name, out var saved))
-                    throw new InvalidDataException($"it has no tensor '{name}'");
-                if (!Shape.Equal(saved.Shape, t.Shape))
-                    throw new InvalidDataException($"tensor '{name}' has shape {Shape.Format(saved.Shape)}, expected {Shape.Format(t.Shape)}");
-            }
-            foreach (var (name, t) in own) t.Load(tensors[name].Data);
+            SafeTensors.LoadInto(tensors, trainer.CheckpointTensors());
             trainer.Iteration = int.Parse(meta["iteration"], CultureInfo.InvariantCulture);
             trainer.PriorSeconds = double.Parse(meta["elapsed_s"], CultureInfo.InvariantCulture);
             trainer._data.Offset = ulong.Parse(meta["rng.data"], CultureInfo.InvariantCulture);
@@ -290,7 +282,7 @@ public sealed class ToyTrainer
         }
         catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException or InvalidDataException)
         {
-            throw new InvalidDataException($"{path} cannot be resumed: {e.Message}.");
+            throw new InvalidDataException($"{path} cannot be resumed: {e.Message.TrimEnd('.')}.");
         }
         return trainer;
     }

@@ -85,16 +85,8 @@ public abstract class Module
     public void LoadStateDict(IReadOnlyDictionary<string, StoredTensor> state, string prefix = "")
     {
         var own = NamedParameters(prefix).ToList();
-        foreach (var (name, p) in own)
-        {
-            if (!state.TryGetValue(name, out var saved))
-                throw new InvalidDataException($"The saved state has no entry '{name}'.");
-            if (!Engine.Shape.Equal(saved.Shape, p.Shape))
-                throw new InvalidDataException(
-                    $"'{name}' has shape {Engine.Shape.Format(saved.Shape)} in the saved state but {Engine.Shape.Format(p.Shape)} in the model.");
-        }
         var extra = state.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Except(own.Select(p => p.Name)).FirstOrDefault();
         if (extra is not null) throw new InvalidDataException($"The saved state has an entry '{extra}' that the model does not have.");
-        foreach (var (name, p) in own) p.Load(state[name].Data);
+        SafeTensors.LoadInto(state, own);
     }
 }

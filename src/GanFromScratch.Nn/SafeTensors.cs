@@ -133,4 +133,23 @@ public static class SafeTensors
         }
         return (tensors, metadata);
     }
+
+    /// <summary>
+    /// Copies saved values into <paramref name="targets"/>, after checking that every target has
+    /// an entry of its exact shape: a mismatch names the first offending key, and nothing is
+    /// changed unless everything matches.
+    /// </summary>
+    public static void LoadInto(IReadOnlyDictionary<string, StoredTensor> saved, IEnumerable<(string Name, Tensor Value)> targets)
+    {
+        var list = targets.ToList();
+        foreach (var (name, t) in list)
+        {
+            if (!saved.TryGetValue(name, out var entry))
+                throw new InvalidDataException($"The saved state has no entry '{name}'.");
+            if (!Engine.Shape.Equal(entry.Shape, t.Shape))
+                throw new InvalidDataException(
+                    $"'{name}' has shape {Engine.Shape.Format(entry.Shape)} in the saved state but {Engine.Shape.Format(t.Shape)} in the model.");
+        }
+        foreach (var (name, t) in list) t.Load(saved[name].Data);
+    }
 }

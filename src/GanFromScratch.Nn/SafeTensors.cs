@@ -43,8 +43,10 @@ public static class SafeTensors
             };
             offset = end;
         }
-        var headerBytes = Encoding.UTF8.GetBytes(header.ToJsonString()).ToList();
-        while (headerBytes.Count % 8 != 0) headerBytes.Add((byte)' '); // the format allows padding with spaces; aligns the data
+        // The format allows trailing spaces in the header: pad it so the data starts 8-byte aligned.
+        string json = header.ToJsonString();
+        int padding = (8 - Encoding.UTF8.GetByteCount(json) % 8) % 8;
+        var headerBytes = Encoding.UTF8.GetBytes(json + new string(' ', padding));
 
         string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
@@ -53,9 +55,9 @@ public static class SafeTensors
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
                 Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)headerBytes.Count);
+                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)headerBytes.Length);
                 stream.Write(length);
-                stream.Write(headerBytes.ToArray());
+                stream.Write(headerBytes);
                 foreach (var (_, t) in list)
                 {
                     var data = t.ToArray();

@@ -230,7 +230,7 @@ public static class Device
         if (name == "cuda" || name.StartsWith("cuda:", StringComparison.Ordinal))
         {
             int index = 0;
-            if (name.Length > 5 && !int.TryParse(name.AsSpan(5), out index))
+            if (name != "cuda" && !int.TryParse(name.AsSpan(5), out index))
                 throw new ArgumentException($"--device {name}: expected cuda:N with N a device number, as cuda:0.");
             var gpu = Kernels.Cuda.IlgpuBackend.OpenCuda(index);
             note = $"device: {gpu.Name} ({gpu.Description})";

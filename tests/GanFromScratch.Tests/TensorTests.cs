@@ -178,4 +178,24 @@ public class TensorTests
         Assert.True(buffer.IsDisposed);
         Assert.Throws<ObjectDisposedException>(() => a.ToArray());
     }
+
+    [Fact]
+    public void A_kept_tensor_moves_to_the_enclosing_scope()
+    {
+        Tensor kept, dropped, survivor;
+        using (var outer = TensorScope.Begin())
+        {
+            using (var inner = TensorScope.Begin())
+            {
+                kept = inner.Keep(Tensor.Ones(2));
+                dropped = Tensor.Ones(2);
+            }
+            Assert.Throws<ObjectDisposedException>(() => dropped.ToArray());
+            Assert.Equal([1f, 1f], kept.ToArray());          // survived the inner scope
+            survivor = outer.Keep(Tensor.Zeros(1));          // the outermost scope hands it to the caller
+        }
+        Assert.Throws<ObjectDisposedException>(() => kept.ToArray()); // the outer scope owned it
+        Assert.Equal([0f], survivor.ToArray());
+        survivor.Dispose();
+    }
 }

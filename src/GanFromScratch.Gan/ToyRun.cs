@@ -26,13 +26,16 @@ public static class ToyRun
 {
     public const string CheckpointFile = "checkpoint.safetensors";
     public const string MetricsFile = "metrics.jsonl";
+    public const string ConfigFile = "config.json";
+    public const string MetricsPlotFile = "metrics.png";
+    public const string FramesFolder = "frames";
     private const float PictureRange = 3f;
 
     public static ToyRunResult Train(ToyTrainer trainer, string outDir, Action<ToyProgress>? progress, CancellationToken cancel)
     {
         Directory.CreateDirectory(outDir);
-        Directory.CreateDirectory(Path.Combine(outDir, "frames"));
-        File.WriteAllText(Path.Combine(outDir, "config.json"), trainer.Config.ToJson(indented: true) + "\n");
+        Directory.CreateDirectory(Path.Combine(outDir, FramesFolder));
+        File.WriteAllText(Path.Combine(outDir, ConfigFile), trainer.Config.ToJson(indented: true) + "\n");
         string metricsPath = Path.Combine(outDir, MetricsFile);
         string checkpoint = Path.Combine(outDir, CheckpointFile);
         TruncateMetrics(metricsPath, trainer.Iteration);
@@ -61,8 +64,18 @@ public static class ToyRun
             progress?.Invoke(new ToyProgress(trainer.Iteration, config.Iters, losses, metrics));
         }
         if (interrupted) trainer.SaveCheckpoint(checkpoint, Seconds());
-        DrawMetrics(metricsPath, Path.Combine(outDir, "metrics.png"), $"{config.Variant} on {config.Dataset}");
+        DrawMetrics(metricsPath, Path.Combine(outDir, MetricsPlotFile), $"{config.Variant} on {config.Dataset}");
         return new ToyRunResult(trainer.Iteration, Seconds(), interrupted, last, checkpoint);
+    }
+
+    /// <summary>Deletes the files a run writes into <paramref name="outDir"/> (and nothing else there).</summary>
+    public static void DeleteRunFiles(string outDir)
+    {
+        foreach (var file in new[] { CheckpointFile, MetricsFile, ConfigFile, MetricsPlotFile })
+            File.Delete(Path.Combine(outDir, file));
+        string frames = Path.Combine(outDir, FramesFolder);
+        if (Directory.Exists(frames))
+            foreach (var png in Directory.EnumerateFiles(frames, "iter_*.png")) File.Delete(png);
     }
 
     /// <summary>Measures the generator, draws a frame, and returns the line for metrics.jsonl.</summary>
@@ -81,7 +94,7 @@ public static class ToyRun
         if (eval.Modes is { } modes) line["modes"] = modes;
         if (eval.HighQuality is { } hq) line["hq"] = Round(hq);
         line["w1"] = Round(eval.W1);
-        string frame = Path.Combine(outDir, "frames", $"iter_{trainer.Iteration:D6}.png");
+        string frame = Path.Combine(outDir, FramesFolder, $"iter_{trainer.Iteration:D6}.png");
         ToyFrame.Save(frame, trainer.CriticMap(64, PictureRange), PictureRange, eval.Real, eval.Generated,
             $"{trainer.Config.Variant} · {trainer.Config.Dataset} · iteration {trainer.Iteration} · W1 {eval.W1:F3}");
         return line;

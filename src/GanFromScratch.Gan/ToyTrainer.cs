@@ -186,15 +186,18 @@ public sealed class ToyTrainer
         return new ToyEvaluation(w1, gradNorm, modes, hq, fake, real);
     }
 
-    /// <summary>The critic's score on a grid over [−range, range]², row j = y, column i = x.</summary>
+    /// <summary>Coordinate <paramref name="index"/> of <paramref name="points"/> evenly spaced over [−range, range].</summary>
+    public static float GridCoordinate(int index, int points, float range) => -range + 2 * range * index / (points - 1);
+
+    /// <summary>The critic's score on a grid over [−range, range]², row j = y, column i = x (see <see cref="GridCoordinate"/>).</summary>
     public float[,] CriticMap(int points, float range)
     {
         var grid = new float[2 * points * points];
         for (int j = 0; j < points; j++)
             for (int i = 0; i < points; i++)
             {
-                grid[2 * (j * points + i)] = -range + 2 * range * i / (points - 1);
-                grid[2 * (j * points + i) + 1] = -range + 2 * range * j / (points - 1);
+                grid[2 * (j * points + i)] = GridCoordinate(i, points, range);
+                grid[2 * (j * points + i) + 1] = GridCoordinate(j, points, range);
             }
         float[] scores;
         using (TensorScope.Begin())

@@ -223,11 +223,7 @@ internal static class TrainCommand
         if (!force)
             throw new UsageException($"The run folder {outDir} is not empty. Add --resume to continue the run in it, " +
                                      "--force to start afresh there (its run files are replaced), or choose another --out.");
-        foreach (var file in new[] { ToyRun.CheckpointFile, ToyRun.MetricsFile, "config.json", "metrics.png" })
-            File.Delete(Path.Combine(outDir, file));
-        string frames = Path.Combine(outDir, "frames");
-        if (Directory.Exists(frames))
-            foreach (var png in Directory.EnumerateFiles(frames, "iter_*.png")) File.Delete(png);
+        ToyRun.DeleteRunFiles(outDir);
     }
 
     /// <summary>
@@ -280,7 +276,7 @@ internal static class TrainCommand
                 if (m[key] is { } v) table.AddRow(key, ToyRun.Format(ToyRun.Number(v)));
         }
         table.AddRow("run folder", Markup.Escape(outDir));
-        table.AddRow("pictures", Markup.Escape(Path.Combine(outDir, "frames")) + ", " + Markup.Escape(Path.Combine(outDir, "metrics.png")));
+        table.AddRow("pictures", Markup.Escape(Path.Combine(outDir, ToyRun.FramesFolder)) + ", " + Markup.Escape(Path.Combine(outDir, ToyRun.MetricsPlotFile)));
         table.AddRow("checkpoint", Markup.Escape(result.CheckpointPath));
         console.Write(table);
     }

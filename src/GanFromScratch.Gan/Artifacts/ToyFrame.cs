@@ -17,8 +17,7 @@ public static class ToyFrame
         for (int j = 0; j < rows; j++)
             for (int i = 0; i < cols; i++)
             {
-                double x = -range + 2.0 * range * i / (cols - 1), y = -range + 2.0 * range * j / (rows - 1);
-                grid[j, i] = new Coordinates3d(x, y, criticMap[j, i]);
+                grid[j, i] = new Coordinates3d(ToyTrainer.GridCoordinate(i, cols, range), ToyTrainer.GridCoordinate(j, rows, range), criticMap[j, i]);
                 heat[rows - 1 - j, i] = criticMap[j, i]; // a heatmap's first row is drawn at the top
             }
         var heatmap = plot.Add.Heatmap(heat);

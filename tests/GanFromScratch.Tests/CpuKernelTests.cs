@@ -8,25 +8,11 @@ public class CpuKernelTests
 {
     private static readonly Backend Cpu = CpuBackend.Instance;
 
-    private static float[] Random(int n, int seed)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-    }
+    private static float[] Random(int n, int seed) => KernelData.Random(n, seed);
 
-    private static DeviceBuffer Upload(float[] data)
-    {
-        var buffer = Cpu.Allocate(data.Length);
-        Cpu.Upload(data, buffer);
-        return buffer;
-    }
+    private static DeviceBuffer Upload(float[] data) => KernelData.Up(Cpu, data);
 
-    private static float[] Download(DeviceBuffer buffer, int n)
-    {
-        var data = new float[n];
-        Cpu.Download(buffer, 0, data);
-        return data;
-    }
+    private static float[] Download(DeviceBuffer buffer, int n) => KernelData.Down(Cpu, buffer, n);
 
     /// <summary>Every branch of the GEMM: thin (m, n or k ≤ 4), blocked with partial tiles, several k slabs, all transposes.</summary>
     [Theory]

@@ -1,6 +1,7 @@
 using GanFromScratch.Kernels;
 using GanFromScratch.Kernels.Cpu;
 using GanFromScratch.Kernels.Cuda;
+using static GanFromScratch.Tests.KernelData;
 
 namespace GanFromScratch.Tests;
 
@@ -20,26 +21,6 @@ public class IlgpuKernelTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture
 {
     private readonly Backend _gpu = fixture.Backend;
     private static readonly Backend Cpu = CpuBackend.Instance;
-
-    private static float[] Random(int n, int seed, float low = -1, float high = 1)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => (float)(low + rng.NextDouble() * (high - low))).ToArray();
-    }
-
-    private static DeviceBuffer Up(Backend backend, float[] data)
-    {
-        var buffer = backend.Allocate(data.Length);
-        backend.Upload(data, buffer);
-        return buffer;
-    }
-
-    private static float[] Down(Backend backend, DeviceBuffer buffer, int n)
-    {
-        var data = new float[n];
-        backend.Download(buffer, 0, data);
-        return data;
-    }
 
     /// <summary>Runs <paramref name="kernel"/> on both backends with the same inputs and compares output <paramref name="output"/>.</summary>
     private void Same(float[][] inputs, int outputLength, Action<Backend, DeviceBuffer[], DeviceBuffer> kernel, float tolerance = 1e-6f, float[]? outputStart = null)

@@ -66,7 +66,7 @@ public static unsafe class GemmBench
             Action? peer = blas is null ? null : () => blas.Sgemm(shape.TransA, shape.TransB, m, n, k, 1f, ppa, lda, ppb, ldb, 0f, ppr, n);
 
             // Warm up (JIT tiers, worker threads, caches) and size the repetitions to the round length.
-            int reps = Math.Max(1, (int)(secondsPerRound / Math.Max(1e-7, Time(gfs, 1))));
+            int reps = Repetitions(gfs, secondsPerRound);
             Time(gfs, reps);
             if (peer is not null) Time(peer, reps);
             var gfsTimes = new List<double>();
@@ -111,7 +111,7 @@ public static unsafe class GemmBench
             backend.Synchronize();
         };
         run(); // compiles and loads the kernel
-        int reps = Math.Max(1, (int)(secondsPerRound / Math.Max(1e-7, Time(run, 1))));
+        int reps = Repetitions(run, secondsPerRound);
         var times = new List<double>();
         for (int round = 0; round < rounds; round++) times.Add(Time(run, reps));
         var c = new float[m * n];
@@ -128,6 +128,10 @@ public static unsafe class GemmBench
     /// one untimed call that wakes its own threads again.
     /// </summary>
     public static TimeSpan CoolDown { get; set; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>How many calls of <paramref name="action"/> fill a round of <paramref name="secondsPerRound"/>.</summary>
+    private static int Repetitions(Action action, double secondsPerRound) =>
+        Math.Max(1, (int)(secondsPerRound / Math.Max(1e-7, Time(action, 1))));
 
     private static double Time(Action action, int reps)
     {

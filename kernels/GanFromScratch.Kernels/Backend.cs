@@ -81,6 +81,21 @@ public abstract class Backend : IDisposable
     public abstract void Copy(DeviceBuffer src, int srcOffset, ReadOnlySpan<int> srcStrides,
         DeviceBuffer dst, int dstOffset, ReadOnlySpan<int> dstStrides, ReadOnlySpan<int> shape);
 
+    // ---- convolution patches ---------------------------------------------------------------
+
+    /// <summary>
+    /// im2col: writes the patch matrix [Rows, Columns] of the images <paramref name="image"/>
+    /// into <paramref name="cols"/> (see <see cref="PatchGeometry"/>). A convolution is then one GEMM.
+    /// </summary>
+    public abstract void Im2Col(DeviceBuffer image, DeviceBuffer cols, PatchGeometry g);
+
+    /// <summary>
+    /// col2im, the adjoint of <see cref="Im2Col"/>: every image element receives the sum of the
+    /// patch-matrix entries that were copied from it, added in the order of (i, j) so the result
+    /// is deterministic. Overwrites <paramref name="image"/>.
+    /// </summary>
+    public abstract void Col2Im(DeviceBuffer cols, DeviceBuffer image, PatchGeometry g);
+
     // ---- reductions ------------------------------------------------------------------------
 
     /// <summary>

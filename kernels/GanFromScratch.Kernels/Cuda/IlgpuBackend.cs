@@ -39,6 +39,7 @@ public sealed class IlgpuBackend : Backend
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _where;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int> _copy;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _reduce;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry> _im2col, _col2im;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> _gemm;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _reduceRows;
     private readonly int _reduceGroup;
@@ -61,6 +62,8 @@ public sealed class IlgpuBackend : Backend
         _binary = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>(IlgpuKernels.Binary);
         _where = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(IlgpuKernels.Where);
         _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>(IlgpuKernels.Copy);
+        _im2col = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry>(IlgpuKernels.Im2Col);
+        _col2im = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry>(IlgpuKernels.Col2Im);
         _reduce = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.Reduce);
         _reduceRows = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.ReduceRows);
         _reduceGroup = Math.Min(256, 1 << (int)Math.Log2(accelerator.MaxNumThreadsPerGroup));
@@ -252,6 +255,18 @@ public sealed class IlgpuBackend : Backend
         int n = Count(shape);
         if (n == 0) return;
         _copy(n, V(src), V(dst), Meta(shape, srcStrides, dstStrides), srcOffset, dstOffset);
+    }
+
+    public override void Im2Col(DeviceBuffer image, DeviceBuffer cols, PatchGeometry g)
+    {
+        int n = g.Rows * g.Columns;
+        if (n > 0) _im2col(n, V(image), V(cols), g);
+    }
+
+    public override void Col2Im(DeviceBuffer cols, DeviceBuffer image, PatchGeometry g)
+    {
+        int n = g.ImageSize;
+        if (n > 0) _col2im(n, V(cols), V(image), g);
     }
 
     public override void Reduce(ReduceOp op, DeviceBuffer x, DeviceBuffer y, int outer, int extent, int inner)

@@ -110,6 +110,46 @@ public static class IlgpuKernels
         }
     }
 
+    /// <summary>im2col: one thread per patch-matrix entry (row, column); 0 where the window leaves the image.</summary>
+    public static void Im2Col(Index1D index, ArrayView<float> image, ArrayView<float> cols, PatchGeometry g)
+    {
+        int columns = g.Batch * g.OutH * g.OutW;
+        int row = index / columns, column = index % columns;
+        int j = row % g.KernelW, i = row / g.KernelW % g.KernelH, c = row / (g.KernelW * g.KernelH);
+        int ow = column % g.OutW, oh = column / g.OutW % g.OutH, b = column / (g.OutW * g.OutH);
+        int ih = oh * g.Stride - g.Padding + i, iw = ow * g.Stride - g.Padding + j;
+        cols[index] = ih >= 0 && ih < g.Height && iw >= 0 && iw < g.Width
+            ? image[(((long)b * g.Channels + c) * g.Height + ih) * g.Width + iw] : 0f;
+    }
+
+    /// <summary>
+    /// col2im as a gather: one thread per image element (b, c, h, w) sums the patch entries copied
+    /// from it — window offsets (i, j) in order, keeping those where (h + p − i) and (w + p − j)
+    /// are multiples of the stride and land inside the output grid. No atomics, so deterministic.
+    /// </summary>
+    public static void Col2Im(Index1D index, ArrayView<float> cols, ArrayView<float> image, PatchGeometry g)
+    {
+        int w = index % g.Width, h = index / g.Width % g.Height;
+        int bc = index / (g.Width * g.Height);
+        int c = bc % g.Channels, b = bc / g.Channels;
+        long columns = (long)g.Batch * g.OutH * g.OutW;
+        float sum = 0f;
+        for (int i = 0; i < g.KernelH; i++)
+        {
+            int y = h + g.Padding - i;
+            if (y < 0 || y % g.Stride != 0 || y / g.Stride >= g.OutH) continue;
+            int oh = y / g.Stride;
+            for (int j = 0; j < g.KernelW; j++)
+            {
+                int x = w + g.Padding - j;
+                if (x < 0 || x % g.Stride != 0 || x / g.Stride >= g.OutW) continue;
+                int row = (c * g.KernelH + i) * g.KernelW + j;
+                sum += cols[row * columns + ((long)b * g.OutH + oh) * g.OutW + x / g.Stride];
+            }
+        }
+        image[index] = sum;
+    }
+
     /// <summary>Reduction of x viewed as [outer, extent, inner] over the middle axis; one thread per output, in order.</summary>
     public static void Reduce(Index1D i, ArrayView<float> x, ArrayView<float> y, int max, int extent, int inner)
     {

@@ -45,15 +45,28 @@ public sealed partial class Tensor
     /// <summary>Swaps two axes (a copy: storage stays contiguous).</summary>
     public Tensor Transpose(int axis0 = -2, int axis1 = -1)
     {
-        var x = this;
-        int a0 = Engine.Shape.Axis(axis0, x.Rank, "transpose"), a1 = Engine.Shape.Axis(axis1, x.Rank, "transpose");
-        var perm = Enumerable.Range(0, x.Rank).ToArray();
+        int a0 = Engine.Shape.Axis(axis0, Rank, "transpose"), a1 = Engine.Shape.Axis(axis1, Rank, "transpose");
+        var perm = Enumerable.Range(0, Rank).ToArray();
         (perm[a0], perm[a1]) = (perm[a1], perm[a0]);
-        var shape = perm.Select(p => x.Shape[p]).ToArray();
+        return Permute(perm);
+    }
+
+    /// <summary>
+    /// Reorders the axes: axis i of the result is axis <paramref name="axes"/>[i] of this tensor
+    /// (a copy: storage stays contiguous). Its derivative is the inverse permutation.
+    /// </summary>
+    public Tensor Permute(params int[] axes)
+    {
+        var x = this;
+        if (axes.Length != x.Rank || axes.Order().Where((a, i) => a != i).Any())
+            throw new ArgumentException($"Permute: ({string.Join(", ", axes)}) is not a permutation of the {x.Rank} axes of {Engine.Shape.Format(x.Shape)}.");
+        var shape = axes.Select(p => x.Shape[p]).ToArray();
         var srcStrides = StridedShape.Contiguous(x.Shape);
         var y = Empty(x, shape);
-        x.Backend.Copy(x.Buffer, 0, perm.Select(p => srcStrides[p]).ToArray(), y.Buffer, 0, StridedShape.Contiguous(shape), shape);
-        return Record(y, "transpose", [x], g => [g.Transpose(a0, a1)]);
+        x.Backend.Copy(x.Buffer, 0, axes.Select(p => srcStrides[p]).ToArray(), y.Buffer, 0, StridedShape.Contiguous(shape), shape);
+        var inverse = new int[axes.Length];
+        for (int i = 0; i < axes.Length; i++) inverse[axes[i]] = i;
+        return Record(y, "permute", [x], g => [g.Permute(inverse)]);
     }
 
     /// <summary>The transpose of a matrix.</summary>

@@ -1,0 +1,107 @@
+using GanFromScratch.Kernels;
+
+namespace GanFromScratch.Engine;
+
+/// <summary>
+/// Convolutions as matrix products. im2col copies every window of the image into a column of a
+/// matrix, so a convolution is one GEMM with the weights; col2im adds the columns back into an
+/// image. The two are linear and each other's transpose, so each is the other's derivative —
+/// and a convolution's gradients (of any order) are products and patch moves again, with no
+/// backward kernel of their own. A transposed convolution is the same two steps in the other order.
+/// </summary>
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// The patch matrix of images [B, C, H, W]: row (c, i, j), column (b, oh, ow) holds
+    /// x[b, c, oh·stride − padding + i, ow·stride − padding + j] (0 outside the image).
+    /// Shape [C·kernelH·kernelW, B·OH·OW].
+    /// </summary>
+    public Tensor Im2Col(int kernelH, int kernelW, int stride = 1, int padding = 0)
+    {
+        var x = this;
+        RequireImages("im2col", x);
+        var g = new PatchGeometry(x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], kernelH, kernelW, stride, padding);
+        return Im2Col(x, g);
+    }
+
+    private static Tensor Im2Col(Tensor x, PatchGeometry g)
+    {
+        var cols = Empty(x, [g.Rows, g.Columns]);
+        x.Backend.Im2Col(x.Buffer, cols.Buffer, g);
+        return Record(cols, "im2col", [x], grad => [Col2Im(grad, g)]);
+    }
+
+    /// <summary>
+    /// The transpose of <see cref="Im2Col(int, int, int, int)"/>: adds the columns of a patch matrix
+    /// back into images [batch, channels, height, width]; where windows overlap, their entries add.
+    /// </summary>
+    public Tensor Col2Im(int batch, int channels, int height, int width, int kernelH, int kernelW, int stride = 1, int padding = 0) =>
+        Col2Im(this, new PatchGeometry(batch, channels, height, width, kernelH, kernelW, stride, padding));
+
+    private static Tensor Col2Im(Tensor cols, PatchGeometry g)
+    {
+        if (cols.Rank != 2 || cols.Shape[0] != g.Rows || cols.Shape[1] != g.Columns)
+            throw new ArgumentException($"col2im: expected a patch matrix [{g.Rows}, {g.Columns}], got {Engine.Shape.Format(cols.Shape)}.");
+        var image = Empty(cols, [g.Batch, g.Channels, g.Height, g.Width]);
+        cols.Backend.Col2Im(cols.Buffer, image.Buffer, g);
+        return Record(image, "col2im", [cols], grad => [Im2Col(grad, g)]);
+    }
+
+    /// <summary>
+    /// 2-D convolution (cross-correlation, as PyTorch's conv2d): x [B, Cin, H, W], weight
+    /// [Cout, Cin, kH, kW], optional bias [Cout] → [B, Cout, OH, OW] with
+    /// OH = (H + 2·padding − kH) / stride + 1. One product W[Cout, Cin·kH·kW] · patches.
+    /// </summary>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0)
+    {
+        RequireImages("conv2d", x);
+        if (weight.Rank != 4 || weight.Shape[1] != x.Shape[1])
+            throw new ArgumentException(
+                $"conv2d: weight {Engine.Shape.Format(weight.Shape)} does not fit input {Engine.Shape.Format(x.Shape)}: expected [out channels, {x.Shape[1]}, kernel h, kernel w].");
+        int batch = x.Shape[0], outChannels = weight.Shape[0];
+        var g = new PatchGeometry(batch, x.Shape[1], x.Shape[2], x.Shape[3], weight.Shape[2], weight.Shape[3], stride, padding);
+        var y = MatMul(weight.Reshape(outChannels, g.Rows), Im2Col(x, g))   // [Cout, B·OH·OW]
+            .Reshape(outChannels, batch, g.OutH, g.OutW)
+            .Permute(1, 0, 2, 3);
+        return AddChannelBias("conv2d", y, bias);
+    }
+
+    /// <summary>
+    /// 2-D transposed convolution (PyTorch's conv_transpose2d): x [B, Cin, H, W], weight
+    /// [Cin, Cout, kH, kW] → [B, Cout, OH, OW] with OH = (H − 1)·stride − 2·padding + kH + outputPadding.
+    /// It is the transpose of the convolution with the same weight: Wᵀ · x gives the patch matrix
+    /// of the output, and col2im adds the patches into it.
+    /// </summary>
+    public static Tensor ConvTranspose2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int outputPadding = 0)
+    {
+        RequireImages("conv_transpose2d", x);
+        if (weight.Rank != 4 || weight.Shape[0] != x.Shape[1])
+            throw new ArgumentException(
+                $"conv_transpose2d: weight {Engine.Shape.Format(weight.Shape)} does not fit input {Engine.Shape.Format(x.Shape)}: expected [{x.Shape[1]}, out channels, kernel h, kernel w].");
+        if (outputPadding < 0 || outputPadding >= stride)
+            throw new ArgumentException($"conv_transpose2d: output padding {outputPadding} must be in [0, stride {stride}).");
+        int batch = x.Shape[0], inChannels = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        int outChannels = weight.Shape[1], kh = weight.Shape[2], kw = weight.Shape[3];
+        int outH = (h - 1) * stride - 2 * padding + kh + outputPadding, outW = (w - 1) * stride - 2 * padding + kw + outputPadding;
+        if (outH < 1 || outW < 1)
+            throw new ArgumentException($"conv_transpose2d: padding {padding} leaves no output for input {h}×{w} and kernel {kh}×{kw}.");
+        var g = new PatchGeometry(batch, outChannels, outH, outW, kh, kw, stride, padding);
+        var inputs = x.Permute(1, 0, 2, 3).Reshape(inChannels, batch * h * w);
+        var patches = MatMulT(weight.Reshape(inChannels, g.Rows), inputs, transA: true, transB: false);  // [Cout·kH·kW, B·H·W]
+        return AddChannelBias("conv_transpose2d", Col2Im(patches, g), bias);
+    }
+
+    private static Tensor AddChannelBias(string op, Tensor y, Tensor? bias)
+    {
+        if (bias is null) return y;
+        if (bias.Rank != 1 || bias.Shape[0] != y.Shape[1])
+            throw new ArgumentException($"{op}: bias {Engine.Shape.Format(bias.Shape)} should be [{y.Shape[1]}], one value per output channel.");
+        return y + bias.Reshape(1, y.Shape[1], 1, 1);
+    }
+
+    private static void RequireImages(string op, Tensor x)
+    {
+        if (x.Rank != 4)
+            throw new ArgumentException($"{op}: expected images [batch, channels, height, width], got shape {Engine.Shape.Format(x.Shape)}.");
+    }
+}

@@ -1,0 +1,50 @@
+"""Golden data for the image ops: convolution, transposed convolution, batch norm, layer norm,
+pooling and upsampling, against PyTorch.
+
+For each case: the inputs, the output, the gradients of L = sum(out * w) for a fixed random w,
+and the second derivatives: the gradients of M = sum_i sum(dL/dx_i * u_i) for fixed random u_i
+(what a gradient penalty differentiates). The C# test computes the same three things.
+
+Run with Debian's PyTorch:  /usr/bin/python3 tools/golden/image_ops.py
+Writes tests/GanFromScratch.Tests/Golden/image_ops.json.
+"""
+import json
+import os
+
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(11)
+torch.set_default_dtype(torch.float64)  # the reference in double; the C# side computes in float32
+
+cases = [
+    ("conv2d_s2_p2", [(2, 3, 9, 9), (4, 3, 5, 5), (4,)], lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=2)),
+    ("conv2d_leaky", [(1, 2, 6, 7), (3, 2, 3, 2)], lambda x, w: F.leaky_relu(F.conv2d(x, w), 0.2)),
+    ("conv_transpose2d_s2_p2_op1", [(2, 4, 4, 4), (4, 3, 5, 5), (3,)],
+     lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=2, output_padding=1)),
+    ("conv_transpose2d_k4_s2_p1", [(2, 3, 3, 3), (3, 2, 4, 4)], lambda x, w: torch.relu(F.conv_transpose2d(x, w, stride=2, padding=1))),
+    ("batch_norm2d", [(4, 3, 3, 3), (3,), (3,)], lambda x, g, b: F.batch_norm(x, None, None, g, b, training=True, eps=1e-5)),
+    ("layer_norm_chw", [(2, 3, 4, 4), (3, 4, 4), (3, 4, 4)], lambda x, g, b: F.layer_norm(x, (3, 4, 4), g, b, eps=1e-5)),
+    ("avg_pool2", [(2, 2, 5, 6)], lambda x: F.avg_pool2d(x, 2) ** 2),
+    ("upsample_nearest2", [(2, 2, 3, 2)], lambda x: F.interpolate(x, scale_factor=2, mode="nearest") ** 2),
+]
+
+out = []
+for name, shapes, f in cases:
+    inputs = [torch.randn(s, requires_grad=True) for s in shapes]
+    y = f(*inputs)
+    w = torch.randn(y.shape)
+    u = [torch.randn(s) for s in shapes]
+    grads = torch.autograd.grad((y * w).sum(), inputs, create_graph=True)
+    m = sum((g * ui).sum() for g, ui in zip(grads, u))
+    second = torch.autograd.grad(m, inputs, allow_unused=True)
+    second = [torch.zeros_like(x) if s is None else s for x, s in zip(inputs, second)]
+    flat = lambda ts: [t.detach().flatten().tolist() for t in ts]
+    out.append({"name": name, "shapes": shapes, "inputs": flat(inputs), "output_shape": list(y.shape),
+                "output": y.detach().flatten().tolist(), "w": w.flatten().tolist(), "u": flat(u),
+                "grads": flat(grads), "second": flat(second)})
+
+path = os.path.join(os.path.dirname(__file__), "../../tests/GanFromScratch.Tests/Golden/image_ops.json")
+with open(path, "w") as fh:
+    json.dump(out, fh)
+print("wrote", os.path.normpath(path), "with", torch.__version__)

@@ -11,6 +11,7 @@ namespace GanFromScratch.Nn;
 public abstract class Module
 {
     private readonly List<(string Name, Tensor Value)> _parameters = [];
+    private readonly List<(string Name, Tensor Value)> _buffers = [];
     private readonly List<(string Name, Module Value)> _children = [];
 
     /// <summary>Training mode (the default) or evaluation mode; layers such as dropout and batch norm differ.</summary>
@@ -28,6 +29,16 @@ public abstract class Module
         return value;
     }
 
+    /// <summary>
+    /// A tensor that is part of the module's state but not trained (batch norm's running
+    /// statistics): saved and loaded with the parameters, never given to an optimizer.
+    /// </summary>
+    protected Tensor RegisterBuffer(string name, Tensor value)
+    {
+        _buffers.Add((name, value));
+        return value;
+    }
+
     protected T RegisterModule<T>(string name, T module) where T : Module
     {
         _children.Add((name, module));
@@ -41,6 +52,17 @@ public abstract class Module
         foreach (var (name, child) in _children)
             foreach (var p in child.NamedParameters(prefix + name + ".")) yield return p;
     }
+
+    /// <summary>Every buffer of this module and its descendants, with its dotted name.</summary>
+    public IEnumerable<(string Name, Tensor Value)> NamedBuffers(string prefix = "")
+    {
+        foreach (var (name, value) in _buffers) yield return (prefix + name, value);
+        foreach (var (name, child) in _children)
+            foreach (var b in child.NamedBuffers(prefix + name + ".")) yield return b;
+    }
+
+    /// <summary>What a checkpoint of this module holds: the parameters, then the buffers.</summary>
+    public IEnumerable<(string Name, Tensor Value)> NamedState(string prefix = "") => NamedParameters(prefix).Concat(NamedBuffers(prefix));
 
     public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Value);
 
@@ -73,18 +95,18 @@ public abstract class Module
         foreach (var p in Parameters()) p.Grad = null;
     }
 
-    /// <summary>The parameters by name (the tensors themselves, not copies).</summary>
-    public IReadOnlyDictionary<string, Tensor> StateDict() => NamedParameters().ToDictionary(p => p.Name, p => p.Value);
+    /// <summary>The parameters and buffers by name (the tensors themselves, not copies).</summary>
+    public IReadOnlyDictionary<string, Tensor> StateDict() => NamedState().ToDictionary(p => p.Name, p => p.Value);
 
     /// <summary>
-    /// Copies saved values into the parameters: the entries whose names start with
+    /// Copies saved values into the parameters and buffers: the entries whose names start with
     /// <paramref name="prefix"/> ("generator." in a gfs checkpoint). Every parameter must be there
     /// with its exact shape and nothing else may be; a mismatch names the first offending key,
     /// and nothing is changed unless everything matches.
     /// </summary>
     public void LoadStateDict(IReadOnlyDictionary<string, StoredTensor> state, string prefix = "")
     {
-        var own = NamedParameters(prefix).ToList();
+        var own = NamedState(prefix).ToList();
         var extra = state.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Except(own.Select(p => p.Name)).FirstOrDefault();
         if (extra is not null) throw new InvalidDataException($"The saved state has an entry '{extra}' that the model does not have.");
         SafeTensors.LoadInto(state, own);

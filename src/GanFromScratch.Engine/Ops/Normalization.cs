@@ -24,7 +24,7 @@ public sealed partial class Tensor
 
     /// <summary>
     /// Batch normalization with the statistics of this batch: every channel (axis 1) of
-    /// x [N, C] or [N, C, H, W] is standardized over all other axes, then scaled by
+    /// x [N, C], [N, C, L] or [N, C, H, W] is standardized over all other axes, then scaled by
     /// <paramref name="weight"/> [C] and shifted by <paramref name="bias"/> [C].
     /// The batch mean and biased variance [C] come out for the running statistics.
     /// </summary>
@@ -117,12 +117,12 @@ public sealed partial class Tensor
         return y;
     }
 
-    /// <summary>[1, C] or [1, C, 1, 1]: a per-channel vector shaped to broadcast against x.</summary>
+    /// <summary>[1, C, 1, …]: a per-channel vector shaped to broadcast against x.</summary>
     private static int[] ChannelShape(Tensor x) => x.Shape.Select((d, i) => i == 1 ? d : 1).ToArray();
 
     private static void RequireChannels(string op, Tensor x)
     {
-        if (x.Rank is not (2 or 4))
-            throw new ArgumentException($"{op}: expected [batch, channels] or [batch, channels, height, width], got {Engine.Shape.Format(x.Shape)}.");
+        if (x.Rank < 2)
+            throw new ArgumentException($"{op}: expected [batch, channels, …] (channels on axis 1), got {Engine.Shape.Format(x.Shape)}.");
     }
 }

@@ -1,0 +1,171 @@
+using GanFromScratch.Engine;
+
+namespace GanFromScratch.Nn;
+
+/// <summary>
+/// 2-D convolution as PyTorch's <c>nn.Conv2d</c>: weight [out, in, k, k], bias [out], and
+/// PyTorch's default initialisation U(−1/√fan_in, 1/√fan_in) with fan_in = in·k·k.
+/// </summary>
+public sealed class Conv2d : Module
+{
+    public Conv2d(int inChannels, int outChannels, int kernelSize, Generator generator, int stride = 1, int padding = 0, bool bias = true)
+    {
+        CheckSizes("Conv2d", inChannels, outChannels, kernelSize, stride, padding);
+        (InChannels, OutChannels, KernelSize, Stride, Padding) = (inChannels, outChannels, kernelSize, stride, padding);
+        float bound = 1f / MathF.Sqrt(inChannels * kernelSize * kernelSize);
+        Weight = RegisterParameter("weight", Tensor.Rand([outChannels, inChannels, kernelSize, kernelSize], generator, -bound, bound));
+        if (bias) Bias = RegisterParameter("bias", Tensor.Rand([outChannels], generator, -bound, bound));
+    }
+
+    public int InChannels { get; }
+    public int OutChannels { get; }
+    public int KernelSize { get; }
+    public int Stride { get; }
+    public int Padding { get; }
+    public Tensor Weight { get; }
+    public Tensor? Bias { get; }
+
+    public override Tensor Forward(Tensor x) => Tensor.Conv2d(x, Weight, Bias, Stride, Padding);
+
+    internal static void CheckSizes(string layer, int inChannels, int outChannels, int kernelSize, int stride, int padding)
+    {
+        if (inChannels < 1 || outChannels < 1 || kernelSize < 1 || stride < 1 || padding < 0)
+            throw new ArgumentException(
+                $"{layer} needs positive channels, kernel and stride and a non-negative padding; got in={inChannels}, out={outChannels}, kernel={kernelSize}, stride={stride}, padding={padding}.");
+    }
+}
+
+/// <summary>
+/// 2-D transposed convolution as PyTorch's <c>nn.ConvTranspose2d</c>: weight [in, out, k, k],
+/// bias [out]. PyTorch's default initialisation computes fan_in from the weight's second
+/// extent (out·k·k), and so does this, so that the same seed gives the same scale.
+/// </summary>
+public sealed class ConvTranspose2d : Module
+{
+    public ConvTranspose2d(int inChannels, int outChannels, int kernelSize, Generator generator, int stride = 1, int padding = 0,
+        int outputPadding = 0, bool bias = true)
+    {
+        Conv2d.CheckSizes("ConvTranspose2d", inChannels, outChannels, kernelSize, stride, padding);
+        (InChannels, OutChannels, KernelSize, Stride, Padding, OutputPadding) = (inChannels, outChannels, kernelSize, stride, padding, outputPadding);
+        float bound = 1f / MathF.Sqrt(outChannels * kernelSize * kernelSize);
+        Weight = RegisterParameter("weight", Tensor.Rand([inChannels, outChannels, kernelSize, kernelSize], generator, -bound, bound));
+        if (bias) Bias = RegisterParameter("bias", Tensor.Rand([outChannels], generator, -bound, bound));
+    }
+
+    public int InChannels { get; }
+    public int OutChannels { get; }
+    public int KernelSize { get; }
+    public int Stride { get; }
+    public int Padding { get; }
+    public int OutputPadding { get; }
+    public Tensor Weight { get; }
+    public Tensor? Bias { get; }
+
+    public override Tensor Forward(Tensor x) => Tensor.ConvTranspose2d(x, Weight, Bias, Stride, Padding, OutputPadding);
+}
+
+/// <summary>
+/// Batch normalization over the channels (axis 1) of [N, C] or [N, C, H, W], as PyTorch's
+/// <c>BatchNorm1d</c>/<c>BatchNorm2d</c>: in training it normalizes with the batch's statistics
+/// and folds them into running ones (running = (1 − momentum)·running + momentum·batch, the
+/// variance unbiased); in evaluation it uses the running statistics. weight starts at 1, bias at 0.
+/// A batch norm couples the samples of a batch, which is why a gradient penalty critic must not have one.
+/// </summary>
+public sealed class BatchNorm : Module
+{
+    public BatchNorm(int channels, float eps = 1e-5f, float momentum = 0.1f)
+    {
+        if (channels < 1) throw new ArgumentException($"BatchNorm needs at least one channel, got {channels}.");
+        (Channels, Eps, Momentum) = (channels, eps, momentum);
+        Weight = RegisterParameter("weight", Tensor.Ones(channels));
+        Bias = RegisterParameter("bias", Tensor.Zeros(channels));
+        RunningMean = RegisterBuffer("running_mean", Tensor.Zeros(channels));
+        RunningVar = RegisterBuffer("running_var", Tensor.Ones(channels));
+    }
+
+    public int Channels { get; }
+    public float Eps { get; }
+    public float Momentum { get; }
+    public Tensor Weight { get; }
+    public Tensor Bias { get; }
+    public Tensor RunningMean { get; }
+    public Tensor RunningVar { get; }
+
+    public override Tensor Forward(Tensor x)
+    {
+        if (x.Rank < 2 || x.Shape[1] != Channels)
+            throw new ArgumentException($"BatchNorm({Channels}) expects [batch, {Channels}, …], got {Shape.Format(x.Shape)}.");
+        if (!Training) return Tensor.BatchNormWithStatistics(x, RunningMean, RunningVar, Weight, Bias, Eps);
+        var y = Tensor.BatchNorm(x, Weight, Bias, Eps, out var mean, out var variance);
+        int count = x.Size / Channels;
+        if (count < 2)
+            throw new ArgumentException($"BatchNorm in training needs more than one value per channel, got input {Shape.Format(x.Shape)}.");
+        using (Autograd.NoGrad())
+        {
+            RunningMean.CopyFrom(RunningMean * (1f - Momentum) + mean.Detach() * Momentum);
+            RunningVar.CopyFrom(RunningVar * (1f - Momentum) + variance.Detach() * (Momentum * count / (count - 1f)));
+        }
+        return y;
+    }
+}
+
+/// <summary>Layer normalization over the trailing shape given (for images [C, H, W]), with an elementwise weight (1) and bias (0) of that shape.</summary>
+public sealed class LayerNorm : Module
+{
+    public LayerNorm(int[] normalizedShape, float eps = 1e-5f)
+    {
+        if (normalizedShape.Length == 0 || normalizedShape.Any(d => d < 1))
+            throw new ArgumentException($"LayerNorm needs a non-empty shape of positive extents, got {Shape.Format(normalizedShape)}.");
+        (NormalizedShape, Eps) = (normalizedShape, eps);
+        Weight = RegisterParameter("weight", Tensor.Ones(normalizedShape));
+        Bias = RegisterParameter("bias", Tensor.Zeros(normalizedShape));
+    }
+
+    public int[] NormalizedShape { get; }
+    public float Eps { get; }
+    public Tensor Weight { get; }
+    public Tensor Bias { get; }
+
+    public override Tensor Forward(Tensor x) => Tensor.LayerNorm(x, NormalizedShape.Length, Weight, Bias, Eps);
+}
+
+/// <summary>[N, …] → [N, ∏…].</summary>
+public sealed class Flatten : Module
+{
+    public override Tensor Forward(Tensor x) => x.Flatten(1);
+}
+
+/// <summary>[N, ∏shape] → [N, shape…] (PyTorch's <c>nn.Unflatten(1, shape)</c>).</summary>
+public sealed class Unflatten(params int[] shape) : Module
+{
+    public int[] Shape { get; } = shape;
+    public override Tensor Forward(Tensor x) => x.Reshape([x.Shape[0], .. Shape]);
+}
+
+/// <summary>Keeps the top-left <c>size×size</c> of images (gan_mnist.py's generator crops 8×8 to 7×7).</summary>
+public sealed class Crop(int size) : Module
+{
+    public int Size { get; } = size;
+    public override Tensor Forward(Tensor x) => x.Narrow(2, 0, Size).Narrow(3, 0, Size);
+}
+
+/// <summary>Nearest-neighbour upsampling by an integer factor.</summary>
+public sealed class UpsampleNearest(int factor = 2) : Module
+{
+    public int Factor { get; } = factor;
+    public override Tensor Forward(Tensor x) => x.UpsampleNearest(Factor);
+}
+
+/// <summary>Average pooling over factor×factor blocks.</summary>
+public sealed class AvgPool(int factor = 2) : Module
+{
+    public int Factor { get; } = factor;
+    public override Tensor Forward(Tensor x) => x.AvgPool(Factor);
+}
+
+/// <summary>Dropout in training (masks from <paramref name="generator"/>'s stream), the identity in evaluation.</summary>
+public sealed class Dropout(float p, Generator generator) : Module
+{
+    public float P { get; } = p;
+    public override Tensor Forward(Tensor x) => Training ? x.Dropout(P, generator) : x;
+}

@@ -1,5 +1,7 @@
 using System.Globalization;
 using GanFromScratch.Engine;
+using System.Text.Json.Nodes;
+using GanFromScratch.Gan.Artifacts;
 using GanFromScratch.Gan.Metrics;
 using GanFromScratch.Nn;
 
@@ -29,7 +31,7 @@ public sealed class NonFiniteLossException(int iteration, string what)
 /// Every random number comes from a named stream of the run's seed, so a seed fixes the run,
 /// and saving each stream's offset in the checkpoint makes a resumed run continue exactly.
 /// </summary>
-public sealed class ToyTrainer
+public sealed class ToyTrainer : IGanTrainer
 {
     public const string CheckpointFormat = "gfs-toy-checkpoint/1";
 
@@ -54,6 +56,8 @@ public sealed class ToyTrainer
     public ToyDataset Dataset { get; }
     public ToyMlp G { get; }
     public ToyMlp D { get; }
+    Module IGanPlayers.G => G;
+    Module IGanPlayers.D => D;
     public Optimizer OptG { get; }
     public Optimizer OptD { get; }
 
@@ -98,54 +102,11 @@ public sealed class ToyTrainer
         return new StepLosses(critic.CriticW, critic.Loss, gLoss, critic.Penalty);
     }
 
-    /// <summary>The losses of one critic step.</summary>
-    public readonly record struct CriticStepLosses(float CriticW, float Loss, float Penalty);
+    /// <summary>One critic step on the given inputs (see <see cref="GanSteps.Critic"/>). Call inside a <see cref="TensorScope"/>.</summary>
+    public CriticStepLosses CriticStep(Tensor real, Tensor noise, Tensor? alpha) => GanSteps.Critic(this, real, noise, alpha);
 
-    /// <summary>
-    /// One critic step: score a real batch and a generated one (the generator held fixed), add
-    /// the gradient penalty at the interpolates given by <paramref name="alpha"/> (wgan-gp),
-    /// take the optimizer step, and clip the weights (wgan). Call inside a <see cref="TensorScope"/>.
-    /// </summary>
-    public CriticStepLosses CriticStep(Tensor real, Tensor noise, Tensor? alpha)
-    {
-        Tensor fake;
-        using (Autograd.NoGrad()) fake = G.Forward(noise);
-        var loss = Variant.CriticLoss(D.Forward(real), D.Forward(fake));
-        var total = loss;
-        float penaltyValue = 0;
-        if (Variant.UsesPenalty)
-        {
-            var (penalty, _) = GradientPenalty.Compute(D.Forward, real, fake, alpha ?? throw new ArgumentNullException(nameof(alpha)), Config.Lambda);
-            total = loss + penalty;
-            penaltyValue = penalty.Item();
-        }
-        total.Backward();
-        OptD.Step();
-        OptD.ZeroGrad();
-        if (Variant.UsesClipping) WeightClipping.Apply(D, Config.Clip);
-        return new CriticStepLosses(-loss.Item(), total.Item(), penaltyValue);
-    }
-
-    /// <summary>
-    /// One generator step on the critic's scores of G(noise). The critic is frozen meanwhile,
-    /// as gan_toy.py does: no gradients are formed for its weights. Call inside a <see cref="TensorScope"/>.
-    /// </summary>
-    public float GeneratorStep(Tensor noise)
-    {
-        D.RequiresGrad_(false);
-        try
-        {
-            var loss = Variant.GeneratorLoss(D.Forward(G.Forward(noise)));
-            loss.Backward();
-            OptG.Step();
-            OptG.ZeroGrad();
-            return loss.Item();
-        }
-        finally
-        {
-            D.RequiresGrad_(true);
-        }
-    }
+    /// <summary>One generator step (see <see cref="GanSteps.Generator"/>). Call inside a <see cref="TensorScope"/>.</summary>
+    public float GeneratorStep(Tensor noise) => GanSteps.Generator(this, noise);
 
     /// <summary>Generated points for a noise stream (no gradients), as an [n, 2] array.</summary>
     public float[] Generate(int n, Generator noise)
@@ -184,6 +145,26 @@ public sealed class ToyTrainer
             gradNorm = norm;
         }
         return new ToyEvaluation(w1, gradNorm, modes, hq, fake, real);
+    }
+
+    /// <summary>Toy runs draw their frames at evaluations, with the measures in the title.</summary>
+    public void AfterStep(string outDir) { }
+
+    public IReadOnlyList<string> PlottedMetrics => ["w1", "hq", "modes", "critic_w", "g_loss", "grad_norm"];
+
+    private const float PictureRange = 3f;
+
+    /// <summary>Measures the generator (<see cref="Evaluate()"/>) and draws a frame: critic contours, real and generated points.</summary>
+    public JsonObject Evaluate(string outDir)
+    {
+        var eval = Evaluate();
+        var line = new JsonObject { ["grad_norm"] = TrainingRun.Round(eval.GradNorm) };
+        if (eval.Modes is { } modes) line["modes"] = modes;
+        if (eval.HighQuality is { } hq) line["hq"] = TrainingRun.Round(hq);
+        line["w1"] = TrainingRun.Round(eval.W1);
+        ToyFrame.Save(TrainingRun.FramePath(outDir, Iteration), CriticMap(64, PictureRange), PictureRange, eval.Real, eval.Generated,
+            $"{Config.Variant} · {Config.Dataset} · iteration {Iteration} · W1 {eval.W1:F3}");
+        return line;
     }
 
     /// <summary>Coordinate <paramref name="index"/> of <paramref name="points"/> evenly spaced over [−range, range].</summary>

@@ -64,6 +64,14 @@ public abstract class Module
     /// <summary>What a checkpoint of this module holds: the parameters, then the buffers.</summary>
     public IEnumerable<(string Name, Tensor Value)> NamedState(string prefix = "") => NamedParameters(prefix).Concat(NamedBuffers(prefix));
 
+    /// <summary>This module and every descendant, depth first.</summary>
+    public IEnumerable<Module> Modules()
+    {
+        yield return this;
+        foreach (var (_, child) in _children)
+            foreach (var m in child.Modules()) yield return m;
+    }
+
     public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Value);
 
     /// <summary>Number of trainable numbers.</summary>

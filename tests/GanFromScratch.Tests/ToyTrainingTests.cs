@@ -95,13 +95,13 @@ public sealed class ToyTrainingTests : IDisposable
         var config = Small() with { Iters = 6, EvalEvery = 2 };
         using var cancel = new CancellationTokenSource();
         int seen = 0;
-        var result = ToyRun.Train(new ToyTrainer(config), _dir, p =>
+        var result = TrainingRun.Train(new ToyTrainer(config), _dir, p =>
         {
             if (++seen == 4) cancel.Cancel(); // as Ctrl-C would, after iteration 4
         }, cancel.Token);
         Assert.True(result.Interrupted);
         Assert.Equal(4, result.Iteration);
-        var lines = File.ReadAllLines(Path.Combine(_dir, ToyRun.MetricsFile));
+        var lines = File.ReadAllLines(Path.Combine(_dir, TrainingRun.MetricsFile));
         Assert.Equal(2, lines.Length);
         foreach (var key in new[] { "\"iter\"", "\"time_s\"", "\"critic_w\"", "\"g_loss\"", "\"grad_norm\"", "\"modes\"", "\"hq\"", "\"w1\"" })
             Assert.Contains(key, lines[1]);
@@ -110,10 +110,10 @@ public sealed class ToyTrainingTests : IDisposable
         Assert.Equal(4, ToyTrainer.Load(result.CheckpointPath).Iteration);
 
         // Resume to the end: the metrics continue where they stopped.
-        var rest = ToyRun.Train(ToyTrainer.Load(result.CheckpointPath), _dir, null, CancellationToken.None);
+        var rest = TrainingRun.Train(ToyTrainer.Load(result.CheckpointPath), _dir, null, CancellationToken.None);
         Assert.False(rest.Interrupted);
         Assert.Equal(6, rest.Iteration);
-        Assert.Equal(3, File.ReadAllLines(Path.Combine(_dir, ToyRun.MetricsFile)).Length);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(_dir, TrainingRun.MetricsFile)).Length);
     }
 
     [Fact]

@@ -119,7 +119,7 @@ internal static class TrainCommand
         ToyTrainer trainer;
         if (resume)
         {
-            string checkpoint = resumeFrom ?? Path.Combine(outDir, ToyRun.CheckpointFile);
+            string checkpoint = resumeFrom ?? Path.Combine(outDir, TrainingRun.CheckpointFile);
             trainer = LoadForResume(checkpoint, given, parse, o);
             stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}.");
             if (trainer.Iteration >= trainer.Config.Iters)
@@ -143,7 +143,7 @@ internal static class TrainCommand
             interrupt.Cancel();
         };
         Console.CancelKeyPress += onCtrlC;
-        ToyRunResult result;
+        RunResult result;
         try
         {
             result = RunWithProgress(trainer, outDir, stdout, stderr, interrupt.Token);
@@ -151,7 +151,7 @@ internal static class TrainCommand
         catch (NonFiniteLossException e)
         {
             stderr.WriteLine($"gfs: {e.Message}");
-            string checkpoint = Path.Combine(outDir, ToyRun.CheckpointFile);
+            string checkpoint = Path.Combine(outDir, TrainingRun.CheckpointFile);
             stderr.WriteLine(File.Exists(checkpoint)
                 ? $"The last good checkpoint is {checkpoint}."
                 : "No checkpoint was written before that (lower --eval-every to checkpoint more often).");
@@ -173,16 +173,16 @@ internal static class TrainCommand
     }
 
     /// <summary>Runs the loop; a live progress bar on a terminal, one line per evaluation otherwise.</summary>
-    private static ToyRunResult RunWithProgress(ToyTrainer trainer, string outDir, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    private static RunResult RunWithProgress(ToyTrainer trainer, string outDir, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         bool live = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected && !Console.IsOutputRedirected;
         if (!live)
-            return ToyRun.Train(trainer, outDir, p =>
+            return TrainingRun.Train(trainer, outDir, p =>
             {
                 if (p.Metrics is { } m) stdout.WriteLine(FormatMetrics(m));
             }, cancel);
 
-        ToyRunResult? result = null;
+        RunResult? result = null;
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         console.Progress()
             .AutoClear(false)
@@ -193,7 +193,7 @@ internal static class TrainCommand
                 var config = trainer.Config;
                 var task = ctx.AddTask(Describe(trainer.Iteration, config.Iters, null), maxValue: config.Iters);
                 task.Value = trainer.Iteration;
-                result = ToyRun.Train(trainer, outDir, p =>
+                result = TrainingRun.Train(trainer, outDir, p =>
                 {
                     task.Value = p.Iteration;
                     task.Description = Describe(p.Iteration, p.TotalIterations, p.Losses.CriticW);
@@ -210,8 +210,8 @@ internal static class TrainCommand
     {
         var parts = new List<string> { $"iter {m["iter"]}" };
         foreach (var key in ShownMetrics)
-            if (m[key] is { } v) parts.Add($"{key} {ToyRun.Format(ToyRun.Number(v))}");
-        parts.Add($"({ToyRun.Format(ToyRun.Number(m["time_s"]!))} s)");
+            if (m[key] is { } v) parts.Add($"{key} {TrainingRun.Format(TrainingRun.Number(v))}");
+        parts.Add($"({TrainingRun.Format(TrainingRun.Number(m["time_s"]!))} s)");
         return string.Join("  ", parts);
     }
 
@@ -223,7 +223,7 @@ internal static class TrainCommand
         if (!force)
             throw new UsageException($"The run folder {outDir} is not empty. Add --resume to continue the run in it, " +
                                      "--force to start afresh there (its run files are replaced), or choose another --out.");
-        ToyRun.DeleteRunFiles(outDir);
+        TrainingRun.DeleteRunFiles(outDir);
     }
 
     /// <summary>
@@ -262,7 +262,7 @@ internal static class TrainCommand
 
     private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
-    private static void PrintSummary(ToyRunResult result, TrainConfig config, string outDir, TextWriter stdout)
+    private static void PrintSummary(RunResult result, TrainConfig config, string outDir, TextWriter stdout)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
         var table = new Table().Title($"{config.Variant} on {config.Dataset}: {(result.Interrupted ? "interrupted" : "done")}");
@@ -273,10 +273,10 @@ internal static class TrainCommand
         {
             table.AddRow("last evaluation", $"iteration {m["iter"]}");
             foreach (var key in ShownMetrics)
-                if (m[key] is { } v) table.AddRow(key, ToyRun.Format(ToyRun.Number(v)));
+                if (m[key] is { } v) table.AddRow(key, TrainingRun.Format(TrainingRun.Number(v)));
         }
         table.AddRow("run folder", Markup.Escape(outDir));
-        table.AddRow("pictures", Markup.Escape(Path.Combine(outDir, ToyRun.FramesFolder)) + ", " + Markup.Escape(Path.Combine(outDir, ToyRun.MetricsPlotFile)));
+        table.AddRow("pictures", Markup.Escape(Path.Combine(outDir, TrainingRun.FramesFolder)) + ", " + Markup.Escape(Path.Combine(outDir, TrainingRun.MetricsPlotFile)));
         table.AddRow("checkpoint", Markup.Escape(result.CheckpointPath));
         console.Write(table);
     }

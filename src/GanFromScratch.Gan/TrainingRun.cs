@@ -7,31 +7,57 @@ using GanFromScratch.Gan.Artifacts;
 namespace GanFromScratch.Gan;
 
 /// <summary>What a run reports after each iteration (for a progress bar).</summary>
-public readonly record struct ToyProgress(int Iteration, int TotalIterations, StepLosses Losses, JsonObject? Metrics);
+public readonly record struct RunProgress(int Iteration, int TotalIterations, StepLosses Losses, JsonObject? Metrics);
 
 /// <summary>How a run ended.</summary>
-public sealed record ToyRunResult(int Iteration, double Seconds, bool Interrupted, JsonObject? LastMetrics, string CheckpointPath);
+public sealed record RunResult(int Iteration, double Seconds, bool Interrupted, JsonObject? LastMetrics, string CheckpointPath);
+
+/// <summary>
+/// A trainer the loop of <see cref="TrainingRun"/> can drive: toy points or images.
+/// </summary>
+public interface IGanTrainer : IGanPlayers
+{
+    /// <summary>Generator iterations completed.</summary>
+    int Iteration { get; }
+
+    /// <summary>Seconds of training before this process (from the checkpoint).</summary>
+    double PriorSeconds { get; }
+
+    /// <summary>One generator iteration (its critic steps included).</summary>
+    StepLosses Step();
+
+    /// <summary>Measures the generator and draws its pictures into the run folder; returns the measures for metrics.jsonl.</summary>
+    JsonObject Evaluate(string outDir);
+
+    /// <summary>Called after every iteration: pictures drawn more often than evaluations (image sample grids).</summary>
+    void AfterStep(string outDir);
+
+    void SaveCheckpoint(string path, double elapsedSeconds);
+
+    /// <summary>The measures to plot in metrics.png, in order.</summary>
+    IReadOnlyList<string> PlottedMetrics { get; }
+}
 
 /// <summary>
 /// The training loop with its outputs, in one run folder:
 /// <list type="bullet">
 /// <item><c>config.json</c> — the settings;</item>
 /// <item><c>metrics.jsonl</c> — one JSON object per evaluation;</item>
-/// <item><c>frames/iter_NNNNNN.png</c> — the critic's contours, real and generated points;</item>
+/// <item><c>frames/iter_NNNNNN.png</c> — pictures: the critic's contours with real and generated
+/// points (toy data), or a grid of samples from fixed noise (images);</item>
 /// <item><c>checkpoint.safetensors</c> — written at every evaluation and at the end;</item>
 /// <item><c>metrics.png</c> — the metrics over the run, drawn at the end.</item>
 /// </list>
 /// </summary>
-public static class ToyRun
+public static class TrainingRun
 {
     public const string CheckpointFile = "checkpoint.safetensors";
     public const string MetricsFile = "metrics.jsonl";
     public const string ConfigFile = "config.json";
     public const string MetricsPlotFile = "metrics.png";
     public const string FramesFolder = "frames";
-    private const float PictureRange = 3f;
 
-    public static ToyRunResult Train(ToyTrainer trainer, string outDir, Action<ToyProgress>? progress, CancellationToken cancel)
+    public static RunResult Train(IGanTrainer trainer, string outDir, Action<RunProgress>? progress, CancellationToken cancel)
     {
         Directory.CreateDirectory(outDir);
         Directory.CreateDirectory(Path.Combine(outDir, FramesFolder));
@@ -53,19 +79,20 @@ public static class ToyRun
                 break;
             }
             var losses = trainer.Step();
+            trainer.AfterStep(outDir);
             JsonObject? metrics = null;
             if (trainer.Iteration % config.EvalEvery == 0 || trainer.Iteration == config.Iters)
             {
-                metrics = Evaluate(trainer, losses, Seconds(), outDir);
+                metrics = MetricsLine(trainer, losses, Seconds(), outDir);
                 File.AppendAllText(metricsPath, metrics.ToJsonString() + "\n");
                 trainer.SaveCheckpoint(checkpoint, Seconds());
                 last = metrics;
             }
-            progress?.Invoke(new ToyProgress(trainer.Iteration, config.Iters, losses, metrics));
+            progress?.Invoke(new RunProgress(trainer.Iteration, config.Iters, losses, metrics));
         }
         if (interrupted) trainer.SaveCheckpoint(checkpoint, Seconds());
-        DrawMetrics(metricsPath, Path.Combine(outDir, MetricsPlotFile), $"{config.Variant} on {config.Dataset}");
-        return new ToyRunResult(trainer.Iteration, Seconds(), interrupted, last, checkpoint);
+        DrawMetrics(metricsPath, Path.Combine(outDir, MetricsPlotFile), $"{config.Variant} on {config.Dataset}", trainer.PlottedMetrics);
+        return new RunResult(trainer.Iteration, Seconds(), interrupted, last, checkpoint);
     }
 
     /// <summary>Deletes the files a run writes into <paramref name="outDir"/> (and nothing else there).</summary>
@@ -78,10 +105,9 @@ public static class ToyRun
             foreach (var png in Directory.EnumerateFiles(frames, "iter_*.png")) File.Delete(png);
     }
 
-    /// <summary>Measures the generator, draws a frame, and returns the line for metrics.jsonl.</summary>
-    private static JsonObject Evaluate(ToyTrainer trainer, StepLosses losses, double seconds, string outDir)
+    /// <summary>The losses of the last iteration and the trainer's measures: one line of metrics.jsonl.</summary>
+    private static JsonObject MetricsLine(IGanTrainer trainer, StepLosses losses, double seconds, string outDir)
     {
-        var eval = trainer.Evaluate();
         var line = new JsonObject
         {
             ["iter"] = trainer.Iteration,
@@ -89,18 +115,16 @@ public static class ToyRun
             ["critic_w"] = Round(losses.CriticW),
             ["critic_loss"] = Round(losses.CriticLoss),
             ["g_loss"] = Round(losses.GLoss),
-            ["grad_norm"] = Round(eval.GradNorm),
         };
-        if (eval.Modes is { } modes) line["modes"] = modes;
-        if (eval.HighQuality is { } hq) line["hq"] = Round(hq);
-        line["w1"] = Round(eval.W1);
-        string frame = Path.Combine(outDir, FramesFolder, $"iter_{trainer.Iteration:D6}.png");
-        ToyFrame.Save(frame, trainer.CriticMap(64, PictureRange), PictureRange, eval.Real, eval.Generated,
-            $"{trainer.Config.Variant} · {trainer.Config.Dataset} · iteration {trainer.Iteration} · W1 {eval.W1:F3}");
+        foreach (var (key, value) in trainer.Evaluate(outDir).ToList())
+            line[key] = value?.DeepClone();
         return line;
     }
 
-    private static double Round(double x) => double.IsFinite(x) ? Math.Round(x, 6) : x;
+    /// <summary>The path of the picture of iteration <paramref name="iteration"/>.</summary>
+    public static string FramePath(string outDir, int iteration) => Path.Combine(outDir, FramesFolder, $"iter_{iteration:D6}.png");
+
+    public static double Round(double x) => double.IsFinite(x) ? Math.Round(x, 6) : x;
 
     /// <summary>On resume, drops metric lines written after the checkpoint (they will be written again).</summary>
     private static void TruncateMetrics(string path, int iteration)
@@ -123,13 +147,13 @@ public static class ToyRun
     }
 
     /// <summary>Reads metrics.jsonl and draws each measure over the iterations.</summary>
-    public static void DrawMetrics(string metricsPath, string pngPath, string title)
+    public static void DrawMetrics(string metricsPath, string pngPath, string title, IEnumerable<string> names)
     {
         if (!File.Exists(metricsPath)) return;
         var rows = File.ReadAllLines(metricsPath).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
         if (rows.Count == 0) return;
         var series = new List<(string, double[], double[])>();
-        foreach (var name in new[] { "w1", "hq", "modes", "critic_w", "g_loss", "grad_norm" })
+        foreach (var name in names)
         {
             var points = rows.Where(r => r[name] is not null)
                 .Select(r => (It: Number(r["iter"]!), V: Number(r[name]!))).ToArray();

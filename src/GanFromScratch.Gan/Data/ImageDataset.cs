@@ -1,0 +1,141 @@
+using GanFromScratch.Engine;
+using GanFromScratch.Kernels;
+
+namespace GanFromScratch.Gan.Data;
+
+/// <summary>
+/// Grey images with class labels, held in memory as floats in [0, 1] (pixel / 255), as the
+/// WGAN-GP authors' gan_mnist.py feeds its sigmoid generator's opponent.
+/// </summary>
+public sealed class ImageDataset
+{
+    public ImageDataset(string name, float[] pixels, byte[] labels, int height, int width)
+    {
+        if (pixels.Length != labels.Length * height * width)
+            throw new ArgumentException($"{name}: {pixels.Length} pixels do not make {labels.Length} images of {height}×{width}.");
+        (Name, Pixels, Labels, Height, Width) = (name, pixels, labels, height, width);
+    }
+
+    public string Name { get; }
+    public float[] Pixels { get; }
+    public byte[] Labels { get; }
+    public int Height { get; }
+    public int Width { get; }
+    public int Count => Labels.Length;
+    public int ImageSize => Height * Width;
+
+    /// <summary>Images [n, 1, H, W] at the given indices.</summary>
+    public Tensor Batch(ReadOnlySpan<int> indices, Backend? backend = null)
+    {
+        var data = new float[indices.Length * ImageSize];
+        for (int i = 0; i < indices.Length; i++)
+            Pixels.AsSpan(indices[i] * ImageSize, ImageSize).CopyTo(data.AsSpan(i * ImageSize));
+        return Tensor.FromArray(data, [indices.Length, 1, Height, Width], backend);
+    }
+
+    /// <summary>The first <paramref name="n"/> images (or all), as a dataset of its own (for small tests and quick evaluations).</summary>
+    public ImageDataset Take(int n)
+    {
+        n = Math.Min(n, Count);
+        return new ImageDataset(Name, Pixels[..(n * ImageSize)], Labels[..n], Height, Width);
+    }
+}
+
+/// <summary>
+/// Fashion-MNIST (or MNIST, or any pair of IDX files in the same layout): the Debian package
+/// <c>dataset-fashion-mnist</c> installs it under <see cref="DefaultFolder"/>; <c>--data DIR</c>
+/// points at a folder holding <c>train-images-idx3-ubyte[.gz]</c>, <c>train-labels-idx1-ubyte[.gz]</c>
+/// and the <c>t10k-</c> pair. Nothing is ever downloaded.
+/// </summary>
+public static class FashionMnist
+{
+    public const string DefaultFolder = "/usr/share/datasets/fashion-mnist";
+    public const string DebianPackage = "dataset-fashion-mnist";
+
+    /// <summary>The class names of Fashion-MNIST, by label.</summary>
+    public static readonly string[] Classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+    /// <summary>Loads the training split (60,000 images) or the test split (10,000).</summary>
+    public static ImageDataset Load(string? folder, bool train)
+    {
+        string dir = folder ?? DefaultFolder;
+        string split = train ? "train" : "t10k";
+        string images = Find(dir, $"{split}-images-idx3-ubyte", folder is null);
+        string labels = Find(dir, $"{split}-labels-idx1-ubyte", folder is null);
+        var (imageShape, pixels) = Idx.Read(images);
+        var (labelShape, labelBytes) = Idx.Read(labels);
+        if (imageShape.Length != 3)
+            throw new InvalidDataException($"{images}: expected images [count, height, width], got {imageShape.Length} dimensions.");
+        if (labelShape.Length != 1 || labelShape[0] != imageShape[0])
+            throw new InvalidDataException($"{labels}: {string.Join("×", labelShape)} labels for {imageShape[0]} images in {images}.");
+        int bad = Array.FindIndex(labelBytes, l => l > 9);
+        if (bad >= 0) throw new InvalidDataException($"{labels}: label {labelBytes[bad]} at index {bad} is not a class 0–9.");
+        var floats = new float[pixels.Length];
+        for (int i = 0; i < pixels.Length; i++) floats[i] = pixels[i] / 255f;
+        return new ImageDataset(folder is null ? "fashion-mnist" : Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), floats, labelBytes,
+            imageShape[1], imageShape[2]);
+    }
+
+    private static string Find(string dir, string name, bool isDefault)
+    {
+        foreach (var candidate in new[] { name + ".gz", name })
+            if (File.Exists(Path.Combine(dir, candidate))) return Path.Combine(dir, candidate);
+        if (isDefault)
+            throw new FileNotFoundException(
+                $"Fashion-MNIST is not installed: {Path.Combine(dir, name)}.gz is missing. Install the Debian package: " +
+                $"sudo apt-get install {DebianPackage} (or give --data DIR with your own MNIST-format files).");
+        throw new FileNotFoundException($"{Path.Combine(dir, name)}(.gz) is missing: --data {dir} should hold " +
+                                        "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each may be .gz).");
+    }
+}
+
+/// <summary>
+/// Batches in a seeded random order, reshuffled every epoch (a Fisher–Yates shuffle driven by the
+/// run's Philox stream); the last incomplete batch of an epoch is dropped. The position (epoch,
+/// next index) is all there is to save for an exact resume.
+/// </summary>
+public sealed class ImageBatches(ImageDataset data, ulong seed)
+{
+    private int[]? _order;
+
+    public ImageDataset Data { get; } = data;
+    public int Epoch { get; private set; }
+    public int Position { get; private set; }
+
+    /// <summary>Continue from a saved position.</summary>
+    public void Seek(int epoch, int position)
+    {
+        if (epoch < 0 || position < 0 || position > Data.Count)
+            throw new InvalidDataException($"Saved data position (epoch {epoch}, index {position}) does not fit {Data.Count} images.");
+        (Epoch, Position, _order) = (epoch, position, null);
+    }
+
+    /// <summary>The next batch of images [batch, 1, H, W] and their labels.</summary>
+    public (Tensor Images, byte[] Labels) Next(int batch)
+    {
+        if (batch > Data.Count) throw new ArgumentException($"A batch of {batch} is larger than the dataset ({Data.Count} images).");
+        if (Position + batch > Data.Count) (Epoch, Position, _order) = (Epoch + 1, 0, null);
+        _order ??= Order(Epoch);
+        var indices = _order.AsSpan(Position, batch);
+        Position += batch;
+        var labels = new byte[batch];
+        for (int i = 0; i < batch; i++) labels[i] = Data.Labels[indices[i]];
+        return (Data.Batch(indices), labels);
+    }
+
+    /// <summary>The permutation of epoch <paramref name="epoch"/>: a pure function of (seed, epoch).</summary>
+    private int[] Order(int epoch)
+    {
+        int n = Data.Count;
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        ulong key = seed + 0x9E3779B97F4A7C15UL * (ulong)(epoch + 1);
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = (int)(Philox.Uniform(key, (ulong)i, 0f, 1f) * (i + 1));
+            if (j > i) j = i;
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order;
+    }
+}

@@ -22,6 +22,7 @@ public static class GfsApp
         {
             Train.TrainCommand.Create(stdout, stderr),
             Train.SampleCommand.Create(stdout),
+            Train.ImageCommands.Eval(stdout),
             DevicesCommand(stdout),
             BenchCommand(stdout, stderr),
         };

@@ -23,6 +23,38 @@ public readonly record struct CriticStepLosses(float CriticW, float Loss, float 
 /// </summary>
 public static class GanSteps
 {
+    /// <summary>Stream k of the run's seed: an independent Philox key per purpose (weights, data, noise, α, …).</summary>
+    public static Generator Stream(TrainConfig config, ulong k) => new(config.Seed * 0x9E3779B97F4A7C15UL + k * 0xD1B54A32D192ED03UL + k);
+
+    /// <summary>The variant's optimizer over a network's parameters, with the run's settings.</summary>
+    public static Optimizer MakeOptimizer(GanVariant variant, TrainConfig config, Module net) => variant.Optimizer switch
+    {
+        OptimizerKind.RmsProp => new RmsProp(net.NamedParameters(), config.Lr),
+        _ => new Adam(net.NamedParameters(), config.Lr, config.Beta1, config.Beta2),
+    };
+
+    /// <summary>
+    /// One generator iteration: <see cref="TrainConfig.CriticIters"/> critic steps, each on the
+    /// inputs <paramref name="criticInputs"/> draws (real batch, noise, α), then one generator step
+    /// on fresh noise. Each step runs in its own <see cref="TensorScope"/>; a non-finite loss stops
+    /// the run, naming iteration <paramref name="iteration"/>.
+    /// </summary>
+    public static StepLosses Iteration(IGanPlayers p, int iteration, Func<(Tensor Real, Tensor Noise, Tensor? Alpha)> criticInputs, Func<Tensor> noise)
+    {
+        var critic = default(CriticStepLosses);
+        for (int k = 0; k < p.Config.CriticIters; k++)
+        {
+            using var scope = TensorScope.Begin();
+            var (real, z, alpha) = criticInputs();
+            critic = Critic(p, real, z, alpha);
+        }
+        if (!float.IsFinite(critic.Loss)) throw new NonFiniteLossException(iteration, "critic loss");
+        float gLoss;
+        using (TensorScope.Begin()) gLoss = Generator(p, noise());
+        if (!float.IsFinite(gLoss)) throw new NonFiniteLossException(iteration, "generator loss");
+        return new StepLosses(critic.CriticW, critic.Loss, gLoss, critic.Penalty);
+    }
+
     /// <summary>
     /// One critic step: score a real batch and a generated one (the generator held fixed), add
     /// the gradient penalty at the interpolates given by <paramref name="alpha"/> (wgan-gp),

@@ -67,14 +67,9 @@ public sealed class ToyTrainer : IGanTrainer
     /// <summary>Seconds of training before this process (from the checkpoint).</summary>
     public double PriorSeconds { get; private set; }
 
-    /// <summary>Stream k of the run's seed: an independent Philox key per purpose.</summary>
-    private Generator Stream(ulong k) => new(Config.Seed * 0x9E3779B97F4A7C15UL + k * 0xD1B54A32D192ED03UL + k);
+    private Generator Stream(ulong k) => GanSteps.Stream(Config, k);
 
-    private Optimizer MakeOptimizer(Module net) => Variant.Optimizer switch
-    {
-        OptimizerKind.RmsProp => new RmsProp(net.NamedParameters(), Config.Lr),
-        _ => new Adam(net.NamedParameters(), Config.Lr, Config.Beta1, Config.Beta2),
-    };
+    private Optimizer MakeOptimizer(Module net) => GanSteps.MakeOptimizer(Variant, Config, net);
 
     /// <summary>
     /// One generator iteration: <see cref="TrainConfig.CriticIters"/> critic steps, each on a
@@ -84,22 +79,11 @@ public sealed class ToyTrainer : IGanTrainer
     public StepLosses Step()
     {
         int batch = Config.BatchSize;
-        var critic = default(CriticStepLosses);
-        for (int k = 0; k < Config.CriticIters; k++)
-        {
-            using var scope = TensorScope.Begin();
-            var real = Dataset.SampleTensor(batch, _data);
-            var noise = Tensor.Randn([batch, 2], _noise);
-            var alpha = Variant.UsesPenalty ? Tensor.Rand([batch, 1], _alpha) : null;
-            critic = CriticStep(real, noise, alpha);
-        }
-        if (!float.IsFinite(critic.Loss)) throw new NonFiniteLossException(Iteration + 1, "critic loss");
-
-        float gLoss;
-        using (TensorScope.Begin()) gLoss = GeneratorStep(Tensor.Randn([batch, 2], _noise));
-        if (!float.IsFinite(gLoss)) throw new NonFiniteLossException(Iteration + 1, "generator loss");
+        var losses = GanSteps.Iteration(this, Iteration + 1,
+            () => (Dataset.SampleTensor(batch, _data), Tensor.Randn([batch, 2], _noise), Variant.UsesPenalty ? Tensor.Rand([batch, 1], _alpha) : null),
+            () => Tensor.Randn([batch, 2], _noise));
         Iteration++;
-        return new StepLosses(critic.CriticW, critic.Loss, gLoss, critic.Penalty);
+        return losses;
     }
 
     /// <summary>One critic step on the given inputs (see <see cref="GanSteps.Critic"/>). Call inside a <see cref="TensorScope"/>.</summary>
@@ -192,12 +176,6 @@ public sealed class ToyTrainer : IGanTrainer
 
     // ---- checkpoints --------------------------------------------------------------------------
 
-    private IEnumerable<(string Name, Tensor Value)> CheckpointTensors() =>
-        G.NamedParameters("generator.")
-            .Concat(D.NamedParameters("critic."))
-            .Concat(OptG.State().Select(s => ("optimizer.generator." + s.Name, s.Value)))
-            .Concat(OptD.State().Select(s => ("optimizer.critic." + s.Name, s.Value)));
-
     /// <summary>
     /// Saves everything needed to continue: both networks, both optimizers' state and step
     /// counts, the random streams' offsets, the configuration and the iteration. The generator's
@@ -206,19 +184,11 @@ public sealed class ToyTrainer : IGanTrainer
     /// </summary>
     public void SaveCheckpoint(string path, double elapsedSeconds)
     {
-        var meta = new Dictionary<string, string>
-        {
-            ["format"] = CheckpointFormat,
-            ["config"] = Config.ToJson(),
-            ["iteration"] = Iteration.ToString(CultureInfo.InvariantCulture),
-            ["elapsed_s"] = elapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
-            ["rng.data"] = _data.Offset.ToString(CultureInfo.InvariantCulture),
-            ["rng.noise"] = _noise.Offset.ToString(CultureInfo.InvariantCulture),
-            ["rng.alpha"] = _alpha.Offset.ToString(CultureInfo.InvariantCulture),
-            ["optimizer.generator.step"] = OptG.StepCount.ToString(CultureInfo.InvariantCulture),
-            ["optimizer.critic.step"] = OptD.StepCount.ToString(CultureInfo.InvariantCulture),
-        };
-        SafeTensors.Save(path, CheckpointTensors(), meta);
+        var meta = Checkpoint.Metadata(CheckpointFormat, this, Iteration, elapsedSeconds);
+        meta["rng.data"] = _data.Offset.ToString(CultureInfo.InvariantCulture);
+        meta["rng.noise"] = _noise.Offset.ToString(CultureInfo.InvariantCulture);
+        meta["rng.alpha"] = _alpha.Offset.ToString(CultureInfo.InvariantCulture);
+        SafeTensors.Save(path, Checkpoint.Tensors(this), meta);
     }
 
     /// <summary>Reads only the configuration of a checkpoint (to check it against the command line before loading).</summary>
@@ -228,19 +198,8 @@ public sealed class ToyTrainer : IGanTrainer
         return ParseConfig(path, meta);
     }
 
-    private static TrainConfig ParseConfig(string path, Dictionary<string, string> meta)
-    {
-        if (!meta.TryGetValue("format", out var format) || format != CheckpointFormat)
-            throw new InvalidDataException($"{path} is not a gfs toy-training checkpoint (format '{format ?? "none"}', expected '{CheckpointFormat}').");
-        try
-        {
-            return TrainConfig.FromJson(meta["config"]);
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException)
-        {
-            throw new InvalidDataException($"{path}: the saved configuration is missing or malformed ({e.Message}).");
-        }
-    }
+    private static TrainConfig ParseConfig(string path, Dictionary<string, string> meta) =>
+        Checkpoint.ReadConfig(path, meta, CheckpointFormat, "toy-training");
 
     /// <summary>
     /// Rebuilds a trainer from a checkpoint. <paramref name="overrides"/> may change settings
@@ -253,21 +212,12 @@ public sealed class ToyTrainer : IGanTrainer
         var config = ParseConfig(path, meta);
         if (overrides is not null) config = overrides(config);
         var trainer = new ToyTrainer(config);
-        try
+        (trainer.Iteration, trainer.PriorSeconds) = Checkpoint.Restore(path, trainer, tensors, meta, read =>
         {
-            SafeTensors.LoadInto(tensors, trainer.CheckpointTensors());
-            trainer.Iteration = int.Parse(meta["iteration"], CultureInfo.InvariantCulture);
-            trainer.PriorSeconds = double.Parse(meta["elapsed_s"], CultureInfo.InvariantCulture);
-            trainer._data.Offset = ulong.Parse(meta["rng.data"], CultureInfo.InvariantCulture);
-            trainer._noise.Offset = ulong.Parse(meta["rng.noise"], CultureInfo.InvariantCulture);
-            trainer._alpha.Offset = ulong.Parse(meta["rng.alpha"], CultureInfo.InvariantCulture);
-            trainer.OptG.StepCount = long.Parse(meta["optimizer.generator.step"], CultureInfo.InvariantCulture);
-            trainer.OptD.StepCount = long.Parse(meta["optimizer.critic.step"], CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException or InvalidDataException)
-        {
-            throw new InvalidDataException($"{path} cannot be resumed: {e.Message.TrimEnd('.')}.");
-        }
+            trainer._data.Offset = read("rng.data");
+            trainer._noise.Offset = read("rng.noise");
+            trainer._alpha.Offset = read("rng.alpha");
+        });
         return trainer;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using GanFromScratch.Gan.Data;
 
 namespace GanFromScratch.Gan;
 
@@ -22,6 +23,21 @@ public sealed record TrainConfig
     public ulong Seed { get; init; } = 1;
     public int EvalEvery { get; init; } = 100;
 
+    // ---- images only ----
+    /// <summary>Network pair for images (<see cref="ImageNetworks.Names"/>); null: the variant's default.</summary>
+    public string? Arch { get; init; }
+    /// <summary>Folder of IDX files (null: the Debian package's Fashion-MNIST).</summary>
+    public string? DataDir { get; init; }
+    /// <summary>Draw a grid of samples from fixed noise every N iterations.</summary>
+    public int SampleEvery { get; init; } = 100;
+    /// <summary>Generated images per Fréchet distance (against as many test images).</summary>
+    public int FdSamples { get; init; } = 10000;
+    /// <summary>The classifier checkpoint whose features define the Fréchet distance (null: none, no fd).</summary>
+    public string? Classifier { get; init; }
+
+    /// <summary>True for image datasets, false for the toy 2-D ones.</summary>
+    [JsonIgnore] public bool IsImages => ImageDatasets.Names.Contains(Dataset);
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -37,8 +53,20 @@ public sealed record TrainConfig
     /// <summary>Refuses impossible settings, naming the option (as the command line spells it).</summary>
     public void Validate()
     {
-        _ = GanVariant.Get(Variant, GLoss);
-        _ = ToyDataset.Get(Dataset);
+        var variant = GanVariant.Get(Variant, GLoss);
+        if (!IsImages) _ = ToyDataset.Get(Dataset);
+        if (IsImages)
+        {
+            var arch = Arch ?? ImageNetworks.DefaultFor(variant);
+            if (!ImageNetworks.Names.Contains(arch))
+                throw new ArgumentException($"--arch: unknown architecture '{arch}'. Valid: {string.Join(", ", ImageNetworks.Names)}.");
+            // A penalty critic must not normalize across the batch (checked on a width-1 copy of the architecture).
+            if (variant.UsesPenalty) ImageNetworks.CheckPenaltyCritic(ImageNetworks.Create(arch, 1, new Engine.Generator(0)).Critic, arch);
+            Require(SampleEvery >= 1, "--sample-every", $"must be at least 1 (got {SampleEvery})");
+            Require(FdSamples >= 2, "--fd-samples", $"must be at least 2 (got {FdSamples})");
+        }
+        else if (variant.NeedsImages)
+            throw new ArgumentException($"{Variant} trains convolutional networks on images: use --dataset {string.Join(" or ", ImageDatasets.Names)}.");
         Require(Iters > 0, "--iters", $"must be at least 1 (got {Iters})");
         Require(BatchSize >= 1, "--batch-size", $"must be at least 1 (got {BatchSize})");
         Require(Lr > 0 && float.IsFinite(Lr), "--lr", $"must be a positive number (got {Lr})");

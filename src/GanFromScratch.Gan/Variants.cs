@@ -8,7 +8,7 @@ namespace GanFromScratch.Gan;
 /// </summary>
 public abstract class GanVariant
 {
-    public static readonly string[] Names = ["gan", "lsgan", "wgan", "wgan-gp"];
+    public static readonly string[] Names = ["gan", "dcgan", "lsgan", "wgan", "wgan-gp"];
 
     public abstract string Name { get; }
 
@@ -21,6 +21,10 @@ public abstract class GanVariant
     public virtual OptimizerKind Optimizer => OptimizerKind.Adam;
     public virtual bool UsesPenalty => false;
     public virtual bool UsesClipping => false;
+    /// <summary>Adam's β₂ unless --beta2 says otherwise (the WGAN-GP authors' 0.9; DCGAN keeps Adam's 0.999).</summary>
+    public virtual float DefaultBeta2 => 0.9f;
+    /// <summary>True when the variant is defined by an image architecture (dcgan).</summary>
+    public virtual bool NeedsImages => false;
 
     /// <summary>The critic's loss (without any penalty) from its scores on real and generated samples.</summary>
     public abstract Tensor CriticLoss(Tensor realScores, Tensor fakeScores);
@@ -36,6 +40,7 @@ public abstract class GanVariant
             "saturating" => true,
             _ => throw new ArgumentException($"Unknown generator loss '{gLoss}'. Valid: non-saturating, saturating."),
         }),
+        "dcgan" => new Dcgan(),
         "lsgan" => new LeastSquaresGan(),
         "wgan" => new Wgan(),
         "wgan-gp" => new WganGp(),
@@ -66,6 +71,23 @@ public sealed class MinimaxGan(bool saturating) : GanVariant
 
     public override Tensor GeneratorLoss(Tensor fakeScores) =>
         Saturating ? -fakeScores.Softplus().Mean() : (-fakeScores).Softplus().Mean();
+}
+
+/// <summary>
+/// DCGAN (Radford et al., 2016): the original GAN's non-saturating losses with the deep
+/// convolutional networks of <see cref="ImageNetworks.DcganGenerator"/> (batch norm, strided
+/// convolutions) and the paper's Adam settings, lr 2e-4, β = (0.5, 0.999).
+/// </summary>
+public sealed class Dcgan : GanVariant
+{
+    private readonly MinimaxGan _losses = new(saturating: false);
+    public override string Name => "dcgan";
+    public override string Summary => "DCGAN: the GAN's non-saturating loss, convolutional networks with batch norm, Adam 2e-4 β (0.5, 0.999)";
+    public override float DefaultLr => 2e-4f;
+    public override float DefaultBeta2 => 0.999f;
+    public override bool NeedsImages => true;
+    public override Tensor CriticLoss(Tensor realScores, Tensor fakeScores) => _losses.CriticLoss(realScores, fakeScores);
+    public override Tensor GeneratorLoss(Tensor fakeScores) => _losses.GeneratorLoss(fakeScores);
 }
 
 /// <summary>

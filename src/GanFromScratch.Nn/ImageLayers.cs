@@ -163,6 +163,13 @@ public sealed class AvgPool(int factor = 2) : Module
     public override Tensor Forward(Tensor x) => x.AvgPool(Factor);
 }
 
+/// <summary>Max pooling over factor×factor blocks.</summary>
+public sealed class MaxPool(int factor = 2) : Module
+{
+    public int Factor { get; } = factor;
+    public override Tensor Forward(Tensor x) => x.MaxPool(Factor);
+}
+
 /// <summary>Dropout in training (masks from <paramref name="generator"/>'s stream), the identity in evaluation.</summary>
 public sealed class Dropout(float p, Generator generator) : Module
 {

@@ -86,6 +86,7 @@ public class OpGradientTests
         ["layer_norm"] = (x => Tensor.LayerNorm(x[0], 3, x[1], x[2]), () => [Input(1, 2, 2, 2, 3), Input(2, 2, 2, 3), Input(3, 2, 2, 3)]),
         ["upsample_nearest"] = (x => x[0].UpsampleNearest(2).Square(), () => [Input(1, 1, 2, 2, 3)]),
         ["avg_pool"] = (x => x[0].AvgPool(2).Square(), () => [Input(1, 1, 2, 5, 4)]),
+        ["max_pool"] = (x => x[0].MaxPool(2).Square(), () => [Input(1, 1, 2, 5, 4)]),
         ["dropout"] = (x => x[0].Dropout(0.4f, new Generator(5)).Square(), () => [Input(1, 3, 5)]),
         ["cross_entropy"] = (x => Tensor.CrossEntropy(x[0], [2, 0, 3]), () => [Input(1, 3, 4)]),
     };

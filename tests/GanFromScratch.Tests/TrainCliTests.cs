@@ -195,4 +195,59 @@ public sealed class TrainCliTests : IDisposable
         Assert.True(json.RootElement.GetProperty("max_abs_diff").GetDouble() < 1e-4);
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("openblas_gflops").ValueKind);
     }
+
+    [Fact]
+    public void Image_training_writes_sample_grids_and_fd_then_sample_and_eval_read_the_run()
+    {
+        string data = Path.Combine(_dir, "data");
+        Directory.CreateDirectory(data);
+        ImageDataTests.WriteTinyMnist(data, 70);
+        string classifier = Path.Combine(_dir, "classifier.safetensors");
+        var c = Run(["train", "classifier", "--dataset", "mnist", "--data", data, "--epochs", "1", "--out", classifier, "--threads", "1"]);
+        Assert.True(c.Code == 0, c.Err + c.Out);
+        Assert.Contains("Test accuracy", c.Out);
+
+        var (code, output, err) = Run(["train", "wgan-gp", "--dataset", "mnist", "--data", data, "--iters", "2", "--dim", "2", "--batch-size", "4",
+            "--critic-iters", "1", "--eval-every", "2", "--sample-every", "1", "--classifier", classifier, "--fd-samples", "8", "--out", Out, "--threads", "1"]);
+        Assert.True(code == 0, err + output);
+        Assert.Contains("(gan-mnist)", output);
+        Assert.True(File.Exists(Path.Combine(Out, "frames", "iter_000001.png")));
+        Assert.True(File.Exists(Path.Combine(Out, "frames", "iter_000002.png")));
+        using (var last = JsonDocument.Parse(File.ReadAllLines(Path.Combine(Out, "metrics.jsonl"))[^1]))
+            Assert.True(last.RootElement.GetProperty("fd").GetDouble() > 0);
+        string checkpoint = Path.Combine(Out, "checkpoint.safetensors");
+
+        var resumed = Run(["train", "wgan-gp", "--out", Out, "--resume", "--iters", "3", "--threads", "1"]);
+        Assert.True(resumed.Code == 0, resumed.Err + resumed.Out);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(Out, "metrics.jsonl")).Length);
+
+        string grid = Path.Combine(_dir, "grid.png");
+        var s = Run(["sample", "--checkpoint", checkpoint, "-n", "5", "--out", grid]);
+        Assert.True(s.Code == 0, s.Err);
+        Assert.True(new FileInfo(grid).Length > 100);
+        Assert.Equal(2, Run(["sample", "--checkpoint", checkpoint, "--out", Path.Combine(_dir, "x.csv")]).Code);
+
+        var e = Run(["eval", "--checkpoint", checkpoint, "--classifier", classifier, "-n", "8"]);
+        Assert.True(e.Code == 0, e.Err);
+        Assert.Contains("fd", e.Out);
+        Assert.Contains("iteration 3", e.Out);
+    }
+
+    [Fact]
+    public void Image_options_are_checked_before_anything_is_written()
+    {
+        var dcganOnToy = Run(["train", "dcgan", "--dataset", "8gaussians", "--out", Out]);
+        Assert.Equal(2, dcganOnToy.Code);
+        Assert.Contains("images", dcganOnToy.Err);
+        var penaltyWithBatchNorm = Run(["train", "wgan-gp", "--dataset", "mnist", "--data", _dir, "--arch", "dcgan", "--out", Out]);
+        Assert.Equal(2, penaltyWithBatchNorm.Code);
+        Assert.Contains("batch norm", penaltyWithBatchNorm.Err);
+        var noData = Run(["train", "wgan-gp", "--dataset", "mnist", "--out", Out]);
+        Assert.Equal(2, noData.Code);
+        Assert.Contains("--data", noData.Err);
+        var missingFiles = Run(["train", "wgan-gp", "--dataset", "mnist", "--data", Path.Combine(_dir, "nothing"), "--out", Out]);
+        Assert.Equal(2, missingFiles.Code);
+        Assert.Contains("train-images-idx3-ubyte", missingFiles.Err);
+        Assert.False(Directory.Exists(Out));
+    }
 }

@@ -14,12 +14,13 @@ internal static class SampleCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint written by 'gfs train'.", Required = true };
         var count = new Option<int>("-n") { Description = "How many samples.", DefaultValueFactory = _ => 1000 };
         GfsApp.AtLeast(count, 1);
-        var output = new Option<string>("--out") { Description = "CSV file to write (columns x,y).", Required = true };
+        var output = new Option<string>("--out") { Description = "File to write: CSV (columns x,y) for toy data, a PNG grid for images.", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the generator's noise.", DefaultValueFactory = _ => 1UL };
         var device = DeviceChoice.Option();
         var command = new Command("sample",
-            "Draw samples from a trained generator and write them as CSV (toy data: one x,y point per line).\n\n" +
-            "Examples:\n  gfs sample --checkpoint runs/wgan-gp-8gaussians/checkpoint.safetensors -n 1000 --out samples.csv")
+            "Draw samples from a trained generator: toy data as CSV (one x,y point per line), images as a PNG grid (8 per row).\n\n" +
+            "Examples:\n  gfs sample --checkpoint runs/wgan-gp-8gaussians/checkpoint.safetensors -n 1000 --out samples.csv\n" +
+            "  gfs sample --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors -n 64 --out grid.png")
         {
             checkpoint, count, output, seed, device,
         };
@@ -29,6 +30,7 @@ internal static class SampleCommand
             string path = parse.GetValue(checkpoint)!;
             if (!File.Exists(path)) throw new UsageException($"No checkpoint at {path}.");
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
+            if (ImageTrainer.IsImageCheckpoint(path)) return SampleImages(path, n, parse.GetValue(seed), parse.GetValue(output)!, stdout);
             ToyTrainer trainer;
             try
             {
@@ -51,5 +53,17 @@ internal static class SampleCommand
             return GfsApp.Ok;
         });
         return command;
+    }
+
+    private static int SampleImages(string path, int n, ulong seed, string target, TextWriter stdout)
+    {
+        if (!target.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--out {target}: image samples are written as a PNG grid; give a name ending in .png.");
+        var trainer = ImageCommands.LoadTrainer(path);
+        float[] pixels;
+        using (TensorScope.Begin()) pixels = trainer.Generate(n, new Generator(seed)).ToArray();
+        GanFromScratch.Gan.Artifacts.ImageGrid.Save(target, pixels, n, trainer.Data.Height, trainer.Data.Width);
+        stdout.WriteLine($"Wrote a grid of {n} samples of the generator at iteration {trainer.Iteration} to {target}.");
+        return GfsApp.Ok;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using GanFromScratch.Gan;
+using GanFromScratch.Gan.Data;
 using GanFromScratch.Kernels.Cpu;
 using Spectre.Console;
 
@@ -10,20 +11,20 @@ namespace GanFromScratch.Cli.Train;
 internal static class TrainCommand
 {
     /// <summary>The metrics printed per evaluation and in the summary, in this order.</summary>
-    private static readonly string[] ShownMetrics = ["critic_w", "g_loss", "grad_norm", "modes", "hq", "w1"];
+    private static readonly string[] ShownMetrics = ["critic_w", "g_loss", "grad_norm", "modes", "hq", "w1", "fd", "score"];
 
     /// <summary>Exit code after Ctrl-C: the checkpoint is saved, and the shell sees the usual SIGINT status.</summary>
     public const int Interrupted = 130;
 
     private sealed class Options
     {
-        public readonly Option<string> Dataset = new("--dataset")
+        public readonly Option<string?> Dataset = new("--dataset")
         {
-            Description = $"Toy dataset: {string.Join(", ", ToyDataset.Names)}.",
-            DefaultValueFactory = _ => "8gaussians",
+            Description = $"Toy 2-D data: {string.Join(", ", ToyDataset.Names)}; images: {string.Join(", ", ImageDatasets.Names)}. " +
+                          "Default: 8gaussians (fashion-mnist for dcgan).",
         };
-        public readonly Option<int> Iters = new("--iters") { Description = "Generator iterations (each after --critic-iters critic steps).", DefaultValueFactory = _ => 1800 };
-        public readonly Option<int> BatchSize = new("--batch-size") { Description = "Samples per batch.", DefaultValueFactory = _ => 256 };
+        public readonly Option<int?> Iters = new("--iters") { Description = "Generator iterations (each after --critic-iters critic steps). Default: 1800 on toy data, 2000 on images." };
+        public readonly Option<int?> BatchSize = new("--batch-size") { Description = "Samples per batch. Default: 256 on toy data, 50 on images (gan_mnist.py's)." };
         public readonly Option<float?> Lr = new("--lr") { Description = "Learning rate of both optimizers (default: the variant's; see above)." };
         public readonly Option<int?> CriticIters = new("--critic-iters") { Description = "Critic steps per generator step (default: 5 for wgan and wgan-gp, 1 otherwise)." };
         public readonly Option<float?> Lambda = new("--lambda")
@@ -33,7 +34,20 @@ internal static class TrainCommand
                           "generator still wanders after 2,500 iterations); use --lambda 10 for the paper's setting.",
         };
         public readonly Option<float> Clip = new("--clip") { Description = "wgan: clamp every critic weight to [−c, c] after each critic step.", DefaultValueFactory = _ => 0.01f };
-        public readonly Option<int> Dim = new("--dim") { Description = "Width of the hidden layers of both networks.", DefaultValueFactory = _ => 512 };
+        public readonly Option<int?> Dim = new("--dim") { Description = "Width of both networks: hidden units on toy data (default 512), base channels DIM on images (default 64)." };
+        public readonly Option<string?> Arch = new("--arch")
+        {
+            Description = $"Images: the network pair, {string.Join(" or ", ImageNetworks.Names)}. Default: gan-mnist (no batch norm) for wgan and " +
+                          "wgan-gp, dcgan (batch norm) for gan, dcgan and lsgan. wgan-gp refuses a critic with batch norm.",
+        };
+        public readonly Option<string?> Data = new("--data") { Description = $"Images: a folder of MNIST-format IDX files instead of {FashionMnist.DefaultFolder}." };
+        public readonly Option<int> SampleEvery = new("--sample-every") { Description = "Images: save a grid of 64 samples from fixed noise every N iterations.", DefaultValueFactory = _ => 100 };
+        public readonly Option<string?> Classifier = new("--classifier")
+        {
+            Description = "Images: a classifier from 'gfs train classifier', whose features give the Fréchet distance (fd) and the classifier score " +
+                          $"logged at every evaluation. Default: {ClassifierCommand.DefaultPath("<dataset>")} when it exists.",
+        };
+        public readonly Option<int> FdSamples = new("--fd-samples") { Description = "Images: generated (and test) images per fd.", DefaultValueFactory = _ => 10000 };
         public readonly Option<ulong> Seed = new("--seed") { Description = "Seed of every random number of the run.", DefaultValueFactory = _ => 1UL };
         public readonly Option<string?> Out = new("--out") { Description = "Run folder (default: runs/<variant>-<dataset>)." };
         public readonly Option<string?> Resume = new("--resume")
@@ -57,14 +71,15 @@ internal static class TrainCommand
         public Options() => GfsApp.AtLeast(Threads, 1);
 
         public IEnumerable<Option> All(bool gan) =>
-            new Option[] { Dataset, Iters, BatchSize, Lr, CriticIters, Lambda, Clip, Dim, Seed, Out, Resume, Force, EvalEvery, Device, Threads }
+            new Option[] { Dataset, Iters, BatchSize, Lr, CriticIters, Lambda, Clip, Dim, Arch, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads }
                 .Concat(gan ? [GLoss] : []);
     }
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var train = new Command("train", "Train a GAN. One subcommand per variant; see 'gfs train <variant> --help'.");
+        var train = new Command("train", "Train a GAN (one subcommand per variant; see 'gfs train <variant> --help'), or the classifier that measures image GANs.");
         foreach (var name in GanVariant.Names) train.Subcommands.Add(Variant(name, stdout, stderr));
+        train.Subcommands.Add(ClassifierCommand.Create(stdout, stderr));
         return train;
     }
 
@@ -73,13 +88,15 @@ internal static class TrainCommand
         var variant = GanVariant.Get(name);
         var o = new Options();
         var command = new Command(name,
-            $"Train {variant.Summary} on toy 2-D data.\n\n" +
-            "Writes into the run folder: metrics.jsonl (one line per evaluation: iter, time_s, critic_w, g_loss, grad_norm, " +
-            "modes, hq, w1), frames/iter_NNNNNN.png (critic contours, real and generated points), checkpoint.safetensors, " +
-            "config.json and, at the end, metrics.png. Ctrl-C saves a checkpoint and stops; --resume continues.\n\n" +
+            $"Train {variant.Summary}, on toy 2-D data or on 28×28 images.\n\n" +
+            "Writes into the run folder: metrics.jsonl (one line per evaluation: iter, time_s, critic_w, g_loss, grad_norm; on toy data " +
+            "modes, hq, w1; on images fd and score when a classifier is there), frames/iter_NNNNNN.png (toy data: critic contours, real " +
+            "and generated points; images: a grid of 64 samples from fixed noise), checkpoint.safetensors, config.json and, at the end, " +
+            "metrics.png. Ctrl-C saves a checkpoint and stops; --resume continues.\n\n" +
             "Exit codes: 0 done, 1 failure (e.g. a loss became NaN), 2 bad usage, 130 interrupted (checkpoint saved).\n\n" +
             "Examples:\n" +
-            $"  gfs train {name} --dataset 8gaussians\n" +
+            (name == "dcgan" ? "" : $"  gfs train {name} --dataset 8gaussians\n") +
+            $"  gfs train {name} --dataset fashion-mnist --iters 2000\n" +
             $"  gfs train {name} --dataset 25gaussians --iters 5000 --out runs/25g\n" +
             (name == "wgan-gp" ? "  gfs train wgan-gp --lambda 10   (the paper's penalty weight; slower to settle on toy data)\n" : "") +
             $"  gfs train {name} --out runs/25g --resume --iters 8000");
@@ -91,21 +108,31 @@ internal static class TrainCommand
     private static int Run(string variantName, ParseResult parse, Options o, TextWriter stdout, TextWriter stderr, CancellationToken _)
     {
         var variant = GanVariant.Get(variantName);
+        string dataset = parse.GetValue(o.Dataset) ?? (variant.NeedsImages ? "fashion-mnist" : "8gaussians");
+        bool images = ImageDatasets.Names.Contains(dataset);
         var given = new TrainConfig
         {
             Variant = variantName,
-            Dataset = parse.GetValue(o.Dataset)!,
-            Iters = parse.GetValue(o.Iters),
-            BatchSize = parse.GetValue(o.BatchSize),
+            Dataset = dataset,
+            Iters = parse.GetValue(o.Iters) ?? (images ? 2000 : 1800),
+            BatchSize = parse.GetValue(o.BatchSize) ?? (images ? 50 : 256),
             Lr = parse.GetValue(o.Lr) ?? variant.DefaultLr,
+            Beta2 = variant.DefaultBeta2,
             CriticIters = parse.GetValue(o.CriticIters) ?? variant.DefaultCriticIters,
-            Lambda = parse.GetValue(o.Lambda) ?? ToyDataset.DefaultPenaltyWeight,
+            Lambda = parse.GetValue(o.Lambda) ?? (images ? 10f : ToyDataset.DefaultPenaltyWeight),
             Clip = parse.GetValue(o.Clip),
-            Dim = parse.GetValue(o.Dim),
+            Dim = parse.GetValue(o.Dim) ?? (images ? 64 : 512),
             Seed = parse.GetValue(o.Seed),
             EvalEvery = parse.GetValue(o.EvalEvery),
             GLoss = parse.GetValue(o.GLoss)!,
+            Arch = images ? parse.GetValue(o.Arch) : null,
+            DataDir = parse.GetValue(o.Data),
+            SampleEvery = parse.GetValue(o.SampleEvery),
+            FdSamples = parse.GetValue(o.FdSamples),
+            Classifier = images ? parse.GetValue(o.Classifier) ?? ExistingClassifier(dataset) : null,
         };
+        if (!images && (Given(parse, o.Arch) || Given(parse, o.Data)))
+            throw new UsageException("--arch and --data are for image datasets (--dataset fashion-mnist or mnist).");
         given.Validate(); // names the option on impossible values (exit 2)
         int threads = parse.GetValue(o.Threads);
         CpuParallel.Threads = threads;
@@ -116,23 +143,35 @@ internal static class TrainCommand
         // Resuming a checkpoint by path continues in its own folder unless --out says otherwise.
         string outDir = parse.GetValue(o.Out)
                         ?? (resumeFrom is not null ? Path.GetDirectoryName(Path.GetFullPath(resumeFrom))! : Path.Combine("runs", $"{variantName}-{given.Dataset}"));
-        ToyTrainer trainer;
+        IGanTrainer trainer;
         if (resume)
         {
             string checkpoint = resumeFrom ?? Path.Combine(outDir, TrainingRun.CheckpointFile);
-            trainer = LoadForResume(checkpoint, given, parse, o);
+            trainer = LoadForResume(checkpoint, given, parse, o, stdout);
             stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}.");
             if (trainer.Iteration >= trainer.Config.Iters)
                 stdout.WriteLine($"That run is complete; give --iters above {trainer.Iteration} to train further.");
         }
         else
         {
-            PrepareFreshFolder(outDir, parse.GetValue(o.Force));
-            trainer = new ToyTrainer(given);
+            if (images)
+            {
+                // Everything that can fail (data, architecture, classifier) fails before the folder is touched.
+                var (train, test, classifier) = LoadImageData(given, stdout);
+                var imageTrainer = new ImageTrainer(given, train, test) { Classifier = classifier };
+                PrepareFreshFolder(outDir, parse.GetValue(o.Force));
+                trainer = imageTrainer;
+            }
+            else
+            {
+                var toyTrainer = new ToyTrainer(given);
+                PrepareFreshFolder(outDir, parse.GetValue(o.Force));
+                trainer = toyTrainer;
+            }
         }
 
         var config = trainer.Config;
-        stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset} · dim {config.Dim} · batch {config.BatchSize} · lr {config.Lr:G3} · " +
+        stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{(trainer is ImageTrainer it ? $" ({it.Arch})" : "")} · dim {config.Dim} · batch {config.BatchSize} · lr {config.Lr:G3} · " +
                          $"{config.CriticIters} critic step(s) · {(variant.UsesPenalty ? $"λ {config.Lambda:G3} · " : "")}" +
                          $"{(variant.UsesClipping ? $"clip {config.Clip:G3} · " : "")}seed {config.Seed} · {threads} thread(s) → {outDir}");
 
@@ -173,7 +212,7 @@ internal static class TrainCommand
     }
 
     /// <summary>Runs the loop; a live progress bar on a terminal, one line per evaluation otherwise.</summary>
-    private static RunResult RunWithProgress(ToyTrainer trainer, string outDir, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    private static RunResult RunWithProgress(IGanTrainer trainer, string outDir, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         bool live = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected && !Console.IsOutputRedirected;
         if (!live)
@@ -230,13 +269,14 @@ internal static class TrainCommand
     /// Loads a checkpoint to continue from, refusing — before anything is written — a missing
     /// or corrupt file, or one from a different variant, dataset or architecture than asked for.
     /// </summary>
-    private static ToyTrainer LoadForResume(string checkpoint, TrainConfig given, ParseResult parse, Options o)
+    private static IGanTrainer LoadForResume(string checkpoint, TrainConfig given, ParseResult parse, Options o, TextWriter stdout)
     {
         if (!File.Exists(checkpoint))
             throw new UsageException($"There is no checkpoint to resume at {checkpoint}. Give its path (--resume PATH) or the run's --out folder.");
         try
         {
-            var saved = ToyTrainer.ReadConfig(checkpoint);
+            bool images = ImageTrainer.IsImageCheckpoint(checkpoint);
+            var saved = images ? ImageTrainer.ReadConfig(checkpoint) : ToyTrainer.ReadConfig(checkpoint);
             void Same<T>(string option, T savedValue, T givenValue, bool explicitlyGiven)
             {
                 if (explicitlyGiven && !EqualityComparer<T>.Default.Equals(savedValue, givenValue))
@@ -248,15 +288,48 @@ internal static class TrainCommand
             Same("--dim", saved.Dim, given.Dim, Given(parse, o.Dim));
             Same("--batch-size", saved.BatchSize, given.BatchSize, Given(parse, o.BatchSize));
             Same("--seed", saved.Seed, given.Seed, Given(parse, o.Seed));
-            return ToyTrainer.Load(checkpoint, c => c with
+            TrainConfig Overrides(TrainConfig c) => c with
             {
                 Iters = Given(parse, o.Iters) ? given.Iters : c.Iters,
                 EvalEvery = Given(parse, o.EvalEvery) ? given.EvalEvery : c.EvalEvery,
-            });
+                SampleEvery = Given(parse, o.SampleEvery) ? given.SampleEvery : c.SampleEvery,
+                Classifier = Given(parse, o.Classifier) ? given.Classifier : c.Classifier,
+            };
+            if (!images) return ToyTrainer.Load(checkpoint, Overrides);
+            var config = Overrides(saved);
+            var (train, test, classifier) = LoadImageData(config, stdout);
+            var trainer = ImageTrainer.Load(checkpoint, train, test, Overrides);
+            trainer.Classifier = classifier;
+            return trainer;
         }
         catch (InvalidDataException e)
         {
             throw new UsageException(e.Message + " Nothing was changed.");
+        }
+    }
+
+    /// <summary>The classifier trained by 'gfs train classifier' for this dataset, if it is where that command puts it.</summary>
+    private static string? ExistingClassifier(string dataset) =>
+        File.Exists(ClassifierCommand.DefaultPath(dataset)) ? ClassifierCommand.DefaultPath(dataset) : null;
+
+    /// <summary>The training images, and the test images and classifier for fd when a classifier is given.</summary>
+    private static (ImageDataset Train, ImageDataset? Test, FeatureClassifier? Classifier) LoadImageData(TrainConfig config, TextWriter stdout)
+    {
+        try
+        {
+            var train = ImageDatasets.Load(config.Dataset, config.DataDir, train: true);
+            if (config.Classifier is null)
+            {
+                stdout.WriteLine($"No classifier, so no fd: run 'gfs train classifier --dataset {config.Dataset}' once (a few minutes) to measure runs.");
+                return (train, null, null);
+            }
+            var (classifier, dataset, accuracy) = FeatureClassifier.Load(config.Classifier);
+            stdout.WriteLine($"fd and score in the features of {config.Classifier} ({dataset}, test accuracy {accuracy:P1}).");
+            return (train, ImageDatasets.Load(config.Dataset, config.DataDir, train: false), classifier);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new UsageException(e.Message);
         }
     }
 

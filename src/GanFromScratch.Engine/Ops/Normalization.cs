@@ -80,15 +80,29 @@ public sealed partial class Tensor
     /// <summary>Average pooling of images [B, C, H, W] over factor×factor blocks (stride = factor; a ragged last row or column is dropped, as PyTorch does).</summary>
     public Tensor AvgPool(int factor = 2)
     {
-        RequireImages("avg_pool", this);
-        if (factor < 1) throw new ArgumentOutOfRangeException(nameof(factor), $"avg_pool: factor {factor} must be at least 1.");
+        var (x, b, c, h, w) = Blocks("avg_pool", factor);
+        return x.Reshape(b, c, h, factor, w, factor).Mean([3, 5]);
+    }
+
+    /// <summary>Max pooling of images [B, C, H, W] over factor×factor blocks (stride = factor; a ragged edge is dropped). The gradient goes to each block's maximum.</summary>
+    public Tensor MaxPool(int factor = 2)
+    {
+        var (x, b, c, h, w) = Blocks("max_pool", factor);
+        return x.Reshape(b, c, h, factor, w, factor).Max([3, 5]);
+    }
+
+    /// <summary>This tensor cut to whole factor×factor blocks, and the block grid's extents.</summary>
+    private (Tensor X, int B, int C, int H, int W) Blocks(string op, int factor)
+    {
+        RequireImages(op, this);
+        if (factor < 1) throw new ArgumentOutOfRangeException(nameof(factor), $"{op}: factor {factor} must be at least 1.");
         int b = Shape[0], c = Shape[1], h = Shape[2] / factor, w = Shape[3] / factor;
         if (h == 0 || w == 0)
-            throw new ArgumentException($"avg_pool: images {Shape[2]}×{Shape[3]} are smaller than the {factor}×{factor} window.");
+            throw new ArgumentException($"{op}: images {Shape[2]}×{Shape[3]} are smaller than the {factor}×{factor} window.");
         var x = this;
         if (x.Shape[2] != h * factor) x = x.Narrow(2, 0, h * factor);
         if (x.Shape[3] != w * factor) x = x.Narrow(3, 0, w * factor);
-        return x.Reshape(b, c, h, factor, w, factor).Mean([3, 5]);
+        return (x, b, c, h, w);
     }
 
     /// <summary>

@@ -56,9 +56,12 @@ public static class FashionMnist
     public static readonly string[] Classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
     /// <summary>Loads the training split (60,000 images) or the test split (10,000).</summary>
-    public static ImageDataset Load(string? folder, bool train)
+    /// <param name="folder">The folder given with --data, or null.</param>
+    /// <param name="train">The training split, or the test split.</param>
+    /// <param name="defaultFolder">Where to look when no folder is given (tests point it elsewhere).</param>
+    public static ImageDataset Load(string? folder, bool train, string defaultFolder = DefaultFolder)
     {
-        string dir = folder ?? DefaultFolder;
+        string dir = folder ?? defaultFolder;
         string split = train ? "train" : "t10k";
         string images = Find(dir, $"{split}-images-idx3-ubyte", folder is null);
         string labels = Find(dir, $"{split}-labels-idx1-ubyte", folder is null);
@@ -138,4 +141,22 @@ public sealed class ImageBatches(ImageDataset data, ulong seed)
         }
         return order;
     }
+}
+
+/// <summary>The image datasets <c>--dataset</c> accepts.</summary>
+public static class ImageDatasets
+{
+    public static readonly string[] Names = ["fashion-mnist", "mnist"];
+
+    /// <summary>
+    /// The training or test split of <paramref name="name"/>: Fashion-MNIST from the Debian
+    /// package or <paramref name="dataDir"/>; MNIST (not packaged) only from <paramref name="dataDir"/>.
+    /// </summary>
+    public static ImageDataset Load(string name, string? dataDir, bool train) => name switch
+    {
+        "fashion-mnist" => FashionMnist.Load(dataDir, train),
+        "mnist" => FashionMnist.Load(dataDir ?? throw new ArgumentException(
+            "--dataset mnist needs --data DIR: a folder with MNIST's four IDX files (train-images-idx3-ubyte.gz, …); MNIST is not packaged in Debian."), train),
+        _ => throw new ArgumentException($"Unknown image dataset '{name}'. Valid: {string.Join(", ", Names)}."),
+    };
 }

@@ -1,0 +1,143 @@
+using System.Globalization;
+using GanFromScratch.Engine;
+using GanFromScratch.Gan.Data;
+using GanFromScratch.Gan.Metrics;
+using GanFromScratch.Nn;
+
+namespace GanFromScratch.Gan;
+
+/// <summary>
+/// A small convolutional classifier for 28×28 images. Its penultimate layer (128 features)
+/// plays the part Inception's pool features play in FID: the Fréchet distance between the
+/// features of real and generated images measures how alike the two sets look to a network
+/// that knows the classes.
+/// </summary>
+public sealed class FeatureClassifier : Module
+{
+    public const string CheckpointFormat = "gfs-classifier/1";
+    public const int FeatureSize = 128, ClassCount = 10;
+
+    public FeatureClassifier(Generator init)
+    {
+        Features = RegisterModule("features", new Sequential(
+            new Conv2d(1, 32, 3, init, padding: 1), new Relu(), new MaxPool(2),    // 32 × 14 × 14
+            new Conv2d(32, 64, 3, init, padding: 1), new Relu(), new MaxPool(2),   // 64 × 7 × 7
+            new Flatten(), new Linear(64 * 7 * 7, FeatureSize, init), new Relu()));
+        Head = RegisterModule("head", new Linear(FeatureSize, ClassCount, init));
+    }
+
+    public Sequential Features { get; }
+    public Linear Head { get; }
+
+    public override Tensor Forward(Tensor x) => Head.Forward(Features.Forward(x));
+
+    /// <summary>
+    /// Trains on <paramref name="train"/> with Adam (batch 64), the learning rate 1e-3 halved
+    /// after every epoch, for <paramref name="epochs"/> epochs; reports progress per 100 batches.
+    /// </summary>
+    public void Fit(ImageDataset train, int epochs, ulong seed, Action<int, int, float>? progress = null, CancellationToken cancel = default)
+    {
+        const int batch = 64;
+        var adam = new Adam(NamedParameters(), 1e-3f);
+        var batches = new ImageBatches(train, seed);
+        int perEpoch = train.Count / batch, total = epochs * perEpoch;
+        Train();
+        for (int step = 1; step <= total && !cancel.IsCancellationRequested; step++)
+        {
+            using var scope = TensorScope.Begin();
+            adam.LearningRate = 1e-3f * MathF.Pow(0.5f, (step - 1) / perEpoch);
+            var (images, labels) = batches.Next(batch);
+            var loss = Tensor.CrossEntropy(Forward(images), labels.Select(l => (int)l).ToArray());
+            loss.Backward();
+            adam.Step();
+            ZeroGrad();
+            if (step % 100 == 0 || step == total) progress?.Invoke(step, total, loss.Item());
+        }
+        Eval();
+    }
+
+    /// <summary>The fraction of <paramref name="data"/> classified correctly.</summary>
+    public double Accuracy(ImageDataset data)
+    {
+        int correct = 0;
+        ForEachBatch(data.Count, 500, (start, n) => data.Batch(Enumerable.Range(start, n).ToArray()), (logits, start, n) =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                int best = 0;
+                for (int c = 1; c < ClassCount; c++) if (logits[i * ClassCount + c] > logits[i * ClassCount + best]) best = c;
+                if (best == data.Labels[start + i]) correct++;
+            }
+        }, features: false);
+        return (double)correct / data.Count;
+    }
+
+    /// <summary>Features [n, 128] and class probabilities [n, 10] of <paramref name="n"/> images produced batch by batch.</summary>
+    public (float[] Features, float[] Probabilities) Describe(int n, Func<int, int, Tensor> images, int batch = 500)
+    {
+        var features = new float[n * FeatureSize];
+        var probabilities = new float[n * ClassCount];
+        ForEachBatch(n, batch, images, (f, start, count) => f.AsSpan().CopyTo(features.AsSpan(start * FeatureSize)), features: true,
+            probabilities: (p, start, count) => p.AsSpan().CopyTo(probabilities.AsSpan(start * ClassCount)));
+        return (features, probabilities);
+    }
+
+    private void ForEachBatch(int n, int batch, Func<int, int, Tensor> images, Action<float[], int, int> use, bool features,
+        Action<float[], int, int>? probabilities = null)
+    {
+        Eval();
+        for (int start = 0; start < n; start += batch)
+        {
+            int count = Math.Min(batch, n - start);
+            using var scope = TensorScope.Begin();
+            using var _ = Autograd.NoGrad();
+            var f = Features.Forward(images(start, count));
+            var logits = Head.Forward(f);
+            use(features ? f.ToArray() : logits.ToArray(), start, count);
+            probabilities?.Invoke(logits.Softmax(1).ToArray(), start, count);
+        }
+    }
+
+    public void Save(string path, string dataset, double testAccuracy) => SafeTensors.Save(path, NamedState(), new Dictionary<string, string>
+    {
+        ["format"] = CheckpointFormat,
+        ["dataset"] = dataset,
+        ["test_accuracy"] = testAccuracy.ToString("R", CultureInfo.InvariantCulture),
+    });
+
+    /// <summary>Loads a classifier saved by <c>gfs train classifier</c>; also gives its dataset and test accuracy.</summary>
+    public static (FeatureClassifier Model, string Dataset, double TestAccuracy) Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"There is no classifier at {path}. Train one first: gfs train classifier --dataset fashion-mnist", path);
+        var (tensors, meta) = SafeTensors.Load(path);
+        if (!meta.TryGetValue("format", out var format) || format != CheckpointFormat)
+            throw new InvalidDataException($"{path} is not a gfs classifier (format '{format ?? "none"}', expected '{CheckpointFormat}').");
+        var model = new FeatureClassifier(new Generator(0));
+        model.LoadStateDict(tensors);
+        model.Eval();
+        return (model, meta.GetValueOrDefault("dataset", "?"),
+            double.TryParse(meta.GetValueOrDefault("test_accuracy"), CultureInfo.InvariantCulture, out var acc) ? acc : double.NaN);
+    }
+}
+
+/// <summary>
+/// Fréchet distance and classifier score of a generator against real images, in the features
+/// of a <see cref="FeatureClassifier"/>. The real statistics are computed once.
+/// </summary>
+public sealed class ImageQuality(FeatureClassifier classifier, ImageDataset real, int samples)
+{
+    private GaussianStatistics? _real;
+
+    public int Samples { get; } = Math.Min(samples, real.Count);
+
+    /// <summary>FD and the classifier score of <see cref="Samples"/> generated images, made batch by batch by <paramref name="generate"/>(start, count).</summary>
+    public (double Fd, double Score) Measure(Func<int, int, Tensor> generate)
+    {
+        _real ??= GaussianStatistics.Of(
+            classifier.Describe(Samples, (start, n) => real.Batch(Enumerable.Range(start, n).ToArray())).Features, Samples, FeatureClassifier.FeatureSize);
+        var (features, probabilities) = classifier.Describe(Samples, generate, batch: 250);
+        var fake = GaussianStatistics.Of(features, Samples, FeatureClassifier.FeatureSize);
+        return (Frechet.Distance(_real, fake), ClassifierScore.Compute(probabilities, Samples, FeatureClassifier.ClassCount));
+    }
+}

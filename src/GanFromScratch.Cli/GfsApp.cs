@@ -129,9 +129,16 @@ public static class GfsApp
     private static Command TrainStepCommand(TextWriter stdout, TextWriter stderr)
     {
         var variant = new Option<string>("--variant") { Description = $"Variant: {string.Join(", ", GanVariant.Names)}.", DefaultValueFactory = _ => "wgan-gp" };
-        var dim = new Option<int>("--dim") { Description = "Hidden width of both networks.", DefaultValueFactory = _ => 512 };
+        var dataset = new Option<string>("--dataset")
+        {
+            Description = "toy: gan_toy.py's MLPs on 2-D points; fashion-mnist: the image networks (gan_mnist.py's for wgan-gp) on random 28×28 images " +
+                          "(the pixels do not change the cost, so the dataset need not be installed).",
+            DefaultValueFactory = _ => "toy",
+        };
+        dataset.AcceptOnlyFromAmong("toy", "fashion-mnist");
+        var dim = new Option<int?>("--dim") { Description = "Width of both networks (default: 512 hidden units for toy, DIM 64 for images)." };
         AtLeast(dim, 1);
-        var batch = new Option<int>("--batch-size") { Description = "Batch size.", DefaultValueFactory = _ => 256 };
+        var batch = new Option<int?>("--batch-size") { Description = "Batch size (default: 256 for toy, 50 for images)." };
         AtLeast(batch, 1);
         var iters = new Option<int>("--iters") { Description = "Timed generator iterations (the median is reported).", DefaultValueFactory = _ => 20 };
         AtLeast(iters, 1);
@@ -142,11 +149,13 @@ public static class GfsApp
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a sentence." };
         var device = DeviceChoice.Option();
         var command = new Command("train-step",
-            "Time one generator iteration of toy training (wgan-gp: five critic steps with the gradient penalty, then one generator step) " +
-            "with gan_toy.py's networks, and print the median in milliseconds. tools/bench/toy_train_step.py times the same in PyTorch.\n\n" +
-            "Examples:\n  gfs bench train-step --json\n  gfs bench train-step --threads 1 --iters 50\n  gfs bench train-step --variant wgan --dim 256")
+            "Time one generator iteration (wgan-gp: five critic steps with the gradient penalty, then one generator step) " +
+            "with gan_toy.py's networks or, with --dataset fashion-mnist, gan_mnist.py's, and print the median in milliseconds. " +
+            "tools/bench/toy_train_step.py and tools/bench/mnist_train_step.py time the same in PyTorch.\n\n" +
+            "Examples:\n  gfs bench train-step --json\n  gfs bench train-step --threads 1 --iters 50\n  gfs bench train-step --variant wgan --dim 256\n" +
+            "  gfs bench train-step --dataset fashion-mnist --iters 10")
         {
-            variant, dim, batch, iters, warmup, threads, json, device,
+            variant, dataset, dim, batch, iters, warmup, threads, json, device,
         };
         command.SetAction(parse =>
         {
@@ -155,20 +164,22 @@ public static class GfsApp
             int t = parse.GetValue(threads);
             CpuParallel.Threads = t;
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, parse.GetValue(json) ? stderr : stdout);
+            bool images = parse.GetValue(dataset) == "fashion-mnist";
             var config = new TrainConfig
             {
-                Variant = name, Dim = parse.GetValue(dim), BatchSize = parse.GetValue(batch),
-                Lr = v.DefaultLr, CriticIters = v.DefaultCriticIters,
+                Variant = name, Dataset = images ? "fashion-mnist" : "8gaussians",
+                Dim = parse.GetValue(dim) ?? (images ? 64 : 512), BatchSize = parse.GetValue(batch) ?? (images ? 50 : 256),
+                Lr = v.DefaultLr, CriticIters = v.DefaultCriticIters, Beta2 = v.DefaultBeta2,
             };
             var (median, _) = TrainStepBench.Run(config, parse.GetValue(warmup), parse.GetValue(iters));
             if (parse.GetValue(json))
                 stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                 {
-                    ["variant"] = name, ["dim"] = config.Dim, ["batch"] = config.BatchSize, ["threads"] = t,
+                    ["variant"] = name, ["dataset"] = parse.GetValue(dataset)!, ["dim"] = config.Dim, ["batch"] = config.BatchSize, ["threads"] = t,
                     ["ms_per_iter"] = Math.Round(median, 2),
                 }));
             else
-                stdout.WriteLine($"{name}, dim {config.Dim}, batch {config.BatchSize}, {t} thread(s): {median:F1} ms per generator iteration " +
+                stdout.WriteLine($"{name} ({parse.GetValue(dataset)}), dim {config.Dim}, batch {config.BatchSize}, {t} thread(s): {median:F1} ms per generator iteration " +
                                  $"(median of {parse.GetValue(iters)}).");
             return Ok;
         });
@@ -193,6 +204,11 @@ public static class GfsApp
     }
 
     /// <summary>Refuses values of <paramref name="option"/> below <paramref name="min"/>, naming the option.</summary>
+    internal static void AtLeast(Option<int?> option, int min) => option.Validators.Add(r =>
+    {
+        if (r.GetValueOrDefault<int?>() is { } value && value < min) r.AddError($"{option.Name} must be at least {min} (got {value}).");
+    });
+
     internal static void AtLeast(Option<int> option, int min) => option.Validators.Add(r =>
     {
         int value = r.GetValueOrDefault<int>();

@@ -147,6 +147,13 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(16, json.RootElement.GetProperty("dim").GetInt32());
         Assert.Equal(8, json.RootElement.GetProperty("batch").GetInt32());
         Assert.True(json.RootElement.GetProperty("ms_per_iter").GetDouble() > 0);
+
+        var images = Run("bench", "train-step", "--json", "--dataset", "fashion-mnist", "--dim", "2", "--batch-size", "4", "--iters", "1", "--warmup", "0", "--threads", "1");
+        Assert.True(images.Code == 0, images.Err);
+        using var imageJson = JsonDocument.Parse(images.Out);
+        Assert.Equal("fashion-mnist", imageJson.RootElement.GetProperty("dataset").GetString());
+        Assert.Equal(4, imageJson.RootElement.GetProperty("batch").GetInt32());
+        Assert.Equal(2, Run("bench", "train-step", "--dataset", "cifar").Code);
     }
 
     [Fact]

@@ -123,7 +123,50 @@ public static class GfsApp
             return Ok;
         });
 
-        return new Command("bench", "Benchmarks for users: how fast the engine's kernels are on this machine.") { gemm, TrainStepCommand(stdout, stderr) };
+        return new Command("bench", "Benchmarks for users: how fast the engine's kernels are on this machine.") { gemm, TrainStepCommand(stdout, stderr), ConvCommand(stdout, stderr) };
+    }
+
+    private static Command ConvCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var iters = new Option<int>("--iters") { Description = "Timed calls per layer and pass (the median is reported).", DefaultValueFactory = _ => 20 };
+        AtLeast(iters, 1);
+        var batch = new Option<int>("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 50 };
+        AtLeast(batch, 1);
+        var threads = new Option<int>("--threads") { Description = "CPU threads (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        AtLeast(threads, 1);
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per layer instead of a table." };
+        var device = DeviceChoice.Option();
+        var command = new Command("conv",
+            "Time the convolutions of gan_mnist.py (DIM 64): the critic's three 5×5 stride-2 convolutions and the generator's three transposed ones, " +
+            "forward alone and forward + backward (input and weight gradients), in milliseconds (medians). tools/bench/conv_torch.py times the same in PyTorch.\n\n" +
+            "Examples:\n  gfs bench conv\n  gfs bench conv --json --threads 1")
+        {
+            iters, batch, threads, json, device,
+        };
+        command.SetAction(parse =>
+        {
+            int t = parse.GetValue(threads);
+            CpuParallel.Threads = t;
+            using var chosen = DeviceChoice.Use(parse.GetValue(device)!, parse.GetValue(json) ? stderr : stdout);
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
+            var table = new Table().Title($"gan_mnist.py convolutions, batch {parse.GetValue(batch)}, {t} thread(s)");
+            table.AddColumns("layer", "input", "weight", "forward ms", "forward+backward ms");
+            foreach (var c in ConvCase.GanMnist(parse.GetValue(batch)))
+            {
+                var (forward, backward) = ConvBench.Run(c, parse.GetValue(iters), warmup: 2);
+                if (parse.GetValue(json))
+                    stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                    {
+                        ["layer"] = c.Name, ["input"] = c.Input, ["weight"] = c.Weight, ["threads"] = t,
+                        ["forward_ms"] = Math.Round(forward, 3), ["backward_ms"] = Math.Round(backward, 3),
+                    }));
+                else
+                    table.AddRow(c.Name, Engine.Shape.Format(c.Input), Engine.Shape.Format(c.Weight), $"{forward:F2}", $"{backward:F2}");
+            }
+            if (!parse.GetValue(json)) console.Write(table);
+            return Ok;
+        });
+        return command;
     }
 
     private static Command TrainStepCommand(TextWriter stdout, TextWriter stderr)

@@ -157,6 +157,17 @@ public sealed class TrainCliTests : IDisposable
     }
 
     [Fact]
+    public void Bench_conv_times_the_six_gan_mnist_layers()
+    {
+        var (code, output, err) = Run("bench", "conv", "--json", "--batch-size", "1", "--iters", "1", "--threads", "1");
+        Assert.True(code == 0, err);
+        var layers = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(["critic.conv1", "critic.conv2", "critic.conv3", "generator.deconv1", "generator.deconv2", "generator.deconv3"],
+            layers.Select(l => l.GetProperty("layer").GetString()));
+        Assert.All(layers, l => Assert.True(l.GetProperty("backward_ms").GetDouble() > 0));
+    }
+
+    [Fact]
     public void A_diverging_run_exits_with_1_naming_the_iteration_and_keeps_the_last_good_checkpoint()
     {
         // With lr 100 every Adam step moves each weight by about 100: the critic's scores overflow within a few iterations (seen: 2).

@@ -9,10 +9,9 @@ as one JSON object.
 import argparse
 import json
 import os
-import time
-
 import torch
 import torch.nn as nn
+from timing import median_ms
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=1)
@@ -79,17 +78,6 @@ def sync():
         torch.cuda.synchronize()
 
 
-for _ in range(args.warmup):
-    iteration()
-sync()
-times = []
-for _ in range(args.iters):
-    t = time.perf_counter()
-    iteration()
-    sync()
-    times.append((time.perf_counter() - t) * 1000)
-times.sort()
-n = len(times)
-median = times[n // 2] if n % 2 else 0.5 * (times[n // 2 - 1] + times[n // 2])
+median = median_ms(iteration, args.iters, args.warmup, sync)
 print(json.dumps({"peer": f"pytorch {torch.__version__}", "arch": "gan_mnist", "dim": DIM, "batch": B, "device": args.device,
                   "threads": args.threads, "ms_per_iter": round(median, 2)}))

@@ -9,11 +9,18 @@ namespace GanFromScratch.Kernels.Cuda;
 /// <summary>Device memory of an ILGPU accelerator.</summary>
 public sealed class IlgpuBuffer : DeviceBuffer
 {
-    internal IlgpuBuffer(IlgpuBackend backend, MemoryBuffer1D<float, Stride1D.Dense> memory) : base(backend, (int)memory.Length) => Memory = memory;
+    /// <param name="memory">A block of the pool's size class, at least <paramref name="length"/> floats.</param>
+    internal IlgpuBuffer(IlgpuBackend backend, MemoryBuffer1D<float, Stride1D.Dense> memory, int length) : base(backend, length)
+    {
+        Memory = memory;
+        View = memory.View.SubView(0, length);
+    }
 
+    /// <summary>The whole block (it returns to the pool when the buffer is disposed).</summary>
     public MemoryBuffer1D<float, Stride1D.Dense> Memory { get; }
 
-    public ArrayView<float> View => Memory.View;
+    /// <summary>The buffer's own <see cref="DeviceBuffer.Length"/> floats of the block: kernels see exactly these (and the emulator checks bounds against them).</summary>
+    public ArrayView<float> View { get; }
 }
 
 /// <summary>
@@ -21,8 +28,10 @@ public sealed class IlgpuBuffer : DeviceBuffer
 /// (<see cref="OpenCuda"/>), or run on ILGPU's CPU accelerator (<see cref="OpenCpuEmulator"/>),
 /// which executes the same kernel code thread by thread — slow, but it lets every kernel be
 /// tested against <see cref="Cpu.CpuBackend"/> on a machine without a GPU.
-/// Released buffers are kept in a pool by exact length (a training step allocates the same
-/// sizes every time), so device memory stays flat and allocation is not on the critical path.
+/// Released buffers are kept in a pool by size class (<see cref="MemoryPool.SizeClass"/>: a
+/// training step allocates the same sizes every time, and nearby sizes share blocks), so
+/// device memory stays flat and allocation is not on the critical path. When the device is
+/// full, the pool is emptied and the allocation tried once more before giving up.
 /// </summary>
 public sealed class IlgpuBackend : Backend
 {
@@ -145,20 +154,69 @@ public sealed class IlgpuBackend : Backend
     public override DeviceBuffer Allocate(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        int size = MemoryPool.SizeClass(length);
         lock (_pool)
-            if (_pool.TryGetValue(length, out var stack) && stack.Count > 0) return new IlgpuBuffer(this, stack.Pop());
+            if (_pool.TryGetValue(size, out var stack) && stack.Count > 0) return new IlgpuBuffer(this, stack.Pop(), length);
         try
         {
-            return new IlgpuBuffer(this, _accelerator.Allocate1D<float>(length));
+            return new IlgpuBuffer(this, AllocateBlock(size), length);
         }
         catch (Exception e) when (e is OutOfMemoryException or AcceleratorException)
         {
-            long pooled;
-            lock (_pool) pooled = _pool.Sum(kv => 4L * kv.Key * kv.Value.Count);
-            throw new InvalidOperationException(
-                $"Out of device memory on {Name} allocating {4L * length / (1 << 20)} MiB ({length} floats); " +
-                $"{pooled / (1 << 20)} MiB are pooled, the device has {_accelerator.MemorySize / (1 << 20)} MiB. Use a smaller --batch-size or --dim.", e);
+            // The pool may hold blocks of other sizes that together would fit: give them back and try once more.
+            long freed = EmptyPool();
+            try
+            {
+                return new IlgpuBuffer(this, AllocateBlock(size), length);
+            }
+            catch (Exception again) when (again is OutOfMemoryException or AcceleratorException)
+            {
+                throw new InvalidOperationException(
+                    $"Out of device memory on {Name} allocating {4L * size / (1 << 20)} MiB ({length} floats, block of {size}); " +
+                    $"{freed / (1 << 20)} MiB of pooled blocks were freed first; the device has {_accelerator.MemorySize / (1 << 20)} MiB. " +
+                    "Use a smaller --batch-size or --dim.", again);
+            }
         }
+    }
+
+    private MemoryBuffer1D<float, Stride1D.Dense> AllocateBlock(int size)
+    {
+        var block = _accelerator.Allocate1D<float>(size);
+        Interlocked.Add(ref _allocatedBytes, 4L * size);
+        return block;
+    }
+
+    private long _allocatedBytes;
+
+    /// <summary>Bytes of device memory this backend holds: buffers in use and pooled blocks.</summary>
+    public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
+
+    /// <summary>Bytes held in the pool, ready for reuse.</summary>
+    public long PooledBytes
+    {
+        get
+        {
+            lock (_pool) return _pool.Sum(kv => 4L * kv.Key * kv.Value.Count);
+        }
+    }
+
+    /// <summary>Frees every pooled block (after the queued kernels finish); returns the bytes freed.</summary>
+    public long EmptyPool()
+    {
+        _accelerator.Synchronize();
+        long freed = 0;
+        lock (_pool)
+        {
+            foreach (var (size, stack) in _pool)
+                while (stack.TryPop(out var block))
+                {
+                    block.Dispose();
+                    freed += 4L * size;
+                }
+            _pool.Clear();
+        }
+        Interlocked.Add(ref _allocatedBytes, -freed);
+        return freed;
     }
 
     protected internal override void Release(DeviceBuffer buffer)
@@ -166,7 +224,7 @@ public sealed class IlgpuBackend : Backend
         var memory = Ilgpu(buffer).Memory;
         lock (_pool)
         {
-            int key = buffer.Length;
+            int key = (int)memory.Length;
             if (!_pool.TryGetValue(key, out var stack)) _pool[key] = stack = new Stack<MemoryBuffer1D<float, Stride1D.Dense>>();
             stack.Push(memory);
         }

@@ -61,16 +61,18 @@ public class PatchKernelTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture
 
     [Theory]
     [MemberData(nameof(Geometries))]
-    public void Both_kernels_agree_on_the_ilgpu_accelerator(int b, int c, int h, int w, int kh, int kw, int s, int p)
+    public void Both_kernels_agree_on_the_ilgpu_accelerator(int b, int c, int h, int w, int kh, int kw, int s, int p) =>
+        Both_kernels_agree_on(fixture.Backend, Geometry(b, c, h, w, kh, kw, s, p));
+
+    internal static void Both_kernels_agree_on(Backend gpu, PatchGeometry g)
     {
-        var g = Geometry(b, c, h, w, kh, kw, s, p);
         var x = Random(g.ImageSize, 3);
         var y = Random(g.Rows * g.Columns, 4);
         foreach (var (input, outLength, kernel) in new (float[], int, Func<Backend, Action<DeviceBuffer, DeviceBuffer, PatchGeometry>>)[]
                  { (x, g.Rows * g.Columns, be => be.Im2Col), (y, g.ImageSize, be => be.Col2Im) })
         {
             var expected = Down(Cpu, Run(Cpu, kernel, input, outLength, g), outLength);
-            var actual = Down(fixture.Backend, Run(fixture.Backend, kernel, input, outLength, g), outLength);
+            var actual = Down(gpu, Run(gpu, kernel, input, outLength, g), outLength);
             // The same additions in the same order (window offsets ascending): equal to the last bit.
             Assert.Equal(expected, actual);
         }

@@ -75,7 +75,9 @@ public sealed class IlgpuBackend : Backend
         _col2im = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry>(IlgpuKernels.Col2Im);
         _reduce = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.Reduce);
         _reduceRows = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.ReduceRows);
-        _reduceGroup = Math.Min(256, 1 << (int)Math.Log2(accelerator.MaxNumThreadsPerGroup));
+        // A power of two, a multiple of the warp size, and at most warp size² (the second shuffle round combines one value per warp).
+        _reduceGroup = Math.Max(accelerator.WarpSize, Math.Min(Math.Min(256, accelerator.WarpSize * accelerator.WarpSize),
+            1 << (int)Math.Log2(accelerator.MaxNumThreadsPerGroup)));
         _gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(IlgpuKernels.Gemm);
         _sgd = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(IlgpuKernels.SgdUpdate);
         _rmsProp = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float>(IlgpuKernels.RmsPropUpdate);
@@ -334,7 +336,8 @@ public sealed class IlgpuBackend : Backend
         int max = op == ReduceOp.Max ? 1 : 0;
         // Few outputs over long rows (a mean over a batch, a loss): a group per output; otherwise a thread per output.
         if (extent >= 4 * _reduceGroup && n < 4096)
-            _reduceRows(new KernelConfig(n, _reduceGroup, SharedMemoryConfig.RequestDynamic<float>(_reduceGroup)), V(x), V(y), max, extent, inner);
+            _reduceRows(new KernelConfig(n, _reduceGroup, SharedMemoryConfig.RequestDynamic<float>(Math.Max(1, _reduceGroup / _accelerator.WarpSize))),
+                V(x), V(y), max, extent, inner);
         else
             _reduce(n, V(x), V(y), max, extent, inner);
     }

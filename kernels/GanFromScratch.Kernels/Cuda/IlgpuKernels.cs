@@ -163,28 +163,42 @@ public static class IlgpuKernels
 
     /// <summary>
     /// The same reduction for long rows: one group per output. Thread t takes elements t, t + G,
-    /// t + 2G, … of the row (G the group size, a power of two), then the group halves its partial
-    /// results in shared memory until one is left. The order of additions is fixed by G alone, so
-    /// the result is the same on every run.
+    /// t + 2G, … of the row (G the group size, a multiple of the warp size). Each warp then halves
+    /// its partial results through register shuffles (no shared memory, no barrier), lane 0
+    /// writes the warp's result to shared memory, and the first warp combines those the same
+    /// way. The order of operations is fixed by G and the warp size alone, so every run gives
+    /// the same result.
     /// </summary>
     public static void ReduceRows(ArrayView<float> x, ArrayView<float> y, int max, int extent, int inner)
     {
-        var partial = SharedMemory.GetDynamic<float>();
+        var perWarp = SharedMemory.GetDynamic<float>();
         int output = Grid.IdxX, t = Group.IdxX, size = Group.DimX;
         int o = output / inner, k = output % inner;
         long start = (long)o * extent * inner + k;
-        float acc = max != 0 ? float.NegativeInfinity : 0f;
+        float identity = max != 0 ? float.NegativeInfinity : 0f;
+        float acc = identity;
         for (int e = t; e < extent; e += size)
-            acc = max != 0 ? MathF.Max(acc, x[start + (long)e * inner]) : acc + x[start + (long)e * inner];
-        partial[t] = acc;
+            acc = Combine(max, acc, x[start + (long)e * inner]);
+        acc = WarpReduce(max, acc);
+        if (Warp.LaneIdx == 0) perWarp[Warp.WarpIdx] = acc;
         Group.Barrier();
-        for (int half = size / 2; half > 0; half /= 2)
+        if (Warp.WarpIdx == 0)
         {
-            if (t < half) partial[t] = max != 0 ? MathF.Max(partial[t], partial[t + half]) : partial[t] + partial[t + half];
-            Group.Barrier();
+            int warps = size / Warp.WarpSize;
+            acc = WarpReduce(max, Warp.LaneIdx < warps ? perWarp[Warp.LaneIdx] : identity);
+            if (t == 0) y[output] = acc;
         }
-        if (t == 0) y[output] = partial[0];
     }
+
+    /// <summary>Lane 0 gets the sum (or max) of the warp's values: log₂(warp size) shuffle-and-combine steps.</summary>
+    private static float WarpReduce(int max, float value)
+    {
+        for (int offset = Warp.WarpSize / 2; offset > 0; offset /= 2)
+            value = Combine(max, value, Warp.ShuffleDown(value, offset));
+        return value;
+    }
+
+    private static float Combine(int max, float a, float b) => max != 0 ? MathF.Max(a, b) : a + b;
 
     /// <summary>Rows (and columns) of C each thread computes: a 4×4 block held in registers.</summary>
     public const int Reg = 4;

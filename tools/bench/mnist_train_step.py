@@ -8,7 +8,6 @@ as one JSON object.
 """
 import argparse
 import json
-import os
 import torch
 import torch.nn as nn
 from timing import median_ms

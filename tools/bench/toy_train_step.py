@@ -14,12 +14,8 @@ import argparse
 import json
 import os
 import sys
-import time
 
 import torch
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
-from gan_toy_torch import iteration, setup  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=1)
@@ -28,7 +24,15 @@ parser.add_argument("--warmup", type=int, default=3)
 parser.add_argument("--dim", type=int, default=512)
 parser.add_argument("--batch", type=int, default=256)
 parser.add_argument("--lam", type=float, default=10.0)
+parser.add_argument("--device", default="cpu", help="cpu or cuda (every tensor, the data's included, is made there)")
 args = parser.parse_args()
+if args.device == "cuda":
+    # Before the model module is imported: its constants and every tensor made afterwards land on the GPU.
+    torch.set_default_tensor_type("torch.cuda.FloatTensor")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
+sys.path.insert(0, os.path.dirname(__file__))
+from gan_toy_torch import iteration, setup  # noqa: E402
+from timing import median_ms  # noqa: E402
 torch.set_num_threads(args.threads)
 torch.manual_seed(1)
 G, D, optG, optD = setup("wgan-gp", args.dim)
@@ -38,16 +42,7 @@ def step():
     iteration(G, D, optG, optD, args.batch, "wgan-gp", args.lam)
 
 
-for _ in range(args.warmup):
-    step()
-times = []
-for _ in range(args.iters):
-    t = time.perf_counter()
-    step()
-    times.append((time.perf_counter() - t) * 1000)
-times.sort()
-n = len(times)
-median = times[n // 2] if n % 2 else 0.5 * (times[n // 2 - 1] + times[n // 2])
+median = median_ms(step, args.iters, args.warmup, torch.cuda.synchronize if args.device == "cuda" else lambda: None)
 print(json.dumps({"peer": f"pytorch {torch.__version__}", "variant": "wgan-gp", "dim": args.dim, "batch": args.batch,
-                  "threads": args.threads, "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+                  "device": args.device, "threads": args.threads, "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
                   "ms_per_iter": round(median, 2)}))

@@ -56,46 +56,45 @@ public sealed class FeatureClassifier : Module
         Eval();
     }
 
-    /// <summary>The fraction of <paramref name="data"/> classified correctly.</summary>
+    /// <summary>The fraction of <paramref name="data"/> classified correctly (the most probable class is the label).</summary>
     public double Accuracy(ImageDataset data)
     {
+        var (_, probabilities) = Describe(data.Count, (start, n) => data.Batch(Enumerable.Range(start, n).ToArray()));
         int correct = 0;
-        ForEachBatch(data.Count, 500, (start, n) => data.Batch(Enumerable.Range(start, n).ToArray()), (logits, start, n) =>
+        for (int i = 0; i < data.Count; i++)
         {
-            for (int i = 0; i < n; i++)
-            {
-                int best = 0;
-                for (int c = 1; c < ClassCount; c++) if (logits[i * ClassCount + c] > logits[i * ClassCount + best]) best = c;
-                if (best == data.Labels[start + i]) correct++;
-            }
-        }, features: false);
+            var row = probabilities.AsSpan(i * ClassCount, ClassCount);
+            if (row.IndexOf(RowMax(row)) == data.Labels[i]) correct++;
+        }
         return (double)correct / data.Count;
     }
 
-    /// <summary>Features [n, 128] and class probabilities [n, 10] of <paramref name="n"/> images produced batch by batch.</summary>
-    public (float[] Features, float[] Probabilities) Describe(int n, Func<int, int, Tensor> images, int batch = 500)
+    private static float RowMax(ReadOnlySpan<float> row)
     {
-        var features = new float[n * FeatureSize];
-        var probabilities = new float[n * ClassCount];
-        ForEachBatch(n, batch, images, (f, start, count) => f.AsSpan().CopyTo(features.AsSpan(start * FeatureSize)), features: true,
-            probabilities: (p, start, count) => p.AsSpan().CopyTo(probabilities.AsSpan(start * ClassCount)));
-        return (features, probabilities);
+        float best = row[0];
+        foreach (float v in row) best = Math.Max(best, v);
+        return best;
     }
 
-    private void ForEachBatch(int n, int batch, Func<int, int, Tensor> images, Action<float[], int, int> use, bool features,
-        Action<float[], int, int>? probabilities = null)
+    /// <summary>
+    /// Features [n, 128] and class probabilities [n, 10] of <paramref name="n"/> images, which
+    /// <paramref name="images"/>(start, count) produces batch by batch, in evaluation mode.
+    /// </summary>
+    public (float[] Features, float[] Probabilities) Describe(int n, Func<int, int, Tensor> images, int batch = 500)
     {
         Eval();
+        var features = new float[n * FeatureSize];
+        var probabilities = new float[n * ClassCount];
         for (int start = 0; start < n; start += batch)
         {
             int count = Math.Min(batch, n - start);
             using var scope = TensorScope.Begin();
             using var _ = Autograd.NoGrad();
             var f = Features.Forward(images(start, count));
-            var logits = Head.Forward(f);
-            use(features ? f.ToArray() : logits.ToArray(), start, count);
-            probabilities?.Invoke(logits.Softmax(1).ToArray(), start, count);
+            f.ToArray().CopyTo(features, start * FeatureSize);
+            Head.Forward(f).Softmax(1).ToArray().CopyTo(probabilities, start * ClassCount);
         }
+        return (features, probabilities);
     }
 
     public void Save(string path, string dataset, double testAccuracy) => SafeTensors.Save(path, NamedState(), new Dictionary<string, string>

@@ -95,4 +95,22 @@ public sealed class ImageTrainingTests : IDisposable
         Assert.InRange(line["score"]!.GetValue<double>(), 1, 10);
         Assert.True(line["grad_norm"]!.GetValue<double>() > 0);
     }
+
+    [Fact]
+    public void The_real_images_against_themselves_have_fd_zero_and_accuracy_counts_the_most_probable_class()
+    {
+        var classifier = new FeatureClassifier(new Generator(4));
+        var quality = new ImageQuality(classifier, _data, 24);
+        var (fd, score) = quality.Measure((start, n) => _data.Batch(Enumerable.Range(start, n).ToArray()));
+        Assert.Equal(0, fd, 1e-6);
+        Assert.InRange(score, 1, 10);
+
+        var (_, p) = classifier.Describe(_data.Count, (start, n) => _data.Batch(Enumerable.Range(start, n).ToArray()));
+        int expected = Enumerable.Range(0, _data.Count).Count(i =>
+        {
+            var row = p.AsSpan(i * 10, 10).ToArray();
+            return Array.IndexOf(row, row.Max()) == _data.Labels[i];
+        });
+        Assert.Equal((double)expected / _data.Count, classifier.Accuracy(_data));
+    }
 }

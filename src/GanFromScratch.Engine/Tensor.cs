@@ -142,6 +142,18 @@ public sealed partial class Tensor : IDisposable
         return ToArray()[0];
     }
 
+    /// <summary>
+    /// The values of several one-element tensors, read with one download: a GPU is waited for
+    /// once, not once per value (a training step reports several losses).
+    /// </summary>
+    public static float[] Items(params Tensor[] scalars)
+    {
+        foreach (var t in scalars)
+            if (t.Size != 1)
+                throw new InvalidOperationException($"Items() needs tensors with one element, but one has shape {Engine.Shape.Format(t.Shape)}.");
+        using (Autograd.NoGrad()) return Concat(scalars.Select(t => t.Reshape(1)).ToArray()).ToArray();
+    }
+
     public override string ToString()
     {
         var sb = new StringBuilder($"Tensor{Engine.Shape.Format(Shape)}");

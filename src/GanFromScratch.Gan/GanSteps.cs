@@ -65,19 +65,16 @@ public static class GanSteps
         Tensor fake;
         using (Autograd.NoGrad()) fake = p.G.Forward(noise);
         var loss = p.Variant.CriticLoss(p.D.Forward(real), p.D.Forward(fake));
-        var total = loss;
-        float penaltyValue = 0;
-        if (p.Variant.UsesPenalty)
-        {
-            var (penalty, _) = GradientPenalty.Compute(p.D.Forward, real, fake, alpha ?? throw new ArgumentNullException(nameof(alpha)), p.Config.Lambda);
-            total = loss + penalty;
-            penaltyValue = penalty.Item();
-        }
+        var penalty = p.Variant.UsesPenalty
+            ? GradientPenalty.Compute(p.D.Forward, real, fake, alpha ?? throw new ArgumentNullException(nameof(alpha)), p.Config.Lambda).Penalty
+            : Tensor.Scalar(0f, loss.Backend);
+        var total = loss + penalty;
         total.Backward();
         p.OptD.Step();
         p.OptD.ZeroGrad();
         if (p.Variant.UsesClipping) WeightClipping.Apply(p.D, p.Config.Clip);
-        return new CriticStepLosses(-loss.Item(), total.Item(), penaltyValue);
+        var values = Tensor.Items(loss, total, penalty); // one read (one wait on a GPU) for the three
+        return new CriticStepLosses(-values[0], values[1], values[2]);
     }
 
     /// <summary>

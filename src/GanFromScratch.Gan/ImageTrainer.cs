@@ -116,7 +116,7 @@ public sealed class ImageTrainer : IGanTrainer
             var fake = Generate(real.Shape[0], Stream(10));
             if (!Array.TrueForAll(fake.ToArray(), float.IsFinite)) throw new NonFiniteLossException(Iteration, "generator's output");
             var (_, norm) = GradientPenalty.Compute(D.Forward, real, fake, Tensor.Rand([real.Shape[0], 1, 1, 1], Stream(12)), 0f);
-            line["grad_norm"] = TrainingRun.Round(norm);
+            line["grad_norm"] = TrainingRun.Round(norm.Item());
         }
         if (Classifier is not null && _test is not null)
         {

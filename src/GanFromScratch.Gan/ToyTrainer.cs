@@ -126,7 +126,7 @@ public sealed class ToyTrainer : IGanTrainer
         {
             var (_, norm) = GradientPenalty.Compute(D.Forward, Tensor.FromArray(real, n, 2), Tensor.FromArray(fake, n, 2),
                 Tensor.Rand([n, 1], Stream(12)), 0f);
-            gradNorm = norm;
+            gradNorm = norm.Item();
         }
         return new ToyEvaluation(w1, gradNorm, modes, hq, fake, real);
     }

@@ -148,17 +148,18 @@ public static class GradientPenalty
     /// x̂ = αx + (1 − α)x̃ with α ~ U[0, 1] per sample (given, shape [batch, 1, …]); the penalty λ·mean((‖∇ₓD(x̂)‖₂ − 1)²), the
     /// norm over all non-batch dimensions. The gradient ∇ₓD(x̂) is computed with
     /// <c>createGraph: true</c>, so the penalty can itself be differentiated with respect to the
-    /// critic's weights. Also returns the mean gradient norm, a diagnostic.
+    /// critic's weights. Also returns the mean gradient norm, a diagnostic (a one-element tensor
+    /// outside the graph, so that reading it is the caller's choice: on a GPU a read waits).
     /// </summary>
-    public static (Tensor Penalty, float MeanNorm) Compute(Func<Tensor, Tensor> critic, Tensor real, Tensor fake, Tensor alpha, float lambda)
+    public static (Tensor Penalty, Tensor MeanNorm) Compute(Func<Tensor, Tensor> critic, Tensor real, Tensor fake, Tensor alpha, float lambda)
     {
         int batch = real.Shape[0];
         var interpolates = (alpha * real + (1f - alpha) * fake).Detach().RequiresGrad_();
         var scores = critic(interpolates);
         var gradient = Autograd.Grad([scores], [interpolates], [Tensor.OnesLike(scores)], createGraph: true)[0]!;
         var norms = gradient.Reshape(batch, -1).Norm([1]);
-        float meanNorm;
-        using (Autograd.NoGrad()) meanNorm = norms.Mean().Item();
+        Tensor meanNorm;
+        using (Autograd.NoGrad()) meanNorm = norms.Mean();
         return (lambda * (norms - 1f).Square().Mean(), meanNorm);
     }
 }

@@ -198,4 +198,13 @@ public class TensorTests
         Assert.Equal([0f], survivor.ToArray());
         survivor.Dispose();
     }
+
+    [Fact]
+    public void Items_reads_several_scalars_at_once()
+    {
+        var a = Tensor.Scalar(1.5f);
+        var b = Tensor.FromArray([-2f], 1, 1);
+        Assert.Equal([1.5f, -2f, 1.5f], Tensor.Items(a, b, a));
+        Assert.Throws<InvalidOperationException>(() => Tensor.Items(a, Tensor.Zeros(2)));
+    }
 }

@@ -54,7 +54,9 @@ public sealed record TrainConfig
     public void Validate()
     {
         var variant = GanVariant.Get(Variant, GLoss);
-        if (!IsImages) _ = ToyDataset.Get(Dataset);
+        if (!IsImages && !ToyDataset.Names.Contains(Dataset))
+            throw new ArgumentException($"Unknown dataset '{Dataset}'. Valid: {string.Join(", ", ToyDataset.Names)} (toy 2-D data), " +
+                                        $"{string.Join(", ", ImageDatasets.Names)} (images).");
         if (IsImages)
         {
             var arch = Arch ?? ImageNetworks.DefaultFor(variant);
@@ -62,8 +64,6 @@ public sealed record TrainConfig
                 throw new ArgumentException($"--arch: unknown architecture '{arch}'. Valid: {string.Join(", ", ImageNetworks.Names)}.");
             // A penalty critic must not normalize across the batch (checked on a width-1 copy of the architecture).
             if (variant.UsesPenalty) ImageNetworks.CheckPenaltyCritic(ImageNetworks.Create(arch, 1, new Engine.Generator(0)).Critic, arch);
-            Require(SampleEvery >= 1, "--sample-every", $"must be at least 1 (got {SampleEvery})");
-            Require(FdSamples >= 2, "--fd-samples", $"must be at least 2 (got {FdSamples})");
         }
         else if (variant.NeedsImages)
             throw new ArgumentException($"{Variant} trains convolutional networks on images: use --dataset {string.Join(" or ", ImageDatasets.Names)}.");
@@ -75,6 +75,8 @@ public sealed record TrainConfig
         Require(Clip > 0 && float.IsFinite(Clip), "--clip", $"must be a positive number (got {Clip})");
         Require(Dim >= 1, "--dim", $"must be at least 1 (got {Dim})");
         Require(EvalEvery >= 1, "--eval-every", $"must be at least 1 (got {EvalEvery})");
+        Require(SampleEvery >= 1, "--sample-every", $"must be at least 1 (got {SampleEvery})");
+        Require(FdSamples >= 2, "--fd-samples", $"must be at least 2 (got {FdSamples})");
         Require(Beta1 >= 0 && Beta1 < 1, "--beta1", $"must be in [0, 1) (got {Beta1})");
         Require(Beta2 >= 0 && Beta2 < 1, "--beta2", $"must be in [0, 1) (got {Beta2})");
     }

@@ -65,7 +65,8 @@ public sealed class TrainCliTests : IDisposable
     [InlineData("--batch-size", "0", "--batch-size")]
     [InlineData("--critic-iters", "0", "--critic-iters")]
     [InlineData("--eval-every", "0", "--eval-every")]
-    [InlineData("--dataset", "moons", "8gaussians, 25gaussians, swissroll")]
+    [InlineData("--dataset", "moons", "8gaussians, 25gaussians, swissroll (toy 2-D data), fashion-mnist, mnist (images)")]
+    [InlineData("--sample-every", "0", "--sample-every")]
     public void Impossible_values_are_refused_naming_the_option(string option, string value, string expected)
     {
         var (code, _, err) = Train("wgan", option, value);
@@ -133,7 +134,7 @@ public sealed class TrainCliTests : IDisposable
         Assert.Contains("non-saturating", output);
         Assert.Contains("gfs train gan --dataset 8gaussians", output);
         (_, output, _) = Run("train", "wgan-gp", "--help");
-        Assert.Contains("Default 0.1 on the toy datasets, as the WGAN-GP authors' gan_toy.py", output);
+        Assert.Contains("Default 10 (the paper's) on images, 0.1 on the toy datasets, as the WGAN-GP authors' gan_toy.py", output);
         Assert.Contains("--lambda 10", output);
     }
 
@@ -260,6 +261,9 @@ public sealed class TrainCliTests : IDisposable
         var penaltyWithBatchNorm = Run(["train", "wgan-gp", "--dataset", "mnist", "--data", _dir, "--arch", "dcgan", "--out", Out]);
         Assert.Equal(2, penaltyWithBatchNorm.Code);
         Assert.Contains("batch norm", penaltyWithBatchNorm.Err);
+        var unknownArch = Run(["train", "wgan-gp", "--dataset", "mnist", "--data", _dir, "--arch", "resnet", "--out", Out]);
+        Assert.Equal(2, unknownArch.Code);
+        Assert.Contains("gan-mnist, dcgan", unknownArch.Err);
         var noData = Run(["train", "wgan-gp", "--dataset", "mnist", "--out", Out]);
         Assert.Equal(2, noData.Code);
         Assert.Contains("--data", noData.Err);

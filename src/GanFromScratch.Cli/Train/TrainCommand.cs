@@ -29,7 +29,7 @@ internal static class TrainCommand
         public readonly Option<int?> CriticIters = new("--critic-iters") { Description = "Critic steps per generator step (default: 5 for wgan and wgan-gp, 1 otherwise)." };
         public readonly Option<float?> Lambda = new("--lambda")
         {
-            Description = $"wgan-gp: weight λ of the gradient penalty. Default {ToyDataset.DefaultPenaltyWeight} on the toy datasets, as the " +
+            Description = $"wgan-gp: weight λ of the gradient penalty. Default 10 (the paper's) on images, {ToyDataset.DefaultPenaltyWeight} on the toy datasets, as the " +
                           "WGAN-GP authors' gan_toy.py (\"smaller lambda seems to help for toy tasks\"; with the paper's λ = 10 the toy " +
                           "generator still wanders after 2,500 iterations); use --lambda 10 for the paper's setting.",
         };

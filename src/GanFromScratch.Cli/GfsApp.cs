@@ -231,11 +231,23 @@ public static class GfsApp
 
     private static Command DevicesCommand(TextWriter stdout)
     {
+        var check = new Option<bool>("--check")
+        {
+            Description = "Run every kernel on the --device (default: the first CUDA GPU) and on the CPU with the same inputs, compare " +
+                          "the outputs within each case's tolerance, and print the cases; exit 1 if any disagrees. On a GPU it adds " +
+                          "shapes the emulator is too slow for (full GEMM tiles, a batch-50 im2col, a 2²⁰-element reduction).",
+        };
+        var device = DeviceChoice.Option();
         var command = new Command("devices",
             "List the devices gfs can compute on: the CPU, ILGPU's CPU emulator, and every CUDA GPU (name, memory, compute capability, " +
-            "the PTX target ILGPU compiles for).\n\nExample:\n  gfs devices");
-        command.SetAction(_ =>
+            "the PTX target ILGPU compiles for). With --check, test the device's kernels against the CPU's.\n\n" +
+            "Examples:\n  gfs devices\n  gfs devices --check --device cuda:0\n  gfs devices --check --device ilgpu-cpu")
         {
+            check, device,
+        };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(check)) return CheckKernels(parse.GetValue(device)!, stdout);
             stdout.WriteLine($"cpu        {Environment.ProcessorCount} cores ({System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture})");
             stdout.WriteLine("ilgpu-cpu  the CUDA kernels emulated on the CPU (for testing)");
             var cuda = Kernels.Cuda.IlgpuBackend.ListCudaDevices(out var problem);
@@ -244,6 +256,28 @@ public static class GfsApp
             return Ok;
         });
         return command;
+    }
+
+    /// <summary>gfs devices --check: <see cref="Kernels.KernelAgreement"/> on the chosen device against the CPU.</summary>
+    private static int CheckKernels(string device, TextWriter stdout)
+    {
+        using var chosen = DeviceChoice.Use(device == "auto" ? "cuda:0" : device, stdout);
+        var backend = Engine.Device.Default;
+        if (backend is Kernels.Cpu.CpuBackend) throw new UsageException("--check compares a device with the CPU: give --device cuda:N or ilgpu-cpu.");
+        bool large = backend.Name.StartsWith("cuda", StringComparison.Ordinal);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
+        var table = new Table().Title($"kernels on {backend.Name} against the CPU");
+        table.AddColumns("kernel", "case", "max error", "tolerance", "");
+        int failed = 0, total = 0;
+        foreach (var c in Kernels.KernelAgreement.Compare(Kernels.Cpu.CpuBackend.Instance, backend, large))
+        {
+            total++;
+            if (!c.Agrees) failed++;
+            table.AddRow(c.Kernel, Markup.Escape(c.Case), $"{c.MaxError:G3}", $"{c.Tolerance:G3}", c.Agrees ? "ok" : "[red]DIFFERS[/]");
+        }
+        console.Write(table);
+        stdout.WriteLine(failed == 0 ? $"All {total} cases agree." : $"{failed} of {total} cases differ.");
+        return failed == 0 ? Ok : Failure;
     }
 
     /// <summary>Refuses values of <paramref name="option"/> below <paramref name="min"/>, naming the option.</summary>

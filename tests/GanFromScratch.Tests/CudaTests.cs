@@ -42,18 +42,9 @@ public class CudaTests(CudaFixture fixture) : IClassFixture<CudaFixture>
     [CudaFact]
     public void Every_kernel_agrees_with_the_cpu()
     {
-        var gpu = fixture.Backend;
-        IlgpuKernelTests.Fill_arange_and_the_random_streams_agree_on(gpu);
-        foreach (var op in Enum.GetValues<UnaryOp>()) IlgpuKernelTests.Unary_ops_agree_on(gpu, op);
-        foreach (var op in Enum.GetValues<BinaryOp>()) IlgpuKernelTests.Broadcasting_binary_ops_agree_on(gpu, op);
-        IlgpuKernelTests.Where_copy_and_reductions_agree_on(gpu);
-        IlgpuKernelTests.Optimizer_updates_agree_on(gpu);
-        foreach (var (m, n, k) in new[] { (1, 1, 1), (17, 33, 19), (40, 2, 37), (64, 64, 64), (200, 300, 150), (129, 257, 511) })
-            foreach (bool ta in new[] { false, true })
-                foreach (bool tb in new[] { false, true })
-                    IlgpuKernelTests.Gemm_agrees_for_every_transpose_and_tile_edge_on(gpu, m, n, k, ta, tb);
-        foreach (var g in new[] { new PatchGeometry(2, 3, 7, 6, 3, 2, 2, 1), new PatchGeometry(50, 64, 14, 14, 5, 5, 2, 2) })
-            PatchKernelTests.Both_kernels_agree_on(gpu, g);
+        var failures = KernelAgreement.Compare(CpuBackend.Instance, fixture.Backend, large: true).Where(c => !c.Agrees)
+            .Select(c => $"{c.Kernel}: {c.Case}: max error {c.MaxError:G3} > {c.Tolerance:G3}").ToArray();
+        Assert.True(failures.Length == 0, string.Join("\n", failures));
     }
 
     [CudaFact]

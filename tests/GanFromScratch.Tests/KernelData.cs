@@ -5,11 +5,7 @@ namespace GanFromScratch.Tests;
 /// <summary>Test data for kernels: seeded random arrays, and moving them to and from a backend.</summary>
 internal static class KernelData
 {
-    public static float[] Random(int n, int seed, float low = -1, float high = 1)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => (float)(low + rng.NextDouble() * (high - low))).ToArray();
-    }
+    public static float[] Random(int n, int seed, float low = -1, float high = 1) => KernelAgreement.Random(n, seed, low, high);
 
     public static DeviceBuffer Up(Backend backend, float[] data)
     {

@@ -4,8 +4,8 @@ using static GanFromScratch.Tests.KernelData;
 
 namespace GanFromScratch.Tests;
 
-/// <summary>im2col and col2im: against the definition written as loops, as each other's adjoint, and on every backend.</summary>
-public class PatchKernelTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture>
+/// <summary>im2col and col2im against the definition written as loops, and as each other's adjoint (KernelAgreement compares the backends).</summary>
+public class PatchKernelTests
 {
     private static readonly Backend Cpu = CpuBackend.Instance;
 
@@ -57,25 +57,6 @@ public class PatchKernelTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture
         for (int k = 0; k < cols.Length; k++) left += (double)cols[k] * y[k];
         for (int k = 0; k < x.Length; k++) right += (double)x[k] * back[k];
         Assert.Equal(left, right, 4);
-    }
-
-    [Theory]
-    [MemberData(nameof(Geometries))]
-    public void Both_kernels_agree_on_the_ilgpu_accelerator(int b, int c, int h, int w, int kh, int kw, int s, int p) =>
-        Both_kernels_agree_on(fixture.Backend, Geometry(b, c, h, w, kh, kw, s, p));
-
-    internal static void Both_kernels_agree_on(Backend gpu, PatchGeometry g)
-    {
-        var x = Random(g.ImageSize, 3);
-        var y = Random(g.Rows * g.Columns, 4);
-        foreach (var (input, outLength, kernel) in new (float[], int, Func<Backend, Action<DeviceBuffer, DeviceBuffer, PatchGeometry>>)[]
-                 { (x, g.Rows * g.Columns, be => be.Im2Col), (y, g.ImageSize, be => be.Col2Im) })
-        {
-            var expected = Down(Cpu, Run(Cpu, kernel, input, outLength, g), outLength);
-            var actual = Down(gpu, Run(gpu, kernel, input, outLength, g), outLength);
-            // The same additions in the same order (window offsets ascending): equal to the last bit.
-            Assert.Equal(expected, actual);
-        }
     }
 
     [Fact]

@@ -205,6 +205,19 @@ public sealed class TrainCliTests : IDisposable
     }
 
     [Fact]
+    public void Devices_check_compares_every_kernel_with_the_cpu()
+    {
+        var (code, output, err) = Run("devices", "--check", "--device", "ilgpu-cpu");
+        Assert.True(code == 0, err + output);
+        Assert.Contains("col2im", output);
+        Assert.Contains("adam", output);
+        Assert.Matches(@"All \d+ cases agree\.", output);
+        var cpu = Run("devices", "--check", "--device", "cpu");
+        Assert.Equal(2, cpu.Code);
+        Assert.Contains("ilgpu-cpu", cpu.Err);
+    }
+
+    [Fact]
     public void Bench_gemm_on_the_emulated_cuda_kernels_checks_the_result()
     {
         var (code, output, err) = Run("bench", "gemm", "--device", "ilgpu-cpu", "--json", "--rounds", "1", "--shape", "19x21x23:nt");

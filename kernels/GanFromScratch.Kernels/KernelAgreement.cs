@@ -1,0 +1,169 @@
+namespace GanFromScratch.Kernels;
+
+/// <summary>The outcome of one kernel case run on two backends.</summary>
+/// <param name="MaxError">max |a − b| / max(1, |a|) over the outputs (NaN and ±∞ must match exactly, else ∞).</param>
+public sealed record KernelCheck(string Kernel, string Case, double MaxError, double Tolerance)
+{
+    public bool Agrees => MaxError <= Tolerance;
+}
+
+/// <summary>
+/// Every kernel of the seam, run with the same seeded inputs on a reference backend (the CPU)
+/// and on another (CUDA, or ILGPU's emulator), outputs compared within a stated tolerance.
+/// The tests assert these on the emulator (and on a GPU where one is found); <c>gfs devices
+/// --check</c> runs them on a GPU machine without the .NET SDK. Shapes are odd, so that tile
+/// and vector edges are crossed; <c>large</c> adds shapes only a real GPU runs quickly.
+/// </summary>
+public static class KernelAgreement
+{
+    /// <summary>One case: the kernel called on a backend with uploaded inputs, writing into y.</summary>
+    public sealed record Case(string Kernel, string Name, float[][] Inputs, int OutputLength, Action<Backend, DeviceBuffer[], DeviceBuffer> Run,
+        double Tolerance, float[]? OutputStart = null);
+
+    public static IEnumerable<KernelCheck> Compare(Backend reference, Backend candidate, bool large = false) =>
+        Compare(reference, candidate, Cases(large));
+
+    public static IEnumerable<KernelCheck> Compare(Backend reference, Backend candidate, IEnumerable<Case> cases)
+    {
+        foreach (var c in cases)
+        {
+            var expected = Execute(reference, c);
+            var actual = Execute(candidate, c);
+            yield return new KernelCheck(c.Kernel, c.Name, MaxError(expected, actual), c.Tolerance);
+        }
+    }
+
+    private static float[] Execute(Backend backend, Case c)
+    {
+        var inputs = c.Inputs.Select(x => Upload(backend, x)).ToArray();
+        using var y = Upload(backend, c.OutputStart ?? new float[c.OutputLength]);
+        c.Run(backend, inputs, y);
+        var result = new float[c.OutputLength];
+        backend.Download(y, 0, result);
+        foreach (var input in inputs) input.Dispose();
+        return result;
+    }
+
+    private static DeviceBuffer Upload(Backend backend, float[] data)
+    {
+        var buffer = backend.Allocate(data.Length);
+        backend.Upload(data, buffer);
+        return buffer;
+    }
+
+    public static double MaxError(float[] expected, float[] actual)
+    {
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            float e = expected[i], a = actual[i];
+            if (float.IsNaN(e) || float.IsInfinity(e))
+            {
+                if (!(e.Equals(a))) return double.PositiveInfinity;
+                continue;
+            }
+            double error = Math.Abs((double)e - a) / Math.Max(1.0, Math.Abs(e));
+            if (double.IsNaN(error)) return double.PositiveInfinity;
+            worst = Math.Max(worst, error);
+        }
+        return worst;
+    }
+
+    /// <summary>Seeded uniform numbers in [low, high).</summary>
+    public static float[] Random(int n, int seed, float low = -1, float high = 1)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => (float)(low + rng.NextDouble() * (high - low))).ToArray();
+    }
+
+    public static IEnumerable<Case> Cases(bool large = false)
+    {
+        yield return new("fill", "37", [], 37, (b, _, y) => b.Fill(y, 37, 2.5f), 1e-6);
+        yield return new("arange", "37", [], 37, (b, _, y) => b.Arange(y, 37, -1f, 0.25f), 1e-6);
+        yield return new("random", "uniform 1001", [], 1001, (b, _, y) => b.Random(y, 1001, RandomDistribution.Uniform, 42, 7, -2f, 3f), 1e-6);
+        yield return new("random", "normal 1001", [], 1001, (b, _, y) => b.Random(y, 1001, RandomDistribution.Normal, 42, 1UL << 33, 0.5f, 2f), 1e-5);
+
+        foreach (var op in Enum.GetValues<UnaryOp>())
+        {
+            bool positive = op is UnaryOp.Log or UnaryOp.Sqrt or UnaryOp.Pow;
+            var x = Random(203, (int)op, positive ? 0.1f : -6f, 6f);
+            x[0] = 0; // sign, relu and masks at exactly zero
+            (float a, float beta) = op switch
+            {
+                UnaryOp.LeakyRelu => (0.2f, 0f),
+                UnaryOp.Pow => (1.7f, 0f),
+                UnaryOp.Clamp or UnaryOp.InRange => (-0.5f, 0.75f),
+                UnaryOp.Affine => (1.5f, -0.25f),
+                UnaryOp.GreaterThan => (0.3f, 0f),
+                _ => (0f, 0f),
+            };
+            yield return new("unary", op.ToString(), [x], x.Length, (b, i, y) => b.Unary(op, i[0], y, x.Length, a, beta), 2e-6);
+        }
+
+        foreach (var op in Enum.GetValues<BinaryOp>())
+        {
+            // [3, 5, 7] op [5, 1]: the second operand broadcasts along the first and last axes.
+            var a = Random(105, 1);
+            var bb = Random(5, 2);
+            bb[1] = a[7]; // one equal pair for Equal
+            yield return new("binary", op.ToString(), [a, bb], 105, (b, i, y) => b.Binary(op, i[0], [35, 7, 1], i[1], [0, 1, 0], y, [3, 5, 7]), 1e-6);
+        }
+
+        var cond = Random(50, 3).Select(v => v > 0 ? 1f : 0f).ToArray();
+        yield return new("where", "50", [cond, Random(50, 4), Random(50, 5)], 50, (b, i, y) => b.Where(i[0], i[1], i[2], y, 50), 0);
+        var src = Random(45, 6);
+        yield return new("copy", "transpose [6, 7] from offset 3", [src], 42, (b, i, y) => b.Copy(i[0], 3, [1, 7], y, 0, [6, 1], [7, 6]), 0);
+        yield return new("copy", "scalar", [src], 1, (b, i, y) => b.Copy(i[0], 5, [], y, 0, [], []), 0);
+
+        var x3 = Random(4 * 9 * 5, 7);
+        var rows = Random(3 * 301 * 2, 8);
+        var longRow = Random(large ? 1 << 20 : 5000, 9);
+        foreach (var op in new[] { ReduceOp.Sum, ReduceOp.Max })
+        {
+            double tol = op == ReduceOp.Sum ? 1e-5 : 0;
+            yield return new("reduce", $"{op} [4, 9, 5] middle", [x3], 20, (b, i, y) => b.Reduce(op, i[0], y, 4, 9, 5), tol);
+            // Long rows take the group-per-output kernel (warp shuffles, then shared memory).
+            yield return new("reduce", $"{op} [3, 301, 2] long rows", [rows], 6, (b, i, y) => b.Reduce(op, i[0], y, 3, 301, 2), tol);
+            yield return new("reduce", $"{op} all {longRow.Length}", [longRow], 1, (b, i, y) => b.Reduce(op, i[0], y, 1, longRow.Length, 1), op == ReduceOp.Sum ? 1e-4 : 0);
+        }
+
+        var gemmShapes = new List<(int M, int N, int K)> { (1, 1, 1), (17, 33, 19), (40, 2, 37), (3, 50, 1) };
+        if (large) gemmShapes.AddRange([(64, 64, 64), (200, 300, 150), (129, 257, 511), (512, 512, 512)]);
+        foreach (var (m, n, k) in gemmShapes)
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                {
+                    const int batch = 2;
+                    var a = Random(batch * m * k, 8);
+                    var bm = Random(batch * k * n, 9);
+                    var c0 = Random(batch * m * n, 10);
+                    int lda = ta ? m : k, ldb = tb ? k : n;
+                    double tol = 1e-5 * Math.Max(1, Math.Sqrt(k) / 4);
+                    string name = $"{m}×{n}×{k} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')} batch 2";
+                    yield return new("gemm", name, [a, bm], batch * m * n, (b, i, y) => b.Gemm(ta, tb, m, n, k, 1f, i[0], 0, lda, (long)m * k,
+                        i[1], 0, ldb, (long)k * n, 0f, y, 0, n, (long)m * n, batch), tol);
+                    // α and β, with C read back in.
+                    yield return new("gemm", name + " α 0.5 β −2", [a, bm], batch * m * n, (b, i, y) => b.Gemm(ta, tb, m, n, k, 0.5f, i[0], 0, lda, (long)m * k,
+                        i[1], 0, ldb, (long)k * n, -2f, y, 0, n, (long)m * n, batch), tol, c0);
+                }
+
+        var geometries = new List<PatchGeometry> { new(2, 3, 7, 6, 3, 2, 2, 1), new(1, 2, 7, 8, 2, 1, 3, 1), new(3, 2, 4, 4, 4, 4, 1, 3) };
+        if (large) geometries.Add(new(50, 64, 14, 14, 5, 5, 2, 2));
+        foreach (var g in geometries)
+        {
+            string name = $"[{g.Batch}, {g.Channels}, {g.Height}, {g.Width}] {g.KernelH}×{g.KernelW} stride {g.Stride} pad {g.Padding}";
+            // The same additions in the same order on both: equal to the last bit.
+            yield return new("im2col", name, [Random(g.ImageSize, 3)], g.Rows * g.Columns, (b, i, y) => b.Im2Col(i[0], y, g), 0);
+            yield return new("col2im", name, [Random(g.Rows * g.Columns, 4)], g.ImageSize, (b, i, y) => b.Col2Im(i[0], y, g), 0);
+        }
+
+        var p = Random(77, 11);
+        var grad = Random(77, 12);
+        var s = Random(77, 13, 0f, 1f);
+        var mom = Random(77, 14);
+        // The parameter is the output buffer (updated in place); state buffers are inputs updated in place too.
+        yield return new("sgd", "77", [grad, s], 77, (b, i, y) => b.SgdUpdate(y, i[0], i[1], 77, 0.1f, 0.9f, 0.01f), 1e-6, p);
+        yield return new("rmsprop", "77", [grad, s], 77, (b, i, y) => b.RmsPropUpdate(y, i[0], i[1], 77, 0.01f, 0.99f, 1e-8f, 0.1f), 2e-6, p);
+        yield return new("adam", "77", [grad, mom, s], 77, (b, i, y) => b.AdamUpdate(y, i[0], i[1], i[2], 77, 1e-3f, 0.5f, 0.9f, 1e-8f, 0.01f, 0.75f, 0.19f), 2e-6, p);
+    }
+}

@@ -1,40 +1,87 @@
 namespace GanFromScratch.Kernels.Cpu;
 
-/// <summary>im2col and col2im on the CPU (see <see cref="PatchGeometry"/>).</summary>
+/// <summary>
+/// im2col and col2im on the CPU (see <see cref="PatchGeometry"/>). Which input position a patch
+/// entry reads depends only on the window offset (i, j) and the output position (oh, ow), not
+/// on the image or channel, so it is worked out once per call (<see cref="InputMap"/>,
+/// <see cref="PairsByOffset"/>); the kernels then run long loops over these lists instead of
+/// short loops over window rows.
+/// </summary>
 public sealed unsafe partial class CpuBackend
 {
-    /// <summary>One thread per block of patch-matrix rows; along a row, the window's valid span is a plain (strided) copy.</summary>
+    /// <summary>
+    /// One thread per block of patch-matrix rows (c, i, j): the row is written in order, image by
+    /// image, each entry from its input position in the window-offset's map (−1 outside: 0).
+    /// </summary>
     public override void Im2Col(DeviceBuffer image, DeviceBuffer cols, PatchGeometry g)
     {
         nint px = (nint)Ptr(image), pc = (nint)Ptr(cols);
-        int columns = g.Columns;
+        var inputAt = InputMap(g);
+        int columns = g.Columns, planeSize = g.Height * g.Width, outputSize = g.OutH * g.OutW, window = g.KernelH * g.KernelW;
+        int batch = g.Batch, channels = g.Channels;
         CpuParallel.For(g.Rows, Math.Max(1, (1 << 14) / Math.Max(1, columns)), (start, end) =>
         {
-            for (int row = start; row < end; row++)
+            fixed (int* map = inputAt)
             {
-                int j = row % g.KernelW, i = row / g.KernelW % g.KernelH, c = row / (g.KernelW * g.KernelH);
-                // Output columns ow whose input column iw = ow·s − p + j lies inside the image.
-                int owLo = Math.Max(0, CeilDiv(g.Padding - j, g.Stride));
-                int owHi = Math.Min(g.OutW, CeilDiv(g.Width + g.Padding - j, g.Stride));
-                float* dst = (float*)pc + (long)row * columns;
-                for (int b = 0; b < g.Batch; b++)
+                for (int row = start; row < end; row++)
                 {
-                    float* plane = (float*)px + ((long)b * g.Channels + c) * g.Height * g.Width;
-                    for (int oh = 0; oh < g.OutH; oh++, dst += g.OutW)
+                    int c = row / window;
+                    int* at = map + row % window * outputSize;
+                    float* dst = (float*)pc + (long)row * columns;
+                    for (int b = 0; b < batch; b++, dst += outputSize)
                     {
-                        int ih = oh * g.Stride - g.Padding + i;
-                        if (ih < 0 || ih >= g.Height || owLo >= owHi)
+                        float* plane = (float*)px + ((long)b * channels + c) * planeSize;
+                        for (int q = 0; q < outputSize; q++) dst[q] = at[q] >= 0 ? plane[at[q]] : 0f;
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>For each window offset ij and output position q = oh·OW + ow: the input position ih·W + iw it reads, or −1 outside the image.</summary>
+    private static int[] InputMap(PatchGeometry g)
+    {
+        int outputSize = g.OutH * g.OutW;
+        var map = new int[g.KernelH * g.KernelW * outputSize];
+        for (int i = 0; i < g.KernelH; i++)
+            for (int j = 0; j < g.KernelW; j++)
+                for (int oh = 0; oh < g.OutH; oh++)
+                    for (int ow = 0; ow < g.OutW; ow++)
+                    {
+                        int ih = oh * g.Stride - g.Padding + i, iw = ow * g.Stride - g.Padding + j;
+                        map[((i * g.KernelW + j) * g.OutH + oh) * g.OutW + ow] = ih >= 0 && ih < g.Height && iw >= 0 && iw < g.Width ? ih * g.Width + iw : -1;
+                    }
+        return map;
+    }
+
+    /// <summary>
+    /// One thread per block of channels: the channel's planes (every image) are cleared, then for
+    /// each window offset (i, j) in order the patch entries that came from them are added back —
+    /// the same order of additions as the GPU kernel's gather, so both give the same sums.
+    /// </summary>
+    public override void Col2Im(DeviceBuffer cols, DeviceBuffer image, PatchGeometry g)
+    {
+        nint px = (nint)Ptr(image), pc = (nint)Ptr(cols);
+        var (offsets, outputs, inputs) = PairsByOffset(g);
+        int columns = g.Columns, planeSize = g.Height * g.Width, outputSize = g.OutH * g.OutW, window = g.KernelH * g.KernelW;
+        int batch = g.Batch, channels = g.Channels;
+        CpuParallel.For(channels, Math.Max(1, (1 << 13) / Math.Max(1, batch * planeSize * window)), (start, end) =>
+        {
+            fixed (int* outAt = outputs, inAt = inputs)
+            {
+                for (int c = start; c < end; c++)
+                {
+                    for (int b = 0; b < batch; b++)
+                        new Span<float>((float*)px + ((long)b * channels + c) * planeSize, planeSize).Clear();
+                    for (int ij = 0; ij < window; ij++)
+                    {
+                        int first = offsets[ij], count = offsets[ij + 1] - first;
+                        float* src = (float*)pc + (long)(c * window + ij) * columns;
+                        for (int b = 0; b < batch; b++, src += outputSize)
                         {
-                            new Span<float>(dst, g.OutW).Clear();
-                            continue;
+                            float* plane = (float*)px + ((long)b * channels + c) * planeSize;
+                            for (int q = first; q < first + count; q++) plane[inAt[q]] += src[outAt[q]];
                         }
-                        for (int ow = 0; ow < owLo; ow++) dst[ow] = 0f;
-                        float* src = plane + ih * g.Width - g.Padding + j;
-                        if (g.Stride == 1)
-                            new ReadOnlySpan<float>(src + owLo, owHi - owLo).CopyTo(new Span<float>(dst + owLo, owHi - owLo));
-                        else
-                            for (int ow = owLo; ow < owHi; ow++) dst[ow] = src[ow * g.Stride];
-                        for (int ow = owHi; ow < g.OutW; ow++) dst[ow] = 0f;
                     }
                 }
             }
@@ -42,41 +89,34 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
-    /// One thread per block of image planes (b, c): each plane is cleared, then the patch entries
-    /// that came from it are added back, window offset (i, j) by offset — the same order as the
-    /// GPU kernel's gather, so both give the same sums.
+    /// For each window offset ij = i·KW + j, the output positions oh·OW + ow whose input
+    /// (oh·s − p + i, ow·s − p + j) lies inside the image, with that input's position ih·W + iw:
+    /// entries offsets[ij] … offsets[ij + 1] − 1 of <c>outputs</c> and <c>inputs</c>.
     /// </summary>
-    public override void Col2Im(DeviceBuffer cols, DeviceBuffer image, PatchGeometry g)
+    private static (int[] Offsets, int[] Outputs, int[] Inputs) PairsByOffset(PatchGeometry g)
     {
-        nint px = (nint)Ptr(image), pc = (nint)Ptr(cols);
-        int columns = g.Columns, planeSize = g.Height * g.Width;
-        CpuParallel.For(g.Batch * g.Channels, Math.Max(1, (1 << 13) / Math.Max(1, planeSize * g.KernelH * g.KernelW)), (start, end) =>
-        {
-            for (int bc = start; bc < end; bc++)
+        int window = g.KernelH * g.KernelW;
+        var offsets = new int[window + 1];
+        var outputs = new List<int>();
+        var inputs = new List<int>();
+        for (int i = 0; i < g.KernelH; i++)
+            for (int j = 0; j < g.KernelW; j++)
             {
-                int b = bc / g.Channels, c = bc % g.Channels;
-                float* plane = (float*)px + (long)bc * planeSize;
-                new Span<float>(plane, planeSize).Clear();
-                for (int i = 0; i < g.KernelH; i++)
-                for (int j = 0; j < g.KernelW; j++)
+                offsets[i * g.KernelW + j] = outputs.Count;
+                for (int oh = 0; oh < g.OutH; oh++)
                 {
-                    int row = (c * g.KernelH + i) * g.KernelW + j;
-                    int owLo = Math.Max(0, CeilDiv(g.Padding - j, g.Stride));
-                    int owHi = Math.Min(g.OutW, CeilDiv(g.Width + g.Padding - j, g.Stride));
-                    float* src = (float*)pc + (long)row * columns + (long)b * g.OutH * g.OutW;
-                    for (int oh = 0; oh < g.OutH; oh++)
+                    int ih = oh * g.Stride - g.Padding + i;
+                    if (ih < 0 || ih >= g.Height) continue;
+                    for (int ow = 0; ow < g.OutW; ow++)
                     {
-                        int ih = oh * g.Stride - g.Padding + i;
-                        if (ih < 0 || ih >= g.Height) continue;
-                        float* dst = plane + ih * g.Width - g.Padding + j;
-                        float* s = src + oh * g.OutW;
-                        for (int ow = owLo; ow < owHi; ow++) dst[ow * g.Stride] += s[ow];
+                        int iw = ow * g.Stride - g.Padding + j;
+                        if (iw < 0 || iw >= g.Width) continue;
+                        outputs.Add(oh * g.OutW + ow);
+                        inputs.Add(ih * g.Width + iw);
                     }
                 }
             }
-        });
+        offsets[window] = outputs.Count;
+        return (offsets, [.. outputs], [.. inputs]);
     }
-
-    /// <summary>⌈a / b⌉ for b &gt; 0 and any sign of a.</summary>
-    private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
 }

@@ -95,11 +95,15 @@ internal static class TrainCommand
             "metrics.png. Ctrl-C saves a checkpoint and stops; --resume continues.\n\n" +
             "Exit codes: 0 done, 1 failure (e.g. a loss became NaN), 2 bad usage, 130 interrupted (checkpoint saved).\n\n" +
             "Examples:\n" +
-            (name == "dcgan" ? "" : $"  gfs train {name} --dataset 8gaussians\n") +
-            $"  gfs train {name} --dataset fashion-mnist --iters 2000\n" +
-            $"  gfs train {name} --dataset 25gaussians --iters 5000 --out runs/25g\n" +
-            (name == "wgan-gp" ? "  gfs train wgan-gp --lambda 10   (the paper's penalty weight; slower to settle on toy data)\n" : "") +
-            $"  gfs train {name} --out runs/25g --resume --iters 8000");
+            (variant.NeedsImages
+                ? $"  gfs train {name} --dataset fashion-mnist\n" +
+                  $"  gfs train {name} --dataset mnist --data ~/mnist --iters 5000 --out runs/mnist\n" +
+                  $"  gfs train {name} --out runs/mnist --resume --iters 8000"
+                : $"  gfs train {name} --dataset 8gaussians\n" +
+                  $"  gfs train {name} --dataset fashion-mnist --iters 2000\n" +
+                  $"  gfs train {name} --dataset 25gaussians --iters 5000 --out runs/25g\n" +
+                  (name == "wgan-gp" ? "  gfs train wgan-gp --lambda 10   (the paper's penalty weight; slower to settle on toy data)\n" : "") +
+                  $"  gfs train {name} --out runs/25g --resume --iters 8000"));
         foreach (var option in o.All(name == "gan")) command.Options.Add(option);
         command.SetAction((parse, cancel) => Task.FromResult(Run(name, parse, o, stdout, stderr, cancel)));
         return command;
@@ -129,7 +133,8 @@ internal static class TrainCommand
             DataDir = parse.GetValue(o.Data),
             SampleEvery = parse.GetValue(o.SampleEvery),
             FdSamples = parse.GetValue(o.FdSamples),
-            Classifier = images ? parse.GetValue(o.Classifier) ?? ExistingClassifier(dataset) : null,
+            // A full path: a resumed run finds its classifier from any working folder.
+            Classifier = images && (parse.GetValue(o.Classifier) ?? ExistingClassifier(dataset)) is { } classifierPath ? Path.GetFullPath(classifierPath) : null,
         };
         if (!images && (Given(parse, o.Arch) || Given(parse, o.Data)))
             throw new UsageException("--arch and --data are for image datasets (--dataset fashion-mnist or mnist).");

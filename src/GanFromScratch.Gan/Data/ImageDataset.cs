@@ -32,13 +32,6 @@ public sealed class ImageDataset
             Pixels.AsSpan(indices[i] * ImageSize, ImageSize).CopyTo(data.AsSpan(i * ImageSize));
         return Tensor.FromArray(data, [indices.Length, 1, Height, Width], backend);
     }
-
-    /// <summary>The first <paramref name="n"/> images (or all), as a dataset of its own (for small tests and quick evaluations).</summary>
-    public ImageDataset Take(int n)
-    {
-        n = Math.Min(n, Count);
-        return new ImageDataset(Name, Pixels[..(n * ImageSize)], Labels[..n], Height, Width);
-    }
 }
 
 /// <summary>
@@ -51,9 +44,6 @@ public static class FashionMnist
 {
     public const string DefaultFolder = "/usr/share/datasets/fashion-mnist";
     public const string DebianPackage = "dataset-fashion-mnist";
-
-    /// <summary>The class names of Fashion-MNIST, by label.</summary>
-    public static readonly string[] Classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
     /// <summary>Loads the training split (60,000 images) or the test split (10,000).</summary>
     /// <param name="folder">The folder given with --data, or null.</param>

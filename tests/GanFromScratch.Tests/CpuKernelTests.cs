@@ -28,6 +28,7 @@ public class CpuKernelTests
     [InlineData(50, 70, 300)]
     [InlineData(150, 33, 17)]
     [InlineData(64, 64, 64)]
+    [InlineData(40, 20, 2000)] // on 2 threads: packed once, C split by row panels (one column panel)
     public void Gemm_matches_the_triple_loop_for_every_transpose(int m, int n, int k)
     {
         foreach (bool ta in new[] { false, true })

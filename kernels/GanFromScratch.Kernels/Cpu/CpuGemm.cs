@@ -121,7 +121,10 @@ public static unsafe class CpuGemm
         long slabA = (long)mPanels * mr * KC, slabB = (long)nPanels * nr * KC;
         nint packA = (nint)Pinned(ref _packA, slabA * slabs);
         nint packB = (nint)Pinned(ref _packB, slabB * slabs);
-        threads = Math.Min(threads, nPanels);
+        // Computing, the threads split C's column panels, or its row panels when it has fewer
+        // column panels than threads (a weight gradient such as 64×25 with a long k).
+        bool byRows = nPanels < threads && mPanels > nPanels;
+        threads = Math.Min(threads, byRows ? mPanels : nPanels);
 
         CpuParallel.Run(threads, t =>
         {
@@ -137,13 +140,18 @@ public static unsafe class CpuGemm
 
         CpuParallel.Run(threads, t =>
         {
-            int j0 = nPanels * t / threads * nr, j1 = Math.Min(n, nPanels * (t + 1) / threads * nr);
+            int panels = byRows ? mPanels : nPanels, width = byRows ? mr : nr;
+            int from = panels * t / threads * width, to = Math.Min(byRows ? m : n, panels * (t + 1) / threads * width);
             for (int s = 0; s < slabs; s++)
             {
                 int pc = s * KC, kc = Math.Min(KC, k - pc);
                 float betaHere = s == 0 ? beta : 1f;
-                MacroKernel(m, j1 - j0, kc, alpha, (float*)packA + s * slabA, (float*)packB + s * slabB + (long)j0 * kc,
-                    betaHere, c.At(0, j0), c.RowStride);
+                if (byRows)
+                    MacroKernel(to - from, n, kc, alpha, (float*)packA + s * slabA + (long)from * kc, (float*)packB + s * slabB,
+                        betaHere, c.At(from, 0), c.RowStride);
+                else
+                    MacroKernel(m, to - from, kc, alpha, (float*)packA + s * slabA, (float*)packB + s * slabB + (long)from * kc,
+                        betaHere, c.At(0, from), c.RowStride);
             }
         });
     }

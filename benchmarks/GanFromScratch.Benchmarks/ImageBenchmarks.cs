@@ -2,7 +2,6 @@ using BenchmarkDotNet.Attributes;
 using GanFromScratch.Engine;
 using GanFromScratch.Gan;
 using GanFromScratch.Gan.Data;
-using GanFromScratch.Kernels;
 using GanFromScratch.Kernels.Cpu;
 
 namespace GanFromScratch.Benchmarks;
@@ -25,11 +24,8 @@ public class ImageBenchmarks
     public void Setup()
     {
         CpuParallel.Threads = Threads;
-        const int count = 200;
-        var pixels = new float[count * 784];
-        for (int i = 0; i < pixels.Length; i++) pixels[i] = Philox.Uniform(1, (ulong)i, 0f, 1f);
         _trainer = new ImageTrainer(new TrainConfig { Variant = "wgan-gp", Dataset = "fashion-mnist", Dim = 64, BatchSize = 50, Iters = int.MaxValue },
-            new ImageDataset("random", pixels, new byte[count], 28, 28));
+            ImageDataset.Random(200, 1));
         var gen = new Generator(2);
         _x = Tensor.Randn([50, 64, 14, 14], gen).RequiresGrad_();
         _w = (Tensor.Randn([128, 64, 5, 5], gen) * 0.05f).Detach().RequiresGrad_();

@@ -59,20 +59,18 @@ public sealed class FeatureClassifier : Module
     /// <summary>The fraction of <paramref name="data"/> classified correctly (the most probable class is the label).</summary>
     public double Accuracy(ImageDataset data)
     {
-        var (_, probabilities) = Describe(data.Count, (start, n) => data.Batch(Enumerable.Range(start, n).ToArray()));
+        var (_, probabilities) = Describe(data.Count, (start, n) => data.Batch(start, n));
         int correct = 0;
         for (int i = 0; i < data.Count; i++)
-        {
-            var row = probabilities.AsSpan(i * ClassCount, ClassCount);
-            if (row.IndexOf(RowMax(row)) == data.Labels[i]) correct++;
-        }
+            if (ArgMax(probabilities.AsSpan(i * ClassCount, ClassCount)) == data.Labels[i]) correct++;
         return (double)correct / data.Count;
     }
 
-    private static float RowMax(ReadOnlySpan<float> row)
+    /// <summary>The index of the largest value (the first, on ties).</summary>
+    private static int ArgMax(ReadOnlySpan<float> row)
     {
-        float best = row[0];
-        foreach (float v in row) best = Math.Max(best, v);
+        int best = 0;
+        for (int c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
         return best;
     }
 
@@ -134,7 +132,7 @@ public sealed class ImageQuality(FeatureClassifier classifier, ImageDataset real
     public (double Fd, double Score) Measure(Func<int, int, Tensor> generate)
     {
         _real ??= GaussianStatistics.Of(
-            classifier.Describe(Samples, (start, n) => real.Batch(Enumerable.Range(start, n).ToArray())).Features, Samples, FeatureClassifier.FeatureSize);
+            classifier.Describe(Samples, (start, n) => real.Batch(start, n)).Features, Samples, FeatureClassifier.FeatureSize);
         var (features, probabilities) = classifier.Describe(Samples, generate, batch: 250);
         var fake = GaussianStatistics.Of(features, Samples, FeatureClassifier.FeatureSize);
         return (Frechet.Distance(_real, fake), ClassifierScore.Compute(probabilities, Samples, FeatureClassifier.ClassCount));

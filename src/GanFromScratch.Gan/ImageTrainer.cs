@@ -112,7 +112,7 @@ public sealed class ImageTrainer : IGanTrainer
         var line = new JsonObject();
         using (TensorScope.Begin())
         {
-            var real = Data.Batch(Enumerable.Range(0, Math.Min(GridSamples, Data.Count)).ToArray());
+            var real = Data.Batch(0, Math.Min(GridSamples, Data.Count));
             var fake = Generate(real.Shape[0], Stream(10));
             if (!Array.TrueForAll(fake.ToArray(), float.IsFinite)) throw new NonFiniteLossException(Iteration, "generator's output");
             var (_, norm) = GradientPenalty.Compute(D.Forward, real, fake, Tensor.Rand([real.Shape[0], 1, 1, 1], Stream(12)), 0f);

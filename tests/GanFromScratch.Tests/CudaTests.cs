@@ -51,8 +51,7 @@ public class CudaTests(CudaFixture fixture) : IClassFixture<CudaFixture>
     public void Toy_and_image_wgan_gp_iterations_give_the_cpu_losses()
     {
         var toy = new TrainConfig { Variant = "wgan-gp", Dim = 64, BatchSize = 64, Lambda = 10f, Lr = 1e-3f, Seed = 7, Iters = 3 };
-        var pixels = KernelData.Random(200 * 784, 3, 0f, 1f);
-        var data = new GanFromScratch.Gan.Data.ImageDataset("random", pixels, new byte[200], 28, 28);
+        var data = GanFromScratch.Gan.Data.ImageDataset.Random(200, 3);
         var image = new TrainConfig { Variant = "wgan-gp", Dataset = "fashion-mnist", Dim = 16, BatchSize = 50, Lambda = 10f, Iters = 3 };
         foreach (var make in new Func<IGanTrainer>[] { () => new ToyTrainer(toy), () => new ImageTrainer(image, data) })
         {

@@ -59,8 +59,7 @@ public class IlgpuTrainingTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
     [Fact]
     public void An_image_wgan_gp_iteration_gives_the_same_losses_as_on_the_cpu()
     {
-        var pixels = KernelData.Random(8 * 784, 3, 0f, 1f);
-        var data = new GanFromScratch.Gan.Data.ImageDataset("random", pixels, new byte[8], 28, 28);
+        var data = GanFromScratch.Gan.Data.ImageDataset.Random(8, 3);
         var config = new TrainConfig { Variant = "wgan-gp", Dataset = "fashion-mnist", Dim = 1, BatchSize = 2, CriticIters = 1, Lambda = 10f, Lr = 1e-3f, Iters = 1 };
         StepLosses Run(Backend backend)
         {

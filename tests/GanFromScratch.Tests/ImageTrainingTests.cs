@@ -101,11 +101,11 @@ public sealed class ImageTrainingTests : IDisposable
     {
         var classifier = new FeatureClassifier(new Generator(4));
         var quality = new ImageQuality(classifier, _data, 24);
-        var (fd, score) = quality.Measure((start, n) => _data.Batch(Enumerable.Range(start, n).ToArray()));
+        var (fd, score) = quality.Measure((start, n) => _data.Batch(start, n));
         Assert.Equal(0, fd, 1e-6);
         Assert.InRange(score, 1, 10);
 
-        var (_, p) = classifier.Describe(_data.Count, (start, n) => _data.Batch(Enumerable.Range(start, n).ToArray()));
+        var (_, p) = classifier.Describe(_data.Count, (start, n) => _data.Batch(start, n));
         int expected = Enumerable.Range(0, _data.Count).Count(i =>
         {
             var row = p.AsSpan(i * 10, 10).ToArray();

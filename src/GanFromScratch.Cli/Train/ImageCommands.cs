@@ -62,7 +62,7 @@ internal static class ImageCommands
             var quality = new ImageQuality(model, test, n);
             var noise = new GanFromScratch.Engine.Generator(1);
             var (fd, score) = quality.Measure((_, k) => trainer.Generate(k, noise));
-            var (floor, realScore) = quality.Measure((start, k) => trainer.Data.Batch(Enumerable.Range(start, k).ToArray()));
+            var (floor, realScore) = quality.Measure((start, k) => trainer.Data.Batch(start, k));
             stdout.WriteLine($"{config.Variant} on {config.Dataset}, iteration {trainer.Iteration}, {n:N0} samples:");
             stdout.WriteLine($"  fd     {fd,10:F3}   (training images against test images: {floor:F3})");
             stdout.WriteLine($"  score  {score,10:F3}   (training images: {realScore:F3}; at most {FeatureClassifier.ClassCount})");

@@ -32,6 +32,22 @@ public sealed class ImageDataset
             Pixels.AsSpan(indices[i] * ImageSize, ImageSize).CopyTo(data.AsSpan(i * ImageSize));
         return Tensor.FromArray(data, [indices.Length, 1, Height, Width], backend);
     }
+
+    /// <summary>Images [count, 1, H, W] from index <paramref name="start"/> on, in order.</summary>
+    public Tensor Batch(int start, int count, Backend? backend = null) =>
+        Tensor.FromArray(Pixels.AsSpan(start * ImageSize, count * ImageSize), [count, 1, Height, Width], backend);
+
+    /// <summary>
+    /// <paramref name="count"/> 28×28 images of uniform noise from the seed's Philox stream, all
+    /// labelled 0: for timing and for comparing backends, where the cost or the agreement of a
+    /// step does not depend on what the pixels show.
+    /// </summary>
+    public static ImageDataset Random(int count, ulong seed)
+    {
+        var pixels = new float[count * 28 * 28];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = Philox.Uniform(seed, (ulong)i, 0f, 1f);
+        return new ImageDataset("random", pixels, new byte[count], 28, 28);
+    }
 }
 
 /// <summary>

@@ -17,17 +17,34 @@ public static class Checkpoint
             .Concat(p.OptG.State().Select(s => ("optimizer.generator." + s.Name, s.Value)))
             .Concat(p.OptD.State().Select(s => ("optimizer.critic." + s.Name, s.Value)));
 
-    public static Dictionary<string, string> Metadata(string format, IGanPlayers p, int iteration, double elapsedSeconds) => new()
+    /// <summary>
+    /// Writes a checkpoint of the given format: the tensors, the common metadata, and the
+    /// trainer's own <paramref name="positions"/> (its random streams' offsets, its place in the data).
+    /// </summary>
+    public static void Save(string path, string format, IGanPlayers p, int iteration, double elapsedSeconds,
+        params (string Key, ulong Value)[] positions)
     {
-        ["format"] = format,
-        ["config"] = p.Config.ToJson(),
-        ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture),
-        ["elapsed_s"] = elapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
-        ["optimizer.generator.step"] = p.OptG.StepCount.ToString(CultureInfo.InvariantCulture),
-        ["optimizer.critic.step"] = p.OptD.StepCount.ToString(CultureInfo.InvariantCulture),
-    };
+        var meta = new Dictionary<string, string>
+        {
+            ["format"] = format,
+            ["config"] = p.Config.ToJson(),
+            ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture),
+            ["elapsed_s"] = elapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
+            ["optimizer.generator.step"] = p.OptG.StepCount.ToString(CultureInfo.InvariantCulture),
+            ["optimizer.critic.step"] = p.OptD.StepCount.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in positions) meta[key] = value.ToString(CultureInfo.InvariantCulture);
+        SafeTensors.Save(path, Tensors(p), meta);
+    }
 
-    /// <summary>The configuration saved in a checkpoint of the given format.</summary>
+    /// <summary>The format a checkpoint declares (read from its header only), or null.</summary>
+    public static string? FormatOf(string path) => SafeTensors.ReadMetadata(path).GetValueOrDefault("format");
+
+    /// <summary>The configuration saved in a checkpoint of the given format, read from its header only.</summary>
+    public static TrainConfig ReadConfig(string path, string format, string kind) =>
+        ReadConfig(path, SafeTensors.ReadMetadata(path), format, kind);
+
+    /// <summary>The configuration in a checkpoint's metadata, after checking its format.</summary>
     public static TrainConfig ReadConfig(string path, Dictionary<string, string> meta, string format, string kind)
     {
         if (!meta.TryGetValue("format", out var found) || found != format)

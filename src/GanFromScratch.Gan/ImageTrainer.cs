@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using GanFromScratch.Engine;
 using GanFromScratch.Gan.Artifacts;
@@ -129,25 +128,15 @@ public sealed class ImageTrainer : IGanTrainer
         return line;
     }
 
-    public void SaveCheckpoint(string path, double elapsedSeconds)
-    {
-        var meta = Checkpoint.Metadata(CheckpointFormat, this, Iteration, elapsedSeconds);
-        meta["rng.noise"] = _noise.Offset.ToString(CultureInfo.InvariantCulture);
-        meta["rng.alpha"] = _alpha.Offset.ToString(CultureInfo.InvariantCulture);
-        meta["data.epoch"] = _batches.Epoch.ToString(CultureInfo.InvariantCulture);
-        meta["data.position"] = _batches.Position.ToString(CultureInfo.InvariantCulture);
-        SafeTensors.Save(path, Checkpoint.Tensors(this), meta);
-    }
+    public void SaveCheckpoint(string path, double elapsedSeconds) =>
+        Checkpoint.Save(path, CheckpointFormat, this, Iteration, elapsedSeconds,
+            ("rng.noise", _noise.Offset), ("rng.alpha", _alpha.Offset),
+            ("data.epoch", (ulong)_batches.Epoch), ("data.position", (ulong)_batches.Position));
 
-    public static TrainConfig ReadConfig(string path)
-    {
-        var (_, meta) = SafeTensors.Load(path);
-        return Checkpoint.ReadConfig(path, meta, CheckpointFormat, "image-training");
-    }
+    public static TrainConfig ReadConfig(string path) => Checkpoint.ReadConfig(path, CheckpointFormat, "image-training");
 
     /// <summary>True when <paramref name="path"/> is an image-training checkpoint (by its format entry).</summary>
-    public static bool IsImageCheckpoint(string path) =>
-        SafeTensors.Load(path).Metadata.GetValueOrDefault("format") == CheckpointFormat;
+    public static bool IsImageCheckpoint(string path) => Checkpoint.FormatOf(path) == CheckpointFormat;
 
     /// <summary>Rebuilds a trainer from a checkpoint; <paramref name="overrides"/> may change what does not affect the saved state.</summary>
     public static ImageTrainer Load(string path, ImageDataset train, ImageDataset? test, Func<TrainConfig, TrainConfig>? overrides = null)

@@ -1,6 +1,5 @@
-using System.Globalization;
-using GanFromScratch.Engine;
 using System.Text.Json.Nodes;
+using GanFromScratch.Engine;
 using GanFromScratch.Gan.Artifacts;
 using GanFromScratch.Gan.Metrics;
 using GanFromScratch.Nn;
@@ -182,24 +181,12 @@ public sealed class ToyTrainer : IGanTrainer
     /// weights are under "generator." with PyTorch's names (strip the prefix to load them into
     /// gan_toy.py's Generator).
     /// </summary>
-    public void SaveCheckpoint(string path, double elapsedSeconds)
-    {
-        var meta = Checkpoint.Metadata(CheckpointFormat, this, Iteration, elapsedSeconds);
-        meta["rng.data"] = _data.Offset.ToString(CultureInfo.InvariantCulture);
-        meta["rng.noise"] = _noise.Offset.ToString(CultureInfo.InvariantCulture);
-        meta["rng.alpha"] = _alpha.Offset.ToString(CultureInfo.InvariantCulture);
-        SafeTensors.Save(path, Checkpoint.Tensors(this), meta);
-    }
+    public void SaveCheckpoint(string path, double elapsedSeconds) =>
+        Checkpoint.Save(path, CheckpointFormat, this, Iteration, elapsedSeconds,
+            ("rng.data", _data.Offset), ("rng.noise", _noise.Offset), ("rng.alpha", _alpha.Offset));
 
     /// <summary>Reads only the configuration of a checkpoint (to check it against the command line before loading).</summary>
-    public static TrainConfig ReadConfig(string path)
-    {
-        var (_, meta) = SafeTensors.Load(path);
-        return ParseConfig(path, meta);
-    }
-
-    private static TrainConfig ParseConfig(string path, Dictionary<string, string> meta) =>
-        Checkpoint.ReadConfig(path, meta, CheckpointFormat, "toy-training");
+    public static TrainConfig ReadConfig(string path) => Checkpoint.ReadConfig(path, CheckpointFormat, "toy-training");
 
     /// <summary>
     /// Rebuilds a trainer from a checkpoint. <paramref name="overrides"/> may change settings
@@ -209,7 +196,7 @@ public sealed class ToyTrainer : IGanTrainer
     public static ToyTrainer Load(string path, Func<TrainConfig, TrainConfig>? overrides = null)
     {
         var (tensors, meta) = SafeTensors.Load(path);
-        var config = ParseConfig(path, meta);
+        var config = Checkpoint.ReadConfig(path, meta, CheckpointFormat, "toy-training");
         if (overrides is not null) config = overrides(config);
         var trainer = new ToyTrainer(config);
         (trainer.Iteration, trainer.PriorSeconds) = Checkpoint.Restore(path, trainer, tensors, meta, read =>

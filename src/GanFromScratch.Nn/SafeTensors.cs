@@ -84,34 +84,18 @@ public static class SafeTensors
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
         var bytes = File.ReadAllBytes(path);
-        InvalidDataException Bad(string why) => new($"{path} is not a valid safetensors file: {why}.");
+        InvalidDataException Bad(string why) => Invalid(path, why);
 
-        if (bytes.Length < 8) throw Bad($"it is {bytes.Length} bytes long, shorter than the 8-byte header length");
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if (headerLength > MaxHeaderBytes || 8 + (long)headerLength > bytes.Length)
-            throw Bad($"the header claims {headerLength} bytes but the file has {bytes.Length}");
-        JsonObject header;
-        try
-        {
-            header = JsonNode.Parse(bytes.AsSpan(8, (int)headerLength)) as JsonObject ?? throw Bad("the header is not a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw Bad($"the header is not valid JSON ({e.Message})");
-        }
-        long dataStart = 8 + (long)headerLength;
+        long headerLength = HeaderLength(path, bytes.AsSpan(0, Math.Min(8, bytes.Length)), bytes.Length);
+        var header = ParseHeader(path, bytes.AsSpan(8, (int)headerLength));
+        long dataStart = 8 + headerLength;
         long dataLength = bytes.Length - dataStart;
 
-        var metadata = new Dictionary<string, string>();
+        var metadata = Metadata(header);
         var tensors = new Dictionary<string, StoredTensor>();
         foreach (var (name, node) in header)
         {
-            if (name == "__metadata__")
-            {
-                if (node is JsonObject meta)
-                    foreach (var (k, v) in meta) metadata[k] = v?.GetValue<string>() ?? "";
-                continue;
-            }
+            if (name == "__metadata__") continue;
             try
             {
                 var entry = node as JsonObject ?? throw Bad($"entry '{name}' is not an object");
@@ -134,6 +118,56 @@ public static class SafeTensors
             }
         }
         return (tensors, metadata);
+    }
+
+    /// <summary>
+    /// Reads only the "__metadata__" of a file (its header), not the tensors: enough to see what
+    /// kind of checkpoint a file is and with which settings it was made. Refuses what
+    /// <see cref="Load"/> refuses in the header.
+    /// </summary>
+    public static Dictionary<string, string> ReadMetadata(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
+        using var file = File.OpenRead(path);
+        Span<byte> start = stackalloc byte[8];
+        int read = file.ReadAtLeast(start, 8, throwOnEndOfStream: false);
+        long headerLength = HeaderLength(path, start[..read], file.Length);
+        var header = new byte[headerLength];
+        file.ReadExactly(header);
+        return Metadata(ParseHeader(path, header));
+    }
+
+    private static InvalidDataException Invalid(string path, string why) => new($"{path} is not a valid safetensors file: {why}.");
+
+    /// <summary>The header length the first 8 bytes give, checked against the file's length.</summary>
+    private static long HeaderLength(string path, ReadOnlySpan<byte> start, long fileLength)
+    {
+        if (start.Length < 8) throw Invalid(path, $"it is {fileLength} bytes long, shorter than the 8-byte header length");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(start);
+        if (headerLength > MaxHeaderBytes || 8 + (long)headerLength > fileLength)
+            throw Invalid(path, $"the header claims {headerLength} bytes but the file has {fileLength}");
+        return (long)headerLength;
+    }
+
+    private static JsonObject ParseHeader(string path, ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonNode.Parse(json) as JsonObject ?? throw Invalid(path, "the header is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw Invalid(path, $"the header is not valid JSON ({e.Message})");
+        }
+    }
+
+    /// <summary>The string pairs of the header's "__metadata__" entry (none if absent).</summary>
+    private static Dictionary<string, string> Metadata(JsonObject header)
+    {
+        var metadata = new Dictionary<string, string>();
+        if (header["__metadata__"] is JsonObject meta)
+            foreach (var (k, v) in meta) metadata[k] = v?.GetValue<string>() ?? "";
+        return metadata;
     }
 
     /// <summary>

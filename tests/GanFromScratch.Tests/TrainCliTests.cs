@@ -285,4 +285,15 @@ public sealed class TrainCliTests : IDisposable
         Assert.Contains("train-images-idx3-ubyte", missingFiles.Err);
         Assert.False(Directory.Exists(Out));
     }
+
+    [Fact]
+    public void Sample_refuses_a_file_that_is_not_a_checkpoint()
+    {
+        string bad = Path.Combine(_dir, "bad.safetensors");
+        File.WriteAllText(bad, "garbage");
+        var (code, _, err) = Run("sample", "--checkpoint", bad, "--out", Path.Combine(_dir, "x.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("not a valid safetensors file", err);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.csv")));
+    }
 }

@@ -30,10 +30,10 @@ internal static class SampleCommand
             string path = parse.GetValue(checkpoint)!;
             if (!File.Exists(path)) throw new UsageException($"No checkpoint at {path}.");
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
-            if (ImageTrainer.IsImageCheckpoint(path)) return SampleImages(path, n, parse.GetValue(seed), parse.GetValue(output)!, stdout);
             ToyTrainer trainer;
             try
             {
+                if (ImageTrainer.IsImageCheckpoint(path)) return SampleImages(path, n, parse.GetValue(seed), parse.GetValue(output)!, stdout);
                 trainer = ToyTrainer.Load(path);
             }
             catch (InvalidDataException e)

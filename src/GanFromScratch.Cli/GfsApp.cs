@@ -42,9 +42,10 @@ public static class GfsApp
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or UsageException)
+        catch (Exception e) when (e is ArgumentException or FormatException or UsageException or InvalidDataException)
         {
-            // A value that parsed as an option but makes no sense (a malformed shape, say).
+            // A value that parsed as an option but makes no sense (a malformed shape, say), or an
+            // input file that is not what it should be (a truncated IDX file, a corrupt checkpoint).
             stderr.WriteLine($"gfs: {e.Message}");
             return Usage;
         }

@@ -283,6 +283,18 @@ public sealed class TrainCliTests : IDisposable
         var missingFiles = Run(["train", "wgan-gp", "--dataset", "mnist", "--data", Path.Combine(_dir, "nothing"), "--out", Out]);
         Assert.Equal(2, missingFiles.Code);
         Assert.Contains("train-images-idx3-ubyte", missingFiles.Err);
+        string broken = Path.Combine(_dir, "broken");
+        Directory.CreateDirectory(broken);
+        ImageDataTests.WriteTinyMnist(broken, 10);
+        string labels = Path.Combine(broken, "train-labels-idx1-ubyte");
+        File.WriteAllBytes(labels, File.ReadAllBytes(labels)[..^3]);
+        var truncated = Run(["train", "wgan-gp", "--dataset", "mnist", "--data", broken, "--out", Out]);
+        Assert.Equal(2, truncated.Code);
+        Assert.Contains(labels, truncated.Err);
+        Assert.Contains("truncated", truncated.Err);
+        var truncatedClassifier = Run(["train", "classifier", "--dataset", "mnist", "--data", broken, "--out", Path.Combine(_dir, "c.safetensors")]);
+        Assert.Equal(2, truncatedClassifier.Code);
+        Assert.Contains("truncated", truncatedClassifier.Err);
         Assert.False(Directory.Exists(Out));
     }
 

@@ -47,7 +47,7 @@ internal static class ClassifierCommand
                 train = ImageDatasets.Load(name, parse.GetValue(data), train: true);
                 test = ImageDatasets.Load(name, parse.GetValue(data), train: false);
             }
-            catch (Exception e) when (e is FileNotFoundException or ArgumentException)
+            catch (FileNotFoundException e)
             {
                 throw new UsageException(e.Message);
             }

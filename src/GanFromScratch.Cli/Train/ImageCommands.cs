@@ -16,7 +16,7 @@ internal static class ImageCommands
             var config = ImageTrainer.ReadConfig(path);
             return ImageTrainer.Load(path, ImageDatasets.Load(config.Dataset, config.DataDir, train: true), null);
         }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException)
+        catch (FileNotFoundException e)
         {
             throw new UsageException(e.Message);
         }
@@ -53,7 +53,7 @@ internal static class ImageCommands
                 (model, _, _) = FeatureClassifier.Load(classifierPath);
                 test = ImageDatasets.Load(config.Dataset, config.DataDir, train: false);
             }
-            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException)
+            catch (FileNotFoundException e)
             {
                 throw new UsageException(e.Message);
             }

@@ -30,16 +30,9 @@ internal static class SampleCommand
             string path = parse.GetValue(checkpoint)!;
             if (!File.Exists(path)) throw new UsageException($"No checkpoint at {path}.");
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
-            ToyTrainer trainer;
-            try
-            {
-                if (ImageTrainer.IsImageCheckpoint(path)) return SampleImages(path, n, parse.GetValue(seed), parse.GetValue(output)!, stdout);
-                trainer = ToyTrainer.Load(path);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new UsageException(e.Message);
-            }
+            // A file that is not a checkpoint is refused by gfs's handler of InvalidDataException (exit 2).
+            if (ImageTrainer.IsImageCheckpoint(path)) return SampleImages(path, n, parse.GetValue(seed), parse.GetValue(output)!, stdout);
+            var trainer = ToyTrainer.Load(path);
             var points = trainer.Generate(n, new Generator(parse.GetValue(seed)));
             var csv = new StringBuilder("x,y\n");
             for (int i = 0; i < n; i++)

@@ -67,8 +67,7 @@ public static class ImageNetworks
         foreach (var m in net.Modules())
             switch (m)
             {
-                case Conv2d c: Init.Normal(c.Weight, init); if (c.Bias is { } b) Init.Zeros(b); break;
-                case ConvTranspose2d t: Init.Normal(t.Weight, init); if (t.Bias is { } tb) Init.Zeros(tb); break;
+                case ConvolutionLayer c: Init.Normal(c.Weight, init); if (c.Bias is { } b) Init.Zeros(b); break;
                 case BatchNorm n: Init.Normal(n.Weight, init, 1f, 0.02f); Init.Zeros(n.Bias); break;
             }
         return net;

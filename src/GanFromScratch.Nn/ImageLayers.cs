@@ -3,52 +3,23 @@ using GanFromScratch.Engine;
 namespace GanFromScratch.Nn;
 
 /// <summary>
-/// 2-D convolution as PyTorch's <c>nn.Conv2d</c>: weight [out, in, k, k], bias [out], and
-/// PyTorch's default initialisation U(−1/√fan_in, 1/√fan_in) with fan_in = in·k·k.
+/// What <see cref="Conv2d"/> and <see cref="ConvTranspose2d"/> share, as PyTorch's <c>_ConvNd</c>:
+/// the sizes, a weight of the layer's layout, a bias per output channel, and PyTorch's default
+/// initialisation U(−1/√fan_in, 1/√fan_in) for both, with fan_in taken as PyTorch takes it —
+/// the weight's second extent times the kernel's area (in·k·k for a convolution; out·k·k for a
+/// transposed one, whose weight is [in, out, k, k]), so that the same seed gives the same scale.
 /// </summary>
-public sealed class Conv2d : Module
+public abstract class ConvolutionLayer : Module
 {
-    public Conv2d(int inChannels, int outChannels, int kernelSize, Generator generator, int stride = 1, int padding = 0, bool bias = true)
-    {
-        CheckSizes("Conv2d", inChannels, outChannels, kernelSize, stride, padding);
-        (InChannels, OutChannels, KernelSize, Stride, Padding) = (inChannels, outChannels, kernelSize, stride, padding);
-        float bound = 1f / MathF.Sqrt(inChannels * kernelSize * kernelSize);
-        Weight = RegisterParameter("weight", Tensor.Rand([outChannels, inChannels, kernelSize, kernelSize], generator, -bound, bound));
-        if (bias) Bias = RegisterParameter("bias", Tensor.Rand([outChannels], generator, -bound, bound));
-    }
-
-    public int InChannels { get; }
-    public int OutChannels { get; }
-    public int KernelSize { get; }
-    public int Stride { get; }
-    public int Padding { get; }
-    public Tensor Weight { get; }
-    public Tensor? Bias { get; }
-
-    public override Tensor Forward(Tensor x) => Tensor.Conv2d(x, Weight, Bias, Stride, Padding);
-
-    internal static void CheckSizes(string layer, int inChannels, int outChannels, int kernelSize, int stride, int padding)
+    protected ConvolutionLayer(string layer, int inChannels, int outChannels, int kernelSize, int stride, int padding,
+        int[] weightShape, Generator generator, bool bias)
     {
         if (inChannels < 1 || outChannels < 1 || kernelSize < 1 || stride < 1 || padding < 0)
             throw new ArgumentException(
                 $"{layer} needs positive channels, kernel and stride and a non-negative padding; got in={inChannels}, out={outChannels}, kernel={kernelSize}, stride={stride}, padding={padding}.");
-    }
-}
-
-/// <summary>
-/// 2-D transposed convolution as PyTorch's <c>nn.ConvTranspose2d</c>: weight [in, out, k, k],
-/// bias [out]. PyTorch's default initialisation computes fan_in from the weight's second
-/// extent (out·k·k), and so does this, so that the same seed gives the same scale.
-/// </summary>
-public sealed class ConvTranspose2d : Module
-{
-    public ConvTranspose2d(int inChannels, int outChannels, int kernelSize, Generator generator, int stride = 1, int padding = 0,
-        int outputPadding = 0, bool bias = true)
-    {
-        Conv2d.CheckSizes("ConvTranspose2d", inChannels, outChannels, kernelSize, stride, padding);
-        (InChannels, OutChannels, KernelSize, Stride, Padding, OutputPadding) = (inChannels, outChannels, kernelSize, stride, padding, outputPadding);
-        float bound = 1f / MathF.Sqrt(outChannels * kernelSize * kernelSize);
-        Weight = RegisterParameter("weight", Tensor.Rand([inChannels, outChannels, kernelSize, kernelSize], generator, -bound, bound));
+        (InChannels, OutChannels, KernelSize, Stride, Padding) = (inChannels, outChannels, kernelSize, stride, padding);
+        float bound = 1f / MathF.Sqrt(weightShape[1] * kernelSize * kernelSize);
+        Weight = RegisterParameter("weight", Tensor.Rand(weightShape, generator, -bound, bound));
         if (bias) Bias = RegisterParameter("bias", Tensor.Rand([outChannels], generator, -bound, bound));
     }
 
@@ -57,9 +28,25 @@ public sealed class ConvTranspose2d : Module
     public int KernelSize { get; }
     public int Stride { get; }
     public int Padding { get; }
-    public int OutputPadding { get; }
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
+}
+
+/// <summary>2-D convolution as PyTorch's <c>nn.Conv2d</c>: weight [out, in, k, k], bias [out].</summary>
+public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, Generator generator, int stride = 1, int padding = 0, bool bias = true)
+    : ConvolutionLayer("Conv2d", inChannels, outChannels, kernelSize, stride, padding,
+        [outChannels, inChannels, kernelSize, kernelSize], generator, bias)
+{
+    public override Tensor Forward(Tensor x) => Tensor.Conv2d(x, Weight, Bias, Stride, Padding);
+}
+
+/// <summary>2-D transposed convolution as PyTorch's <c>nn.ConvTranspose2d</c>: weight [in, out, k, k], bias [out].</summary>
+public sealed class ConvTranspose2d(int inChannels, int outChannels, int kernelSize, Generator generator, int stride = 1, int padding = 0,
+    int outputPadding = 0, bool bias = true)
+    : ConvolutionLayer("ConvTranspose2d", inChannels, outChannels, kernelSize, stride, padding,
+        [inChannels, outChannels, kernelSize, kernelSize], generator, bias)
+{
+    public int OutputPadding { get; } = outputPadding;
 
     public override Tensor Forward(Tensor x) => Tensor.ConvTranspose2d(x, Weight, Bias, Stride, Padding, OutputPadding);
 }

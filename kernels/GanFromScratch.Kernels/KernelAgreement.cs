@@ -109,6 +109,14 @@ public static class KernelAgreement
             yield return new("binary", op.ToString(), [a, bb], 105, (b, i, y) => b.Binary(op, i[0], [35, 7, 1], i[1], [0, 1, 0], y, [3, 5, 7]), 1e-6);
         }
 
+        // Five axes that do not merge: more than a strided launch takes (StridedLayout.MaxRank), so the ILGPU backend splits it.
+        var a5 = Random(72, 10);
+        var b5 = Random(8, 11);
+        yield return new("binary", "Mul [2, 3, 2, 3, 2] by [2, 1, 2, 1, 2]", [a5, b5], 72,
+            (b, i, y) => b.Binary(BinaryOp.Mul, i[0], [36, 12, 6, 2, 1], i[1], [4, 0, 2, 0, 1], y, [2, 3, 2, 3, 2]), 1e-6);
+        yield return new("copy", "permute [2, 3, 2, 3, 2] by (4, 2, 0, 3, 1) from offset 1", [Random(73, 12)], 72,
+            (b, i, y) => b.Copy(i[0], 1, [1, 6, 36, 2, 12], y, 0, [36, 18, 9, 3, 1], [2, 2, 2, 3, 3]), 0);
+
         var cond = Random(50, 3).Select(v => v > 0 ? 1f : 0f).ToArray();
         yield return new("where", "50", [cond, Random(50, 4), Random(50, 5)], 50, (b, i, y) => b.Where(i[0], i[1], i[2], y, 50), 0);
         var src = Random(45, 6);

@@ -21,39 +21,50 @@ public static class StridedShape
     }
 
     /// <summary>
-    /// Views a strided traversal of two operands over <paramref name="shape"/> as rows: extent-1
-    /// axes are dropped, and axis i is merged with axis i+1 where, for both operands,
-    /// stride[i] == stride[i+1]·extent[i+1]. The last remaining axis is the inner loop.
+    /// Merges the axes of a strided traversal of two operands over <paramref name="shape"/>:
+    /// extent-1 axes are dropped, and axis i is merged with axis i+1 where, for both operands,
+    /// stride[i] == stride[i+1]·extent[i+1]. Outermost axis first, as in the input; at least one
+    /// axis (extent 1 for a scalar).
     /// </summary>
-    public static RowLayout Rows(ReadOnlySpan<int> shape, ReadOnlySpan<int> s1, ReadOnlySpan<int> s2)
+    public static CollapsedAxes Collapse(ReadOnlySpan<int> shape, ReadOnlySpan<int> s1, ReadOnlySpan<int> s2)
     {
-        int capacity = Math.Max(1, shape.Length);
-        var extents = new int[capacity];
-        var o1 = new int[capacity];
-        var o2 = new int[capacity];
-        int rank = 0;
+        var extents = new List<int>(shape.Length);
+        var o1 = new List<int>(shape.Length);
+        var o2 = new List<int>(shape.Length);
         for (int i = 0; i < shape.Length; i++)
         {
             if (shape[i] == 1) continue;
-            if (rank > 0 && o1[rank - 1] == s1[i] * shape[i] && o2[rank - 1] == s2[i] * shape[i])
+            int last = extents.Count - 1;
+            if (last >= 0 && o1[last] == s1[i] * shape[i] && o2[last] == s2[i] * shape[i])
             {
-                extents[rank - 1] *= shape[i];
-                o1[rank - 1] = s1[i];
-                o2[rank - 1] = s2[i];
+                extents[last] *= shape[i];
+                o1[last] = s1[i];
+                o2[last] = s2[i];
                 continue;
             }
-            extents[rank] = shape[i];
-            o1[rank] = s1[i];
-            o2[rank] = s2[i];
-            rank++;
+            extents.Add(shape[i]);
+            o1.Add(s1[i]);
+            o2.Add(s2[i]);
         }
-        if (rank == 0)
-        {
-            extents[0] = 1;
-            rank = 1;
-        }
-        return new RowLayout(extents, o1, o2, rank);
+        if (extents.Count == 0) return new([1], [0], [0]);
+        return new([.. extents], [.. o1], [.. o2]);
     }
+
+    /// <summary>
+    /// Views a strided traversal of two operands as rows (<see cref="Collapse"/>): the last
+    /// remaining axis is the inner loop.
+    /// </summary>
+    public static RowLayout Rows(ReadOnlySpan<int> shape, ReadOnlySpan<int> s1, ReadOnlySpan<int> s2)
+    {
+        var axes = Collapse(shape, s1, s2);
+        return new RowLayout(axes.Extents, axes.Strides1, axes.Strides2, axes.Rank);
+    }
+}
+
+/// <summary>The axes of a strided traversal of two operands after <see cref="StridedShape.Collapse"/>, outermost first.</summary>
+public sealed record CollapsedAxes(int[] Extents, int[] Strides1, int[] Strides2)
+{
+    public int Rank => Extents.Length;
 }
 
 /// <summary>

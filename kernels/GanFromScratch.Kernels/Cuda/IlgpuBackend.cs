@@ -44,9 +44,9 @@ public sealed class IlgpuBackend : Backend
     private readonly Action<Index1D, ArrayView<float>, float, float> _arange;
     private readonly Action<Index1D, ArrayView<float>, int, ulong, ulong, float, float> _random;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float> _unary;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int> _binary;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, StridedLayout, int> _binary;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _where;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int> _copy;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, StridedLayout> _copy;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _reduce;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry> _im2col, _col2im;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> _gemm;
@@ -56,21 +56,20 @@ public sealed class IlgpuBackend : Backend
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float> _rmsProp;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float> _adam;
 
-    private IlgpuBackend(Context context, Accelerator accelerator, string name, int metaRingLength = DefaultMetaRingLength)
+    private IlgpuBackend(Context context, Accelerator accelerator, string name)
     {
         _context = context;
         _accelerator = accelerator;
         Name = name;
         // 16×16 tiles where groups of 256 threads exist (a GPU), else the largest square that fits (the emulator: 4×4).
         _gemmTile = Math.Min(16, (int)Math.Sqrt(accelerator.MaxNumThreadsPerGroup));
-        _metaRing = accelerator.Allocate1D<int>(metaRingLength);
         _fill = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(IlgpuKernels.Fill);
         _arange = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, float>(IlgpuKernels.Arange);
         _random = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ulong, ulong, float, float>(IlgpuKernels.Random);
         _unary = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>(IlgpuKernels.Unary);
-        _binary = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int>(IlgpuKernels.Binary);
+        _binary = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, StridedLayout, int>(IlgpuKernels.Binary);
         _where = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(IlgpuKernels.Where);
-        _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>(IlgpuKernels.Copy);
+        _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, StridedLayout>(IlgpuKernels.Copy);
         _im2col = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry>(IlgpuKernels.Im2Col);
         _col2im = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry>(IlgpuKernels.Col2Im);
         _reduce = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.Reduce);
@@ -90,11 +89,10 @@ public sealed class IlgpuBackend : Backend
     public string Description => $"{_accelerator.Name}, {_accelerator.MemorySize / (1 << 20)} MiB";
 
     /// <summary>ILGPU's CPU accelerator: the CUDA kernel code, emulated on the host (for tests).</summary>
-    /// <param name="metaRingLength">Ints in the shape/stride ring (tests shrink it to make it wrap).</param>
-    public static IlgpuBackend OpenCpuEmulator(int metaRingLength = DefaultMetaRingLength)
+    public static IlgpuBackend OpenCpuEmulator()
     {
         var context = Context.Create(b => b.CPU().EnableAlgorithms());
-        return new IlgpuBackend(context, context.CreateCPUAccelerator(0), "ilgpu-cpu", metaRingLength);
+        return new IlgpuBackend(context, context.CreateCPUAccelerator(0), "ilgpu-cpu");
     }
 
     /// <summary>CUDA device <paramref name="index"/>; a clear error when there is no driver or no such device.</summary>
@@ -267,41 +265,39 @@ public sealed class IlgpuBackend : Backend
         if (n > 0) _unary(n, V(x), V(y), (int)op, alpha, beta);
     }
 
-    /// <summary>
-    /// Shapes and strides travel to the device in a ring of small records written in stream order
-    /// ahead of the kernel that reads them: no allocation and no wait per launch. When the ring is
-    /// full, one synchronisation makes sure every earlier kernel has read its record.
-    /// </summary>
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> _metaRing;
-    private int _metaAt;
-    public const int DefaultMetaRingLength = 1 << 16;
-
-    /// <summary>Rank, shape and two stride lists, as the Binary and Copy kernels read them.</summary>
-    private ArrayView<int> Meta(ReadOnlySpan<int> shape, ReadOnlySpan<int> s1, ReadOnlySpan<int> s2)
-    {
-        int rank = Math.Max(shape.Length, 1);
-        Span<int> meta = stackalloc int[1 + 3 * rank];
-        meta[0] = rank;
-        if (shape.Length == 0) (meta[1], meta[2], meta[3]) = (1, 0, 0);
-        for (int i = 0; i < shape.Length; i++) (meta[1 + i], meta[1 + rank + i], meta[1 + 2 * rank + i]) = (shape[i], s1[i], s2[i]);
-        if (_metaAt + meta.Length > _metaRing.Length)
-        {
-            _accelerator.Synchronize();
-            _metaAt = 0;
-        }
-        ArrayView<int> ring = _metaRing.View;
-        var view = ring.SubView(_metaAt, meta.Length);
-        _metaAt += meta.Length;
-        view.CopyFromCPU(meta);
-        return view;
-    }
-
     public override void Binary(BinaryOp op, DeviceBuffer a, ReadOnlySpan<int> aStrides, DeviceBuffer b, ReadOnlySpan<int> bStrides,
         DeviceBuffer y, ReadOnlySpan<int> shape)
     {
-        int n = Count(shape);
-        if (n == 0) return;
-        _binary(n, V(a), V(b), V(y), Meta(shape, aStrides, bStrides), (int)op);
+        if (Count(shape) == 0) return;
+        ArrayView<float> va = V(a), vb = V(b), vy = V(y);
+        // y is contiguous, so it merges wherever a and b do, and element i of a launch is y[start + i].
+        ForEachLaunch(StridedShape.Collapse(shape, aStrides, bStrides), 0, 0, (n, layout) => _binary(n, va, vb, vy, layout, (int)op));
+    }
+
+    /// <summary>
+    /// Launches a strided kernel over <paramref name="axes"/>: once when they are at most
+    /// <see cref="StridedLayout.MaxRank"/> (nearly always, after merging), otherwise once per
+    /// position of the outer axes, each launch covering the inner ones.
+    /// </summary>
+    private static void ForEachLaunch(CollapsedAxes axes, int firstOffset, int secondOffset, Action<int, StridedLayout> launch)
+    {
+        int outer = axes.Rank - StridedLayout.MaxRank;
+        int inner = 1;
+        for (int axis = Math.Max(outer, 0); axis < axes.Rank; axis++) inner *= axes.Extents[axis];
+        int positions = 1;
+        for (int axis = 0; axis < outer; axis++) positions *= axes.Extents[axis];
+        for (int position = 0; position < positions; position++)
+        {
+            int first = firstOffset, second = secondOffset, rest = position;
+            for (int axis = outer - 1; axis >= 0; axis--)
+            {
+                int index = rest % axes.Extents[axis];
+                rest /= axes.Extents[axis];
+                first += index * axes.Strides1[axis];
+                second += index * axes.Strides2[axis];
+            }
+            launch(inner, StridedLayout.Inner(axes, first, second, position * inner));
+        }
     }
 
     public override void Where(DeviceBuffer cond, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int n)
@@ -312,9 +308,9 @@ public sealed class IlgpuBackend : Backend
     public override void Copy(DeviceBuffer src, int srcOffset, ReadOnlySpan<int> srcStrides,
         DeviceBuffer dst, int dstOffset, ReadOnlySpan<int> dstStrides, ReadOnlySpan<int> shape)
     {
-        int n = Count(shape);
-        if (n == 0) return;
-        _copy(n, V(src), V(dst), Meta(shape, srcStrides, dstStrides), srcOffset, dstOffset);
+        if (Count(shape) == 0) return;
+        ArrayView<float> vs = V(src), vd = V(dst);
+        ForEachLaunch(StridedShape.Collapse(shape, srcStrides, dstStrides), srcOffset, dstOffset, (n, layout) => _copy(n, vs, vd, layout));
     }
 
     public override void Im2Col(DeviceBuffer image, DeviceBuffer cols, PatchGeometry g)
@@ -393,7 +389,6 @@ public sealed class IlgpuBackend : Backend
                 foreach (var memory in stack) memory.Dispose();
             _pool.Clear();
         }
-        _metaRing.Dispose();
         _accelerator.Dispose();
         _context.Dispose();
         base.Dispose();

@@ -11,6 +11,66 @@ public struct GemmArgs
 }
 
 /// <summary>
+/// A strided traversal of two operands with at most <see cref="MaxRank"/> axes (what
+/// <see cref="StridedShape.Collapse"/> leaves of almost every broadcast or permutation), passed
+/// to the kernel by value like every other scalar argument: nothing to upload, nothing to wait
+/// for. Axis 0 is the innermost (fastest) one; an element index is unravelled over the extents
+/// and each operand's offset summed.
+/// </summary>
+public struct StridedLayout
+{
+    public const int MaxRank = 4;
+
+    public int Rank;
+    public int Extent0, Extent1, Extent2, Extent3;
+    public int First0, First1, First2, First3;
+    public int Second0, Second1, Second2, Second3;
+    /// <summary>Where each operand starts; <see cref="Start"/> is where a contiguous output starts.</summary>
+    public int FirstOffset, SecondOffset, Start;
+
+    /// <summary>
+    /// The operands' offsets of element <paramref name="i"/>. The outermost axis needs no
+    /// remainder, so a rank-1 traversal costs no division at all, a rank-2 one a single one.
+    /// </summary>
+    public readonly void Offsets(int i, out int first, out int second)
+    {
+        first = FirstOffset;
+        second = SecondOffset;
+        int rest = i;
+        Axis(ref rest, Rank == 1, Extent0, First0, Second0, ref first, ref second);
+        if (Rank > 1) Axis(ref rest, Rank == 2, Extent1, First1, Second1, ref first, ref second);
+        if (Rank > 2) Axis(ref rest, Rank == 3, Extent2, First2, Second2, ref first, ref second);
+        if (Rank > 3) Axis(ref rest, true, Extent3, First3, Second3, ref first, ref second);
+    }
+
+    private static void Axis(ref int rest, bool outermost, int extent, int stride1, int stride2, ref int first, ref int second)
+    {
+        int index = outermost ? rest : rest % extent;
+        if (!outermost) rest /= extent;
+        first += index * stride1;
+        second += index * stride2;
+    }
+
+    /// <summary>
+    /// The innermost <see cref="MaxRank"/> (or fewer) axes of <paramref name="axes"/>; the
+    /// caller handles the rest (<see cref="IlgpuBackend"/> launches once per outer position).
+    /// </summary>
+    public static StridedLayout Inner(CollapsedAxes axes, int firstOffset, int secondOffset, int start)
+    {
+        int rank = Math.Min(axes.Rank, MaxRank);
+        int Get(int[] values, int axis) => axis < rank ? values[axes.Rank - 1 - axis] : 1;
+        return new StridedLayout
+        {
+            Rank = rank,
+            Extent0 = Get(axes.Extents, 0), Extent1 = Get(axes.Extents, 1), Extent2 = Get(axes.Extents, 2), Extent3 = Get(axes.Extents, 3),
+            First0 = Get(axes.Strides1, 0), First1 = Get(axes.Strides1, 1), First2 = Get(axes.Strides1, 2), First3 = Get(axes.Strides1, 3),
+            Second0 = Get(axes.Strides2, 0), Second1 = Get(axes.Strides2, 1), Second2 = Get(axes.Strides2, 2), Second3 = Get(axes.Strides2, 3),
+            FirstOffset = firstOffset, SecondOffset = secondOffset, Start = start,
+        };
+    }
+}
+
+/// <summary>
 /// The kernels of the ILGPU backend: plain static methods that ILGPU compiles to PTX for CUDA
 /// (and runs emulated on its CPU accelerator). One thread per output element unless said
 /// otherwise; every result is computed in a fixed order, so runs are deterministic. The CPU
@@ -59,12 +119,12 @@ public static class IlgpuKernels
     }
 
     /// <summary>
-    /// Broadcasting binary op. <paramref name="meta"/> holds rank, the output shape, then a's and
-    /// b's strides (0 along broadcast axes): element i is unravelled into coordinates.
+    /// Broadcasting binary op: y[i] = a ∘ b, y contiguous, a and b read through the strides of
+    /// <paramref name="layout"/> (0 along broadcast axes).
     /// </summary>
-    public static void Binary(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, ArrayView<int> meta, int op)
+    public static void Binary(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, StridedLayout layout, int op)
     {
-        Offsets(i, meta, 0, 0, out int ia, out int ib);
+        layout.Offsets(i, out int ia, out int ib);
         float x = a[ia], z = b[ib];
         float r;
         switch ((BinaryOp)op)
@@ -77,37 +137,17 @@ public static class IlgpuKernels
             case BinaryOp.Greater: r = x > z ? 1f : 0f; break;
             default: r = float.NaN; break;
         }
-        y[i] = r;
+        y[layout.Start + i] = r;
     }
 
     public static void Where(Index1D i, ArrayView<float> cond, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y) =>
         y[i] = cond[i] != 0f ? a[i] : b[i];
 
-    /// <summary>Strided copy; <paramref name="meta"/> holds rank, shape, source strides, destination strides.</summary>
-    public static void Copy(Index1D i, ArrayView<float> src, ArrayView<float> dst, ArrayView<int> meta, int srcOffset, int dstOffset)
+    /// <summary>Strided copy: the first operand of <paramref name="layout"/> is the source, the second the destination.</summary>
+    public static void Copy(Index1D i, ArrayView<float> src, ArrayView<float> dst, StridedLayout layout)
     {
-        Offsets(i, meta, srcOffset, dstOffset, out int s, out int d);
+        layout.Offsets(i, out int s, out int d);
         dst[d] = src[s];
-    }
-
-    /// <summary>
-    /// Unravels element <paramref name="i"/> of the shape in <paramref name="meta"/> (rank, shape,
-    /// strides of operand 1, strides of operand 2) into each operand's offset.
-    /// </summary>
-    private static void Offsets(int i, ArrayView<int> meta, int first0, int second0, out int first, out int second)
-    {
-        int rank = meta[0];
-        int rest = i;
-        first = first0;
-        second = second0;
-        for (int axis = rank - 1; axis >= 0; axis--)
-        {
-            int extent = meta[1 + axis];
-            int index = rest % extent;
-            rest /= extent;
-            first += index * meta[1 + rank + axis];
-            second += index * meta[1 + 2 * rank + axis];
-        }
     }
 
     /// <summary>im2col: one thread per patch-matrix entry (row, column); 0 where the window leaves the image.</summary>

@@ -135,7 +135,7 @@ public static class KernelAgreement
             yield return new("reduce", $"{op} all {longRow.Length}", [longRow], 1, (b, i, y) => b.Reduce(op, i[0], y, 1, longRow.Length, 1), op == ReduceOp.Sum ? 1e-4 : 0);
         }
 
-        var gemmShapes = new List<(int M, int N, int K)> { (1, 1, 1), (17, 33, 19), (40, 2, 37), (3, 50, 1) };
+        var gemmShapes = new List<(int M, int N, int K)> { (1, 1, 1), (17, 33, 19), (40, 2, 37), (3, 50, 1), (70, 40, 13) };
         if (large) gemmShapes.AddRange([(64, 64, 64), (200, 300, 150), (129, 257, 511), (512, 512, 512)]);
         foreach (var (m, n, k) in gemmShapes)
             foreach (bool ta in new[] { false, true })

@@ -3,6 +3,7 @@ using System.Text.Json;
 using GanFromScratch.Cli.Bench;
 using GanFromScratch.Gan;
 using GanFromScratch.Kernels.Cpu;
+using GanFromScratch.Kernels.Cuda;
 using Spectre.Console;
 
 namespace GanFromScratch.Cli;
@@ -82,12 +83,21 @@ public static class GfsApp
         gemmDevice.DefaultValueFactory = _ => "cpu";
         gemmDevice.Description = $"Where to run the engine's GEMM: {Engine.Device.Choices} (default cpu). On the CPU it is timed against " +
                                  "OpenBLAS; elsewhere alone (compare with tools/bench/gemm_torch.py on the same GPU).";
+        var kernel = new Option<string>("--kernel")
+        {
+            Description = "ILGPU devices (cuda, ilgpu-cpu) only: which GEMM kernel runs. auto (default) takes 'wide' " +
+                          "(8×8 of C per thread, 128×128 per group) when that still gives every multiprocessor a group, else " +
+                          "'narrow' (4×4 per thread, 64×64 per group).",
+            DefaultValueFactory = _ => "auto",
+        };
+        kernel.AcceptOnlyFromAmong("auto", "narrow", "wide");
         var gemm = new Command("gemm",
             "Time the engine's GEMM against OpenBLAS (cblas_sgemm) on the same data, alternating the two, and print GFLOP/s and the ratio.\n\n" +
             "Examples:\n  gfs bench gemm\n  gfs bench gemm --threads 1 --json\n  gfs bench gemm --shape 1024x1024x1024 256x512x512:nt\n" +
-            "  gfs bench gemm --device cuda --shape 1024x1024x1024 4096x4096x4096 --json")
+            "  gfs bench gemm --device cuda --shape 1024x1024x1024 4096x4096x4096 --json\n" +
+            "  gfs bench gemm --device cuda --kernel narrow --shape 1024x1024x1024")
         {
-            threads, json, shapes, rounds, gemmDevice,
+            threads, json, shapes, rounds, gemmDevice, kernel,
         };
         gemm.SetAction(parse =>
         {
@@ -98,6 +108,13 @@ public static class GfsApp
             using var chosen = DeviceChoice.Use(parse.GetValue(gemmDevice)!, asJson ? TextWriter.Null : stdout);
             var backend = Engine.Device.Default;
             bool onCpu = backend is CpuBackend;
+            string kernelName = parse.GetValue(kernel)!;
+            if (backend is IlgpuBackend ilgpu) ilgpu.GemmKernel = Enum.Parse<GemmKernelChoice>(kernelName, ignoreCase: true);
+            else if (kernelName != "auto")
+            {
+                stderr.WriteLine($"gfs: --kernel {kernelName} chooses among the ILGPU GEMM kernels; the {backend.Name} backend has one. Use --device cuda or ilgpu-cpu, or leave --kernel out.");
+                return Usage;
+            }
             OpenBlas? blas = null;
             if (onCpu)
             {
@@ -114,7 +131,7 @@ public static class GfsApp
                 var r = onCpu ? GemmBench.Run(shape, blas, parse.GetValue(rounds), secondsPerRound: 0.1)
                               : GemmBench.RunOnDevice(shape, backend, parse.GetValue(rounds), secondsPerRound: 0.1);
                 results.Add(r);
-                if (asJson) stdout.WriteLine(ToJson(r, t, backend.Name));
+                if (asJson) stdout.WriteLine(ToJson(r, t, backend.Name, backend is IlgpuBackend ? kernelName : null));
             }
             if (!asJson)
             {
@@ -293,9 +310,10 @@ public static class GfsApp
         if (value < min) r.AddError($"{option.Name} must be at least {min} (got {value}).");
     });
 
-    private static string ToJson(GemmResult r, int threads, string device) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    private static string ToJson(GemmResult r, int threads, string device, string? kernel) => JsonSerializer.Serialize(new Dictionary<string, object?>
     {
         ["device"] = device,
+        ["kernel"] = kernel,
         ["shape"] = r.Shape.Size,
         ["op"] = r.Shape.Op,
         ["threads"] = threads,

@@ -48,6 +48,28 @@ public class CliTests
     }
 
     [Theory]
+    [InlineData("narrow")]
+    [InlineData("wide")]
+    public void Bench_gemm_on_an_ilgpu_device_runs_the_chosen_kernel_and_checks_it(string kernel)
+    {
+        var (code, output, _) = Run("bench", "gemm", "--device", "ilgpu-cpu", "--kernel", kernel, "--json", "--rounds", "1", "--shape", "40x24x9:tn");
+        Assert.Equal(0, code);
+        using var result = JsonDocument.Parse(output.Trim());
+        Assert.Equal(kernel, result.RootElement.GetProperty("kernel").GetString());
+        Assert.Equal("ilgpu-cpu", result.RootElement.GetProperty("device").GetString());
+        Assert.True(result.RootElement.GetProperty("max_abs_diff").GetDouble() < 1e-5);
+    }
+
+    [Fact]
+    public void A_gemm_kernel_choice_on_the_cpu_is_refused()
+    {
+        var (code, _, err) = Run("bench", "gemm", "--kernel", "wide", "--shape", "8x8x8");
+        Assert.Equal(2, code);
+        Assert.Contains("--kernel wide", err);
+    }
+
+    [Theory]
+    [InlineData("bench", "gemm", "--kernel", "fastest")]
     [InlineData("bench", "gemm", "--threads", "0")]
     [InlineData("bench", "gemm", "--rounds", "-1")]
     [InlineData("bench", "gemm", "--no-such-option")]

@@ -33,4 +33,31 @@ public class IlgpuKernelTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture
         var check = KernelAgreement.Compare(CpuBackend.Instance, fixture.Backend, one).Single();
         Assert.True(check.Agrees, $"{label}: max error {check.MaxError:G3} > {check.Tolerance:G3}");
     }
+
+    public static TheoryData<string, GemmKernelChoice> GemmCases()
+    {
+        var data = new TheoryData<string, GemmKernelChoice>();
+        foreach (var c in KernelAgreement.Cases().Where(c => c.Kernel == "gemm"))
+            foreach (var kernel in new[] { GemmKernelChoice.Narrow, GemmKernelChoice.Wide })
+                data.Add(Label(c), kernel);
+        return data;
+    }
+
+    /// <summary>Both GEMM kernels on every GEMM case, whichever the automatic choice would take for its size.</summary>
+    [Theory]
+    [MemberData(nameof(GemmCases))]
+    public void Each_gemm_kernel_agrees_with_the_cpu(string label, GemmKernelChoice kernel)
+    {
+        var one = KernelAgreement.Cases().Single(c => Label(c) == label);
+        fixture.Backend.GemmKernel = kernel;
+        try
+        {
+            var check = KernelAgreement.Compare(CpuBackend.Instance, fixture.Backend, [one]).Single();
+            Assert.True(check.Agrees, $"{kernel} {label}: max error {check.MaxError:G3} > {check.Tolerance:G3}");
+        }
+        finally
+        {
+            fixture.Backend.GemmKernel = GemmKernelChoice.Auto;
+        }
+    }
 }

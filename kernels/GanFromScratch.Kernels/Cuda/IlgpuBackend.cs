@@ -49,7 +49,7 @@ public sealed class IlgpuBackend : Backend
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, StridedLayout> _copy;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _reduce;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry> _im2col, _col2im;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> _gemm;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> _gemm, _gemmWide;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _reduceRows;
     private readonly int _reduceGroup;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float> _sgd;
@@ -61,8 +61,8 @@ public sealed class IlgpuBackend : Backend
         _context = context;
         _accelerator = accelerator;
         Name = name;
-        // 16×16 tiles where groups of 256 threads exist (a GPU), else the largest square that fits (the emulator: 4×4).
-        _gemmTile = Math.Min(16, (int)Math.Sqrt(accelerator.MaxNumThreadsPerGroup));
+        // 16×16 tiles where groups of 256 threads exist (a GPU), else the largest power-of-two square that fits (the emulator: 4×4).
+        _gemmTile = Math.Min(IlgpuKernels.WideMaxTile, 1 << (int)Math.Log2(Math.Sqrt(accelerator.MaxNumThreadsPerGroup)));
         _fill = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(IlgpuKernels.Fill);
         _arange = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, float>(IlgpuKernels.Arange);
         _random = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ulong, ulong, float, float>(IlgpuKernels.Random);
@@ -78,6 +78,7 @@ public sealed class IlgpuBackend : Backend
         _reduceGroup = Math.Max(accelerator.WarpSize, Math.Min(Math.Min(256, accelerator.WarpSize * accelerator.WarpSize),
             1 << (int)Math.Log2(accelerator.MaxNumThreadsPerGroup)));
         _gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(IlgpuKernels.Gemm);
+        _gemmWide = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(IlgpuKernels.GemmWide);
         _sgd = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(IlgpuKernels.SgdUpdate);
         _rmsProp = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float>(IlgpuKernels.RmsPropUpdate);
         _adam = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float>(IlgpuKernels.AdamUpdate);
@@ -350,11 +351,36 @@ public sealed class IlgpuBackend : Backend
             AOffset = aOffset, BOffset = bOffset, COffset = cOffset, StrideA = strideA, StrideB = strideB, StrideC = strideC,
             Alpha = alpha, Beta = beta,
         };
-        int t = _gemmTile, block = IlgpuKernels.Reg * t;
-        args.Tile = t;
-        var grid = new Index3D((n + block - 1) / block, (m + block - 1) / block, batch);
-        _gemm(new KernelConfig(grid, new Index3D(t, t, 1), SharedMemoryConfig.RequestDynamic<float>(2 * block * t)), V(a), V(b), V(c), args);
+        int t = _gemmTile;
+        (args.Tile, args.TileShift) = (t, (int)Math.Log2(t));
+        int wideBlock = 8 * t;
+        long wideGroups = (long)((n + wideBlock - 1) / wideBlock) * ((m + wideBlock - 1) / wideBlock) * batch;
+        bool wide = GemmKernel switch
+        {
+            GemmKernelChoice.Wide => true,
+            GemmKernelChoice.Narrow => false,
+            _ => wideGroups >= _accelerator.NumMultiprocessors,
+        };
+        if (wide)
+        {
+            var grid = new Index3D((n + wideBlock - 1) / wideBlock, (m + wideBlock - 1) / wideBlock, batch);
+            _gemmWide(new KernelConfig(grid, new Index3D(t, t, 1)), V(a), V(b), V(c), args);
+        }
+        else
+        {
+            int block = IlgpuKernels.Reg * t;
+            var grid = new Index3D((n + block - 1) / block, (m + block - 1) / block, batch);
+            _gemm(new KernelConfig(grid, new Index3D(t, t, 1), SharedMemoryConfig.RequestDynamic<float>(2 * block * t)), V(a), V(b), V(c), args);
+        }
     }
+
+    /// <summary>
+    /// Which GEMM kernel runs: <see cref="GemmKernelChoice.Auto"/> takes <see cref="IlgpuKernels.GemmWide"/>
+    /// (8×8 per thread, 128×128 per group) when that still gives every multiprocessor a group,
+    /// and <see cref="IlgpuKernels.Gemm"/> (4×4 per thread, 64×64 per group: four times the
+    /// groups) for smaller products. The others force one kernel (tests, benchmarks).
+    /// </summary>
+    public GemmKernelChoice GemmKernel { get; set; }
 
     public override void SgdUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer? momentumBuffer, int n, float lr, float momentum, float weightDecay)
     {
@@ -393,6 +419,16 @@ public sealed class IlgpuBackend : Backend
         _context.Dispose();
         base.Dispose();
     }
+}
+
+/// <summary>The GEMM kernels of <see cref="IlgpuBackend"/> (see <see cref="IlgpuBackend.GemmKernel"/>).</summary>
+public enum GemmKernelChoice
+{
+    Auto,
+    /// <summary><see cref="IlgpuKernels.Gemm"/>: 4×4 of C per thread.</summary>
+    Narrow,
+    /// <summary><see cref="IlgpuKernels.GemmWide"/>: 8×8 of C per thread.</summary>
+    Wide,
 }
 
 /// <summary>

@@ -5,7 +5,9 @@ namespace GanFromScratch.Kernels.Cuda;
 /// <summary>Arguments of a GEMM launch (one struct: ILGPU passes it by value to every thread).</summary>
 public struct GemmArgs
 {
-    public int M, N, K, Lda, Ldb, Ldc, TransA, TransB, AOffset, BOffset, COffset, Tile;
+    public int M, N, K, Lda, Ldb, Ldc, TransA, TransB, AOffset, BOffset, COffset;
+    /// <summary>The side T of a group of T×T threads, a power of two: T = 2^TileShift.</summary>
+    public int Tile, TileShift;
     public long StrideA, StrideB, StrideC;
     public float Alpha, Beta;
 }
@@ -321,6 +323,120 @@ public static class IlgpuKernels
         {
             int col = col0 + j;
             if (col >= g.N) return;
+            long at = rowStart + col;
+            c[at] = g.Beta == 0f ? g.Alpha * acc[j] : g.Alpha * acc[j] + g.Beta * c[at];
+        }
+    }
+
+    /// <summary>Four consecutive floats: read from shared memory as one 128-bit load (ld.shared.v4.f32).</summary>
+    public struct Float4
+    {
+        public float X, Y, Z, W;
+    }
+
+    /// <summary>Eight accumulators of one row of a thread's 8×8 block of C.</summary>
+    public struct Row8
+    {
+        public float C0, C1, C2, C3, C4, C5, C6, C7;
+
+        /// <summary>Row += a · (b0, b1): eight multiply-adds.</summary>
+        public void Add(float a, Float4 b0, Float4 b1)
+        {
+            C0 += a * b0.X; C1 += a * b0.Y; C2 += a * b0.Z; C3 += a * b0.W;
+            C4 += a * b1.X; C5 += a * b1.Y; C6 += a * b1.Z; C7 += a * b1.W;
+        }
+
+        public readonly float this[int i] => i switch
+        {
+            0 => C0, 1 => C1, 2 => C2, 3 => C3, 4 => C4, 5 => C5, 6 => C6, _ => C7,
+        };
+    }
+
+    /// <summary>Depth of one slice of A and B staged in shared memory by <see cref="GemmWide"/>.</summary>
+    public const int WideDepth = 8;
+
+    /// <summary>Largest group side <see cref="GemmWide"/> is written for (16×16 threads), which sizes its shared memory.</summary>
+    public const int WideMaxTile = 16;
+
+    /// <summary>Floats between consecutive k in a staged slice: the block's 8T rows plus 4 of padding (see <see cref="GemmWide"/>).</summary>
+    private const int WideStride = 8 * WideMaxTile + 4;
+
+    /// <summary>
+    /// C = α·op(A)·op(B) + β·C with an 8×8 block of C per thread: twice the reuse of
+    /// <see cref="Gemm"/>. A group of T×T threads (16×16 on a GPU) computes an 8T×8T block of C
+    /// (128×128). Per step of 8 along k, the group stages op(A)'s 8T×8 slice transposed (k-major)
+    /// and op(B)'s 8×8T slice in shared memory; then, for each of the 8 k, every thread reads four
+    /// 128-bit vectors (rows 4·ty…4·ty+3 and 4T+4·ty… of A, the same columns of B from tx) and does
+    /// 64 multiply-adds: 16 flops per float read from shared memory, four times <see cref="Gemm"/>'s.
+    /// A thread's rows and columns come in two groups of four, 4T apart, so that the 16 threads
+    /// of a half-warp read 16 consecutive vectors of B (no bank conflict) and share those of A
+    /// (a broadcast). The slices' rows are padded to 8T + 4 floats: staging a non-transposed A
+    /// (8 consecutive k per row) then writes to 32 different banks. Sums run over k in order:
+    /// deterministic.
+    /// </summary>
+    public static void GemmWide(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmArgs g)
+    {
+        const int depth = WideDepth, stride = WideStride;
+        var tileA4 = SharedMemory.Allocate<Float4>(depth * stride / 4);   // tileA[p·stride + i] = op(A)[row0 + i, k0 + p]
+        var tileB4 = SharedMemory.Allocate<Float4>(depth * stride / 4);   // tileB[p·stride + j] = op(B)[k0 + p, col0 + j]
+        var tileA = tileA4.Cast<float>();
+        var tileB = tileB4.Cast<float>();
+        int t = g.Tile, half = 4 * t, block = 8 * t, blockShift = g.TileShift + 3, threads = t * t;
+        int tx = Group.IdxX, ty = Group.IdxY, thread = ty * t + tx;
+        int row0 = Grid.IdxY * block, col0 = Grid.IdxX * block;
+        long batch = Grid.IdxZ;
+        long aBase = g.AOffset + batch * g.StrideA, bBase = g.BOffset + batch * g.StrideB;
+
+        Row8 acc0 = default, acc1 = default, acc2 = default, acc3 = default, acc4 = default, acc5 = default, acc6 = default, acc7 = default;
+        for (int k0 = 0; k0 < g.K; k0 += depth)
+        {
+            // Stage the slices: block·depth elements of each, threads at a time. Consecutive
+            // threads take consecutive addresses of the operand in memory (k fastest for a row-major
+            // A and a transposed B, rows or columns fastest otherwise).
+            for (int q = thread; q < block * depth; q += threads)
+            {
+                // block = 8T is a power of two, so q / block and q % block are a shift and a mask.
+                int major = q >> blockShift, minor = q & (block - 1);
+                int i = g.TransA != 0 ? minor : q / depth, pa = g.TransA != 0 ? major : q % depth;
+                int row = row0 + i, ka = k0 + pa;
+                tileA[pa * stride + i] = row < g.M && ka < g.K
+                    ? a[aBase + (g.TransA != 0 ? (long)ka * g.Lda + row : (long)row * g.Lda + ka)] : 0f;
+                int j = g.TransB != 0 ? q / depth : minor, pb = g.TransB != 0 ? q % depth : major;
+                int col = col0 + j, kb = k0 + pb;
+                tileB[pb * stride + j] = kb < g.K && col < g.N
+                    ? b[bBase + (g.TransB != 0 ? (long)col * g.Ldb + kb : (long)kb * g.Ldb + col)] : 0f;
+            }
+            Group.Barrier();
+            for (int p = 0; p < depth; p++)
+            {
+                int at = p * stride / 4;
+                Float4 a0 = tileA4[at + ty], a1 = tileA4[at + t + ty];
+                Float4 b0 = tileB4[at + tx], b1 = tileB4[at + t + tx];
+                acc0.Add(a0.X, b0, b1); acc1.Add(a0.Y, b0, b1); acc2.Add(a0.Z, b0, b1); acc3.Add(a0.W, b0, b1);
+                acc4.Add(a1.X, b0, b1); acc5.Add(a1.Y, b0, b1); acc6.Add(a1.Z, b0, b1); acc7.Add(a1.W, b0, b1);
+            }
+            Group.Barrier();
+        }
+        int r0 = row0 + 4 * ty, r1 = row0 + half + 4 * ty, c0 = col0 + 4 * tx, c1 = col0 + half + 4 * tx;
+        StoreWide(c, g, batch, r0, c0, c1, acc0);
+        StoreWide(c, g, batch, r0 + 1, c0, c1, acc1);
+        StoreWide(c, g, batch, r0 + 2, c0, c1, acc2);
+        StoreWide(c, g, batch, r0 + 3, c0, c1, acc3);
+        StoreWide(c, g, batch, r1, c0, c1, acc4);
+        StoreWide(c, g, batch, r1 + 1, c0, c1, acc5);
+        StoreWide(c, g, batch, r1 + 2, c0, c1, acc6);
+        StoreWide(c, g, batch, r1 + 3, c0, c1, acc7);
+    }
+
+    /// <summary>One row of a thread's 8×8 block: columns c0…c0+3 from acc[0..3], c1…c1+3 from acc[4..7].</summary>
+    private static void StoreWide(ArrayView<float> c, GemmArgs g, long batch, int row, int c0, int c1, Row8 acc)
+    {
+        if (row >= g.M) return;
+        long rowStart = g.COffset + batch * g.StrideC + (long)row * g.Ldc;
+        for (int j = 0; j < 8; j++)
+        {
+            int col = (j < 4 ? c0 : c1 - 4) + j;
+            if (col >= g.N) continue;
             long at = rowStart + col;
             c[at] = g.Beta == 0f ? g.Alpha * acc[j] : g.Alpha * acc[j] + g.Beta * c[at];
         }

@@ -86,10 +86,10 @@ public static unsafe class GemmBench
     }
 
     /// <summary>
-    /// The GEMM of another backend (a GPU): the same matrices uploaded once, each timed call
-    /// followed by a synchronisation so the clock sees the kernel end; the result is compared
-    /// with the CPU's GEMM. There is no peer in-process: tools/bench/gemm_torch.py times
-    /// PyTorch (cuBLAS) on the same device.
+    /// The GEMM of another backend (a GPU): the same matrices uploaded once, each round of calls
+    /// queued back to back and followed by one synchronisation so the clock sees the last kernel
+    /// end (as tools/bench/gemm_torch.py times PyTorch's cuBLAS on the same device); the result
+    /// is compared with the CPU's GEMM.
     /// </summary>
     public static GemmResult RunOnDevice(GemmShape shape, Backend backend, int rounds, double secondsPerRound)
     {
@@ -105,15 +105,12 @@ public static unsafe class GemmBench
         using var dc = backend.Allocate(m * n);
         backend.Upload(a, da);
         backend.Upload(b, db);
-        Action run = () =>
-        {
-            backend.Gemm(shape.TransA, shape.TransB, m, n, k, 1f, da, 0, lda, 0, db, 0, ldb, 0, 0f, dc, 0, n, 0);
-            backend.Synchronize();
-        };
+        Action run = () => backend.Gemm(shape.TransA, shape.TransB, m, n, k, 1f, da, 0, lda, 0, db, 0, ldb, 0, 0f, dc, 0, n, 0);
         run(); // compiles and loads the kernel
-        int reps = Repetitions(run, secondsPerRound);
+        backend.Synchronize();
+        int reps = Repetitions(run, secondsPerRound, backend.Synchronize);
         var times = new List<double>();
-        for (int round = 0; round < rounds; round++) times.Add(Time(run, reps));
+        for (int round = 0; round < rounds; round++) times.Add(Time(run, reps, backend.Synchronize));
         var c = new float[m * n];
         backend.Download(dc, 0, c);
         double diff = 0;
@@ -130,15 +127,18 @@ public static unsafe class GemmBench
     public static TimeSpan CoolDown { get; set; } = TimeSpan.FromMilliseconds(150);
 
     /// <summary>How many calls of <paramref name="action"/> fill a round of <paramref name="secondsPerRound"/>.</summary>
-    private static int Repetitions(Action action, double secondsPerRound) =>
-        Math.Max(1, (int)(secondsPerRound / Math.Max(1e-7, Time(action, 1))));
+    private static int Repetitions(Action action, double secondsPerRound, Action? finish = null) =>
+        Math.Max(1, (int)(secondsPerRound / Math.Max(1e-7, Time(action, 1, finish))));
 
-    private static double Time(Action action, int reps)
+    /// <summary>Seconds per call of <paramref name="action"/> over <paramref name="reps"/> calls, <paramref name="finish"/> (a device synchronisation) included once.</summary>
+    private static double Time(Action action, int reps, Action? finish = null)
     {
         Thread.Sleep(CoolDown);
         action(); // untimed: wakes the contender's sleeping threads
+        finish?.Invoke();
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < reps; i++) action();
+        finish?.Invoke();
         return sw.Elapsed.TotalSeconds / reps;
     }
 

@@ -18,6 +18,19 @@ public interface IGanPlayers
 public readonly record struct CriticStepLosses(float CriticW, float Loss, float Penalty);
 
 /// <summary>
+/// The losses of one critic step, still on the device: reading them waits for the step's
+/// kernels to finish, so a training iteration reads only its last step's (<see cref="Read"/>).
+/// </summary>
+public readonly record struct CriticStepTensors(Tensor Loss, Tensor Total, Tensor Penalty)
+{
+    public CriticStepLosses Read()
+    {
+        var values = Tensor.Items(Loss, Total, Penalty); // one read (one wait on a GPU) for the three
+        return new CriticStepLosses(-values[0], values[1], values[2]);
+    }
+}
+
+/// <summary>
 /// The two moves of every GAN in this program, whatever the data: a critic step and a
 /// generator step. Their random inputs are given, so a step is deterministic.
 /// </summary>
@@ -34,25 +47,35 @@ public static class GanSteps
     };
 
     /// <summary>
-    /// One generator iteration: <see cref="TrainConfig.CriticIters"/> critic steps, each on the
-    /// inputs <paramref name="criticInputs"/> draws (real batch, noise, α), then one generator step
-    /// on fresh noise. Each step runs in its own <see cref="TensorScope"/>; a non-finite loss stops
-    /// the run, naming iteration <paramref name="iteration"/>.
+    /// One generator iteration: <see cref="TrainConfig.CriticIters"/> critic steps, then one
+    /// generator step on fresh noise. <paramref name="realBatches"/>(k) gives the real batches of
+    /// all k critic steps at once, stacked along the first axis (one upload, so one wait on a
+    /// GPU, per iteration); <paramref name="criticNoise"/> gives each critic step's noise and α.
+    /// Each step runs in its own <see cref="TensorScope"/>. The losses are read once, at the end
+    /// (the last critic step's and the generator's): nothing else waits for the device. A
+    /// non-finite loss stops the run, naming iteration <paramref name="iteration"/>.
     /// </summary>
-    public static StepLosses Iteration(IGanPlayers p, int iteration, Func<(Tensor Real, Tensor Noise, Tensor? Alpha)> criticInputs, Func<Tensor> noise)
+    public static StepLosses Iteration(IGanPlayers p, int iteration, Func<int, Tensor> realBatches,
+        Func<(Tensor Noise, Tensor? Alpha)> criticNoise, Func<Tensor> noise)
     {
-        var critic = default(CriticStepLosses);
-        for (int k = 0; k < p.Config.CriticIters; k++)
+        using var whole = TensorScope.Begin();
+        int steps = p.Config.CriticIters;
+        var real = realBatches(steps);
+        int batch = real.Shape[0] / steps;
+        CriticStepTensors last = default;
+        for (int k = 0; k < steps; k++)
         {
             using var scope = TensorScope.Begin();
-            var (real, z, alpha) = criticInputs();
-            critic = Critic(p, real, z, alpha);
+            var (z, alpha) = criticNoise();
+            var losses = Critic(p, real.Narrow(0, k * batch, batch), z, alpha);
+            if (k == steps - 1) last = new(scope.Keep(losses.Loss), scope.Keep(losses.Total), scope.Keep(losses.Penalty));
         }
-        if (!float.IsFinite(critic.Loss)) throw new NonFiniteLossException(iteration, "critic loss");
-        float gLoss;
-        using (TensorScope.Begin()) gLoss = Generator(p, noise());
-        if (!float.IsFinite(gLoss)) throw new NonFiniteLossException(iteration, "generator loss");
-        return new StepLosses(critic.CriticW, critic.Loss, gLoss, critic.Penalty);
+        Tensor gLoss;
+        using (var scope = TensorScope.Begin()) gLoss = scope.Keep(Generator(p, noise()));
+        var values = Tensor.Items(last.Loss, last.Total, last.Penalty, gLoss);
+        if (!float.IsFinite(values[1])) throw new NonFiniteLossException(iteration, "critic loss");
+        if (!float.IsFinite(values[3])) throw new NonFiniteLossException(iteration, "generator loss");
+        return new StepLosses(-values[0], values[1], values[3], values[2]);
     }
 
     /// <summary>
@@ -60,7 +83,7 @@ public static class GanSteps
     /// the gradient penalty at the interpolates given by <paramref name="alpha"/> (wgan-gp),
     /// take the optimizer step, and clip the weights (wgan). Call inside a <see cref="TensorScope"/>.
     /// </summary>
-    public static CriticStepLosses Critic(IGanPlayers p, Tensor real, Tensor noise, Tensor? alpha)
+    public static CriticStepTensors Critic(IGanPlayers p, Tensor real, Tensor noise, Tensor? alpha)
     {
         Tensor fake;
         using (Autograd.NoGrad()) fake = p.G.Forward(noise);
@@ -73,15 +96,14 @@ public static class GanSteps
         p.OptD.Step();
         p.OptD.ZeroGrad();
         if (p.Variant.UsesClipping) WeightClipping.Apply(p.D, p.Config.Clip);
-        var values = Tensor.Items(loss, total, penalty); // one read (one wait on a GPU) for the three
-        return new CriticStepLosses(-values[0], values[1], values[2]);
+        return new CriticStepTensors(loss, total, penalty);
     }
 
     /// <summary>
     /// One generator step on the critic's scores of G(noise). The critic is frozen meanwhile,
     /// as the reference scripts do: no gradients are formed for its weights. Call inside a <see cref="TensorScope"/>.
     /// </summary>
-    public static float Generator(IGanPlayers p, Tensor noise)
+    public static Tensor Generator(IGanPlayers p, Tensor noise)
     {
         p.D.RequiresGrad_(false);
         try
@@ -90,7 +112,7 @@ public static class GanSteps
             loss.Backward();
             p.OptG.Step();
             p.OptG.ZeroGrad();
-            return loss.Item();
+            return loss;
         }
         finally
         {

@@ -66,7 +66,8 @@ public sealed class ImageTrainer : IGanTrainer
     {
         int batch = Config.BatchSize;
         var losses = GanSteps.Iteration(this, Iteration + 1,
-            () => (_batches.Next(batch).Images, Tensor.Randn([batch, ImageNetworks.NoiseSize], _noise), Variant.UsesPenalty ? Tensor.Rand([batch, 1, 1, 1], _alpha) : null),
+            steps => _batches.Data.Batch(Enumerable.Range(0, steps).SelectMany(_ => _batches.NextIndices(batch)).ToArray()),
+            () => (Tensor.Randn([batch, ImageNetworks.NoiseSize], _noise), Variant.UsesPenalty ? Tensor.Rand([batch, 1, 1, 1], _alpha) : null),
             () => Tensor.Randn([batch, ImageNetworks.NoiseSize], _noise));
         Iteration++;
         return losses;

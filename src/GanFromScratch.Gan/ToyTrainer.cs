@@ -78,18 +78,20 @@ public sealed class ToyTrainer : IGanTrainer
     public StepLosses Step()
     {
         int batch = Config.BatchSize;
+        // k batches drawn at once are the k batches drawn one after another: each point takes the next three numbers of the data stream.
         var losses = GanSteps.Iteration(this, Iteration + 1,
-            () => (Dataset.SampleTensor(batch, _data), Tensor.Randn([batch, 2], _noise), Variant.UsesPenalty ? Tensor.Rand([batch, 1], _alpha) : null),
+            steps => Dataset.SampleTensor(steps * batch, _data),
+            () => (Tensor.Randn([batch, 2], _noise), Variant.UsesPenalty ? Tensor.Rand([batch, 1], _alpha) : null),
             () => Tensor.Randn([batch, 2], _noise));
         Iteration++;
         return losses;
     }
 
     /// <summary>One critic step on the given inputs (see <see cref="GanSteps.Critic"/>). Call inside a <see cref="TensorScope"/>.</summary>
-    public CriticStepLosses CriticStep(Tensor real, Tensor noise, Tensor? alpha) => GanSteps.Critic(this, real, noise, alpha);
+    public CriticStepLosses CriticStep(Tensor real, Tensor noise, Tensor? alpha) => GanSteps.Critic(this, real, noise, alpha).Read();
 
     /// <summary>One generator step (see <see cref="GanSteps.Generator"/>). Call inside a <see cref="TensorScope"/>.</summary>
-    public float GeneratorStep(Tensor noise) => GanSteps.Generator(this, noise);
+    public float GeneratorStep(Tensor noise) => GanSteps.Generator(this, noise).Item();
 
     /// <summary>Generated points for a noise stream (no gradients), as an [n, 2] array.</summary>
     public float[] Generate(int n, Generator noise)

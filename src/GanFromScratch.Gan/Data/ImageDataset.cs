@@ -122,14 +122,19 @@ public sealed class ImageBatches(ImageDataset data, ulong seed)
     /// <summary>The next batch of images [batch, 1, H, W] and their labels.</summary>
     public (Tensor Images, byte[] Labels) Next(int batch)
     {
+        var indices = NextIndices(batch);
+        return (Data.Batch(indices), [.. indices.Select(i => Data.Labels[i])]);
+    }
+
+    /// <summary>The dataset indices of the next batch (what <see cref="Next"/> reads), moving on as it does.</summary>
+    public int[] NextIndices(int batch)
+    {
         if (batch > Data.Count) throw new ArgumentException($"A batch of {batch} is larger than the dataset ({Data.Count} images).");
         if (Position + batch > Data.Count) (Epoch, Position, _order) = (Epoch + 1, 0, null);
         _order ??= Order(Epoch);
-        var indices = _order.AsSpan(Position, batch);
+        var indices = _order.AsSpan(Position, batch).ToArray();
         Position += batch;
-        var labels = new byte[batch];
-        for (int i = 0; i < batch; i++) labels[i] = Data.Labels[indices[i]];
-        return (Data.Batch(indices), labels);
+        return indices;
     }
 
     /// <summary>The permutation of epoch <paramref name="epoch"/>: a pure function of (seed, epoch).</summary>

@@ -255,16 +255,24 @@ public static class GfsApp
                           "the outputs within each case's tolerance, and print the cases; exit 1 if any disagrees. On a GPU it adds " +
                           "shapes the emulator is too slow for (full GEMM tiles, a batch-50 im2col, a 2²⁰-element reduction).",
         };
+        var ptx = new Option<DirectoryInfo>("--ptx")
+        {
+            Description = "Write the PTX of every CUDA kernel (what ILGPU gives the driver; no GPU needed) to DIR/<kernel>.ptx and " +
+                          "print what each does per thread: vector loads, shared-memory loads, multiplies, spills to local memory. " +
+                          "On a machine with the CUDA toolkit, 'ptxas -arch=sm_90 -v DIR/GemmWide.ptx' reports registers and spills.",
+            HelpName = "DIR",
+        };
         var device = DeviceChoice.Option();
         var command = new Command("devices",
             "List the devices gfs can compute on: the CPU, ILGPU's CPU emulator, and every CUDA GPU (name, memory, compute capability, " +
-            "the PTX target ILGPU compiles for). With --check, test the device's kernels against the CPU's.\n\n" +
-            "Examples:\n  gfs devices\n  gfs devices --check --device cuda:0\n  gfs devices --check --device ilgpu-cpu")
+            "the PTX target ILGPU compiles for). With --check, test the device's kernels against the CPU's; with --ptx, write the kernels' PTX.\n\n" +
+            "Examples:\n  gfs devices\n  gfs devices --check --device cuda:0\n  gfs devices --check --device ilgpu-cpu\n  gfs devices --ptx ptx/")
         {
-            check, device,
+            check, device, ptx,
         };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(ptx) is { } folder) return WritePtx(folder, stdout);
             if (parse.GetValue(check)) return CheckKernels(parse.GetValue(device)!, stdout);
             stdout.WriteLine($"cpu        {Environment.ProcessorCount} cores ({System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture})");
             stdout.WriteLine("ilgpu-cpu  the CUDA kernels emulated on the CPU (for testing)");
@@ -274,6 +282,26 @@ public static class GfsApp
             return Ok;
         });
         return command;
+    }
+
+    /// <summary>gfs devices --ptx: every kernel's PTX in <paramref name="folder"/>, and a table of what each does per thread.</summary>
+    private static int WritePtx(DirectoryInfo folder, TextWriter stdout)
+    {
+        if (File.Exists(folder.FullName)) throw new UsageException($"--ptx {folder.FullName} is a file; give a folder (it is created if missing).");
+        var compiled = IlgpuPtx.Compile(IlgpuPtx.KernelNames);
+        folder.Create();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
+        var table = new Table().Title("PTX of the CUDA kernels (ISA 8.0, sm_80), per thread");
+        table.AddColumns("kernel", "lines", "v4 loads", "shared loads", "multiplies", "local memory");
+        foreach (var (name, text) in compiled)
+        {
+            File.WriteAllText(Path.Combine(folder.FullName, name + ".ptx"), text);
+            var s = IlgpuPtx.Summarize(text);
+            table.AddRow(name, $"{s.Lines}", $"{s.VectorLoads}", $"{s.SharedLoads}", $"{s.Multiplies}", s.UsesLocalMemory ? "[red]yes[/]" : "none");
+        }
+        console.Write(table);
+        stdout.WriteLine($"Wrote {compiled.Count} files to {folder.FullName}.");
+        return Ok;
     }
 
     /// <summary>gfs devices --check: <see cref="Kernels.KernelAgreement"/> on the chosen device against the CPU.</summary>

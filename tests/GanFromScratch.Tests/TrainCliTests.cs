@@ -218,6 +218,24 @@ public sealed class TrainCliTests : IDisposable
     }
 
     [Fact]
+    public void Devices_ptx_writes_every_kernel_and_says_what_each_does()
+    {
+        string target = Path.Combine(_dir, "ptx");
+        var (code, output, err) = Run("devices", "--ptx", target);
+        Assert.True(code == 0, err + output);
+        foreach (string kernel in Kernels.Cuda.IlgpuPtx.KernelNames)
+            Assert.Contains(".entry", File.ReadAllText(Path.Combine(target, kernel + ".ptx")));
+        Assert.Contains("GemmWide", output);
+        Assert.DoesNotContain("yes", output); // no kernel spills to local memory
+        // A file where the folder should go is refused.
+        string file = Path.Combine(_dir, "a-file");
+        File.WriteAllText(file, "");
+        var refused = Run("devices", "--ptx", file);
+        Assert.Equal(2, refused.Code);
+        Assert.Contains("is a file", refused.Err);
+    }
+
+    [Fact]
     public void Bench_gemm_on_the_emulated_cuda_kernels_checks_the_result()
     {
         var (code, output, err) = Run("bench", "gemm", "--device", "ilgpu-cpu", "--json", "--rounds", "1", "--shape", "19x21x23:nt");

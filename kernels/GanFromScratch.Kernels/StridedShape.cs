@@ -56,8 +56,7 @@ public static class StridedShape
     /// </summary>
     public static RowLayout Rows(ReadOnlySpan<int> shape, ReadOnlySpan<int> s1, ReadOnlySpan<int> s2)
     {
-        var axes = Collapse(shape, s1, s2);
-        return new RowLayout(axes.Extents, axes.Strides1, axes.Strides2, axes.Rank);
+        return new RowLayout(Collapse(shape, s1, s2));
     }
 }
 
@@ -65,35 +64,46 @@ public static class StridedShape
 public sealed record CollapsedAxes(int[] Extents, int[] Strides1, int[] Strides2)
 {
     public int Rank => Extents.Length;
+
+    /// <summary>Number of positions of axes [<paramref name="start"/>, <paramref name="end"/>): the product of their extents.</summary>
+    public int Count(int start, int end)
+    {
+        int count = 1;
+        for (int axis = start; axis < end; axis++) count *= Extents[axis];
+        return count;
+    }
+
+    /// <summary>Where each operand is at position <paramref name="index"/> of the first <paramref name="axes"/> axes (the last of them fastest).</summary>
+    public (int First, int Second) Offsets(int index, int axes)
+    {
+        int first = 0, second = 0;
+        for (int axis = axes - 1; axis >= 0; axis--)
+        {
+            int i = index % Extents[axis];
+            index /= Extents[axis];
+            first += i * Strides1[axis];
+            second += i * Strides2[axis];
+        }
+        return (first, second);
+    }
 }
 
 /// <summary>
 /// A strided traversal of two operands, collapsed to <see cref="Count"/> rows of
 /// <see cref="Inner"/> elements (see <see cref="StridedShape.Rows"/>).
 /// </summary>
-public sealed class RowLayout(int[] extents, int[] strides1, int[] strides2, int rank)
+public sealed class RowLayout(CollapsedAxes axes)
 {
     /// <summary>Elements per row: the extent of the last collapsed axis.</summary>
-    public int Inner { get; } = extents[rank - 1];
+    public int Inner { get; } = axes.Extents[^1];
 
     /// <summary>Number of rows: the product of every other collapsed extent.</summary>
-    public int Count { get; } = extents.Take(rank - 1).Aggregate(1, (p, e) => p * e);
+    public int Count { get; } = axes.Count(0, axes.Rank - 1);
 
     /// <summary>The operands' strides along a row.</summary>
-    public int InnerStride1 => strides1[rank - 1];
-    public int InnerStride2 => strides2[rank - 1];
+    public int InnerStride1 => axes.Strides1[^1];
+    public int InnerStride2 => axes.Strides2[^1];
 
     /// <summary>Where row <paramref name="row"/> starts in each operand.</summary>
-    public (int First, int Second) Offsets(int row)
-    {
-        int first = 0, second = 0;
-        for (int axis = rank - 2; axis >= 0; axis--)
-        {
-            int index = row % extents[axis];
-            row /= extents[axis];
-            first += index * strides1[axis];
-            second += index * strides2[axis];
-        }
-        return (first, second);
-    }
+    public (int First, int Second) Offsets(int row) => axes.Offsets(row, axes.Rank - 1);
 }

@@ -23,11 +23,10 @@ public readonly record struct CriticStepLosses(float CriticW, float Loss, float 
 /// </summary>
 public readonly record struct CriticStepTensors(Tensor Loss, Tensor Total, Tensor Penalty)
 {
-    public CriticStepLosses Read()
-    {
-        var values = Tensor.Items(Loss, Total, Penalty); // one read (one wait on a GPU) for the three
-        return new CriticStepLosses(-values[0], values[1], values[2]);
-    }
+    public CriticStepLosses Read() => FromValues(Tensor.Items(Loss, Total, Penalty)); // one read (one wait on a GPU) for the three
+
+    /// <summary>The losses from the values of <see cref="Loss"/>, <see cref="Total"/> and <see cref="Penalty"/>, read in that order.</summary>
+    public static CriticStepLosses FromValues(ReadOnlySpan<float> values) => new(-values[0], values[1], values[2]);
 }
 
 /// <summary>
@@ -73,9 +72,11 @@ public static class GanSteps
         Tensor gLoss;
         using (var scope = TensorScope.Begin()) gLoss = scope.Keep(Generator(p, noise()));
         var values = Tensor.Items(last.Loss, last.Total, last.Penalty, gLoss);
-        if (!float.IsFinite(values[1])) throw new NonFiniteLossException(iteration, "critic loss");
-        if (!float.IsFinite(values[3])) throw new NonFiniteLossException(iteration, "generator loss");
-        return new StepLosses(-values[0], values[1], values[3], values[2]);
+        var critic = CriticStepTensors.FromValues(values);
+        float g = values[3];
+        if (!float.IsFinite(critic.Loss)) throw new NonFiniteLossException(iteration, "critic loss");
+        if (!float.IsFinite(g)) throw new NonFiniteLossException(iteration, "generator loss");
+        return new StepLosses(critic.CriticW, critic.Loss, g, critic.Penalty);
     }
 
     /// <summary>

@@ -282,22 +282,12 @@ public sealed class IlgpuBackend : Backend
     /// </summary>
     private static void ForEachLaunch(CollapsedAxes axes, int firstOffset, int secondOffset, Action<int, StridedLayout> launch)
     {
-        int outer = axes.Rank - StridedLayout.MaxRank;
-        int inner = 1;
-        for (int axis = Math.Max(outer, 0); axis < axes.Rank; axis++) inner *= axes.Extents[axis];
-        int positions = 1;
-        for (int axis = 0; axis < outer; axis++) positions *= axes.Extents[axis];
+        int outer = Math.Max(0, axes.Rank - StridedLayout.MaxRank);
+        int inner = axes.Count(outer, axes.Rank), positions = axes.Count(0, outer);
         for (int position = 0; position < positions; position++)
         {
-            int first = firstOffset, second = secondOffset, rest = position;
-            for (int axis = outer - 1; axis >= 0; axis--)
-            {
-                int index = rest % axes.Extents[axis];
-                rest /= axes.Extents[axis];
-                first += index * axes.Strides1[axis];
-                second += index * axes.Strides2[axis];
-            }
-            launch(inner, StridedLayout.Inner(axes, first, second, position * inner));
+            var (first, second) = axes.Offsets(position, outer);
+            launch(inner, StridedLayout.Inner(axes, firstOffset + first, secondOffset + second, position * inner));
         }
     }
 
@@ -353,24 +343,22 @@ public sealed class IlgpuBackend : Backend
         };
         int t = _gemmTile;
         (args.Tile, args.TileShift) = (t, (int)Math.Log2(t));
-        int wideBlock = 8 * t;
-        long wideGroups = (long)((n + wideBlock - 1) / wideBlock) * ((m + wideBlock - 1) / wideBlock) * batch;
+        // One group per block of C (and per batch entry): 8T×8T for the wide kernel, 4T×4T for the narrow one.
+        Index3D Groups(int block) => new((n + block - 1) / block, (m + block - 1) / block, batch);
+        var wideGroups = Groups(8 * t);
         bool wide = GemmKernel switch
         {
             GemmKernelChoice.Wide => true,
             GemmKernelChoice.Narrow => false,
-            _ => wideGroups >= _accelerator.NumMultiprocessors,
+            _ => (long)wideGroups.X * wideGroups.Y * wideGroups.Z >= _accelerator.NumMultiprocessors,
         };
+        var threads = new Index3D(t, t, 1);
         if (wide)
-        {
-            var grid = new Index3D((n + wideBlock - 1) / wideBlock, (m + wideBlock - 1) / wideBlock, batch);
-            _gemmWide(new KernelConfig(grid, new Index3D(t, t, 1)), V(a), V(b), V(c), args);
-        }
+            _gemmWide(new KernelConfig(wideGroups, threads), V(a), V(b), V(c), args);
         else
         {
             int block = IlgpuKernels.Reg * t;
-            var grid = new Index3D((n + block - 1) / block, (m + block - 1) / block, batch);
-            _gemm(new KernelConfig(grid, new Index3D(t, t, 1), SharedMemoryConfig.RequestDynamic<float>(2 * block * t)), V(a), V(b), V(c), args);
+            _gemm(new KernelConfig(Groups(block), threads, SharedMemoryConfig.RequestDynamic<float>(2 * block * t)), V(a), V(b), V(c), args);
         }
     }
 

@@ -323,8 +323,7 @@ public static class IlgpuKernels
         {
             int col = col0 + j;
             if (col >= g.N) return;
-            long at = rowStart + col;
-            c[at] = g.Beta == 0f ? g.Alpha * acc[j] : g.Alpha * acc[j] + g.Beta * c[at];
+            StoreElement(c, g, rowStart + col, acc[j]);
         }
     }
 
@@ -437,10 +436,13 @@ public static class IlgpuKernels
         {
             int col = (j < 4 ? c0 : c1 - 4) + j;
             if (col >= g.N) continue;
-            long at = rowStart + col;
-            c[at] = g.Beta == 0f ? g.Alpha * acc[j] : g.Alpha * acc[j] + g.Beta * c[at];
+            StoreElement(c, g, rowStart + col, acc[j]);
         }
     }
+
+    /// <summary>C[at] = α·sum + β·C[at]; C is not read when β is 0 (it may hold anything, NaN included).</summary>
+    private static void StoreElement(ArrayView<float> c, GemmArgs g, long at, float sum) =>
+        c[at] = g.Beta == 0f ? g.Alpha * sum : g.Alpha * sum + g.Beta * c[at];
 
     public static void SgdUpdate(Index1D i, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> buf, float lr, float momentum, float wd)
     {

@@ -107,14 +107,16 @@ public abstract class Backend : IDisposable
     // ---- matrix multiply -------------------------------------------------------------------
 
     /// <summary>
-    /// Batched GEMM: for each batch index, C = alpha·op(A)·op(B) + beta·C, op(A) being m×k and
-    /// op(B) k×n. Storage is row-major: A is m×k (or k×m when <paramref name="transA"/>), with
-    /// leading dimension lda; likewise B and C. Transposition is read through strides, never copied.
+    /// Batched GEMM: for each batch index, C = act(alpha·op(A)·op(B) + beta·C + bias), op(A) being
+    /// m×k and op(B) k×n. Storage is row-major: A is m×k (or k×m when <paramref name="transA"/>),
+    /// with leading dimension lda; likewise B and C. Transposition is read through strides, never
+    /// copied. The bias and the activation are the optional <paramref name="epilogue"/>: a layer's
+    /// act(x·Wᵀ + b) is then one kernel and one pass over C instead of three.
     /// </summary>
     public abstract void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
         DeviceBuffer a, int aOffset, int lda, long strideA,
         DeviceBuffer b, int bOffset, int ldb, long strideB,
-        float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1);
+        float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1, GemmEpilogue epilogue = default);
 
     // ---- optimizer updates: one fused pass over a parameter tensor ---------------------------
     // The formulas are PyTorch's (torch.optim, 1.13), so a step here equals a step there.
@@ -140,6 +142,41 @@ public abstract class Backend : IDisposable
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
+
+/// <summary>
+/// What a GEMM does to each element v of C after α·op(A)·op(B) + β·C, before storing it: add a
+/// bias, one value per column of C (a linear layer's, C being [batch, features]) or per row
+/// (a convolution's, C being [channels, positions]), the same for every matrix of a batch; then
+/// apply an activation. The default does nothing.
+/// </summary>
+/// <param name="Bias">The bias vector (n values for <see cref="GemmBias.PerColumn"/>, m for
+/// <see cref="GemmBias.PerRow"/>), or null for none.</param>
+/// <param name="Slope">The negative slope of <see cref="GemmActivation.LeakyRelu"/>.</param>
+public readonly record struct GemmEpilogue(DeviceBuffer? Bias, GemmBias BiasAlong, GemmActivation Activation, float Slope = 0f)
+{
+    public bool IsNone => Bias is null && Activation == GemmActivation.None;
+
+    /// <summary>
+    /// The activation alone, written as the unary kernels write it (<see cref="UnaryOp.Relu"/>,
+    /// <see cref="UnaryOp.LeakyRelu"/>), so that a fused layer's output equals the unfused one's to the last bit.
+    /// </summary>
+    public static float Activate(GemmActivation activation, float v, float slope) => activation switch
+    {
+        GemmActivation.Relu => v > 0 ? v : 0,
+        GemmActivation.LeakyRelu => v > 0 ? v : slope * v,
+        _ => v,
+    };
+}
+
+public enum GemmBias
+{
+    /// <summary>C[i, j] += bias[j].</summary>
+    PerColumn,
+    /// <summary>C[i, j] += bias[i].</summary>
+    PerRow,
+}
+
+public enum GemmActivation { None, Relu, LeakyRelu }
 
 /// <summary>A block of float32 memory owned by a backend.</summary>
 public abstract class DeviceBuffer : IDisposable

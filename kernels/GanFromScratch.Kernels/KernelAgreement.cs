@@ -154,6 +154,20 @@ public static class KernelAgreement
                     yield return new("gemm", name + " α 0.5 β −2", [a, bm], batch * m * n, (b, i, y) => b.Gemm(ta, tb, m, n, k, 0.5f, i[0], 0, lda, (long)m * k,
                         i[1], 0, ldb, (long)k * n, -2f, y, 0, n, (long)m * n, batch), tol, c0);
                 }
+        // The fused epilogue, in the two forms the layers use: a linear layer's act(x·Wᵀ + b), bias
+        // per column, and a convolution's W·patches + b, bias per row.
+        foreach (var (m, n, k) in gemmShapes)
+        {
+            var a = Random(2 * m * k, 8);
+            var bm = Random(2 * k * n, 9);
+            double tol = 1e-5 * Math.Max(1, Math.Sqrt(k) / 4);
+            yield return new("gemm", $"{m}×{n}×{k} NT batch 2 + bias per column, LeakyReLU 0.2", [a, bm, Random(n, 11)], 2 * m * n,
+                (b, i, y) => b.Gemm(false, true, m, n, k, 1f, i[0], 0, k, (long)m * k, i[1], 0, k, (long)k * n, 0f, y, 0, n, (long)m * n, 2,
+                    new GemmEpilogue(i[2], GemmBias.PerColumn, GemmActivation.LeakyRelu, 0.2f)), tol);
+            yield return new("gemm", $"{m}×{n}×{k} NN + bias per row, ReLU", [a, bm, Random(m, 12)], m * n,
+                (b, i, y) => b.Gemm(false, false, m, n, k, 1f, i[0], 0, k, 0, i[1], 0, n, 0, 0f, y, 0, n, 0, 1,
+                    new GemmEpilogue(i[2], GemmBias.PerRow, GemmActivation.Relu)), tol);
+        }
 
         var geometries = new List<PatchGeometry> { new(2, 3, 7, 6, 3, 2, 2, 1), new(1, 2, 7, 8, 2, 1, 3, 1), new(3, 2, 4, 4, 4, 4, 1, 3) };
         if (large) geometries.Add(new(50, 64, 14, 14, 5, 5, 2, 2));

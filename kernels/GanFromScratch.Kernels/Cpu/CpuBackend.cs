@@ -232,10 +232,11 @@ public sealed unsafe partial class CpuBackend : Backend
     public override void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
         DeviceBuffer a, int aOffset, int lda, long strideA,
         DeviceBuffer b, int bOffset, int ldb, long strideB,
-        float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1)
+        float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1, GemmEpilogue epilogue = default)
     {
         float* pa = Ptr(a) + aOffset, pb = Ptr(b) + bOffset, pc = Ptr(c) + cOffset;
+        var fused = new CpuGemm.Epilogue(epilogue.Bias is null ? null : Ptr(epilogue.Bias), epilogue.BiasAlong, epilogue.Activation, epilogue.Slope);
         for (int i = 0; i < batch; i++)
-            CpuGemm.Multiply(transA, transB, m, n, k, alpha, pa + i * strideA, lda, pb + i * strideB, ldb, beta, pc + i * strideC, ldc);
+            CpuGemm.Multiply(transA, transB, m, n, k, alpha, pa + i * strideA, lda, pb + i * strideB, ldb, beta, pc + i * strideC, ldc, fused);
     }
 }

@@ -16,7 +16,9 @@ namespace GanFromScratch.Kernels.Cpu;
 /// Transposed operands cost nothing extra: the packing routines read through strides.
 /// Threads split C into disjoint parts, each packed and multiplied independently, so the result
 /// does not depend on the number of threads. Thin products (a side of at most
-/// <see cref="Thin"/>) skip packing: there a plain vector loop is faster.
+/// <see cref="Thin"/>) skip packing: there a plain vector loop is faster. An
+/// <see cref="Epilogue"/> (bias, activation) is applied by each thread to its own part of C as
+/// soon as that part is finished, while it is still in cache.
 /// </summary>
 public static unsafe class CpuGemm
 {
@@ -51,9 +53,57 @@ public static unsafe class CpuGemm
         public Operand Transposed => new(Data, ColStride, RowStride);
     }
 
-    /// <summary>Row-major GEMM with leading dimensions, as in CBLAS.</summary>
+    /// <summary>
+    /// The bias and activation a GEMM applies to C (see <see cref="GemmEpilogue"/>), with the
+    /// bias as a pointer. Written with the same operations as the unary and broadcast kernels, so
+    /// a fused layer's output equals the unfused one's to the last bit.
+    /// </summary>
+    public readonly struct Epilogue(float* bias, GemmBias along, GemmActivation activation, float slope)
+    {
+        public bool IsNone => bias == null && activation == GemmActivation.None;
+
+        /// <summary>Applies the epilogue to the rows × cols block of C at (row0, col0).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Apply(float* c, int ldc, int row0, int rows, int col0, int cols)
+        {
+            if (IsNone) return;
+            bool perRow = along == GemmBias.PerRow;
+            var zero = Vector256<float>.Zero;
+            var vSlope = Vector256.Create(slope);
+            for (int i = row0; i < row0 + rows; i++)
+            {
+                float* r = c + (long)i * ldc + col0;
+                float* colBias = bias == null || perRow ? null : bias + col0;
+                float rowBias = bias != null && perRow ? bias[i] : 0f;
+                var vRowBias = Vector256.Create(rowBias);
+                int j = 0;
+                for (; j <= cols - 8; j += 8)
+                {
+                    var v = Vector256.Load(r + j);
+                    if (colBias != null) v += Vector256.Load(colBias + j);
+                    else if (perRow && bias != null) v += vRowBias;
+                    v = activation switch
+                    {
+                        GemmActivation.Relu => Vector256.ConditionalSelect(Vector256.GreaterThan(v, zero), v, zero),
+                        GemmActivation.LeakyRelu => Vector256.ConditionalSelect(Vector256.GreaterThan(v, zero), v, vSlope * v),
+                        _ => v,
+                    };
+                    v.Store(r + j);
+                }
+                for (; j < cols; j++)
+                {
+                    float v = r[j];
+                    if (colBias != null) v += colBias[j];
+                    else if (perRow && bias != null) v += rowBias;
+                    r[j] = GemmEpilogue.Activate(activation, v, slope);
+                }
+            }
+        }
+    }
+
+    /// <summary>Row-major GEMM with leading dimensions, as in CBLAS, then the epilogue (if any) on C.</summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, Epilogue epilogue = default)
     {
         if (m <= 0 || n <= 0) return;
         var opA = transA ? new Operand((nint)a, 1, lda) : new Operand((nint)a, lda, 1);
@@ -65,6 +115,7 @@ public static unsafe class CpuGemm
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++)
                     *opC.At(i, j) = beta == 0f ? 0f : beta * *opC.At(i, j);
+            epilogue.Apply(c, ldc, 0, m, 0, n);
             return;
         }
 
@@ -81,12 +132,13 @@ public static unsafe class CpuGemm
         threads = Math.Min(threads, units);
         if (threads > 1 && !thin && PackedWhole(m, n, k) <= MaxPackedWhole)
         {
-            SharedPacking(opA, opB, opC, m, n, k, alpha, beta, threads);
+            SharedPacking(opA, opB, opC, m, n, k, alpha, beta, threads, epilogue);
             return;
         }
         if (threads <= 1)
         {
             Part(opA, opB, opC, m, n, k, alpha, beta);
+            epilogue.Apply(c, ldc, 0, m, 0, n);
             return;
         }
         CpuParallel.Run(threads, t =>
@@ -94,9 +146,15 @@ public static unsafe class CpuGemm
             int s0 = (int)((long)units * t / threads) * unit;
             int s1 = Math.Min(splitN ? n : m, (int)((long)units * (t + 1) / threads) * unit);
             if (splitN)
+            {
                 Part(opA, opB.Offset(0, s0), opC.Offset(0, s0), m, s1 - s0, k, alpha, beta);
+                epilogue.Apply((float*)opC.Data, ldc, 0, m, s0, s1 - s0);
+            }
             else
+            {
                 Part(opA.Offset(s0, 0), opB, opC.Offset(s0, 0), s1 - s0, n, k, alpha, beta);
+                epilogue.Apply((float*)opC.Data, ldc, s0, s1 - s0, 0, n);
+            }
         });
     }
 
@@ -113,7 +171,8 @@ public static unsafe class CpuGemm
     /// shared panels. Every panel is packed once (splitting C alone would make each thread pack all
     /// of A), and the two phases need no synchronisation but their boundary.
     /// </summary>
-    private static void SharedPacking(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta, int threads)
+    private static void SharedPacking(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta, int threads,
+        Epilogue epilogue)
     {
         int mr = MR, nr = NR;
         int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
@@ -153,6 +212,8 @@ public static unsafe class CpuGemm
                     MacroKernel(m, to - from, kc, alpha, (float*)packA + s * slabA, (float*)packB + s * slabB + (long)from * kc,
                         betaHere, c.At(0, from), c.RowStride);
             }
+            if (byRows) epilogue.Apply((float*)c.Data, c.RowStride, from, to - from, 0, n);
+            else epilogue.Apply((float*)c.Data, c.RowStride, 0, m, from, to - from);
         });
     }
 

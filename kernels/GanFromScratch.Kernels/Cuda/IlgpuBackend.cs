@@ -49,7 +49,7 @@ public sealed class IlgpuBackend : Backend
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, StridedLayout> _copy;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _reduce;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry> _im2col, _col2im;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> _gemm, _gemmWide;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> _gemm, _gemmWide;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> _reduceRows;
     private readonly int _reduceGroup;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float> _sgd;
@@ -77,8 +77,8 @@ public sealed class IlgpuBackend : Backend
         // A power of two, a multiple of the warp size, and at most warp size² (the second shuffle round combines one value per warp).
         _reduceGroup = Math.Max(accelerator.WarpSize, Math.Min(Math.Min(256, accelerator.WarpSize * accelerator.WarpSize),
             1 << (int)Math.Log2(accelerator.MaxNumThreadsPerGroup)));
-        _gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(IlgpuKernels.Gemm);
-        _gemmWide = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(IlgpuKernels.GemmWide);
+        _gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(IlgpuKernels.Gemm);
+        _gemmWide = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(IlgpuKernels.GemmWide);
         _sgd = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(IlgpuKernels.SgdUpdate);
         _rmsProp = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float>(IlgpuKernels.RmsPropUpdate);
         _adam = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float, float, float>(IlgpuKernels.AdamUpdate);
@@ -332,7 +332,7 @@ public sealed class IlgpuBackend : Backend
     public override void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
         DeviceBuffer a, int aOffset, int lda, long strideA,
         DeviceBuffer b, int bOffset, int ldb, long strideB,
-        float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1)
+        float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1, GemmEpilogue epilogue = default)
     {
         if (m == 0 || n == 0 || batch == 0) return;
         var args = new GemmArgs
@@ -340,7 +340,11 @@ public sealed class IlgpuBackend : Backend
             M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc, TransA = transA ? 1 : 0, TransB = transB ? 1 : 0,
             AOffset = aOffset, BOffset = bOffset, COffset = cOffset, StrideA = strideA, StrideB = strideB, StrideC = strideC,
             Alpha = alpha, Beta = beta,
+            HasBias = epilogue.Bias is null ? 0 : 1, BiasPerRow = epilogue.BiasAlong == GemmBias.PerRow ? 1 : 0,
+            Activation = epilogue.Activation, Slope = epilogue.Slope,
         };
+        // Without a bias the kernel never reads its bias view; C stands in for it.
+        var bias = V(epilogue.Bias ?? c);
         int t = _gemmTile;
         (args.Tile, args.TileShift) = (t, (int)Math.Log2(t));
         // One group per block of C (and per batch entry): 8T×8T for the wide kernel, 4T×4T for the narrow one.
@@ -354,11 +358,11 @@ public sealed class IlgpuBackend : Backend
         };
         var threads = new Index3D(t, t, 1);
         if (wide)
-            _gemmWide(new KernelConfig(wideGroups, threads), V(a), V(b), V(c), args);
+            _gemmWide(new KernelConfig(wideGroups, threads), V(a), V(b), V(c), bias, args);
         else
         {
             int block = IlgpuKernels.Reg * t;
-            _gemm(new KernelConfig(Groups(block), threads, SharedMemoryConfig.RequestDynamic<float>(2 * block * t)), V(a), V(b), V(c), args);
+            _gemm(new KernelConfig(Groups(block), threads, SharedMemoryConfig.RequestDynamic<float>(2 * block * t)), V(a), V(b), V(c), bias, args);
         }
     }
 

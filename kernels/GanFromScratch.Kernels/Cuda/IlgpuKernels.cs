@@ -10,6 +10,10 @@ public struct GemmArgs
     public int Tile, TileShift;
     public long StrideA, StrideB, StrideC;
     public float Alpha, Beta;
+    /// <summary>The epilogue (see <see cref="GemmEpilogue"/>): a bias when HasBias is 1, per row when BiasPerRow is 1; then the activation.</summary>
+    public int HasBias, BiasPerRow;
+    public GemmActivation Activation;
+    public float Slope;
 }
 
 /// <summary>
@@ -254,7 +258,7 @@ public static class IlgpuKernels
     /// transposed), then every thread does 16 multiply-adds per k: each value read from shared
     /// memory is used four times. Grid z is the batch. Sums run over k in order: deterministic.
     /// </summary>
-    public static void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmArgs g)
+    public static void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, GemmArgs g)
     {
         int t = g.Tile, bm = Reg * t;
         var shared = SharedMemory.GetDynamic<float>();
@@ -293,10 +297,10 @@ public static class IlgpuKernels
             Group.Barrier();
         }
         int r0 = row0 + ty * Reg, c0 = col0 + tx * Reg;
-        Store(c, g, batch, r0, c0, acc0);
-        Store(c, g, batch, r0 + 1, c0, acc1);
-        Store(c, g, batch, r0 + 2, c0, acc2);
-        Store(c, g, batch, r0 + 3, c0, acc3);
+        Store(c, bias, g, batch, r0, c0, acc0);
+        Store(c, bias, g, batch, r0 + 1, c0, acc1);
+        Store(c, bias, g, batch, r0 + 2, c0, acc2);
+        Store(c, bias, g, batch, r0 + 3, c0, acc3);
     }
 
     /// <summary>Four accumulators of one row of a thread's 4×4 block (a struct, so they live in registers).</summary>
@@ -315,7 +319,7 @@ public static class IlgpuKernels
         public readonly float this[int i] => i == 0 ? C0 : i == 1 ? C1 : i == 2 ? C2 : C3;
     }
 
-    private static void Store(ArrayView<float> c, GemmArgs g, long batch, int row, int col0, Row4 acc)
+    private static void Store(ArrayView<float> c, ArrayView<float> bias, GemmArgs g, long batch, int row, int col0, Row4 acc)
     {
         if (row >= g.M) return;
         long rowStart = g.COffset + batch * g.StrideC + (long)row * g.Ldc;
@@ -323,7 +327,7 @@ public static class IlgpuKernels
         {
             int col = col0 + j;
             if (col >= g.N) return;
-            StoreElement(c, g, rowStart + col, acc[j]);
+            StoreElement(c, bias, g, rowStart, row, col, acc[j]);
         }
     }
 
@@ -373,7 +377,7 @@ public static class IlgpuKernels
     /// (8 consecutive k per row) then writes to 32 different banks. Sums run over k in order:
     /// deterministic.
     /// </summary>
-    public static void GemmWide(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmArgs g)
+    public static void GemmWide(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, GemmArgs g)
     {
         const int depth = WideDepth, stride = WideStride;
         var tileA4 = SharedMemory.Allocate<Float4>(depth * stride / 4);   // tileA[p·stride + i] = op(A)[row0 + i, k0 + p]
@@ -417,18 +421,18 @@ public static class IlgpuKernels
             Group.Barrier();
         }
         int r0 = row0 + 4 * ty, r1 = row0 + half + 4 * ty, c0 = col0 + 4 * tx, c1 = col0 + half + 4 * tx;
-        StoreWide(c, g, batch, r0, c0, c1, acc0);
-        StoreWide(c, g, batch, r0 + 1, c0, c1, acc1);
-        StoreWide(c, g, batch, r0 + 2, c0, c1, acc2);
-        StoreWide(c, g, batch, r0 + 3, c0, c1, acc3);
-        StoreWide(c, g, batch, r1, c0, c1, acc4);
-        StoreWide(c, g, batch, r1 + 1, c0, c1, acc5);
-        StoreWide(c, g, batch, r1 + 2, c0, c1, acc6);
-        StoreWide(c, g, batch, r1 + 3, c0, c1, acc7);
+        StoreWide(c, bias, g, batch, r0, c0, c1, acc0);
+        StoreWide(c, bias, g, batch, r0 + 1, c0, c1, acc1);
+        StoreWide(c, bias, g, batch, r0 + 2, c0, c1, acc2);
+        StoreWide(c, bias, g, batch, r0 + 3, c0, c1, acc3);
+        StoreWide(c, bias, g, batch, r1, c0, c1, acc4);
+        StoreWide(c, bias, g, batch, r1 + 1, c0, c1, acc5);
+        StoreWide(c, bias, g, batch, r1 + 2, c0, c1, acc6);
+        StoreWide(c, bias, g, batch, r1 + 3, c0, c1, acc7);
     }
 
     /// <summary>One row of a thread's 8×8 block: columns c0…c0+3 from acc[0..3], c1…c1+3 from acc[4..7].</summary>
-    private static void StoreWide(ArrayView<float> c, GemmArgs g, long batch, int row, int c0, int c1, Row8 acc)
+    private static void StoreWide(ArrayView<float> c, ArrayView<float> bias, GemmArgs g, long batch, int row, int c0, int c1, Row8 acc)
     {
         if (row >= g.M) return;
         long rowStart = g.COffset + batch * g.StrideC + (long)row * g.Ldc;
@@ -436,13 +440,21 @@ public static class IlgpuKernels
         {
             int col = (j < 4 ? c0 : c1 - 4) + j;
             if (col >= g.N) continue;
-            StoreElement(c, g, rowStart + col, acc[j]);
+            StoreElement(c, bias, g, rowStart, row, col, acc[j]);
         }
     }
 
-    /// <summary>C[at] = α·sum + β·C[at]; C is not read when β is 0 (it may hold anything, NaN included).</summary>
-    private static void StoreElement(ArrayView<float> c, GemmArgs g, long at, float sum) =>
-        c[at] = g.Beta == 0f ? g.Alpha * sum : g.Alpha * sum + g.Beta * c[at];
+    /// <summary>
+    /// C[row, col] = act(α·sum + β·C[row, col] + bias) (see <see cref="GemmEpilogue"/>), C starting
+    /// at <paramref name="rowStart"/>. C is not read when β is 0 (it may hold anything, NaN included).
+    /// </summary>
+    private static void StoreElement(ArrayView<float> c, ArrayView<float> bias, GemmArgs g, long rowStart, int row, int col, float sum)
+    {
+        long at = rowStart + col;
+        float v = g.Beta == 0f ? g.Alpha * sum : g.Alpha * sum + g.Beta * c[at];
+        if (g.HasBias != 0) v += bias[g.BiasPerRow != 0 ? row : col];
+        c[at] = GemmEpilogue.Activate(g.Activation, v, g.Slope);
+    }
 
     public static void SgdUpdate(Index1D i, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> buf, float lr, float momentum, float wd)
     {

@@ -23,7 +23,7 @@ public sealed partial class Tensor : IDisposable
     }
 
     /// <summary>Wraps a freshly allocated buffer (the tensor takes ownership).</summary>
-    internal Tensor(Backend backend, int[] shape) : this(new Storage(backend.Allocate(Engine.Shape.Count(shape))), shape) { }
+    internal Tensor(Backend backend, int[] shape) : this(new Storage(backend, backend.Allocate(Engine.Shape.Count(shape))), shape) { }
 
     /// <summary>Extents, outermost first.</summary>
     public int[] Shape { get; }
@@ -34,7 +34,7 @@ public sealed partial class Tensor : IDisposable
     public int Rank => Shape.Length;
 
     /// <summary>The backend whose memory holds the data.</summary>
-    public Backend Backend => _storage.Buffer.Backend;
+    public Backend Backend => _storage.Backend;
 
     /// <summary>The raw buffer, for kernels. Its length may exceed <see cref="Size"/> only if shared.</summary>
     public DeviceBuffer Buffer
@@ -172,9 +172,14 @@ public sealed partial class Tensor : IDisposable
     }
 
     /// <summary>Reference-counted device memory shared by a tensor and its views.</summary>
-    private sealed class Storage(DeviceBuffer buffer)
+    /// <summary>
+    /// A buffer shared by a tensor and its views, and the backend that computes on it: the one
+    /// that allocated it, or a wrapper of that one (<see cref="KernelCounter"/>).
+    /// </summary>
+    private sealed class Storage(Backend backend, DeviceBuffer buffer)
     {
         private int _references = 1;
+        public Backend Backend { get; } = backend;
         public DeviceBuffer Buffer { get; } = buffer;
         public void AddReference() => Interlocked.Increment(ref _references);
         public void Release()

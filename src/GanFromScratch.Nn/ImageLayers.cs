@@ -1,3 +1,4 @@
+using GanFromScratch.Kernels;
 using GanFromScratch.Engine;
 
 namespace GanFromScratch.Nn;
@@ -35,9 +36,13 @@ public abstract class ConvolutionLayer : Module
 /// <summary>2-D convolution as PyTorch's <c>nn.Conv2d</c>: weight [out, in, k, k], bias [out].</summary>
 public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, Generator generator, int stride = 1, int padding = 0, bool bias = true)
     : ConvolutionLayer("Conv2d", inChannels, outChannels, kernelSize, stride, padding,
-        [outChannels, inChannels, kernelSize, kernelSize], generator, bias)
+        [outChannels, inChannels, kernelSize, kernelSize], generator, bias), IFusesActivation
 {
-    public override Tensor Forward(Tensor x) => Tensor.Conv2d(x, Weight, Bias, Stride, Padding);
+    public override Tensor Forward(Tensor x) => Forward(x, GemmActivation.None);
+
+    /// <summary>act(conv(x) + b), the bias and the activation applied by the convolution's GEMM.</summary>
+    public Tensor Forward(Tensor x, GemmActivation activation, float slope = 0f) =>
+        Tensor.Conv2d(x, Weight, Bias, Stride, Padding, activation, slope);
 }
 
 /// <summary>2-D transposed convolution as PyTorch's <c>nn.ConvTranspose2d</c>: weight [in, out, k, k], bias [out].</summary>

@@ -1,9 +1,21 @@
+using GanFromScratch.Kernels;
 using GanFromScratch.Engine;
 
 namespace GanFromScratch.Nn;
 
+/// <summary>
+/// A layer computed by one GEMM, which can apply the activation that follows it in the same
+/// kernel (<see cref="GemmEpilogue"/>). <see cref="Sequential"/> fuses such a layer with a
+/// following <see cref="Relu"/> or <see cref="LeakyRelu"/>.
+/// </summary>
+public interface IFusesActivation
+{
+    /// <summary>act(layer(x)): the same result as the layer followed by the activation, in one kernel.</summary>
+    Tensor Forward(Tensor x, GemmActivation activation, float slope = 0f);
+}
+
 /// <summary>y = x·Wᵀ + b, W of shape [out, in] as in PyTorch (so weights load unchanged).</summary>
-public sealed class Linear : Module
+public sealed class Linear : Module, IFusesActivation
 {
     public Linear(int inFeatures, int outFeatures, Generator generator, bool bias = true)
     {
@@ -20,12 +32,14 @@ public sealed class Linear : Module
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
 
-    public override Tensor Forward(Tensor x)
+    public override Tensor Forward(Tensor x) => Forward(x, GemmActivation.None);
+
+    /// <summary>act(x·Wᵀ + b) in one kernel: the bias and the activation are the GEMM's epilogue (<see cref="Tensor.Linear"/>).</summary>
+    public Tensor Forward(Tensor x, GemmActivation activation, float slope = 0f)
     {
         if (x.Rank != 2 || x.Shape[1] != InFeatures)
             throw new ArgumentException($"Linear({InFeatures}→{OutFeatures}) expects input [batch, {InFeatures}], got {Shape.Format(x.Shape)}.");
-        var y = Tensor.MatMulT(x, Weight, transA: false, transB: true);
-        return Bias is null ? y : y + Bias;
+        return Tensor.Linear(x, Weight, Bias, activation, slope);
     }
 }
 
@@ -44,9 +58,26 @@ public sealed class Sequential : Module
 
     public override Tensor Forward(Tensor x)
     {
-        foreach (var layer in _layers) x = layer.Forward(x);
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            // A linear or convolution layer and the activation after it run as one kernel.
+            if (_layers[i] is IFusesActivation layer && i + 1 < _layers.Length && FusedActivation(_layers[i + 1]) is (var activation, var slope))
+            {
+                x = layer.Forward(x, activation, slope);
+                i++;
+            }
+            else x = _layers[i].Forward(x);
+        }
         return x;
     }
+
+    /// <summary>The activation a GEMM epilogue can apply in place of <paramref name="layer"/>, if any.</summary>
+    private static (GemmActivation, float)? FusedActivation(Module layer) => layer switch
+    {
+        Relu => (GemmActivation.Relu, 0f),
+        LeakyRelu { Slope: >= 0f } leaky => (GemmActivation.LeakyRelu, leaky.Slope),
+        _ => null,
+    };
 }
 
 /// <summary>Activation functions as modules, for use in <see cref="Sequential"/>.</summary>

@@ -1,4 +1,5 @@
 using GanFromScratch.Engine;
+using GanFromScratch.Kernels;
 
 namespace GanFromScratch.Tests;
 
@@ -52,6 +53,16 @@ public class OpGradientTests
         ["matmul"] = (x => Tensor.MatMul(x[0], x[1]), () => [Input(1, 3, 4), Input(2, 4, 2)]),
         ["matmul_batched"] = (x => Tensor.MatMul(x[0], x[1]), () => [Input(1, 2, 3, 4), Input(2, 2, 4, 2)]),
         ["matmul_batch_by_matrix"] = (x => Tensor.MatMul(x[0], x[1]), () => [Input(1, 2, 3, 4), Input(2, 4, 2)]),
+        // The fused layer act(x·Wᵀ + b), squared so that its second derivative is not zero.
+        ["linear"] = (x => Tensor.Linear(x[0], x[1], x[2]).Square(), () => [Input(1, 3, 4), Input(2, 2, 4), Input(3, 2)]),
+        ["linear_relu"] = (x => Tensor.Linear(x[0], x[1], x[2], GemmActivation.Relu).Square(), () => [Input(1, 3, 4), Input(2, 5, 4), Input(3, 5)]),
+        ["linear_leaky_relu"] = (x => Tensor.Linear(x[0], x[1], x[2], GemmActivation.LeakyRelu, 0.2f).Square(),
+            () => [Input(1, 3, 4), Input(2, 5, 4), Input(3, 5)]),
+        ["linear_relu_no_bias"] = (x => Tensor.Linear(x[0], x[1], null, GemmActivation.Relu).Square(), () => [Input(1, 3, 4), Input(2, 5, 4)]),
+        ["matmul_bias_rows_leaky_relu"] = (x => Tensor.MatMulT(x[0], x[1], true, false, x[2], GemmBias.PerRow, GemmActivation.LeakyRelu, 0.1f).Square(),
+            () => [Input(1, 4, 3), Input(2, 4, 5), Input(3, 3)]),
+        ["matmul_batched_bias_relu"] = (x => Tensor.MatMulT(x[0], x[1], false, true, x[2], GemmBias.PerColumn, GemmActivation.Relu).Square(),
+            () => [Input(1, 2, 3, 4), Input(2, 2, 5, 4), Input(3, 5)]),
         ["matmul_ta"] = (x => Tensor.MatMulT(x[0], x[1], true, false), () => [Input(1, 4, 3), Input(2, 4, 2)]),
         ["matmul_tb"] = (x => Tensor.MatMulT(x[0], x[1], false, true), () => [Input(1, 3, 4), Input(2, 2, 4)]),
         ["matmul_tatb"] = (x => Tensor.MatMulT(x[0], x[1], true, true), () => [Input(1, 4, 3), Input(2, 2, 4)]),
@@ -75,6 +86,8 @@ public class OpGradientTests
         ["im2col"] = (x => x[0].Im2Col(3, 2, stride: 2, padding: 1).Square(), () => [Input(1, 2, 2, 5, 4)]),
         ["col2im"] = (x => x[0].Col2Im(2, 1, 4, 5, 3, 2, stride: 2, padding: 1).Square(), () => [Input(1, 6, 12)]),
         ["conv2d"] = (x => Tensor.Conv2d(x[0], x[1], x[2], stride: 2, padding: 1), () => [Input(1, 2, 2, 5, 5), Input(2, 3, 2, 3, 3), Input(3, 3)]),
+        ["conv2d_bias_leaky_fused"] = (x => Tensor.Conv2d(x[0], x[1], x[2], stride: 2, padding: 1, GemmActivation.LeakyRelu, 0.2f).Square(),
+            () => [Input(1, 2, 2, 5, 4), Input(2, 3, 2, 2, 3), Input(3, 3)]),
         ["conv2d_leaky"] = (x => Tensor.Conv2d(x[0], x[1], null, stride: 1, padding: 0).LeakyRelu(0.2f), () => [Input(1, 2, 2, 4, 5), Input(2, 2, 2, 2, 3)]),
         ["conv_transpose2d"] = (x => Tensor.ConvTranspose2d(x[0], x[1], x[2], stride: 2, padding: 1, outputPadding: 1),
             () => [Input(1, 2, 3, 3, 2), Input(2, 3, 2, 3, 3), Input(3, 2)]),

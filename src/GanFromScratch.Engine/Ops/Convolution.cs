@@ -50,9 +50,12 @@ public sealed partial class Tensor
     /// <summary>
     /// 2-D convolution (cross-correlation, as PyTorch's conv2d): x [B, Cin, H, W], weight
     /// [Cout, Cin, kH, kW], optional bias [Cout] → [B, Cout, OH, OW] with
-    /// OH = (H + 2·padding − kH) / stride + 1. One product W[Cout, Cin·kH·kW] · patches.
+    /// OH = (H + 2·padding − kH) / stride + 1. One product W[Cout, Cin·kH·kW] · patches, whose
+    /// epilogue adds the bias (one per row: per channel) and applies the optional activation
+    /// (see <see cref="MatMulT(Tensor, Tensor, bool, bool, Tensor?, GemmBias, GemmActivation, float)"/>).
     /// </summary>
-    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0)
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0,
+        GemmActivation activation = GemmActivation.None, float slope = 0f)
     {
         RequireImages("conv2d", x);
         if (weight.Rank != 4 || weight.Shape[1] != x.Shape[1])
@@ -60,10 +63,11 @@ public sealed partial class Tensor
                 $"conv2d: weight {Engine.Shape.Format(weight.Shape)} does not fit input {Engine.Shape.Format(x.Shape)}: expected [out channels, {x.Shape[1]}, kernel h, kernel w].");
         int batch = x.Shape[0], outChannels = weight.Shape[0];
         var g = new PatchGeometry(batch, x.Shape[1], x.Shape[2], x.Shape[3], weight.Shape[2], weight.Shape[3], stride, padding);
-        var y = MatMul(weight.Reshape(outChannels, g.Rows), Im2Col(x, g))   // [Cout, B·OH·OW]
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outChannels))
+            throw new ArgumentException($"conv2d: bias {Engine.Shape.Format(bias.Shape)} should be [{outChannels}], one value per output channel.");
+        return MatMulT(weight.Reshape(outChannels, g.Rows), Im2Col(x, g), false, false, bias, GemmBias.PerRow, activation, slope) // [Cout, B·OH·OW]
             .Reshape(outChannels, batch, g.OutH, g.OutW)
             .Permute(1, 0, 2, 3);
-        return AddChannelBias("conv2d", y, bias);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using GanFromScratch.Kernels;
+
 namespace GanFromScratch.Engine;
 
 /// <summary>Matrix products, 2-D and batched over a leading axis.</summary>
@@ -26,7 +28,26 @@ public sealed partial class Tensor
     /// read by the GEMM kernel through strides, never copied, and the derivatives are products of
     /// the same kind: for C = A·B, ∂A = G·Bᵀ and ∂B = Aᵀ·G, and likewise for the transposed forms.
     /// </summary>
-    public static Tensor MatMulT(Tensor a, Tensor b, bool transA, bool transB)
+    public static Tensor MatMulT(Tensor a, Tensor b, bool transA, bool transB) =>
+        MatMulT(a, b, transA, transB, null, GemmBias.PerColumn, GemmActivation.None);
+
+    /// <summary>
+    /// act(op(a)·op(b) + bias) as one GEMM whose epilogue adds the bias and applies the activation
+    /// (<see cref="GemmEpilogue"/>): one kernel and one pass over the output where the product,
+    /// a broadcast add and an activation take three, with the same output to the last bit. The
+    /// bias has one value per column of the product (a linear layer's), or per row (a
+    /// convolution's, whose product is [channels, positions]); <paramref name="bias"/> may be null.
+    /// </summary>
+    /// <remarks>
+    /// The backward rule is that of the three ops: with z = op(a)·op(b) + bias and gz = g·act′(z),
+    /// the products' gradients are those of <see cref="MatMulT(Tensor, Tensor, bool, bool)"/> taken
+    /// with gz, and ∂bias is gz summed over the other axes. act′ is read from the output y instead
+    /// of z: for ReLU, and for LeakyReLU with a slope ≥ 0, y &gt; 0 exactly where z &gt; 0. It is a
+    /// constant mask, so the rule, made of differentiable ops, differentiates again like the
+    /// unfused ops' (the gradient penalty's ∂/∂θ ‖∇ₓD‖ goes through it).
+    /// </remarks>
+    public static Tensor MatMulT(Tensor a, Tensor b, bool transA, bool transB,
+        Tensor? bias, GemmBias biasAlong, GemmActivation activation, float slope = 0f)
     {
         SameBackend("matmul", a, b);
         if (a.Rank != b.Rank || a.Rank is not (2 or 3))
@@ -43,21 +64,63 @@ public sealed partial class Tensor
         if (k != kb)
             throw new ArgumentException(
                 $"matmul: inner dimensions differ: {Engine.Shape.Format(a.Shape)}{(transA ? "ᵀ" : "")} · {Engine.Shape.Format(b.Shape)}{(transB ? "ᵀ" : "")} ({k} vs {kb}).");
+        int biasLength = biasAlong == GemmBias.PerRow ? m : n;
+        if (bias is not null)
+        {
+            SameBackend("matmul", a, bias);
+            if (bias.Rank != 1 || bias.Shape[0] != biasLength)
+                throw new ArgumentException(
+                    $"matmul: the bias must be [{biasLength}], one value per {(biasAlong == GemmBias.PerRow ? "row" : "column")} of the product, got {Engine.Shape.Format(bias.Shape)}.");
+        }
+        if (activation == GemmActivation.LeakyRelu && !(slope >= 0f))
+            throw new ArgumentException($"matmul: a fused LeakyReLU needs a slope ≥ 0 (its derivative is read from the output), got {slope}.");
 
         int[] shape = a.Rank == 3 ? [batch, m, n] : [m, n];
-        var c = Empty(a, shape);
+        var y = Empty(a, shape);
         int lda = a.Shape[r - 1], ldb = b.Shape[r - 1];
-        a.Backend.Gemm(transA, transB, m, n, k, 1f,
-            a.Buffer, 0, lda, (long)m * k, b.Buffer, 0, ldb, (long)k * n, 0f, c.Buffer, 0, n, (long)m * n, batch);
+        a.Backend.Gemm(transA, transB, m, n, k, 1f, a.Buffer, 0, lda, (long)m * k, b.Buffer, 0, ldb, (long)k * n,
+            0f, y.Buffer, 0, n, (long)m * n, batch, new GemmEpilogue(bias?.Buffer, biasAlong, activation, slope));
 
-        // Each product is formed only if its gradient is needed: the penalty's ∇ₓD needs no
-        // weight gradients, and a frozen critic's weights need none in the generator's step.
-        return Record(c, "matmul", [a, b], g => (transA, transB) switch
+        string name = "matmul" + (bias is null ? "" : "_bias") + activation switch
         {
-            (false, false) => [Needs(a) ? MatMulT(g, b, false, true) : null, Needs(b) ? MatMulT(a, g, true, false) : null],
-            (false, true) => [Needs(a) ? MatMulT(g, b, false, false) : null, Needs(b) ? MatMulT(g, a, true, false) : null],
-            (true, false) => [Needs(a) ? MatMulT(b, g, false, true) : null, Needs(b) ? MatMulT(a, g, false, false) : null],
-            (true, true) => [Needs(a) ? MatMulT(b, g, true, true) : null, Needs(b) ? MatMulT(g, a, true, true) : null],
+            GemmActivation.Relu => "_relu",
+            GemmActivation.LeakyRelu => "_leaky_relu",
+            _ => "",
+        };
+        Tensor[] operands = bias is null ? [a, b] : [a, b, bias];
+        return Record(y, name, operands, g =>
+        {
+            var gz = activation switch
+            {
+                GemmActivation.Relu => g * Map(UnaryOp.GreaterThan, y, 0f),
+                GemmActivation.LeakyRelu => g * Map(UnaryOp.Affine, Map(UnaryOp.GreaterThan, y, 0f), 1f - slope, slope),
+                _ => g,
+            };
+            // Each product is formed only if its gradient is needed: the penalty's ∇ₓD needs no
+            // weight gradients, and a frozen critic's weights need none in the generator's step.
+            Tensor?[] products = (transA, transB) switch
+            {
+                (false, false) => [Needs(a) ? MatMulT(gz, b, false, true) : null, Needs(b) ? MatMulT(a, gz, true, false) : null],
+                (false, true) => [Needs(a) ? MatMulT(gz, b, false, false) : null, Needs(b) ? MatMulT(gz, a, true, false) : null],
+                (true, false) => [Needs(a) ? MatMulT(b, gz, false, true) : null, Needs(b) ? MatMulT(a, gz, false, false) : null],
+                (true, true) => [Needs(a) ? MatMulT(b, gz, true, true) : null, Needs(b) ? MatMulT(gz, a, true, true) : null],
+            };
+            if (bias is null) return products;
+            Tensor? gBias = !Needs(bias) ? null
+                : biasAlong == GemmBias.PerRow ? gz.SumTo([m, 1]).Reshape(m) : gz.SumTo([n]);
+            return [.. products, gBias];
         });
+    }
+
+    /// <summary>
+    /// A linear layer, act(x·Wᵀ + b), in one kernel (see <see cref="MatMulT(Tensor, Tensor, bool, bool, Tensor?, GemmBias, GemmActivation, float)"/>).
+    /// x is [batch, in], W is [out, in] (PyTorch's layout), b is [out] or null.
+    /// </summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null, GemmActivation activation = GemmActivation.None, float slope = 0f)
+    {
+        if (x.Rank != 2 || weight.Rank != 2 || x.Shape[1] != weight.Shape[1])
+            throw new ArgumentException(
+                $"linear: expected x [batch, in] and W [out, in], got {Engine.Shape.Format(x.Shape)} and {Engine.Shape.Format(weight.Shape)}.");
+        return MatMulT(x, weight, transA: false, transB: true, bias, GemmBias.PerColumn, activation, slope);
     }
 }

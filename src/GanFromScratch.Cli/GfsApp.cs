@@ -233,15 +233,18 @@ public static class GfsApp
                 Lr = v.DefaultLr, CriticIters = v.DefaultCriticIters, Beta2 = v.DefaultBeta2,
             };
             var (median, _) = TrainStepBench.Run(config, parse.GetValue(warmup), parse.GetValue(iters));
+            var counted = TrainStepBench.CountKernels(config);
+            var kinds = counted.Counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).ToList();
             if (parse.GetValue(json))
                 stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                 {
                     ["variant"] = name, ["dataset"] = parse.GetValue(dataset)!, ["dim"] = config.Dim, ["batch"] = config.BatchSize, ["threads"] = t,
                     ["ms_per_iter"] = Math.Round(median, 2),
+                    ["kernels_per_iter"] = counted.Kernels, ["calls_per_iter"] = kinds.ToDictionary(c => c.Key, c => c.Value),
                 }));
             else
                 stdout.WriteLine($"{name} ({parse.GetValue(dataset)}), dim {config.Dim}, batch {config.BatchSize}, {t} thread(s): {median:F1} ms per generator iteration " +
-                                 $"(median of {parse.GetValue(iters)}).");
+                                 $"(median of {parse.GetValue(iters)}), {counted.Kernels} kernel calls ({string.Join(", ", kinds.Select(c => $"{c.Key} {c.Value}"))}).");
             return Ok;
         });
         return command;

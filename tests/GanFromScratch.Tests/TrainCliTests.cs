@@ -148,6 +148,16 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(16, json.RootElement.GetProperty("dim").GetInt32());
         Assert.Equal(8, json.RootElement.GetProperty("batch").GetInt32());
         Assert.True(json.RootElement.GetProperty("ms_per_iter").GetDouble() > 0);
+        // Kernel calls of one iteration. Every pass through a toy MLP is 4 fused GEMMs (3 Linear +
+        // ReLU, and the last Linear with its bias); a critic step passes the generator once and the
+        // critic three times (real, fake, interpolates), the generator step each once. The data
+        // goes up once and the losses come down once.
+        var calls = json.RootElement.GetProperty("calls_per_iter");
+        Assert.Equal((5 * 4 + 2) * 4, calls.GetProperty("gemm+epilogue").GetInt32());
+        Assert.Equal(1, calls.GetProperty("upload").GetInt32());
+        Assert.Equal(1, calls.GetProperty("download").GetInt32());
+        Assert.Equal(calls.EnumerateObject().Where(c => c.Name is not ("upload" or "download")).Sum(c => c.Value.GetInt32()),
+            json.RootElement.GetProperty("kernels_per_iter").GetInt32());
 
         var images = Run("bench", "train-step", "--json", "--dataset", "fashion-mnist", "--dim", "2", "--batch-size", "4", "--iters", "1", "--warmup", "0", "--threads", "1");
         Assert.True(images.Code == 0, images.Err);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using GanFromScratch.Gan;
+using GanFromScratch.Engine;
 using GanFromScratch.Gan.Data;
+using GanFromScratch.Kernels;
 
 namespace GanFromScratch.Cli.Bench;
 
@@ -15,7 +17,7 @@ internal static class TrainStepBench
     public static (double MedianMs, double[] AllMs) Run(TrainConfig config, int warmup, int timed)
     {
         config = config with { Iters = int.MaxValue };
-        IGanTrainer trainer = config.IsImages ? new ImageTrainer(config, ImageDataset.Random(config.BatchSize * 4, config.Seed)) : new ToyTrainer(config);
+        var trainer = Trainer(config);
         for (int i = 0; i < warmup; i++) trainer.Step();
         var times = new double[timed];
         for (int i = 0; i < timed; i++)
@@ -26,5 +28,26 @@ internal static class TrainStepBench
         }
         return (GemmBench.Median([.. times]), times);
     }
+
+    /// <summary>
+    /// The kernel calls and transfers of one generator iteration (the second of a fresh run, so
+    /// that initialization is not counted), through a <see cref="KernelCounter"/> around the
+    /// default backend.
+    /// </summary>
+    public static KernelCounter CountKernels(TrainConfig config)
+    {
+        var counter = new KernelCounter(Device.Default);
+        using (Device.Use(counter))
+        {
+            var trainer = Trainer(config with { Iters = int.MaxValue });
+            trainer.Step();
+            counter.Reset();
+            trainer.Step();
+        }
+        return counter;
+    }
+
+    private static IGanTrainer Trainer(TrainConfig config) =>
+        config.IsImages ? new ImageTrainer(config, ImageDataset.Random(config.BatchSize * 4, config.Seed)) : new ToyTrainer(config);
 
 }

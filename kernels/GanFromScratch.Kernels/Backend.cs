@@ -63,10 +63,11 @@ public abstract class Backend : IDisposable
 
     /// <summary>
     /// y = op(a, b) with broadcasting: y is contiguous with extents <paramref name="shape"/>;
-    /// a and b are read through their own strides (0 along a broadcast axis).
+    /// a and b are read through their own strides (0 along a broadcast axis). <paramref name="alpha"/>
+    /// is the op's parameter where it has one (see <see cref="BinaryOp"/>).
     /// </summary>
     public abstract void Binary(BinaryOp op, DeviceBuffer a, ReadOnlySpan<int> aStrides, DeviceBuffer b, ReadOnlySpan<int> bStrides,
-        DeviceBuffer y, ReadOnlySpan<int> shape);
+        DeviceBuffer y, ReadOnlySpan<int> shape, float alpha = 0);
 
     /// <summary>y[i] = cond[i] != 0 ? a[i] : b[i] over n contiguous elements.</summary>
     public abstract void Where(DeviceBuffer cond, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int n);
@@ -239,6 +240,11 @@ public enum BinaryOp
     Equal,
     /// <summary>a &gt; b ? 1 : 0</summary>
     Greater,
+    /// <summary>
+    /// b &gt; 0 ? a : α·a — the backward of ReLU (α = 0) and of LeakyReLU (α = its slope): the
+    /// gradient a passed where the activation's output (or input) b is positive, scaled elsewhere.
+    /// </summary>
+    PassPositive,
 }
 
 public enum ReduceOp { Sum, Max }

@@ -71,10 +71,10 @@ public sealed class KernelCounter(Backend inner) : Backend
     }
 
     public override void Binary(BinaryOp op, DeviceBuffer a, ReadOnlySpan<int> aStrides, DeviceBuffer b, ReadOnlySpan<int> bStrides,
-        DeviceBuffer y, ReadOnlySpan<int> shape)
+        DeviceBuffer y, ReadOnlySpan<int> shape, float alpha = 0)
     {
         Count("binary");
-        Inner.Binary(op, a, aStrides, b, bStrides, y, shape);
+        Inner.Binary(op, a, aStrides, b, bStrides, y, shape, alpha);
     }
 
     public override void Where(DeviceBuffer cond, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int n)

@@ -97,6 +97,27 @@ public class CpuKernelTests
         }
     }
 
+    /// <summary>PassPositive, the activations' backward: a where b &gt; 0 (not at 0), α·a elsewhere, b broadcast along rows.</summary>
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.2f)]
+    public void Pass_positive_passes_a_where_b_is_positive_and_scales_it_elsewhere(float alpha)
+    {
+        var a = Random(3 * 19, 1);
+        var b = Random(19, 2);
+        b[4] = 0f;
+        using var ba = Upload(a);
+        using var bb = Upload(b);
+        using var y = Cpu.Allocate(3 * 19);
+        Cpu.Binary(BinaryOp.PassPositive, ba, [19, 1], bb, [0, 1], y, [3, 19], alpha);
+        var result = Download(y, 3 * 19);
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 19; j++)
+                Assert.Equal(b[j] > 0 ? a[i * 19 + j] : alpha * a[i * 19 + j], result[i * 19 + j]);
+        Assert.Contains(b, v => v > 0);
+        Assert.Contains(b, v => v < 0);
+    }
+
     [Fact]
     public void Gemm_with_beta_zero_ignores_garbage_in_C()
     {

@@ -108,17 +108,18 @@ public sealed unsafe partial class CpuBackend : Backend
     }
 
     public override void Binary(BinaryOp op, DeviceBuffer a, ReadOnlySpan<int> aStrides, DeviceBuffer b, ReadOnlySpan<int> bStrides,
-        DeviceBuffer y, ReadOnlySpan<int> shape)
+        DeviceBuffer y, ReadOnlySpan<int> shape, float alpha = 0)
     {
         float* pa = Ptr(a), pb = Ptr(b), py = Ptr(y);
         switch (op)
         {
-            case BinaryOp.Add: BinaryKernel.Run<AddOp>(pa, aStrides, pb, bStrides, py, shape); break;
-            case BinaryOp.Sub: BinaryKernel.Run<SubOp>(pa, aStrides, pb, bStrides, py, shape); break;
-            case BinaryOp.Mul: BinaryKernel.Run<MulOp>(pa, aStrides, pb, bStrides, py, shape); break;
-            case BinaryOp.Div: BinaryKernel.Run<DivOp>(pa, aStrides, pb, bStrides, py, shape); break;
-            case BinaryOp.Equal: BinaryKernel.Run<EqualOp>(pa, aStrides, pb, bStrides, py, shape); break;
-            case BinaryOp.Greater: BinaryKernel.Run<GreaterOp>(pa, aStrides, pb, bStrides, py, shape); break;
+            case BinaryOp.Add: BinaryKernel.Run<AddOp>(pa, aStrides, pb, bStrides, py, shape, alpha); break;
+            case BinaryOp.Sub: BinaryKernel.Run<SubOp>(pa, aStrides, pb, bStrides, py, shape, alpha); break;
+            case BinaryOp.Mul: BinaryKernel.Run<MulOp>(pa, aStrides, pb, bStrides, py, shape, alpha); break;
+            case BinaryOp.Div: BinaryKernel.Run<DivOp>(pa, aStrides, pb, bStrides, py, shape, alpha); break;
+            case BinaryOp.Equal: BinaryKernel.Run<EqualOp>(pa, aStrides, pb, bStrides, py, shape, alpha); break;
+            case BinaryOp.Greater: BinaryKernel.Run<GreaterOp>(pa, aStrides, pb, bStrides, py, shape, alpha); break;
+            case BinaryOp.PassPositive: BinaryKernel.Run<PassPositiveOp>(pa, aStrides, pb, bStrides, py, shape, alpha); break;
             default: throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown binary op.");
         }
     }

@@ -5,46 +5,53 @@ namespace GanFromScratch.Kernels.Cpu;
 /// <summary>One elementwise function of two arguments, scalar and eight lanes.</summary>
 internal interface IBinaryElementwise
 {
-    static abstract float Scalar(float a, float b);
-    static abstract Vector256<float> Vector(Vector256<float> a, Vector256<float> b);
+    static abstract float Scalar(float a, float b, float alpha);
+    static abstract Vector256<float> Vector(Vector256<float> a, Vector256<float> b, Vector256<float> alpha);
 }
 
 internal struct AddOp : IBinaryElementwise
 {
-    public static float Scalar(float a, float b) => a + b;
-    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b) => a + b;
+    public static float Scalar(float a, float b, float alpha) => a + b;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b, Vector256<float> alpha) => a + b;
 }
 
 internal struct SubOp : IBinaryElementwise
 {
-    public static float Scalar(float a, float b) => a - b;
-    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b) => a - b;
+    public static float Scalar(float a, float b, float alpha) => a - b;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b, Vector256<float> alpha) => a - b;
 }
 
 internal struct MulOp : IBinaryElementwise
 {
-    public static float Scalar(float a, float b) => a * b;
-    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b) => a * b;
+    public static float Scalar(float a, float b, float alpha) => a * b;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b, Vector256<float> alpha) => a * b;
 }
 
 internal struct DivOp : IBinaryElementwise
 {
-    public static float Scalar(float a, float b) => a / b;
-    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b) => a / b;
+    public static float Scalar(float a, float b, float alpha) => a / b;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b, Vector256<float> alpha) => a / b;
 }
 
 internal struct EqualOp : IBinaryElementwise
 {
-    public static float Scalar(float a, float b) => a == b ? 1f : 0f;
-    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b) =>
+    public static float Scalar(float a, float b, float alpha) => a == b ? 1f : 0f;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b, Vector256<float> alpha) =>
         Vector256.ConditionalSelect(Vector256.Equals(a, b), Vector256<float>.One, Vector256<float>.Zero);
 }
 
 internal struct GreaterOp : IBinaryElementwise
 {
-    public static float Scalar(float a, float b) => a > b ? 1f : 0f;
-    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b) =>
+    public static float Scalar(float a, float b, float alpha) => a > b ? 1f : 0f;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b, Vector256<float> alpha) =>
         Vector256.ConditionalSelect(Vector256.GreaterThan(a, b), Vector256<float>.One, Vector256<float>.Zero);
+}
+
+internal struct PassPositiveOp : IBinaryElementwise
+{
+    public static float Scalar(float a, float b, float alpha) => b > 0 ? a : alpha * a;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b, Vector256<float> alpha) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(b, Vector256<float>.Zero), a, alpha * a);
 }
 
 internal static class BinaryKernel
@@ -55,7 +62,7 @@ internal static class BinaryKernel
     /// are contiguous along it or one of them is broadcast along it.
     /// </summary>
     public static unsafe void Run<TOp>(float* a, ReadOnlySpan<int> aStrides, float* b, ReadOnlySpan<int> bStrides,
-        float* y, ReadOnlySpan<int> shape) where TOp : struct, IBinaryElementwise
+        float* y, ReadOnlySpan<int> shape, float alpha) where TOp : struct, IBinaryElementwise
     {
         // y is contiguous, so its strides merge wherever those of a and b do.
         var layout = StridedShape.Rows(shape, aStrides, bStrides);
@@ -66,7 +73,7 @@ internal static class BinaryKernel
         if (rows == 1)
         {
             CpuParallel.For(inner, 1 << 15, (start, end) =>
-                InnerLoop<TOp>((float*)pa + start * sa, sa, (float*)pb + start * sb, sb, (float*)py + start, end - start));
+                InnerLoop<TOp>((float*)pa + start * sa, sa, (float*)pb + start * sb, sb, (float*)py + start, end - start, alpha));
             return;
         }
         CpuParallel.For(rows, Math.Max(1, (1 << 15) / Math.Max(1, inner)), (start, end) =>
@@ -74,32 +81,33 @@ internal static class BinaryKernel
             for (int row = start; row < end; row++)
             {
                 var (oa, ob) = layout.Offsets(row);
-                InnerLoop<TOp>((float*)pa + oa, sa, (float*)pb + ob, sb, (float*)py + (long)row * inner, inner);
+                InnerLoop<TOp>((float*)pa + oa, sa, (float*)pb + ob, sb, (float*)py + (long)row * inner, inner, alpha);
             }
         });
     }
 
-    private static unsafe void InnerLoop<TOp>(float* a, int sa, float* b, int sb, float* y, int n) where TOp : struct, IBinaryElementwise
+    private static unsafe void InnerLoop<TOp>(float* a, int sa, float* b, int sb, float* y, int n, float alpha) where TOp : struct, IBinaryElementwise
     {
+        var va = Vector256.Create(alpha);
         int i = 0;
         if (sa == 1 && sb == 1)
         {
             for (; i <= n - 8; i += 8)
-                TOp.Vector(Vector256.Load(a + i), Vector256.Load(b + i)).Store(y + i);
+                TOp.Vector(Vector256.Load(a + i), Vector256.Load(b + i), va).Store(y + i);
         }
         else if (sa == 1 && sb == 0)
         {
             var vb = Vector256.Create(*b);
             for (; i <= n - 8; i += 8)
-                TOp.Vector(Vector256.Load(a + i), vb).Store(y + i);
+                TOp.Vector(Vector256.Load(a + i), vb, va).Store(y + i);
         }
         else if (sa == 0 && sb == 1)
         {
-            var va = Vector256.Create(*a);
+            var vFirst = Vector256.Create(*a);
             for (; i <= n - 8; i += 8)
-                TOp.Vector(va, Vector256.Load(b + i)).Store(y + i);
+                TOp.Vector(vFirst, Vector256.Load(b + i), va).Store(y + i);
         }
         for (; i < n; i++)
-            y[i] = TOp.Scalar(a[(long)i * sa], b[(long)i * sb]);
+            y[i] = TOp.Scalar(a[(long)i * sa], b[(long)i * sb], alpha);
     }
 }

@@ -44,7 +44,7 @@ public sealed class IlgpuBackend : Backend
     private readonly Action<Index1D, ArrayView<float>, float, float> _arange;
     private readonly Action<Index1D, ArrayView<float>, int, ulong, ulong, float, float> _random;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float> _unary;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, StridedLayout, int> _binary;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, StridedLayout, int, float> _binary;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _where;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, StridedLayout> _copy;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _reduce;
@@ -67,7 +67,7 @@ public sealed class IlgpuBackend : Backend
         _arange = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, float>(IlgpuKernels.Arange);
         _random = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ulong, ulong, float, float>(IlgpuKernels.Random);
         _unary = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>(IlgpuKernels.Unary);
-        _binary = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, StridedLayout, int>(IlgpuKernels.Binary);
+        _binary = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, StridedLayout, int, float>(IlgpuKernels.Binary);
         _where = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(IlgpuKernels.Where);
         _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, StridedLayout>(IlgpuKernels.Copy);
         _im2col = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry>(IlgpuKernels.Im2Col);
@@ -267,12 +267,12 @@ public sealed class IlgpuBackend : Backend
     }
 
     public override void Binary(BinaryOp op, DeviceBuffer a, ReadOnlySpan<int> aStrides, DeviceBuffer b, ReadOnlySpan<int> bStrides,
-        DeviceBuffer y, ReadOnlySpan<int> shape)
+        DeviceBuffer y, ReadOnlySpan<int> shape, float alpha = 0)
     {
         if (Count(shape) == 0) return;
         ArrayView<float> va = V(a), vb = V(b), vy = V(y);
         // y is contiguous, so it merges wherever a and b do, and element i of a launch is y[start + i].
-        ForEachLaunch(StridedShape.Collapse(shape, aStrides, bStrides), 0, 0, (n, layout) => _binary(n, va, vb, vy, layout, (int)op));
+        ForEachLaunch(StridedShape.Collapse(shape, aStrides, bStrides), 0, 0, (n, layout) => _binary(n, va, vb, vy, layout, (int)op, alpha));
     }
 
     /// <summary>

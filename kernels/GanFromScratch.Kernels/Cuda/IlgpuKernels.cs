@@ -128,7 +128,7 @@ public static class IlgpuKernels
     /// Broadcasting binary op: y[i] = a ∘ b, y contiguous, a and b read through the strides of
     /// <paramref name="layout"/> (0 along broadcast axes).
     /// </summary>
-    public static void Binary(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, StridedLayout layout, int op)
+    public static void Binary(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, StridedLayout layout, int op, float alpha)
     {
         layout.Offsets(i, out int ia, out int ib);
         float x = a[ia], z = b[ib];
@@ -141,6 +141,7 @@ public static class IlgpuKernels
             case BinaryOp.Div: r = x / z; break;
             case BinaryOp.Equal: r = x == z ? 1f : 0f; break;
             case BinaryOp.Greater: r = x > z ? 1f : 0f; break;
+            case BinaryOp.PassPositive: r = z > 0 ? x : alpha * x; break;
             default: r = float.NaN; break;
         }
         y[layout.Start + i] = r;

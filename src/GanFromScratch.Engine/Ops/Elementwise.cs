@@ -32,13 +32,25 @@ public sealed partial class Tensor
     public static Tensor Div(Tensor a, Tensor b) => a / b;
 
     /// <summary>Runs a broadcasting binary kernel; the result is not recorded.</summary>
-    private static Tensor Binary(BinaryOp op, Tensor a, Tensor b, string name)
+    private static Tensor Binary(BinaryOp op, Tensor a, Tensor b, string name, float alpha = 0f)
     {
         SameBackend(name, a, b);
         var shape = Engine.Shape.Broadcast(a.Shape, b.Shape, name);
         var y = Empty(a, shape);
-        a.Backend.Binary(op, a.Buffer, Engine.Shape.BroadcastStrides(a.Shape, shape), b.Buffer, Engine.Shape.BroadcastStrides(b.Shape, shape), y.Buffer, shape);
+        a.Backend.Binary(op, a.Buffer, Engine.Shape.BroadcastStrides(a.Shape, shape), b.Buffer, Engine.Shape.BroadcastStrides(b.Shape, shape), y.Buffer, shape, alpha);
         return y;
+    }
+
+    /// <summary>
+    /// The backward of ReLU (slope 0) and of LeakyReLU in one kernel: g where <paramref name="x"/>
+    /// &gt; 0, slope·g elsewhere. x is the activation's input, or its output (positive at the same
+    /// places for a slope ≥ 0). The result is linear in g with a constant mask, so its derivative
+    /// with respect to g is the same op, and x gets none: the mask is piecewise constant.
+    /// </summary>
+    internal static Tensor PassPositive(Tensor g, Tensor x, float slope)
+    {
+        var y = Binary(BinaryOp.PassPositive, g, x, "pass_positive", slope);
+        return Record(y, "pass_positive", [g], gg => [PassPositive(gg, x, slope)]);
     }
 
     /// <summary>1 where a == b, else 0 (a constant: no gradient flows through it).</summary>
@@ -127,16 +139,15 @@ public sealed partial class Tensor
     public Tensor Relu()
     {
         var x = this;
-        return Record(Map(UnaryOp.Relu, x), "relu", [x], g => [g * Map(UnaryOp.GreaterThan, x, 0f)]);
+        return Record(Map(UnaryOp.Relu, x), "relu", [x], g => [PassPositive(g, x, 0f)]);
     }
 
     /// <summary>x for x &gt; 0, else slope·x.</summary>
     public Tensor LeakyRelu(float slope = 0.01f)
     {
         var x = this;
-        // The derivative is 1 where x > 0 and slope elsewhere: (1 − slope)·[x > 0] + slope.
-        return Record(Map(UnaryOp.LeakyRelu, x, slope), "leaky_relu", [x],
-            g => [g * Map(UnaryOp.Affine, Map(UnaryOp.GreaterThan, x, 0f), 1f - slope, slope)]);
+        // The derivative is 1 where x > 0 and slope elsewhere.
+        return Record(Map(UnaryOp.LeakyRelu, x, slope), "leaky_relu", [x], g => [PassPositive(g, x, slope)]);
     }
 
     public Tensor Tanh()

@@ -92,8 +92,8 @@ public sealed partial class Tensor
         {
             var gz = activation switch
             {
-                GemmActivation.Relu => g * Map(UnaryOp.GreaterThan, y, 0f),
-                GemmActivation.LeakyRelu => g * Map(UnaryOp.Affine, Map(UnaryOp.GreaterThan, y, 0f), 1f - slope, slope),
+                GemmActivation.Relu => PassPositive(g, y, 0f),
+                GemmActivation.LeakyRelu => PassPositive(g, y, slope),
                 _ => g,
             };
             // Each product is formed only if its gradient is needed: the penalty's ∇ₓD needs no

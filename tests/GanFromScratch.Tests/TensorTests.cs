@@ -62,6 +62,24 @@ public class TensorTests
         Assert.Equal(expected, Tensor.CrossEntropy(logits, [0, 1]).Item(), 5);
     }
 
+    /// <summary>Axes of extent 1 are not reduced by a kernel: the mean of a [5, 1] column over both axes is one reduction.</summary>
+    [Fact]
+    public void Reductions_launch_no_kernel_for_axes_of_extent_one()
+    {
+        var counter = new Kernels.KernelCounter(Device.Default);
+        using (Device.Use(counter))
+        {
+            var x = Tensor.FromArray([1, 2, 3, 4, 6], 5, 1);
+            counter.Reset();
+            var mean = x.Mean();
+            var columnMax = x.Max([1]);
+            Assert.Equal(1, counter.Counts["reduce"]);
+            Assert.Equal([3.2f], mean.ToArray());
+            Assert.Equal([1, 2, 3, 4, 6f], columnMax.ToArray());
+            Assert.Equal([5], columnMax.Shape);
+        }
+    }
+
     [Fact]
     public void Layout_ops_move_the_right_elements()
     {

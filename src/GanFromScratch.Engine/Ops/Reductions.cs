@@ -106,6 +106,7 @@ public sealed partial class Tensor
             int extent = shape[axis];
             if (extent == 0)
                 throw new ArgumentException($"Cannot reduce over axis {axis} of extent 0 (shape {Engine.Shape.Format(x.Shape)}).");
+            if (extent == 1) continue; // nothing to reduce: the data stay as they are (the mean of a [256, 1] column, over both axes)
             shape[axis] = 1;
             var next = Empty(x, (int[])shape.Clone());
             x.Backend.Reduce(op, current.Buffer, next.Buffer, outer, extent, inner);

@@ -113,7 +113,7 @@ public sealed class KernelCounter(Backend inner) : Backend
         DeviceBuffer b, int bOffset, int ldb, long strideB,
         float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1, GemmEpilogue epilogue = default)
     {
-        Count(epilogue.IsNone ? "gemm" : "gemm+epilogue");
+        Count(epilogue.IsNone ? "gemm" : "gemm_epilogue");
         Inner.Gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, strideA, b, bOffset, ldb, strideB, beta, c, cOffset, ldc, strideC, batch, epilogue);
     }
 

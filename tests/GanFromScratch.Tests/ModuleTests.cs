@@ -87,7 +87,7 @@ public class ModuleTests
             var hidden = layer.Forward(input.RequiresGrad_());
             Assert.Equal("matmul_bias_relu", hidden.GradFn!.Name);
             Assert.Equal(1, counter.Kernels);
-            Assert.Equal(1, counter.Counts["gemm+epilogue"]);
+            Assert.Equal(1, counter.Counts["gemm_epilogue"]);
         }
         var first = (Linear)net.Layers[0];
         var unfusedHidden = net.Layers[1].Forward(Tensor.MatMulT(data, first.Weight, false, true) + first.Bias!);

@@ -153,7 +153,7 @@ public sealed class TrainCliTests : IDisposable
         // critic three times (real, fake, interpolates), the generator step each once. The data
         // goes up once and the losses come down once.
         var calls = json.RootElement.GetProperty("calls_per_iter");
-        Assert.Equal((5 * 4 + 2) * 4, calls.GetProperty("gemm+epilogue").GetInt32());
+        Assert.Equal((5 * 4 + 2) * 4, calls.GetProperty("gemm_epilogue").GetInt32());
         Assert.Equal(1, calls.GetProperty("upload").GetInt32());
         Assert.Equal(1, calls.GetProperty("download").GetInt32());
         Assert.Equal(calls.EnumerateObject().Where(c => c.Name is not ("upload" or "download")).Sum(c => c.Value.GetInt32()),

@@ -10,7 +10,7 @@ import argparse
 import json
 import torch
 import torch.nn as nn
-from timing import median_ms
+from timing import cuda_kernels, median_ms
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=1)
@@ -78,5 +78,8 @@ def sync():
 
 
 median = median_ms(iteration, args.iters, args.warmup, sync)
-print(json.dumps({"peer": f"pytorch {torch.__version__}", "arch": "gan_mnist", "dim": DIM, "batch": B, "device": args.device,
-                  "threads": args.threads, "ms_per_iter": round(median, 2)}))
+result = {"peer": f"pytorch {torch.__version__}", "arch": "gan_mnist", "dim": DIM, "batch": B, "device": args.device,
+          "threads": args.threads, "ms_per_iter": round(median, 2)}
+if dev.type == "cuda":
+    result["kernels_per_iter"] = cuda_kernels(iteration)
+print(json.dumps(result))

@@ -32,7 +32,7 @@ if args.device == "cuda":
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
 sys.path.insert(0, os.path.dirname(__file__))
 from gan_toy_torch import iteration, setup  # noqa: E402
-from timing import median_ms  # noqa: E402
+from timing import cuda_kernels, median_ms  # noqa: E402
 torch.set_num_threads(args.threads)
 torch.manual_seed(1)
 G, D, optG, optD = setup("wgan-gp", args.dim)
@@ -43,6 +43,9 @@ def step():
 
 
 median = median_ms(step, args.iters, args.warmup, torch.cuda.synchronize if args.device == "cuda" else lambda: None)
-print(json.dumps({"peer": f"pytorch {torch.__version__}", "variant": "wgan-gp", "dim": args.dim, "batch": args.batch,
-                  "device": args.device, "threads": args.threads, "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
-                  "ms_per_iter": round(median, 2)}))
+result = {"peer": f"pytorch {torch.__version__}", "variant": "wgan-gp", "dim": args.dim, "batch": args.batch,
+          "device": args.device, "threads": args.threads, "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+          "ms_per_iter": round(median, 2)}
+if args.device == "cuda":
+    result["kernels_per_iter"] = cuda_kernels(step)
+print(json.dumps(result))

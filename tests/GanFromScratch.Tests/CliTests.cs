@@ -60,6 +60,21 @@ public class CliTests
         Assert.True(result.RootElement.GetProperty("max_abs_diff").GetDouble() < 1e-5);
     }
 
+    /// <summary>What a GPU machine runs instead of the GPU tests (it has no .NET SDK): every kernel case, then seeded training iterations.</summary>
+    [Fact]
+    public void Devices_check_compares_every_kernel_and_training_iterations_with_the_cpu()
+    {
+        var (code, output, err) = Run("devices", "--check", "--device", "ilgpu-cpu");
+        Assert.True(code == 0, err + output);
+        Assert.Matches(@"All \d+ cases agree\.", output);
+        Assert.Contains("All 16 losses agree.", output);
+        Assert.Contains("images DIM 1, batch 2", output);
+
+        var cpu = Run("devices", "--check", "--device", "cpu");
+        Assert.Equal(2, cpu.Code);
+        Assert.Contains("give --device cuda:N or ilgpu-cpu", cpu.Err);
+    }
+
     [Fact]
     public void A_gemm_kernel_choice_on_the_cpu_is_refused()
     {

@@ -50,22 +50,8 @@ public class CudaTests(CudaFixture fixture) : IClassFixture<CudaFixture>
     [CudaFact]
     public void Toy_and_image_wgan_gp_iterations_give_the_cpu_losses()
     {
-        var toy = new TrainConfig { Variant = "wgan-gp", Dim = 64, BatchSize = 64, Lambda = 10f, Lr = 1e-3f, Seed = 7, Iters = 3 };
-        var data = GanFromScratch.Gan.Data.ImageDataset.Random(200, 3);
-        var image = new TrainConfig { Variant = "wgan-gp", Dataset = "fashion-mnist", Dim = 16, BatchSize = 50, Lambda = 10f, Iters = 3 };
-        foreach (var make in new Func<IGanTrainer>[] { () => new ToyTrainer(toy), () => new ImageTrainer(image, data) })
-        {
-            StepLosses[] Run(Backend backend)
-            {
-                using var device = Device.Use(backend);
-                var trainer = make();
-                return [trainer.Step(), trainer.Step(), trainer.Step()];
-            }
-            var cpu = Run(CpuBackend.Instance);
-            var gpu = Run(fixture.Backend);
-            for (int i = 0; i < 3; i++)
-                foreach (var (a, b) in new[] { (cpu[i].CriticLoss, gpu[i].CriticLoss), (cpu[i].GLoss, gpu[i].GLoss) })
-                    Assert.True(Math.Abs(a - b) <= 1e-3f * Math.Max(1f, Math.Abs(a)), $"iteration {i + 1}: cpu {cpu[i]}, cuda {gpu[i]}");
-        }
+        var failures = TrainingAgreement.Compare(CpuBackend.Instance, fixture.Backend, large: true).Where(c => !c.Agrees)
+            .Select(c => $"{c.Run}, iteration {c.Iteration}, {c.Loss}: cpu {c.Reference}, cuda {c.Candidate}").ToArray();
+        Assert.True(failures.Length == 0, string.Join("\n", failures));
     }
 }

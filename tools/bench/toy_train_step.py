@@ -28,7 +28,10 @@ parser.add_argument("--device", default="cpu", help="cpu or cuda (every tensor, 
 args = parser.parse_args()
 if args.device == "cuda":
     # Before the model module is imported: its constants and every tensor made afterwards land on the GPU.
-    torch.set_default_tensor_type("torch.cuda.FloatTensor")
+    if hasattr(torch, "set_default_device"):  # PyTorch 2
+        torch.set_default_device("cuda")
+    else:
+        torch.set_default_tensor_type("torch.cuda.FloatTensor")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
 sys.path.insert(0, os.path.dirname(__file__))
 from gan_toy_torch import iteration, setup  # noqa: E402

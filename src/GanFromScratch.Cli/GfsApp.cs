@@ -131,7 +131,8 @@ public static class GfsApp
                 var r = onCpu ? GemmBench.Run(shape, blas, parse.GetValue(rounds), secondsPerRound: 0.1)
                               : GemmBench.RunOnDevice(shape, backend, parse.GetValue(rounds), secondsPerRound: 0.1);
                 results.Add(r);
-                if (asJson) stdout.WriteLine(ToJson(r, t, backend.Name, backend is IlgpuBackend ? kernelName : null));
+                if (asJson) stdout.WriteLine(ToJson(r, t, backend.Name, backend is IlgpuBackend ? kernelName : null,
+                    (backend as IlgpuBackend)?.PlanGemm(shape.M, shape.N, 1).ToString()));
             }
             if (!asJson)
             {
@@ -358,10 +359,11 @@ public static class GfsApp
         if (value < min) r.AddError($"{option.Name} must be at least {min} (got {value}).");
     });
 
-    private static string ToJson(GemmResult r, int threads, string device, string? kernel) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    private static string ToJson(GemmResult r, int threads, string device, string? kernel, string? launch) => JsonSerializer.Serialize(new Dictionary<string, object?>
     {
         ["device"] = device,
         ["kernel"] = kernel,
+        ["launch"] = launch,
         ["shape"] = r.Shape.Size,
         ["op"] = r.Shape.Op,
         ["threads"] = threads,

@@ -61,3 +61,32 @@ public class IlgpuKernelTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture
         }
     }
 }
+
+/// <summary>How a GEMM is launched on a GPU of 132 multiprocessors (an H200) with groups of up to 16×16 threads.</summary>
+public class GemmPlanTests
+{
+    [Theory]
+    [InlineData(4096, 4096, 1, true, 16)]    // 32×32 wide groups cover the GPU
+    [InlineData(2048, 2048, 1, true, 16)]    // 16×16 = 256 wide groups
+    [InlineData(1024, 1024, 1, false, 16)]   // 64 wide groups would not; 256 narrow ones of 64×64 do
+    [InlineData(256, 512, 1, false, 8)]      // a GAN layer: 128 groups of 32×32, not 32 of 64×64
+    [InlineData(512, 512, 1, false, 8)]      // its weight gradient: 256 groups of 32×32
+    [InlineData(16, 16, 1, false, 8)]        // too small for any: the smallest blocks
+    [InlineData(512, 512, 4, false, 16)]     // a batch of four: 4 × 64 narrow groups of 64×64
+    public void Auto_takes_the_largest_blocks_that_cover_every_multiprocessor(int m, int n, int batch, bool wide, int tile)
+    {
+        var plan = GemmPlan.Choose(GemmKernelChoice.Auto, m, n, batch, multiprocessors: 132, maxTile: 16);
+        Assert.Equal(new GemmPlan(wide, tile), plan);
+    }
+
+    [Fact]
+    public void Forced_kernels_take_full_groups_and_the_emulator_never_goes_below_its_groups()
+    {
+        Assert.Equal(new GemmPlan(true, 16), GemmPlan.Choose(GemmKernelChoice.Wide, 16, 16, 1, 132, 16));
+        Assert.Equal(new GemmPlan(false, 16), GemmPlan.Choose(GemmKernelChoice.Narrow, 4096, 4096, 1, 132, 16));
+        Assert.Equal(new GemmPlan(false, 4), GemmPlan.Choose(GemmKernelChoice.Auto, 16, 16, 1, 132, 4));
+        Assert.Equal(128, new GemmPlan(false, 8).Groups(256, 512, 1));
+        Assert.Equal(32, new GemmPlan(false, 8).Block);
+        Assert.Equal(128, new GemmPlan(true, 16).Block);
+    }
+}

@@ -345,32 +345,24 @@ public sealed class IlgpuBackend : Backend
         };
         // Without a bias the kernel never reads its bias view; C stands in for it.
         var bias = V(epilogue.Bias ?? c);
-        int t = _gemmTile;
+        var plan = PlanGemm(m, n, batch);
+        int t = plan.Tile;
         (args.Tile, args.TileShift) = (t, (int)Math.Log2(t));
-        // One group per block of C (and per batch entry): 8T×8T for the wide kernel, 4T×4T for the narrow one.
-        Index3D Groups(int block) => new((n + block - 1) / block, (m + block - 1) / block, batch);
-        var wideGroups = Groups(8 * t);
-        bool wide = GemmKernel switch
-        {
-            GemmKernelChoice.Wide => true,
-            GemmKernelChoice.Narrow => false,
-            _ => (long)wideGroups.X * wideGroups.Y * wideGroups.Z >= _accelerator.NumMultiprocessors,
-        };
+        var groups = new Index3D((n + plan.Block - 1) / plan.Block, (m + plan.Block - 1) / plan.Block, batch);
         var threads = new Index3D(t, t, 1);
-        if (wide)
-            _gemmWide(new KernelConfig(wideGroups, threads), V(a), V(b), V(c), bias, args);
+        if (plan.Wide)
+            _gemmWide(new KernelConfig(groups, threads), V(a), V(b), V(c), bias, args);
         else
-        {
-            int block = IlgpuKernels.Reg * t;
-            _gemm(new KernelConfig(Groups(block), threads, SharedMemoryConfig.RequestDynamic<float>(2 * block * t)), V(a), V(b), V(c), bias, args);
-        }
+            _gemm(new KernelConfig(groups, threads, SharedMemoryConfig.RequestDynamic<float>(2 * plan.Block * t)), V(a), V(b), V(c), bias, args);
     }
 
+    /// <summary>The kernel and group size a GEMM with an m×n result (per batch entry) is launched with, under <see cref="GemmKernel"/>.</summary>
+    public GemmPlan PlanGemm(int m, int n, int batch) => GemmPlan.Choose(GemmKernel, m, n, batch, _accelerator.NumMultiprocessors, _gemmTile);
+
     /// <summary>
-    /// Which GEMM kernel runs: <see cref="GemmKernelChoice.Auto"/> takes <see cref="IlgpuKernels.GemmWide"/>
-    /// (8×8 per thread, 128×128 per group) when that still gives every multiprocessor a group,
-    /// and <see cref="IlgpuKernels.Gemm"/> (4×4 per thread, 64×64 per group: four times the
-    /// groups) for smaller products. The others force one kernel (tests, benchmarks).
+    /// Which GEMM kernel runs (see <see cref="GemmPlan.Choose"/>): <see cref="GemmKernelChoice.Auto"/>
+    /// takes the largest blocks that still give every multiprocessor a group; the others force one
+    /// kernel with the full group size (tests, benchmarks).
     /// </summary>
     public GemmKernelChoice GemmKernel { get; set; }
 
@@ -411,6 +403,49 @@ public sealed class IlgpuBackend : Backend
         _context.Dispose();
         base.Dispose();
     }
+}
+
+/// <summary>
+/// How a GEMM is launched: the kernel (<see cref="IlgpuKernels.GemmWide"/> or
+/// <see cref="IlgpuKernels.Gemm"/>) and the side T of its T×T thread groups. A group computes a
+/// <see cref="Block"/>×<see cref="Block"/> block of C: 8T for the wide kernel, 4T for the narrow one.
+/// </summary>
+public readonly record struct GemmPlan(bool Wide, int Tile)
+{
+    /// <summary>The side of the block of C one group computes.</summary>
+    public int Block => (Wide ? 8 : IlgpuKernels.Reg) * Tile;
+
+    /// <summary>Groups launched for an m×n result, per batch entry times the batch.</summary>
+    public long Groups(int m, int n, int batch) => (long)((n + Block - 1) / Block) * ((m + Block - 1) / Block) * batch;
+
+    /// <summary>The smallest group side the automatic choice goes down to: 8×8 threads, two warps.</summary>
+    public const int MinTile = 8;
+
+    /// <summary>
+    /// The plan for an m×n result (times <paramref name="batch"/>) on a device with
+    /// <paramref name="multiprocessors"/> multiprocessors and groups of up to
+    /// <paramref name="maxTile"/>² threads. Auto tries, from the largest blocks down: the wide
+    /// kernel (128×128 on a GPU), the narrow one with full groups (64×64), then the narrow one
+    /// with smaller groups (32×32 from 8×8 threads), and takes the first whose groups cover every
+    /// multiprocessor; a product too small even for that takes the smallest blocks. A GAN's
+    /// 256×512 products on a GPU of 132 multiprocessors get 128 groups of 32×32 instead of 32
+    /// groups of 64×64, which would leave three quarters of the GPU idle. Narrow and Wide force
+    /// that kernel with full groups.
+    /// </summary>
+    public static GemmPlan Choose(GemmKernelChoice choice, int m, int n, int batch, int multiprocessors, int maxTile)
+    {
+        if (choice == GemmKernelChoice.Wide) return new(true, maxTile);
+        if (choice == GemmKernelChoice.Narrow) return new(false, maxTile);
+        var wide = new GemmPlan(true, maxTile);
+        if (wide.Groups(m, n, batch) >= multiprocessors) return wide;
+        var plan = new GemmPlan(false, maxTile);
+        while (plan.Tile > Math.Min(MinTile, maxTile) && plan.Groups(m, n, batch) < multiprocessors)
+            plan = plan with { Tile = plan.Tile / 2 };
+        return plan;
+    }
+
+    public override string ToString() =>
+        $"{(Wide ? "wide" : "narrow")}, groups of {Tile}x{Tile} threads, {Block}x{Block} of C each";
 }
 
 /// <summary>The GEMM kernels of <see cref="IlgpuBackend"/> (see <see cref="IlgpuBackend.GemmKernel"/>).</summary>

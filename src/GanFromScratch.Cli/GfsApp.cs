@@ -180,7 +180,7 @@ public static class GfsApp
                         ["forward_ms"] = Math.Round(forward, 3), ["backward_ms"] = Math.Round(backward, 3),
                     }));
                 else
-                    table.AddRow(c.Name, Engine.Shape.Format(c.Input), Engine.Shape.Format(c.Weight), $"{forward:F2}", $"{backward:F2}");
+                    table.AddRow(c.Name, Markup.Escape(Engine.Shape.Format(c.Input)), Markup.Escape(Engine.Shape.Format(c.Weight)), $"{forward:F2}", $"{backward:F2}");
             }
             if (!parse.GetValue(json)) console.Write(table);
             return Ok;

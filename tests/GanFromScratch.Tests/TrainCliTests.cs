@@ -176,6 +176,12 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(["critic.conv1", "critic.conv2", "critic.conv3", "generator.deconv1", "generator.deconv2", "generator.deconv3"],
             layers.Select(l => l.GetProperty("layer").GetString()));
         Assert.All(layers, l => Assert.True(l.GetProperty("backward_ms").GetDouble() > 0));
+
+        // The table form: the shapes' brackets are text, not markup.
+        var table = Run("bench", "conv", "--batch-size", "1", "--iters", "1", "--threads", "1");
+        Assert.True(table.Code == 0, table.Err);
+        Assert.Contains("[64, 1, 5, 5]", table.Out);
+        Assert.Contains("critic.conv2", table.Out);
     }
 
     [Fact]

@@ -90,3 +90,54 @@ public class GemmPlanTests
         Assert.Equal(128, new GemmPlan(true, 16).Block);
     }
 }
+
+/// <summary>
+/// The emulator shaped like an NVIDIA GPU: warps of 32 threads, groups of 256 (so GEMM groups of
+/// 16×16 and the reductions' shuffles across 32 lanes, as on the GPU), and groups of 64 (the
+/// 8×8 GEMM groups that small products get on a GPU). The default emulator runs groups of 16.
+/// Each emulated thread is an OS thread, so these take seconds.
+/// </summary>
+public sealed class GpuShapedEmulators : IDisposable
+{
+    public IlgpuBackend Groups256 { get; } = IlgpuBackend.OpenCpuEmulator(new ILGPU.Runtime.CPU.CPUDevice(32, 8, 1));
+    public IlgpuBackend Groups64 { get; } = IlgpuBackend.OpenCpuEmulator(new ILGPU.Runtime.CPU.CPUDevice(32, 2, 1));
+
+    public void Dispose()
+    {
+        Groups256.Dispose();
+        Groups64.Dispose();
+    }
+}
+
+public class GpuShapedEmulatorTests(GpuShapedEmulators emulators) : IClassFixture<GpuShapedEmulators>
+{
+    [Theory]
+    [InlineData(256, GemmKernelChoice.Narrow, 16)]
+    [InlineData(256, GemmKernelChoice.Wide, 16)]
+    [InlineData(64, GemmKernelChoice.Narrow, 8)]
+    [InlineData(64, GemmKernelChoice.Wide, 8)]
+    public void Gemm_kernels_agree_with_the_cpu_with_a_gpus_group_sizes(int threadsPerGroup, GemmKernelChoice kernel, int tile)
+    {
+        var backend = threadsPerGroup == 256 ? emulators.Groups256 : emulators.Groups64;
+        backend.GemmKernel = kernel;
+        try
+        {
+            Assert.Equal(tile, backend.PlanGemm(70, 40, 1).Tile);
+            var failures = KernelAgreement.Compare(CpuBackend.Instance, backend, KernelAgreement.Cases().Where(c => c.Kernel == "gemm"))
+                .Where(c => !c.Agrees).Select(c => $"{c.Case}: max error {c.MaxError:G3} > {c.Tolerance:G3}");
+            Assert.Empty(failures);
+        }
+        finally
+        {
+            backend.GemmKernel = GemmKernelChoice.Auto;
+        }
+    }
+
+    [Fact]
+    public void The_other_kernels_agree_with_the_cpu_in_groups_of_256_and_warps_of_32()
+    {
+        var failures = KernelAgreement.Compare(CpuBackend.Instance, emulators.Groups256, KernelAgreement.Cases().Where(c => c.Kernel != "gemm"))
+            .Where(c => !c.Agrees).Select(c => $"{c.Kernel}: {c.Case}: max error {c.MaxError:G3} > {c.Tolerance:G3}");
+        Assert.Empty(failures);
+    }
+}

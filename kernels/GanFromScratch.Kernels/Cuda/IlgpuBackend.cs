@@ -90,9 +90,17 @@ public sealed class IlgpuBackend : Backend
     public string Description => $"{_accelerator.Name}, {_accelerator.MemorySize / (1 << 20)} MiB";
 
     /// <summary>ILGPU's CPU accelerator: the CUDA kernel code, emulated on the host (for tests).</summary>
-    public static IlgpuBackend OpenCpuEmulator()
+    public static IlgpuBackend OpenCpuEmulator() => OpenCpuEmulator(CPUDevice.Default);
+
+    /// <summary>
+    /// The emulator shaped like <paramref name="device"/>: <see cref="CPUDevice.Default"/> (warps of
+    /// 4 threads, groups of 16: fast, GEMM groups of 4×4), or a GPU's shape, such as
+    /// <c>new CPUDevice(32, 8, 1)</c> (warps of 32, groups of 256: the GEMM's 16×16 groups and the
+    /// reductions' 32-lane shuffles as on an NVIDIA GPU, every thread an OS thread: slower).
+    /// </summary>
+    public static IlgpuBackend OpenCpuEmulator(CPUDevice device)
     {
-        var context = Context.Create(b => b.CPU().EnableAlgorithms());
+        var context = Context.Create(b => b.CPU(device).EnableAlgorithms());
         return new IlgpuBackend(context, context.CreateCPUAccelerator(0), "ilgpu-cpu");
     }
 

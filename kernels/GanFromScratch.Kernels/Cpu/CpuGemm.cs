@@ -366,24 +366,31 @@ public static unsafe class CpuGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackPanels(Operand x, int i0, int p0, int extent, int kc, int width, float* dst)
     {
+        if (x.RowStride == 1)
+        {
+            // Contiguous along i: read each of the kc source lines once, front to back, and deal its
+            // width-long pieces out to the panels. The reads are sequential, which the prefetcher
+            // follows; panel by panel they would jump a whole line ahead at every p.
+            for (int p = 0; p < kc; p++)
+            {
+                float* s = x.At(i0, p0 + p);
+                for (int ir = 0; ir < extent; ir += width)
+                {
+                    int rows = Math.Min(width, extent - ir);
+                    float* d = dst + (long)ir * kc + p * width;
+                    int r = 0;
+                    if (rows == width)
+                        for (; r <= width - 8; r += 8) Vector256.Load(s + ir + r).Store(d + r);
+                    for (; r < rows; r++) d[r] = s[ir + r];
+                    for (; r < width; r++) d[r] = 0f;
+                }
+            }
+            return;
+        }
         for (int ir = 0; ir < extent; ir += width)
         {
             int rows = Math.Min(width, extent - ir);
             float* panel = dst + (long)ir * kc;
-            if (x.RowStride == 1)
-            {
-                for (int p = 0; p < kc; p++)
-                {
-                    float* s = x.At(i0 + ir, p0 + p);
-                    float* d = panel + p * width;
-                    int r = 0;
-                    if (rows == width)
-                        for (; r <= width - 8; r += 8) Vector256.Load(s + r).Store(d + r);
-                    for (; r < rows; r++) d[r] = s[r];
-                    for (; r < width; r++) d[r] = 0f;
-                }
-                continue;
-            }
             int r0 = 0;
             if (x.ColStride == 1 && Avx.IsSupported)
                 // Rows contiguous along p: transpose 8×8 blocks in registers.

@@ -95,6 +95,25 @@ public class ModuleTests
     }
 
     /// <summary>
+    /// A LeakyReLU with a negative slope cannot be fused (its derivative could not be read from
+    /// the output): the op refuses it, and Sequential runs it as a separate layer.
+    /// </summary>
+    [Fact]
+    public void A_negative_slope_leaky_relu_is_not_fused()
+    {
+        var x = Tensor.Randn([4, 3], new Generator(2));
+        var w = Tensor.Randn([5, 3], new Generator(3));
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Linear(x, w, null, GemmActivation.LeakyRelu, -0.5f));
+        Assert.Contains("slope ≥ 0", e.Message);
+
+        var linear = new Linear(3, 5, new Generator(4));
+        var net = new Sequential(linear, new LeakyRelu(-0.5f));
+        var y = net.Forward(x.RequiresGrad_());
+        Assert.Equal("leaky_relu", y.GradFn!.Name);
+        Assert.Equal((Tensor.MatMulT(x, linear.Weight, false, true) + linear.Bias!).LeakyRelu(-0.5f).ToArray(), y.ToArray());
+    }
+
+    /// <summary>
     /// The same for convolutions: a critic of Conv2d + LeakyReLU layers (the WGAN-GP critic's
     /// form) gives the same scores and ∇ₓ fused as unfused, to the last bit, and the same penalty
     /// gradients to float rounding: a fused convolution sums its bias gradient over [channel,

@@ -153,20 +153,13 @@ public abstract class Backend : IDisposable
 /// <param name="Bias">The bias vector (n values for <see cref="GemmBias.PerColumn"/>, m for
 /// <see cref="GemmBias.PerRow"/>), or null for none.</param>
 /// <param name="Slope">The negative slope of <see cref="GemmActivation.LeakyRelu"/>.</param>
+/// <remarks>
+/// Each backend applies the activation with its own unary kernel's formula (<see cref="UnaryOp.Relu"/>,
+/// <see cref="UnaryOp.LeakyRelu"/>), so a fused layer's output equals the unfused one's to the last bit.
+/// </remarks>
 public readonly record struct GemmEpilogue(DeviceBuffer? Bias, GemmBias BiasAlong, GemmActivation Activation, float Slope = 0f)
 {
     public bool IsNone => Bias is null && Activation == GemmActivation.None;
-
-    /// <summary>
-    /// The activation alone, written as the unary kernels write it (<see cref="UnaryOp.Relu"/>,
-    /// <see cref="UnaryOp.LeakyRelu"/>), so that a fused layer's output equals the unfused one's to the last bit.
-    /// </summary>
-    public static float Activate(GemmActivation activation, float v, float slope) => activation switch
-    {
-        GemmActivation.Relu => v > 0 ? v : 0,
-        GemmActivation.LeakyRelu => v > 0 ? v : slope * v,
-        _ => v,
-    };
 }
 
 public enum GemmBias

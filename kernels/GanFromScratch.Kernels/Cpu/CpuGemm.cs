@@ -55,8 +55,9 @@ public static unsafe class CpuGemm
 
     /// <summary>
     /// The bias and activation a GEMM applies to C (see <see cref="GemmEpilogue"/>), with the
-    /// bias as a pointer. Written with the same operations as the unary and broadcast kernels, so
-    /// a fused layer's output equals the unfused one's to the last bit.
+    /// bias as a pointer. The activation is the unary kernels' own (<see cref="ReluOp"/>,
+    /// <see cref="LeakyReluOp"/>) after the broadcast add's addition, so a fused layer's output
+    /// equals the unfused one's to the last bit.
     /// </summary>
     public readonly struct Epilogue(float* bias, GemmBias along, GemmActivation activation, float slope)
     {
@@ -67,38 +68,45 @@ public static unsafe class CpuGemm
         public void Apply(float* c, int ldc, int row0, int rows, int col0, int cols)
         {
             if (IsNone) return;
-            bool perRow = along == GemmBias.PerRow;
-            var zero = Vector256<float>.Zero;
+            bool perRow = bias != null && along == GemmBias.PerRow;
+            float* colBias = bias != null && !perRow ? bias + col0 : null;
             var vSlope = Vector256.Create(slope);
             for (int i = row0; i < row0 + rows; i++)
             {
                 float* r = c + (long)i * ldc + col0;
-                float* colBias = bias == null || perRow ? null : bias + col0;
-                float rowBias = bias != null && perRow ? bias[i] : 0f;
+                float rowBias = perRow ? bias[i] : 0f;
                 var vRowBias = Vector256.Create(rowBias);
                 int j = 0;
                 for (; j <= cols - 8; j += 8)
                 {
                     var v = Vector256.Load(r + j);
                     if (colBias != null) v += Vector256.Load(colBias + j);
-                    else if (perRow && bias != null) v += vRowBias;
-                    v = activation switch
-                    {
-                        GemmActivation.Relu => Vector256.ConditionalSelect(Vector256.GreaterThan(v, zero), v, zero),
-                        GemmActivation.LeakyRelu => Vector256.ConditionalSelect(Vector256.GreaterThan(v, zero), v, vSlope * v),
-                        _ => v,
-                    };
-                    v.Store(r + j);
+                    else if (perRow) v += vRowBias;
+                    Activate(v, vSlope).Store(r + j);
                 }
                 for (; j < cols; j++)
                 {
                     float v = r[j];
                     if (colBias != null) v += colBias[j];
-                    else if (perRow && bias != null) v += rowBias;
-                    r[j] = GemmEpilogue.Activate(activation, v, slope);
+                    else if (perRow) v += rowBias;
+                    r[j] = Activate(v);
                 }
             }
         }
+
+        private Vector256<float> Activate(Vector256<float> v, Vector256<float> vSlope) => activation switch
+        {
+            GemmActivation.Relu => ReluOp.Vector(v, vSlope, vSlope),
+            GemmActivation.LeakyRelu => LeakyReluOp.Vector(v, vSlope, vSlope),
+            _ => v,
+        };
+
+        private float Activate(float v) => activation switch
+        {
+            GemmActivation.Relu => ReluOp.Scalar(v, slope, slope),
+            GemmActivation.LeakyRelu => LeakyReluOp.Scalar(v, slope, slope),
+            _ => v,
+        };
     }
 
     /// <summary>Row-major GEMM with leading dimensions, as in CBLAS, then the epilogue (if any) on C.</summary>

@@ -454,7 +454,10 @@ public static class IlgpuKernels
         long at = rowStart + col;
         float v = g.Beta == 0f ? g.Alpha * sum : g.Alpha * sum + g.Beta * c[at];
         if (g.HasBias != 0) v += bias[g.BiasPerRow != 0 ? row : col];
-        c[at] = GemmEpilogue.Activate(g.Activation, v, g.Slope);
+        // The activation is the unary kernel's own, so a fused layer's output equals the unfused one's to the last bit.
+        if (g.Activation == GemmActivation.Relu) v = UnaryValue((int)UnaryOp.Relu, v, 0f, 0f);
+        else if (g.Activation == GemmActivation.LeakyRelu) v = UnaryValue((int)UnaryOp.LeakyRelu, v, g.Slope, 0f);
+        c[at] = v;
     }
 
     public static void SgdUpdate(Index1D i, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> buf, float lr, float momentum, float wd)

@@ -356,7 +356,7 @@ public sealed class IlgpuBackend : Backend
         var plan = PlanGemm(m, n, batch);
         int t = plan.Tile;
         (args.Tile, args.TileShift) = (t, (int)Math.Log2(t));
-        var groups = new Index3D((n + plan.Block - 1) / plan.Block, (m + plan.Block - 1) / plan.Block, batch);
+        var groups = plan.Grid(m, n, batch);
         var threads = new Index3D(t, t, 1);
         if (plan.Wide)
             _gemmWide(new KernelConfig(groups, threads), V(a), V(b), V(c), bias, args);
@@ -423,8 +423,15 @@ public readonly record struct GemmPlan(bool Wide, int Tile)
     /// <summary>The side of the block of C one group computes.</summary>
     public int Block => (Wide ? 8 : IlgpuKernels.Reg) * Tile;
 
+    /// <summary>The grid for an m×n result: one group per block of C (x along columns, y along rows), z the batch.</summary>
+    public Index3D Grid(int m, int n, int batch) => new((n + Block - 1) / Block, (m + Block - 1) / Block, batch);
+
     /// <summary>Groups launched for an m×n result, per batch entry times the batch.</summary>
-    public long Groups(int m, int n, int batch) => (long)((n + Block - 1) / Block) * ((m + Block - 1) / Block) * batch;
+    public long Groups(int m, int n, int batch)
+    {
+        var grid = Grid(m, n, batch);
+        return (long)grid.X * grid.Y * grid.Z;
+    }
 
     /// <summary>The smallest group side the automatic choice goes down to: 8×8 threads, two warps.</summary>
     public const int MinTile = 8;

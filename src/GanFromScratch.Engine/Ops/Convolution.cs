@@ -63,8 +63,7 @@ public sealed partial class Tensor
                 $"conv2d: weight {Engine.Shape.Format(weight.Shape)} does not fit input {Engine.Shape.Format(x.Shape)}: expected [out channels, {x.Shape[1]}, kernel h, kernel w].");
         int batch = x.Shape[0], outChannels = weight.Shape[0];
         var g = new PatchGeometry(batch, x.Shape[1], x.Shape[2], x.Shape[3], weight.Shape[2], weight.Shape[3], stride, padding);
-        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outChannels))
-            throw new ArgumentException($"conv2d: bias {Engine.Shape.Format(bias.Shape)} should be [{outChannels}], one value per output channel.");
+        RequireChannelBias("conv2d", bias, outChannels);
         return MatMulT(weight.Reshape(outChannels, g.Rows), Im2Col(x, g), false, false, bias, GemmBias.PerRow, activation, slope) // [Cout, B·OH·OW]
             .Reshape(outChannels, batch, g.OutH, g.OutW)
             .Permute(1, 0, 2, 3);
@@ -98,9 +97,14 @@ public sealed partial class Tensor
     private static Tensor AddChannelBias(string op, Tensor y, Tensor? bias)
     {
         if (bias is null) return y;
-        if (bias.Rank != 1 || bias.Shape[0] != y.Shape[1])
-            throw new ArgumentException($"{op}: bias {Engine.Shape.Format(bias.Shape)} should be [{y.Shape[1]}], one value per output channel.");
+        RequireChannelBias(op, bias, y.Shape[1]);
         return y + bias.Reshape(1, y.Shape[1], 1, 1);
+    }
+
+    private static void RequireChannelBias(string op, Tensor? bias, int channels)
+    {
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != channels))
+            throw new ArgumentException($"{op}: bias {Engine.Shape.Format(bias.Shape)} should be [{channels}], one value per output channel.");
     }
 
     private static void RequireImages(string op, Tensor x)

@@ -319,32 +319,35 @@ public static class GfsApp
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
         // Mostly read as a log from a GPU machine: do not fold the rows at 80 columns there.
         if (Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, 132);
-        var table = new Table().Title($"kernels on {backend.Name} against the CPU");
-        table.AddColumns("kernel", "case", "max error", "tolerance", "");
+        int failed = WriteChecks(console, stdout, $"kernels on {backend.Name} against the CPU", ["kernel", "case", "max error", "tolerance"],
+            Kernels.KernelAgreement.Compare(Kernels.Cpu.CpuBackend.Instance, backend, large),
+            c => c.Agrees, c => [c.Kernel, Markup.Escape(c.Case), $"{c.MaxError:G3}", $"{c.Tolerance:G3}"], "cases agree", "cases differ");
+        // The whole engine: seeded training iterations on both, their losses compared.
+        failed += WriteChecks(console, stdout, $"WGAN-GP iterations on {backend.Name} against the CPU",
+            ["run", "iteration", "loss", "cpu", backend.Name, "tolerance"],
+            TrainingAgreement.Compare(Kernels.Cpu.CpuBackend.Instance, backend, large),
+            c => c.Agrees, c => [Markup.Escape(c.Run), $"{c.Iteration}", c.Loss, $"{c.Reference:G6}", $"{c.Candidate:G6}", $"{c.Tolerance:G3}"],
+            "losses agree", "losses differ");
+        return failed == 0 ? Ok : Failure;
+    }
+
+    /// <summary>One table of comparisons, each row marked ok or DIFFERS, then a one-line verdict; returns how many differ.</summary>
+    private static int WriteChecks<T>(IAnsiConsole console, TextWriter stdout, string title, string[] columns, IEnumerable<T> checks,
+        Func<T, bool> agrees, Func<T, string[]> cells, string allAgree, string someDiffer)
+    {
+        var table = new Table().Title(title);
+        table.AddColumns([.. columns, ""]);
         int failed = 0, total = 0;
-        foreach (var c in Kernels.KernelAgreement.Compare(Kernels.Cpu.CpuBackend.Instance, backend, large))
+        foreach (var c in checks)
         {
             total++;
-            if (!c.Agrees) failed++;
-            table.AddRow(c.Kernel, Markup.Escape(c.Case), $"{c.MaxError:G3}", $"{c.Tolerance:G3}", c.Agrees ? "ok" : "[red]DIFFERS[/]");
+            bool ok = agrees(c);
+            if (!ok) failed++;
+            table.AddRow([.. cells(c), ok ? "ok" : "[red]DIFFERS[/]"]);
         }
         console.Write(table);
-        stdout.WriteLine(failed == 0 ? $"All {total} cases agree." : $"{failed} of {total} cases differ.");
-
-        // The whole engine: seeded training iterations on both, their losses compared.
-        var training = new Table().Title($"WGAN-GP iterations on {backend.Name} against the CPU");
-        training.AddColumns("run", "iteration", "loss", "cpu", backend.Name, "tolerance", "");
-        int trainingFailed = 0, trainingTotal = 0;
-        foreach (var c in TrainingAgreement.Compare(Kernels.Cpu.CpuBackend.Instance, backend, large))
-        {
-            trainingTotal++;
-            if (!c.Agrees) trainingFailed++;
-            training.AddRow(Markup.Escape(c.Run), $"{c.Iteration}", c.Loss, $"{c.Reference:G6}", $"{c.Candidate:G6}", $"{c.Tolerance:G3}",
-                c.Agrees ? "ok" : "[red]DIFFERS[/]");
-        }
-        console.Write(training);
-        stdout.WriteLine(trainingFailed == 0 ? $"All {trainingTotal} losses agree." : $"{trainingFailed} of {trainingTotal} losses differ.");
-        return failed == 0 && trainingFailed == 0 ? Ok : Failure;
+        stdout.WriteLine(failed == 0 ? $"All {total} {allAgree}." : $"{failed} of {total} {someDiffer}.");
+        return failed;
     }
 
     /// <summary>Refuses values of <paramref name="option"/> below <paramref name="min"/>, naming the option.</summary>

@@ -88,6 +88,9 @@ public static class KernelAgreement
             bool positive = op is UnaryOp.Log or UnaryOp.Sqrt or UnaryOp.Pow;
             var x = Random(203, (int)op, positive ? 0.1f : -6f, 6f);
             x[0] = 0; // sign, relu and masks at exactly zero
+            // NaN and the infinities must come out as they do on the CPU, which follows PyTorch
+            // (tests/…/SpecialValueTests): on a GPU, max.f32 or an exp-based tanh would not.
+            (x[1], x[2], x[3]) = (float.NaN, float.PositiveInfinity, float.NegativeInfinity);
             (float a, float beta) = op switch
             {
                 UnaryOp.LeakyRelu => (0.2f, 0f),
@@ -106,8 +109,11 @@ public static class KernelAgreement
             var a = Random(105, 1);
             var bb = Random(5, 2);
             bb[1] = a[7]; // one equal pair for Equal
+            bb[3] = float.NaN; // a NaN mask operand: PassPositive follows PyTorch's ReLU and LeakyReLU backward there
             float alpha = op == BinaryOp.PassPositive ? 0.3f : 0f;
             yield return new("binary", op.ToString(), [a, bb], 105, (b, i, y) => b.Binary(op, i[0], [35, 7, 1], i[1], [0, 1, 0], y, [3, 5, 7], alpha), 1e-6);
+            if (op == BinaryOp.PassPositive) // ReLU's backward (α = 0) passes the gradient where the mask is NaN
+                yield return new("binary", "PassPositive α 0", [a, bb], 105, (b, i, y) => b.Binary(op, i[0], [35, 7, 1], i[1], [0, 1, 0], y, [3, 5, 7], 0f), 1e-6);
         }
 
         // Five axes that do not merge: more than a strided launch takes (StridedLayout.MaxRank), so the ILGPU backend splits it.
@@ -127,6 +133,9 @@ public static class KernelAgreement
         var x3 = Random(4 * 9 * 5, 7);
         var rows = Random(3 * 301 * 2, 8);
         var longRow = Random(large ? 1 << 20 : 5000, 9);
+        var nanRows = Random(3 * 301 * 2, 13);
+        nanRows[301 * 2 + 17] = float.NaN; // row 1 of [3, 301, 2]: its max and its sum are NaN
+        nanRows[5] = float.PositiveInfinity;
         foreach (var op in new[] { ReduceOp.Sum, ReduceOp.Max })
         {
             double tol = op == ReduceOp.Sum ? 1e-5 : 0;
@@ -134,6 +143,8 @@ public static class KernelAgreement
             // Long rows take the group-per-output kernel (warp shuffles, then shared memory).
             yield return new("reduce", $"{op} [3, 301, 2] long rows", [rows], 6, (b, i, y) => b.Reduce(op, i[0], y, 3, 301, 2), tol);
             yield return new("reduce", $"{op} all {longRow.Length}", [longRow], 1, (b, i, y) => b.Reduce(op, i[0], y, 1, longRow.Length, 1), op == ReduceOp.Sum ? 1e-4 : 0);
+            yield return new("reduce", $"{op} [3, 301, 2] with NaN and ∞", [nanRows], 6, (b, i, y) => b.Reduce(op, i[0], y, 3, 301, 2), tol);
+            yield return new("reduce", $"{op} [6, 301] with NaN and ∞", [nanRows], 6, (b, i, y) => b.Reduce(op, i[0], y, 6, 301, 1), tol);
         }
 
         var gemmShapes = new List<(int M, int N, int K)> { (1, 1, 1), (17, 33, 19), (40, 2, 37), (3, 50, 1), (70, 40, 13) };

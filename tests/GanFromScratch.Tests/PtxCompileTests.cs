@@ -19,6 +19,10 @@ public class PtxCompileTests
         Assert.Contains(".entry", ptx);
         Assert.Contains(".target sm_80", ptx);
         Assert.False(IlgpuPtx.Summarize(ptx).UsesLocalMemory, $"{name} uses per-thread local memory (a spilled array or struct)");
+        // CUDA's max.f32 and min.f32 return the other operand when one is NaN: a max reduction or
+        // a clamp would hide a NaN (PyTorch's propagate it). The kernels use MaxOrNaN / MinOrNaN.
+        Assert.DoesNotContain(ptx.Split('\n'), l => l.TrimStart().StartsWith("max.f32", StringComparison.Ordinal) ||
+                                                   l.TrimStart().StartsWith("min.f32", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -47,11 +47,19 @@ internal struct GreaterOp : IBinaryElementwise
         Vector256.ConditionalSelect(Vector256.GreaterThan(a, b), Vector256<float>.One, Vector256<float>.Zero);
 }
 
+/// <summary>
+/// b &gt; 0 ? a : α·a. Where b is NaN it follows PyTorch's backward rules: ReLU's (α = 0,
+/// threshold_backward) passes a, LeakyReLU's scales it by α.
+/// </summary>
 internal struct PassPositiveOp : IBinaryElementwise
 {
-    public static float Scalar(float a, float b, float alpha) => b > 0 ? a : alpha * a;
-    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b, Vector256<float> alpha) =>
-        Vector256.ConditionalSelect(Vector256.GreaterThan(b, Vector256<float>.Zero), a, alpha * a);
+    public static float Scalar(float a, float b, float alpha) => b > 0 || (alpha == 0 && float.IsNaN(b)) ? a : alpha * a;
+    public static Vector256<float> Vector(Vector256<float> a, Vector256<float> b, Vector256<float> alpha)
+    {
+        var zero = Vector256<float>.Zero;
+        var pass = Vector256.GreaterThan(b, zero) | (~Vector256.Equals(b, b) & Vector256.Equals(alpha, zero));
+        return Vector256.ConditionalSelect(pass, a, alpha * a);
+    }
 }
 
 internal static class BinaryKernel

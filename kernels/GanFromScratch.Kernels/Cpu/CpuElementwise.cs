@@ -83,14 +83,20 @@ internal struct SquareOp : IElementwise
     public static Vector256<float> Vector(Vector256<float> x, Vector256<float> a, Vector256<float> b) => x * x;
 }
 
+/// <summary>
+/// max(x, 0) as PyTorch computes it: 0 where x &lt; 0, x itself elsewhere — so NaN stays NaN (a
+/// network whose weights went NaN must show it in its output, not hide it behind zeros), and
+/// −0 stays −0.
+/// </summary>
 internal struct ReluOp : IElementwise
 {
-    public static float Scalar(float x, float a, float b) => x > 0 ? x : 0;
+    public static float Scalar(float x, float a, float b) => x < 0 ? 0 : x;
     public static bool HasVector => true;
     public static Vector256<float> Vector(Vector256<float> x, Vector256<float> a, Vector256<float> b) =>
-        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256<float>.Zero);
+        Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), Vector256<float>.Zero, x);
 }
 
+/// <summary>x &gt; 0 ? x : a·x; NaN stays NaN (a·NaN is NaN).</summary>
 internal struct LeakyReluOp : IElementwise
 {
     public static float Scalar(float x, float a, float b) => x > 0 ? x : a * x;
@@ -132,6 +138,7 @@ internal struct PowOp : IElementwise
     };
 }
 
+/// <summary>min(max(x, a), b); NaN stays NaN (.NET's Max and Min, scalar and vector, propagate it, as PyTorch's clamp).</summary>
 internal struct ClampOp : IElementwise
 {
     public static float Scalar(float x, float a, float b) => MathF.Min(MathF.Max(x, a), b);

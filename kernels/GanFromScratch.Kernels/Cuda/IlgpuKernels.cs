@@ -106,16 +106,16 @@ public static class IlgpuKernels
             case UnaryOp.Sqrt: return MathF.Sqrt(x);
             case UnaryOp.Abs: return MathF.Abs(x);
             case UnaryOp.Square: return x * x;
-            case UnaryOp.Relu: return x > 0 ? x : 0;
+            case UnaryOp.Relu: return x < 0 ? 0 : x; // NaN stays NaN, as PyTorch's
             case UnaryOp.Tanh: return MathF.Tanh(x);
             case UnaryOp.Sigmoid:
                 if (x >= 0) return 1f / (1f + MathF.Exp(-x));
                 float e = MathF.Exp(x);
                 return e / (1f + e);
-            case UnaryOp.Softplus: return MathF.Max(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
+            case UnaryOp.Softplus: return MaxOrNaN(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
             case UnaryOp.LeakyRelu: return x > 0 ? x : a * x;
             case UnaryOp.Pow: return a == 2f ? x * x : a == 1f ? x : a == 0.5f ? MathF.Sqrt(x) : MathF.Pow(x, a);
-            case UnaryOp.Clamp: return MathF.Min(MathF.Max(x, a), b);
+            case UnaryOp.Clamp: return MinOrNaN(MaxOrNaN(x, a), b);
             case UnaryOp.Sign: return x > 0 ? 1f : x < 0 ? -1f : 0f;
             case UnaryOp.Affine: return a * x + b;
             case UnaryOp.GreaterThan: return x > a ? 1f : 0f;
@@ -141,7 +141,7 @@ public static class IlgpuKernels
             case BinaryOp.Div: r = x / z; break;
             case BinaryOp.Equal: r = x == z ? 1f : 0f; break;
             case BinaryOp.Greater: r = x > z ? 1f : 0f; break;
-            case BinaryOp.PassPositive: r = z > 0 ? x : alpha * x; break;
+            case BinaryOp.PassPositive: r = z > 0 || (alpha == 0 && float.IsNaN(z)) ? x : alpha * x; break; // NaN: ReLU's backward passes, LeakyReLU's scales
             default: r = float.NaN; break;
         }
         y[layout.Start + i] = r;
@@ -204,7 +204,7 @@ public static class IlgpuKernels
         long at = (long)o * extent * inner + k;
         float acc = max != 0 ? float.NegativeInfinity : 0f;
         for (int e = 0; e < extent; e++, at += inner)
-            acc = max != 0 ? MathF.Max(acc, x[at]) : acc + x[at];
+            acc = max != 0 ? MaxOrNaN(acc, x[at]) : acc + x[at];
         y[i] = acc;
     }
 
@@ -245,7 +245,17 @@ public static class IlgpuKernels
         return value;
     }
 
-    private static float Combine(int max, float a, float b) => max != 0 ? MathF.Max(a, b) : a + b;
+    private static float Combine(int max, float a, float b) => max != 0 ? MaxOrNaN(a, b) : a + b;
+
+    /// <summary>
+    /// The larger of a and b, NaN if either is NaN — PyTorch's max and .NET's MathF.Max. Written
+    /// out because CUDA's max.f32 (what MathF.Max becomes in PTX) returns the other operand
+    /// when one is NaN, which would hide a NaN from a reduction or a clamp.
+    /// </summary>
+    public static float MaxOrNaN(float a, float b) => a > b || float.IsNaN(a) ? a : b;
+
+    /// <summary>The smaller of a and b, NaN if either is NaN (see <see cref="MaxOrNaN"/>).</summary>
+    public static float MinOrNaN(float a, float b) => a < b || float.IsNaN(a) ? a : b;
 
     /// <summary>Rows (and columns) of C each thread computes: a 4×4 block held in registers.</summary>
     public const int Reg = 4;

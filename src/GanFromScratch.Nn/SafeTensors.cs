@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -21,20 +22,33 @@ public static class SafeTensors
 {
     private const long MaxHeaderBytes = 100_000_000;
 
+    /// <summary>The metadata entry that holds the checksum of everything else in the file.</summary>
+    public const string ChecksumKey = "checksum";
+
     /// <summary>
-    /// Writes the tensors and metadata to <paramref name="path"/> atomically: to a temporary file
-    /// beside it, flushed to disk, then renamed over the target, so a crash leaves either the
-    /// old file or the new one, never half of one.
+    /// Writes the tensors and metadata to <paramref name="path"/> atomically (see
+    /// <see cref="Write"/>). The tensors are copied to the host first (on a GPU, one wait).
     /// </summary>
-    public static void Save(string path, IEnumerable<(string Name, Tensor Value)> tensors, IReadOnlyDictionary<string, string> metadata)
+    public static void Save(string path, IEnumerable<(string Name, Tensor Value)> tensors, IReadOnlyDictionary<string, string> metadata) =>
+        Write(path, [.. tensors.Select(t => (t.Name, new StoredTensor(t.Value.Shape, t.Value.ToArray())))], metadata);
+
+    /// <summary>
+    /// Writes host tensors and metadata to <paramref name="path"/> atomically: to a temporary file
+    /// beside it, flushed to disk, then renamed over the target, so a crash leaves either the
+    /// old file or the new one, never half of one. The metadata gains a <see cref="ChecksumKey"/>
+    /// entry, a SHA-256 of the other metadata, the tensors' names and shapes and their data
+    /// (<see cref="Checksum"/>), which <see cref="Load"/> verifies: a damaged file is refused.
+    /// </summary>
+    public static void Write(string path, IReadOnlyList<(string Name, StoredTensor Value)> tensors, IReadOnlyDictionary<string, string> metadata)
     {
-        var list = tensors.ToList();
-        var header = new JsonObject { ["__metadata__"] = new JsonObject(metadata.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))) };
+        if (metadata.ContainsKey(ChecksumKey)) throw new ArgumentException($"The metadata key '{ChecksumKey}' is reserved for the file's checksum.");
+        var meta = new Dictionary<string, string>(metadata) { [ChecksumKey] = Checksum(metadata, tensors.Select(t => (t.Name, t.Value.Shape, t.Value.Data))) };
+        var header = new JsonObject { ["__metadata__"] = new JsonObject(meta.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))) };
         long offset = 0;
-        foreach (var (name, t) in list)
+        foreach (var (name, t) in tensors)
         {
             if (name == "__metadata__" || header.ContainsKey(name)) throw new ArgumentException($"Duplicate or reserved tensor name '{name}'.");
-            long end = offset + 4L * t.Size;
+            long end = offset + 4L * t.Data.Length;
             header[name] = new JsonObject
             {
                 ["dtype"] = "F32",
@@ -47,9 +61,9 @@ public static class SafeTensors
         string json = header.ToJsonString();
         int padding = (8 - Encoding.UTF8.GetByteCount(json) % 8) % 8;
         var headerBytes = Encoding.UTF8.GetBytes(json + new string(' ', padding));
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors data is little-endian.");
 
-        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        string temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        string temp = TemporaryPath(path);
         try
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -58,14 +72,14 @@ public static class SafeTensors
                 BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)headerBytes.Length);
                 stream.Write(length);
                 stream.Write(headerBytes);
-                foreach (var (_, t) in list)
+                for (int i = 0; i < tensors.Count; i++)
                 {
-                    var data = t.ToArray();
-                    if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors data is little-endian.");
-                    stream.Write(MemoryMarshal.AsBytes(data.AsSpan()));
+                    if (i == tensors.Count / 2) FaultInjection.Reach("checkpoint.data"); // a crash half-way through the data
+                    stream.Write(MemoryMarshal.AsBytes(tensors[i].Value.Data.AsSpan()));
                 }
                 stream.Flush(flushToDisk: true);
             }
+            FaultInjection.Reach("checkpoint.rename"); // a crash with the new file complete beside the old one
             File.Move(temp, path, overwrite: true);
         }
         catch
@@ -76,9 +90,50 @@ public static class SafeTensors
     }
 
     /// <summary>
+    /// The temporary file <see cref="Write"/> writes before renaming it to <paramref name="path"/>:
+    /// hidden, beside it, named after this process, so that two writers never share one and a
+    /// crash leaves a name that says whose it was (see <see cref="TemporaryPattern"/>).
+    /// </summary>
+    public static string TemporaryPath(string path) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+
+    /// <summary>The names of the temporary files of <paramref name="fileName"/>, for Directory.GetFiles.</summary>
+    public static string TemporaryPattern(string fileName) => $".{fileName}.*.tmp";
+
+    /// <summary>
+    /// SHA-256 over the metadata (sorted by key, without the checksum itself), each tensor's name
+    /// and shape (sorted by name) and the tensors' data in file order: what the file means,
+    /// independent of how its JSON header is laid out.
+    /// </summary>
+    public static string Checksum(IReadOnlyDictionary<string, string> metadata, IEnumerable<(string Name, int[] Shape, float[] Data)> tensors)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Text(string s)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(s));
+            hash.AppendData([0]);
+        }
+        foreach (var (key, value) in metadata.Where(kv => kv.Key != ChecksumKey).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            Text(key);
+            Text(value);
+        }
+        var list = tensors.ToList();
+        foreach (var (name, shape, _) in list.OrderBy(t => t.Name, StringComparer.Ordinal))
+        {
+            Text(name);
+            Text(string.Join(",", shape));
+        }
+        foreach (var (_, _, data) in list) hash.AppendData(MemoryMarshal.AsBytes(data.AsSpan()));
+        return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>
     /// Reads a whole file. Anything malformed — too short, a header that is not JSON, a dtype
-    /// other than F32, byte ranges that do not match the shapes or the file — is an
-    /// <see cref="InvalidDataException"/> that names the file and the problem.
+    /// other than F32, byte ranges that do not match the shapes or the file, contents that do not
+    /// match the file's <see cref="ChecksumKey"/> — is an <see cref="InvalidDataException"/> that
+    /// names the file and the problem. (A file without a checksum, written by another tool or
+    /// an older gfs, is read as it is.)
     /// </summary>
     public static (Dictionary<string, StoredTensor> Tensors, Dictionary<string, string> Metadata) Load(string path)
     {
@@ -91,8 +146,9 @@ public static class SafeTensors
         long dataStart = 8 + headerLength;
         long dataLength = bytes.Length - dataStart;
 
-        var metadata = Metadata(header);
+        var metadata = Metadata(path, header);
         var tensors = new Dictionary<string, StoredTensor>();
+        var inFileOrder = new List<(long Offset, string Name)>();
         foreach (var (name, node) in header)
         {
             if (name == "__metadata__") continue;
@@ -111,14 +167,24 @@ public static class SafeTensors
                 var data = new float[count];
                 MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)(dataStart + offsets[0]), (int)(4 * count))).CopyTo(data);
                 tensors[name] = new StoredTensor(shape, data);
+                inFileOrder.Add((offsets[0], name));
             }
             catch (Exception e) when (e is InvalidOperationException or FormatException)
             {
                 throw Bad($"entry '{name}' is malformed ({e.Message})");
             }
         }
+        if (metadata.TryGetValue(ChecksumKey, out var stored))
+        {
+            string actual = Checksum(metadata, inFileOrder.OrderBy(t => t.Offset).Select(t => (t.Name, tensors[t.Name].Shape, tensors[t.Name].Data)));
+            if (actual != stored)
+                throw new InvalidDataException($"{path} is damaged: its contents do not match the checksum in its header " +
+                                               $"(stored {Short(stored)}, computed {Short(actual)}); it was changed after gfs wrote it.");
+        }
         return (tensors, metadata);
     }
+
+    private static string Short(string checksum) => checksum.Length > 19 ? checksum[..19] + "…" : checksum;
 
     /// <summary>
     /// Reads only the "__metadata__" of a file (its header), not the tensors: enough to see what
@@ -134,7 +200,7 @@ public static class SafeTensors
         long headerLength = HeaderLength(path, start[..read], file.Length);
         var header = new byte[headerLength];
         file.ReadExactly(header);
-        return Metadata(ParseHeader(path, header));
+        return Metadata(path, ParseHeader(path, header));
     }
 
     private static InvalidDataException Invalid(string path, string why) => new($"{path} is not a valid safetensors file: {why}.");
@@ -162,11 +228,19 @@ public static class SafeTensors
     }
 
     /// <summary>The string pairs of the header's "__metadata__" entry (none if absent).</summary>
-    private static Dictionary<string, string> Metadata(JsonObject header)
+    private static Dictionary<string, string> Metadata(string path, JsonObject header)
     {
         var metadata = new Dictionary<string, string>();
-        if (header["__metadata__"] is JsonObject meta)
-            foreach (var (k, v) in meta) metadata[k] = v?.GetValue<string>() ?? "";
+        try
+        {
+            if (header["__metadata__"] is JsonObject meta)
+                foreach (var (k, v) in meta) metadata[k] = v?.GetValue<string>() ?? "";
+        }
+        catch (InvalidOperationException e)
+        {
+            // A value that is not a string, or a string whose bytes are not valid UTF-8.
+            throw Invalid(path, $"its metadata is malformed ({e.Message.TrimEnd('.')})");
+        }
         return metadata;
     }
 

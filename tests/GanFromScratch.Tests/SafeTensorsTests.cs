@@ -59,6 +59,9 @@ public sealed class SafeTensorsTests : IDisposable
         { "wrong-dtype", "dtype F16" },
         { "bad-offsets", "byte range" },
         { "data-cut", "byte range" },
+        { "flipped-data-bit", "is damaged: its contents do not match the checksum" },
+        { "edited-metadata", "is damaged: its contents do not match the checksum" },
+        { "metadata-not-utf8", "its metadata is malformed" },
     };
 
     [Theory]
@@ -85,12 +88,57 @@ public sealed class SafeTensorsTests : IDisposable
             "wrong-dtype" => WithHeader(header.Replace("F32", "F16")),
             "bad-offsets" => WithHeader(header.Replace("[0,16]", "[0,12]")),
             "data-cut" => bytes[..^4],
+            "flipped-data-bit" => Flip(bytes, bytes.Length - 3, 0x10),
+            "edited-metadata" => WithHeader(header.Replace("hello", "hellp"))[..(8 + n + 16)],
+            "metadata-not-utf8" => Replace(bytes, Encoding.UTF8.GetBytes("hello"), [0x68, 0xFF, 0xFE, 0x6C, 0x6F]),
             _ => throw new ArgumentException(kind),
         };
         File.WriteAllBytes(path, corrupt);
         var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Load(path));
         Assert.Contains(path, e.Message);
         Assert.Contains(expected, e.Message);
+    }
+
+    private static byte[] Flip(byte[] bytes, int at, byte mask)
+    {
+        var copy = (byte[])bytes.Clone();
+        copy[at] ^= mask;
+        return copy;
+    }
+
+    /// <summary>The bytes with the first occurrence of <paramref name="find"/> overwritten by <paramref name="with"/> (same length).</summary>
+    private static byte[] Replace(byte[] bytes, byte[] find, byte[] with)
+    {
+        int at = bytes.AsSpan().IndexOf(find);
+        Assert.True(at >= 0);
+        var copy = (byte[])bytes.Clone();
+        with.CopyTo(copy, at);
+        return copy;
+    }
+
+    [Fact]
+    public void The_checksum_covers_metadata_names_shapes_and_data_and_a_file_without_one_still_loads()
+    {
+        string path = Write(("w", Tensor.FromArray([1, 2, 3, 4], 2, 2)));
+        var (_, meta) = SafeTensors.Load(path);
+        Assert.StartsWith("sha256:", meta[SafeTensors.ChecksumKey]);
+        string Sum(string note, string name, int[] shape, float[] data) =>
+            SafeTensors.Checksum(new Dictionary<string, string> { ["note"] = note }, [(name, shape, data)]);
+        string reference = Sum("hello", "w", [2, 2], [1, 2, 3, 4]);
+        Assert.Equal(meta[SafeTensors.ChecksumKey], reference);
+        Assert.NotEqual(reference, Sum("hellp", "w", [2, 2], [1, 2, 3, 4]));
+        Assert.NotEqual(reference, Sum("hello", "v", [2, 2], [1, 2, 3, 4]));
+        Assert.NotEqual(reference, Sum("hello", "w", [4], [1, 2, 3, 4]));
+        Assert.NotEqual(reference, Sum("hello", "w", [2, 2], [1, 2, 3, 5]));
+
+        // A file from another writer (PyTorch's safetensors) has no checksum: it is read as it is.
+        var bytes = File.ReadAllBytes(path);
+        int n = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        var header = System.Text.Json.Nodes.JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, n))!.AsObject();
+        header["__metadata__"]!.AsObject().Remove(SafeTensors.ChecksumKey);
+        var hb = Encoding.UTF8.GetBytes(header.ToJsonString());
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)hb.Length), .. hb, .. bytes[(8 + n)..]]);
+        Assert.Equal([1f, 2, 3, 4], SafeTensors.Load(path).Tensors["w"].Data);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public class GradientPenaltyTests
     private sealed record Golden(Case[] Cases);
 
     private static readonly Case[] Cases = JsonSerializer.Deserialize<Golden>(
-        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "gradient_penalty.json")),
+        File.ReadAllText(GoldenFiles.PathOf("gradient_penalty.json")),
         new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!.Cases;
 
     public static TheoryData<string> CaseNames => new(Cases.Select(c => c.Name));

@@ -13,7 +13,7 @@ namespace GanFromScratch.Tests;
 public class ImageOpGoldenTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture>
 {
     private static readonly JsonElement[] Golden =
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "image_ops.json"))).RootElement.EnumerateArray().ToArray();
+        GoldenFiles.Cases("image_ops.json");
 
     private static readonly Dictionary<string, Func<Tensor[], Tensor>> Ops = new()
     {

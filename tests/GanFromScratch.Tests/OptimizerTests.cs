@@ -8,7 +8,7 @@ namespace GanFromScratch.Tests;
 public class OptimizerTests
 {
     private static readonly JsonElement Golden =
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "optimizers.json"))).RootElement;
+        GoldenFiles.Json("optimizers.json");
 
     public static TheoryData<int> Cases() => [.. Enumerable.Range(0, Golden.GetProperty("cases").GetArrayLength())];
 

@@ -13,7 +13,7 @@ namespace GanFromScratch.Tests;
 public class ToyTrainingGoldenTests
 {
     private static readonly JsonElement Golden =
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "toy_training_step.json"))).RootElement;
+        GoldenFiles.Json("toy_training_step.json");
 
     public static TheoryData<string> Variants() => [.. Golden.GetProperty("cases").EnumerateArray().Select(c => c.GetProperty("variant").GetString()!)];
 

@@ -26,7 +26,7 @@ public class ImageBenchmarks
         CpuParallel.Threads = Threads;
         _trainer = new ImageTrainer(new TrainConfig { Variant = "wgan-gp", Dataset = "fashion-mnist", Dim = 64, BatchSize = 50, Iters = int.MaxValue },
             ImageDataset.Random(200, 1));
-        var gen = new Generator(2);
+        var gen = new RandomStream(2);
         _x = Tensor.Randn([50, 64, 14, 14], gen).RequiresGrad_();
         _w = (Tensor.Randn([128, 64, 5, 5], gen) * 0.05f).Detach().RequiresGrad_();
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using GanFromScratch.Cli.Bench;
+using GanFromScratch.Engine;
 using GanFromScratch.Gan;
 using GanFromScratch.Kernels.Cpu;
 using GanFromScratch.Kernels.Cuda;
@@ -180,7 +181,7 @@ public static class GfsApp
                         ["forward_ms"] = Math.Round(forward, 3), ["backward_ms"] = Math.Round(backward, 3),
                     }));
                 else
-                    table.AddRow(c.Name, Markup.Escape(Engine.Shape.Format(c.Input)), Markup.Escape(Engine.Shape.Format(c.Weight)), $"{forward:F2}", $"{backward:F2}");
+                    table.AddRow(c.Name, Markup.Escape(Shapes.Format(c.Input)), Markup.Escape(Shapes.Format(c.Weight)), $"{forward:F2}", $"{backward:F2}");
             }
             if (!parse.GetValue(json)) console.Write(table);
             return Ok;

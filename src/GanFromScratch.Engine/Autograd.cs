@@ -116,13 +116,13 @@ public static class Autograd
             {
                 if (output.Size != 1)
                     throw new InvalidOperationException(
-                        $"Backward of a non-scalar output of shape {Shape.Format(output.Shape)} needs a gradient of the same shape " +
+                        $"Backward of a non-scalar output of shape {Shapes.Format(output.Shape)} needs a gradient of the same shape " +
                         "(gradOutputs / gradient), or reduce it to a scalar first (e.g. Sum()).");
                 seed = Tensor.OnesLike(output);
             }
-            else if (!Shape.Equal(seed.Shape, output.Shape))
+            else if (!Shapes.Equal(seed.Shape, output.Shape))
                 throw new ArgumentException(
-                    $"The gradient for output {i} has shape {Shape.Format(seed.Shape)}, but the output has shape {Shape.Format(output.Shape)}.");
+                    $"The gradient for output {i} has shape {Shapes.Format(seed.Shape)}, but the output has shape {Shapes.Format(output.Shape)}.");
             Accumulate(grads, output, seed);
         }
 
@@ -182,10 +182,10 @@ public static class Autograd
                 var input = node.Inputs[j];
                 var ig = inputGrads[j];
                 if (ig is null || !NeedsGrad(input)) continue;
-                if (!Shape.Equal(ig.Shape, input.Shape))
+                if (!Shapes.Equal(ig.Shape, input.Shape))
                     throw new InvalidOperationException(
-                        $"Internal error: the backward rule of '{node.Name}' gave a gradient of shape {Shape.Format(ig.Shape)} " +
-                        $"for input {j} of shape {Shape.Format(input.Shape)}.");
+                        $"Internal error: the backward rule of '{node.Name}' gave a gradient of shape {Shapes.Format(ig.Shape)} " +
+                        $"for input {j} of shape {Shapes.Format(input.Shape)}.");
                 Accumulate(grads, input, ig);
             }
         }

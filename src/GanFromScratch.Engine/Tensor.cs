@@ -18,12 +18,12 @@ public sealed partial class Tensor : IDisposable
     {
         _storage = storage;
         Shape = shape;
-        Size = Engine.Shape.Count(shape);
+        Size = Shapes.Count(shape);
         TensorScope.Track(this);
     }
 
     /// <summary>Wraps a freshly allocated buffer (the tensor takes ownership).</summary>
-    internal Tensor(Backend backend, int[] shape) : this(new Storage(backend, backend.Allocate(Engine.Shape.Count(shape))), shape) { }
+    internal Tensor(Backend backend, int[] shape) : this(new Storage(backend, backend.Allocate(Shapes.Count(shape))), shape) { }
 
     /// <summary>Extents, outermost first.</summary>
     public int[] Shape { get; }
@@ -103,15 +103,15 @@ public sealed partial class Tensor : IDisposable
     public void Load(ReadOnlySpan<float> values)
     {
         if (values.Length != Size)
-            throw new ArgumentException($"Load: {values.Length} values given for a tensor of shape {Engine.Shape.Format(Shape)} ({Size} elements).");
+            throw new ArgumentException($"Load: {values.Length} values given for a tensor of shape {Shapes.Format(Shape)} ({Size} elements).");
         Backend.Upload(values, Buffer);
     }
 
     /// <summary>Overwrites the data with a copy of <paramref name="source"/>'s (same shape, same device). Not recorded by autograd.</summary>
     public void CopyFrom(Tensor source)
     {
-        if (!Engine.Shape.Equal(source.Shape, Shape))
-            throw new ArgumentException($"CopyFrom: shape {Engine.Shape.Format(source.Shape)} does not match {Engine.Shape.Format(Shape)}.");
+        if (!Shapes.Equal(source.Shape, Shape))
+            throw new ArgumentException($"CopyFrom: shape {Shapes.Format(source.Shape)} does not match {Shapes.Format(Shape)}.");
         SameBackend("copy", this, source);
         int[] strides = StridedShape.Contiguous(Shape);
         Backend.Copy(source.Buffer, 0, strides, Buffer, 0, strides, Shape);
@@ -138,7 +138,7 @@ public sealed partial class Tensor : IDisposable
     public float Item()
     {
         if (Size != 1)
-            throw new InvalidOperationException($"Item() needs a tensor with one element, but this one has shape {Engine.Shape.Format(Shape)}.");
+            throw new InvalidOperationException($"Item() needs a tensor with one element, but this one has shape {Shapes.Format(Shape)}.");
         return ToArray()[0];
     }
 
@@ -150,13 +150,13 @@ public sealed partial class Tensor : IDisposable
     {
         foreach (var t in scalars)
             if (t.Size != 1)
-                throw new InvalidOperationException($"Items() needs tensors with one element, but one has shape {Engine.Shape.Format(t.Shape)}.");
+                throw new InvalidOperationException($"Items() needs tensors with one element, but one has shape {Shapes.Format(t.Shape)}.");
         using (Autograd.NoGrad()) return Concat(scalars.Select(t => t.Reshape(1)).ToArray()).ToArray();
     }
 
     public override string ToString()
     {
-        var sb = new StringBuilder($"Tensor{Engine.Shape.Format(Shape)}");
+        var sb = new StringBuilder($"Tensor{Shapes.Format(Shape)}");
         if (GradFn is not null) sb.Append($" grad_fn={GradFn.Name}");
         else if (RequiresGrad) sb.Append(" requires_grad");
         if (!_disposed && Size <= 16) sb.Append(" [").Append(string.Join(", ", ToArray().Select(v => v.ToString("G6")))).Append(']');

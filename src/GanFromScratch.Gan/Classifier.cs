@@ -17,7 +17,7 @@ public sealed class FeatureClassifier : Module
     public const string CheckpointFormat = "gfs-classifier/1";
     public const int FeatureSize = 128, ClassCount = 10;
 
-    public FeatureClassifier(Generator init)
+    public FeatureClassifier(RandomStream init)
     {
         Features = RegisterModule("features", new Sequential(
             new Conv2d(1, 32, 3, init, padding: 1), new Relu(), new MaxPool(2),    // 32 × 14 × 14
@@ -110,7 +110,7 @@ public sealed class FeatureClassifier : Module
         var (tensors, meta) = SafeTensors.Load(path);
         if (!meta.TryGetValue("format", out var format) || format != CheckpointFormat)
             throw new InvalidDataException($"{path} is not a gfs classifier (format '{format ?? "none"}', expected '{CheckpointFormat}').");
-        var model = new FeatureClassifier(new Generator(0));
+        var model = new FeatureClassifier(new RandomStream(0));
         model.LoadStateDict(tensors);
         model.Eval();
         return (model, meta.GetValueOrDefault("dataset", "?"),

@@ -36,7 +36,7 @@ public readonly record struct CriticStepTensors(Tensor Loss, Tensor Total, Tenso
 public static class GanSteps
 {
     /// <summary>Stream k of the run's seed: an independent Philox key per purpose (weights, data, noise, α, …).</summary>
-    public static Generator Stream(TrainConfig config, ulong k) => new(config.Seed * 0x9E3779B97F4A7C15UL + k * 0xD1B54A32D192ED03UL + k);
+    public static RandomStream Stream(TrainConfig config, ulong k) => new(config.Seed * 0x9E3779B97F4A7C15UL + k * 0xD1B54A32D192ED03UL + k);
 
     /// <summary>The variant's optimizer over a network's parameters, with the run's settings.</summary>
     public static Optimizer MakeOptimizer(GanVariant variant, TrainConfig config, Module net) => variant.Optimizer switch

@@ -23,7 +23,7 @@ public static class ImageNetworks
     /// <summary>The architecture a variant uses unless --arch says otherwise.</summary>
     public static string DefaultFor(GanVariant variant) => variant is Wgan ? "gan-mnist" : "dcgan";
 
-    public static (Module Generator, Module Critic) Create(string arch, int dim, Generator init) => arch switch
+    public static (Module Generator, Module Critic) Create(string arch, int dim, RandomStream init) => arch switch
     {
         "gan-mnist" => (GanMnistGenerator(dim, init), GanMnistCritic(dim, init)),
         "dcgan" => (DcganGenerator(dim, init), DcganCritic(dim, init)),
@@ -35,7 +35,7 @@ public static class ImageNetworks
     /// [2·DIM, 8, 8] → ReLU → crop to 7×7 → [DIM, 14, 14] → ReLU → [1, 28, 28] → sigmoid.
     /// (Each 5×5 stride-2 transposed convolution doubles the size: padding 2, output padding 1.)
     /// </summary>
-    public static Sequential GanMnistGenerator(int dim, Generator init) => new(
+    public static Sequential GanMnistGenerator(int dim, RandomStream init) => new(
         new Linear(NoiseSize, 4 * 4 * 4 * dim, init), new Relu(), new Unflatten(4 * dim, 4, 4),
         new ConvTranspose2d(4 * dim, 2 * dim, 5, init, stride: 2, padding: 2, outputPadding: 1), new Relu(),
         new Crop(7),
@@ -43,26 +43,26 @@ public static class ImageNetworks
         new ConvTranspose2d(dim, 1, 5, init, stride: 2, padding: 2, outputPadding: 1), new Sigmoid());
 
     /// <summary>[1, 28, 28] → 5×5 stride-2 convolutions to DIM, 2·DIM, 4·DIM channels (14, 7, 4 pixels), each with LeakyReLU(0.2) → Linear → one score.</summary>
-    public static Sequential GanMnistCritic(int dim, Generator init) => new(
+    public static Sequential GanMnistCritic(int dim, RandomStream init) => new(
         new Conv2d(1, dim, 5, init, stride: 2, padding: 2), new LeakyRelu(0.2f),
         new Conv2d(dim, 2 * dim, 5, init, stride: 2, padding: 2), new LeakyRelu(0.2f),
         new Conv2d(2 * dim, 4 * dim, 5, init, stride: 2, padding: 2), new LeakyRelu(0.2f),
         new Flatten(), new Linear(4 * 4 * 4 * dim, 1, init));
 
     /// <summary>z → Linear to 2·DIM·7·7 → batch norm → ReLU → 4×4 stride-2 transposed convs to DIM (14×14, batch norm, ReLU) and 1 (28×28) → sigmoid.</summary>
-    public static Sequential DcganGenerator(int dim, Generator init) => DcganWeights(new Sequential(
+    public static Sequential DcganGenerator(int dim, RandomStream init) => DcganWeights(new Sequential(
         new Linear(NoiseSize, 2 * dim * 7 * 7, init), new BatchNorm(2 * dim * 7 * 7), new Relu(), new Unflatten(2 * dim, 7, 7),
         new ConvTranspose2d(2 * dim, dim, 4, init, stride: 2, padding: 1), new BatchNorm(dim), new Relu(),
         new ConvTranspose2d(dim, 1, 4, init, stride: 2, padding: 1), new Sigmoid()), init);
 
     /// <summary>[1, 28, 28] → 4×4 stride-2 convs to DIM (LeakyReLU) and 2·DIM (batch norm, LeakyReLU) → Linear → one logit.</summary>
-    public static Sequential DcganCritic(int dim, Generator init) => DcganWeights(new Sequential(
+    public static Sequential DcganCritic(int dim, RandomStream init) => DcganWeights(new Sequential(
         new Conv2d(1, dim, 4, init, stride: 2, padding: 1), new LeakyRelu(0.2f),
         new Conv2d(dim, 2 * dim, 4, init, stride: 2, padding: 1), new BatchNorm(2 * dim), new LeakyRelu(0.2f),
         new Flatten(), new Linear(2 * dim * 7 * 7, 1, init)), init);
 
     /// <summary>DCGAN's initialisation: convolution weights N(0, 0.02²), batch norm scales N(1, 0.02²), biases 0.</summary>
-    private static Sequential DcganWeights(Sequential net, Generator init)
+    private static Sequential DcganWeights(Sequential net, RandomStream init)
     {
         foreach (var m in net.Modules())
             switch (m)

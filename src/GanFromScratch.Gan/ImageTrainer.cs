@@ -18,7 +18,7 @@ public sealed class ImageTrainer : IGanTrainer
     public const string CheckpointFormat = "gfs-image-checkpoint/1";
     private const int GridSamples = 64;
 
-    private readonly Generator _noise, _alpha;
+    private readonly RandomStream _noise, _alpha;
     private readonly ImageBatches _batches;
     private readonly ImageDataset? _test;
     private ImageQuality? _quality;
@@ -57,7 +57,7 @@ public sealed class ImageTrainer : IGanTrainer
     /// <summary>The classifier that defines fd and score (null: they are not measured).</summary>
     public FeatureClassifier? Classifier { get; set; }
 
-    private Generator Stream(ulong k) => GanSteps.Stream(Config, k);
+    private RandomStream Stream(ulong k) => GanSteps.Stream(Config, k);
 
     private Optimizer MakeOptimizer(Module net) => GanSteps.MakeOptimizer(Variant, Config, net);
 
@@ -74,7 +74,7 @@ public sealed class ImageTrainer : IGanTrainer
     }
 
     /// <summary><paramref name="n"/> images [n, 1, 28, 28] from noise drawn from <paramref name="noise"/>, in evaluation mode (batch norm's running statistics).</summary>
-    public Tensor Generate(int n, Generator noise)
+    public Tensor Generate(int n, RandomStream noise)
     {
         G.Eval();
         try

@@ -29,9 +29,9 @@ public abstract class ToyDataset
     public virtual float ComponentStd => 0;
 
     /// <summary>n points as an [n, 2] row-major array.</summary>
-    public abstract float[] Sample(int n, Generator generator);
+    public abstract float[] Sample(int n, RandomStream random);
 
-    public Tensor SampleTensor(int n, Generator generator) => Tensor.FromArray(Sample(n, generator), n, 2);
+    public Tensor SampleTensor(int n, RandomStream random) => Tensor.FromArray(Sample(n, random), n, 2);
 
     /// <summary>The dataset called <paramref name="name"/>; an unknown name lists the valid ones.</summary>
     public static ToyDataset Get(string name) => name switch
@@ -42,17 +42,17 @@ public abstract class ToyDataset
         _ => throw new ArgumentException($"Unknown dataset '{name}'. Valid toy datasets: {string.Join(", ", Names)}."),
     };
 
-    // ---- host-side draws from a generator's stream ---------------------------------------------
+    // ---- host-side draws from a random stream ---------------------------------------------
 
     protected static float Uniform(ulong seed, ulong index) => Philox.Uniform(seed, index, 0f, 1f);
 
     protected static float Normal(ulong seed, ulong index) => Philox.Normal(seed, index, 0f, 1f);
 
     /// <summary>A mixture of equal-weight isotropic Gaussians: pick a centre, add noise, scale.</summary>
-    protected static float[] SampleMixture(int n, Generator generator, float[][] rawCentres, float std, float divisor)
+    protected static float[] SampleMixture(int n, RandomStream random, float[][] rawCentres, float std, float divisor)
     {
-        ulong start = generator.Advance(3 * n);
-        ulong seed = generator.Seed;
+        ulong start = random.Advance(3 * n);
+        ulong seed = random.Seed;
         var points = new float[2 * n];
         for (int i = 0; i < n; i++)
         {
@@ -76,7 +76,7 @@ public sealed class EightGaussians : ToyDataset
     public override string Name => "8gaussians";
     public override float[][] Centres => Raw.Select(c => new[] { c[0] / Divisor, c[1] / Divisor }).ToArray();
     public override float ComponentStd => Std / Divisor;
-    public override float[] Sample(int n, Generator generator) => SampleMixture(n, generator, Raw, Std, Divisor);
+    public override float[] Sample(int n, RandomStream random) => SampleMixture(n, random, Raw, Std, Divisor);
 }
 
 /// <summary>A 5×5 grid of Gaussians at {−4, −2, 0, 2, 4}², std 0.05, all divided by 2.828.</summary>
@@ -90,7 +90,7 @@ public sealed class TwentyFiveGaussians : ToyDataset
     public override string Name => "25gaussians";
     public override float[][] Centres => Raw.Select(c => new[] { c[0] / Divisor, c[1] / Divisor }).ToArray();
     public override float ComponentStd => Std / Divisor;
-    public override float[] Sample(int n, Generator generator) => SampleMixture(n, generator, Raw, Std, Divisor);
+    public override float[] Sample(int n, RandomStream random) => SampleMixture(n, random, Raw, Std, Divisor);
 }
 
 /// <summary>
@@ -104,10 +104,10 @@ public sealed class SwissRoll : ToyDataset
 
     public override string Name => "swissroll";
 
-    public override float[] Sample(int n, Generator generator)
+    public override float[] Sample(int n, RandomStream random)
     {
-        ulong start = generator.Advance(3 * n);
-        ulong seed = generator.Seed;
+        ulong start = random.Advance(3 * n);
+        ulong seed = random.Seed;
         var points = new float[2 * n];
         for (int i = 0; i < n; i++)
         {

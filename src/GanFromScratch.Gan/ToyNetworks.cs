@@ -11,16 +11,16 @@ namespace GanFromScratch.Gan;
 /// </summary>
 public sealed class ToyMlp : Module
 {
-    public ToyMlp(int inputs, int dim, int outputs, Generator generator)
+    public ToyMlp(int inputs, int dim, int outputs, RandomStream random)
     {
         Main = RegisterModule("main", new Sequential(
-            new Linear(inputs, dim, generator), new Relu(),
-            new Linear(dim, dim, generator), new Relu(),
-            new Linear(dim, dim, generator), new Relu(),
-            new Linear(dim, outputs, generator)));
+            new Linear(inputs, dim, random), new Relu(),
+            new Linear(dim, dim, random), new Relu(),
+            new Linear(dim, dim, random), new Relu(),
+            new Linear(dim, outputs, random)));
         foreach (var layer in Main.Layers.OfType<Linear>())
         {
-            Init.Normal(layer.Weight, generator, 0f, 0.02f);
+            Init.Normal(layer.Weight, random, 0f, 0.02f);
             Init.Zeros(layer.Bias!);
         }
     }
@@ -30,8 +30,8 @@ public sealed class ToyMlp : Module
     public override Tensor Forward(Tensor x) => Main.Forward(x);
 
     /// <summary>The generator: 2-D noise to a 2-D point.</summary>
-    public static ToyMlp Generator(int dim, Generator generator) => new(2, dim, 2, generator);
+    public static ToyMlp Generator(int dim, RandomStream random) => new(2, dim, 2, random);
 
     /// <summary>The critic (discriminator): a 2-D point to one score (a logit for the GAN losses).</summary>
-    public static ToyMlp Critic(int dim, Generator generator) => new(2, dim, 1, generator);
+    public static ToyMlp Critic(int dim, RandomStream random) => new(2, dim, 1, random);
 }

@@ -34,7 +34,7 @@ public sealed class ToyTrainer : IGanTrainer
 {
     public const string CheckpointFormat = "gfs-toy-checkpoint/1";
 
-    private readonly Generator _data, _noise, _alpha;
+    private readonly RandomStream _data, _noise, _alpha;
 
     public ToyTrainer(TrainConfig config)
     {
@@ -66,7 +66,7 @@ public sealed class ToyTrainer : IGanTrainer
     /// <summary>Seconds of training before this process (from the checkpoint).</summary>
     public double PriorSeconds { get; private set; }
 
-    private Generator Stream(ulong k) => GanSteps.Stream(Config, k);
+    private RandomStream Stream(ulong k) => GanSteps.Stream(Config, k);
 
     private Optimizer MakeOptimizer(Module net) => GanSteps.MakeOptimizer(Variant, Config, net);
 
@@ -94,7 +94,7 @@ public sealed class ToyTrainer : IGanTrainer
     public float GeneratorStep(Tensor noise) => GanSteps.Generator(this, noise).Item();
 
     /// <summary>Generated points for a noise stream (no gradients), as an [n, 2] array.</summary>
-    public float[] Generate(int n, Generator noise)
+    public float[] Generate(int n, RandomStream noise)
     {
         using var scope = TensorScope.Begin();
         using (Autograd.NoGrad()) return G.Forward(Tensor.Randn([n, 2], noise)).ToArray();

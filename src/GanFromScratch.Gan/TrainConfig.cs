@@ -63,7 +63,7 @@ public sealed record TrainConfig
             if (!ImageNetworks.Names.Contains(arch))
                 throw new ArgumentException($"--arch: unknown architecture '{arch}'. Valid: {string.Join(", ", ImageNetworks.Names)}.");
             // A penalty critic must not normalize across the batch (checked on a width-1 copy of the architecture).
-            if (variant.UsesPenalty) ImageNetworks.CheckPenaltyCritic(ImageNetworks.Create(arch, 1, new Engine.Generator(0)).Critic, arch);
+            if (variant.UsesPenalty) ImageNetworks.CheckPenaltyCritic(ImageNetworks.Create(arch, 1, new Engine.RandomStream(0)).Critic, arch);
         }
         else if (variant.NeedsImages)
             throw new ArgumentException($"{Variant} trains convolutional networks on images: use --dataset {string.Join(" or ", ImageDatasets.Names)}.");

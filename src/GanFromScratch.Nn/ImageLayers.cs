@@ -13,15 +13,15 @@ namespace GanFromScratch.Nn;
 public abstract class ConvolutionLayer : Module
 {
     protected ConvolutionLayer(string layer, int inChannels, int outChannels, int kernelSize, int stride, int padding,
-        int[] weightShape, Generator generator, bool bias)
+        int[] weightShape, RandomStream random, bool bias)
     {
         if (inChannels < 1 || outChannels < 1 || kernelSize < 1 || stride < 1 || padding < 0)
             throw new ArgumentException(
                 $"{layer} needs positive channels, kernel and stride and a non-negative padding; got in={inChannels}, out={outChannels}, kernel={kernelSize}, stride={stride}, padding={padding}.");
         (InChannels, OutChannels, KernelSize, Stride, Padding) = (inChannels, outChannels, kernelSize, stride, padding);
         float bound = 1f / MathF.Sqrt(weightShape[1] * kernelSize * kernelSize);
-        Weight = RegisterParameter("weight", Tensor.Rand(weightShape, generator, -bound, bound));
-        if (bias) Bias = RegisterParameter("bias", Tensor.Rand([outChannels], generator, -bound, bound));
+        Weight = RegisterParameter("weight", Tensor.Rand(weightShape, random, -bound, bound));
+        if (bias) Bias = RegisterParameter("bias", Tensor.Rand([outChannels], random, -bound, bound));
     }
 
     public int InChannels { get; }
@@ -34,9 +34,9 @@ public abstract class ConvolutionLayer : Module
 }
 
 /// <summary>2-D convolution as PyTorch's <c>nn.Conv2d</c>: weight [out, in, k, k], bias [out].</summary>
-public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, Generator generator, int stride = 1, int padding = 0, bool bias = true)
+public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, RandomStream random, int stride = 1, int padding = 0, bool bias = true)
     : ConvolutionLayer("Conv2d", inChannels, outChannels, kernelSize, stride, padding,
-        [outChannels, inChannels, kernelSize, kernelSize], generator, bias), IFusesActivation
+        [outChannels, inChannels, kernelSize, kernelSize], random, bias), IFusesActivation
 {
     public override Tensor Forward(Tensor x) => Forward(x, GemmActivation.None);
 
@@ -46,10 +46,10 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, Gene
 }
 
 /// <summary>2-D transposed convolution as PyTorch's <c>nn.ConvTranspose2d</c>: weight [in, out, k, k], bias [out].</summary>
-public sealed class ConvTranspose2d(int inChannels, int outChannels, int kernelSize, Generator generator, int stride = 1, int padding = 0,
+public sealed class ConvTranspose2d(int inChannels, int outChannels, int kernelSize, RandomStream random, int stride = 1, int padding = 0,
     int outputPadding = 0, bool bias = true)
     : ConvolutionLayer("ConvTranspose2d", inChannels, outChannels, kernelSize, stride, padding,
-        [inChannels, outChannels, kernelSize, kernelSize], generator, bias)
+        [inChannels, outChannels, kernelSize, kernelSize], random, bias)
 {
     public int OutputPadding { get; } = outputPadding;
 
@@ -86,12 +86,12 @@ public sealed class BatchNorm : Module
     public override Tensor Forward(Tensor x)
     {
         if (x.Rank < 2 || x.Shape[1] != Channels)
-            throw new ArgumentException($"BatchNorm({Channels}) expects [batch, {Channels}, …], got {Shape.Format(x.Shape)}.");
+            throw new ArgumentException($"BatchNorm({Channels}) expects [batch, {Channels}, …], got {Shapes.Format(x.Shape)}.");
         if (!Training) return Tensor.BatchNormWithStatistics(x, RunningMean, RunningVar, Weight, Bias, Eps);
         var y = Tensor.BatchNorm(x, Weight, Bias, Eps, out var mean, out var variance);
         int count = x.Size / Channels;
         if (count < 2)
-            throw new ArgumentException($"BatchNorm in training needs more than one value per channel, got input {Shape.Format(x.Shape)}.");
+            throw new ArgumentException($"BatchNorm in training needs more than one value per channel, got input {Shapes.Format(x.Shape)}.");
         using (Autograd.NoGrad())
         {
             RunningMean.CopyFrom(RunningMean * (1f - Momentum) + mean.Detach() * Momentum);
@@ -107,7 +107,7 @@ public sealed class LayerNorm : Module
     public LayerNorm(int[] normalizedShape, float eps = 1e-5f)
     {
         if (normalizedShape.Length == 0 || normalizedShape.Any(d => d < 1))
-            throw new ArgumentException($"LayerNorm needs a non-empty shape of positive extents, got {Shape.Format(normalizedShape)}.");
+            throw new ArgumentException($"LayerNorm needs a non-empty shape of positive extents, got {Shapes.Format(normalizedShape)}.");
         (NormalizedShape, Eps) = (normalizedShape, eps);
         Weight = RegisterParameter("weight", Tensor.Ones(normalizedShape));
         Bias = RegisterParameter("bias", Tensor.Zeros(normalizedShape));
@@ -162,9 +162,9 @@ public sealed class MaxPool(int factor = 2) : Module
     public override Tensor Forward(Tensor x) => x.MaxPool(Factor);
 }
 
-/// <summary>Dropout in training (masks from <paramref name="generator"/>'s stream), the identity in evaluation.</summary>
-public sealed class Dropout(float p, Generator generator) : Module
+/// <summary>Dropout in training (masks from <paramref name="random"/>'s stream), the identity in evaluation.</summary>
+public sealed class Dropout(float p, RandomStream random) : Module
 {
     public float P { get; } = p;
-    public override Tensor Forward(Tensor x) => Training ? x.Dropout(P, generator) : x;
+    public override Tensor Forward(Tensor x) => Training ? x.Dropout(P, random) : x;
 }

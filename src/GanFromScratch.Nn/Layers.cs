@@ -17,14 +17,14 @@ public interface IFusesActivation
 /// <summary>y = x·Wᵀ + b, W of shape [out, in] as in PyTorch (so weights load unchanged).</summary>
 public sealed class Linear : Module, IFusesActivation
 {
-    public Linear(int inFeatures, int outFeatures, Generator generator, bool bias = true)
+    public Linear(int inFeatures, int outFeatures, RandomStream random, bool bias = true)
     {
         if (inFeatures < 1 || outFeatures < 1)
             throw new ArgumentException($"Linear needs positive sizes, got in={inFeatures}, out={outFeatures}.");
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        Weight = RegisterParameter("weight", Init.LinearDefaultWeight(outFeatures, inFeatures, generator));
-        if (bias) Bias = RegisterParameter("bias", Init.LinearDefaultBias(outFeatures, inFeatures, generator));
+        Weight = RegisterParameter("weight", Init.LinearDefaultWeight(outFeatures, inFeatures, random));
+        if (bias) Bias = RegisterParameter("bias", Init.LinearDefaultBias(outFeatures, inFeatures, random));
     }
 
     public int InFeatures { get; }
@@ -38,7 +38,7 @@ public sealed class Linear : Module, IFusesActivation
     public Tensor Forward(Tensor x, GemmActivation activation, float slope = 0f)
     {
         if (x.Rank != 2 || x.Shape[1] != InFeatures)
-            throw new ArgumentException($"Linear({InFeatures}→{OutFeatures}) expects input [batch, {InFeatures}], got {Shape.Format(x.Shape)}.");
+            throw new ArgumentException($"Linear({InFeatures}→{OutFeatures}) expects input [batch, {InFeatures}], got {Shapes.Format(x.Shape)}.");
         return Tensor.Linear(x, Weight, Bias, activation, slope);
     }
 }

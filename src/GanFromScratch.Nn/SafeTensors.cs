@@ -162,7 +162,7 @@ public static class SafeTensors
                 if (shape.Any(d => d < 0)) throw Bad($"tensor '{name}' has a negative extent");
                 long count = shape.Aggregate(1L, (a, d) => a * d);
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > dataLength || offsets[1] - offsets[0] != 4 * count)
-                    throw Bad($"tensor '{name}' of shape {Engine.Shape.Format(shape)} has byte range [{string.Join(", ", offsets)}], " +
+                    throw Bad($"tensor '{name}' of shape {Shapes.Format(shape)} has byte range [{string.Join(", ", offsets)}], " +
                               $"which does not fit its {4 * count} bytes or the {dataLength} bytes of data");
                 var data = new float[count];
                 MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)(dataStart + offsets[0]), (int)(4 * count))).CopyTo(data);
@@ -256,9 +256,9 @@ public static class SafeTensors
         {
             if (!saved.TryGetValue(name, out var entry))
                 throw new InvalidDataException($"The saved state has no entry '{name}'.");
-            if (!Engine.Shape.Equal(entry.Shape, t.Shape))
+            if (!Shapes.Equal(entry.Shape, t.Shape))
                 throw new InvalidDataException(
-                    $"'{name}' has shape {Engine.Shape.Format(entry.Shape)} in the saved state but {Engine.Shape.Format(t.Shape)} in the model.");
+                    $"'{name}' has shape {Shapes.Format(entry.Shape)} in the saved state but {Shapes.Format(t.Shape)} in the model.");
         }
         foreach (var (name, t) in list) t.Load(saved[name].Data);
     }

@@ -1,3 +1,4 @@
+using GanFromScratch.Engine;
 using GanFromScratch.Kernels;
 using GanFromScratch.Kernels.Cpu;
 
@@ -181,12 +182,12 @@ public class CpuKernelTests
     [InlineData(new int[0], new[] { 11 })]
     public void Binary_broadcasts_like_numpy(int[] aShape, int[] bShape)
     {
-        var shape = Engine.Shape.Broadcast(aShape, bShape, "test");
-        var a = Random(Math.Max(1, Engine.Shape.Count(aShape)), 1);
-        var b = Random(Engine.Shape.Count(bShape), 2).Select(v => v + 3f).ToArray(); // away from 0 for division
-        var aStrides = Engine.Shape.BroadcastStrides(aShape, shape);
-        var bStrides = Engine.Shape.BroadcastStrides(bShape, shape);
-        int n = Engine.Shape.Count(shape);
+        var shape = Shapes.Broadcast(aShape, bShape, "test");
+        var a = Random(Math.Max(1, Shapes.Count(aShape)), 1);
+        var b = Random(Shapes.Count(bShape), 2).Select(v => v + 3f).ToArray(); // away from 0 for division
+        var aStrides = Shapes.BroadcastStrides(aShape, shape);
+        var bStrides = Shapes.BroadcastStrides(bShape, shape);
+        int n = Shapes.Count(shape);
         using var ba = Upload(a);
         using var bb = Upload(b);
         foreach (var (op, f) in new (BinaryOp, Func<float, float, float>)[]

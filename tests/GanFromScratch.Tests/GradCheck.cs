@@ -27,7 +27,7 @@ public static class GradCheck
     public static void CheckSecondOrder(Func<Tensor[], Tensor> f, params Tensor[] inputs)
     {
         var loss = Weighted(f, inputs);
-        var gen = new Generator(7);
+        var gen = new RandomStream(7);
         var u = inputs.Select(x => Tensor.Randn(x.Shape, gen)).ToArray();
         Tensor M(Tensor[] xs)
         {
@@ -48,7 +48,7 @@ public static class GradCheck
     private static Func<Tensor[], Tensor> Weighted(Func<Tensor[], Tensor> f, Tensor[] inputs)
     {
         var sample = f(Leaves(inputs, requiresGrad: false));
-        var w = Tensor.Randn(sample.Shape, new Generator(3));
+        var w = Tensor.Randn(sample.Shape, new RandomStream(3));
         return xs => (f(xs) * w).Sum();
     }
 

@@ -20,7 +20,7 @@ public class IlgpuTrainingTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
     public void The_penalty_gradient_passes_gradcheck_on_both_backends(bool emulated)
     {
         using var device = Device.Use(emulated ? _gpu : CpuBackend.Instance);
-        var g = new Generator(5);
+        var g = new RandomStream(5);
         var w1 = Tensor.Randn([4, 2], g, 0, 0.4f).RequiresGrad_();
         var w2 = Tensor.Randn([1, 4], g, 0, 0.4f).RequiresGrad_();
         var x = Tensor.Randn([3, 2], g);

@@ -9,7 +9,7 @@ public class ImageLayerTests
     [Fact]
     public void Convolutions_have_PyTorch_shapes_and_initial_bounds()
     {
-        var gen = new Generator(1);
+        var gen = new RandomStream(1);
         var conv = new Conv2d(3, 8, 5, gen, stride: 2, padding: 2);
         Assert.Equal([8, 3, 5, 5], conv.Weight.Shape);
         float bound = 1f / MathF.Sqrt(3 * 25);
@@ -45,13 +45,13 @@ public class ImageLayerTests
     [Fact]
     public void Buffers_are_saved_and_loaded_with_the_parameters()
     {
-        var net = new Sequential(new Conv2d(1, 2, 3, new Generator(1)), new BatchNorm(2));
-        net.Forward(Tensor.Randn([3, 1, 5, 5], new Generator(2)));
+        var net = new Sequential(new Conv2d(1, 2, 3, new RandomStream(1)), new BatchNorm(2));
+        net.Forward(Tensor.Randn([3, 1, 5, 5], new RandomStream(2)));
         var path = Path.Combine(Path.GetTempPath(), $"gfs-bn-{Guid.NewGuid():N}.safetensors");
         try
         {
             SafeTensors.Save(path, net.NamedState(), new Dictionary<string, string>());
-            var copy = new Sequential(new Conv2d(1, 2, 3, new Generator(9)), new BatchNorm(2));
+            var copy = new Sequential(new Conv2d(1, 2, 3, new RandomStream(9)), new BatchNorm(2));
             copy.LoadStateDict(SafeTensors.Load(path).Tensors);
             Assert.Equal(net.StateDict()["1.running_var"].ToArray(), copy.StateDict()["1.running_var"].ToArray());
             Assert.Equal(net.StateDict()["0.weight"].ToArray(), copy.StateDict()["0.weight"].ToArray());
@@ -62,21 +62,21 @@ public class ImageLayerTests
     [Fact]
     public void Shape_layers_and_bad_sizes()
     {
-        var x = Tensor.Randn([2, 3, 8, 8], new Generator(1));
+        var x = Tensor.Randn([2, 3, 8, 8], new RandomStream(1));
         Assert.Equal([2, 3, 7, 7], new Crop(7).Forward(x).Shape);
         Assert.Equal([2, 192], new Flatten().Forward(x).Shape);
         Assert.Equal([2, 3, 8, 8], new Unflatten(3, 8, 8).Forward(x.Flatten(1)).Shape);
         Assert.Equal([2, 3, 16, 16], new UpsampleNearest(2).Forward(x).Shape);
         Assert.Equal([2, 3, 4, 4], new AvgPool(2).Forward(x).Shape);
-        var drop = new Dropout(0.5f, new Generator(3));
+        var drop = new Dropout(0.5f, new RandomStream(3));
         var kept = drop.Forward(Tensor.Ones(1000)).ToArray();
         Assert.InRange(kept.Count(v => v == 0f), 400, 600);
         Assert.All(kept, v => Assert.True(v == 0f || v == 2f));
         drop.Eval();
         Assert.All(drop.Forward(Tensor.Ones(10)).ToArray(), v => Assert.Equal(1f, v));
-        var e = Assert.Throws<ArgumentException>(() => new Conv2d(1, 0, 3, new Generator(1)));
+        var e = Assert.Throws<ArgumentException>(() => new Conv2d(1, 0, 3, new RandomStream(1)));
         Assert.Contains("out=0", e.Message);
-        var mismatch = Assert.Throws<ArgumentException>(() => new Conv2d(2, 4, 3, new Generator(1)).Forward(x));
+        var mismatch = Assert.Throws<ArgumentException>(() => new Conv2d(2, 4, 3, new RandomStream(1)).Forward(x));
         Assert.Contains("[2, 3, 8, 8]", mismatch.Message);
     }
 }

@@ -44,7 +44,7 @@ public sealed class ImageTrainingTests : IDisposable
         Assert.NotEqual(g0, trainer.G.Parameters().First().ToArray());
         Assert.NotEqual(d0, trainer.D.Parameters().First().ToArray());
         using var scope = TensorScope.Begin();
-        var images = trainer.Generate(3, new Generator(1));
+        var images = trainer.Generate(3, new RandomStream(1));
         Assert.Equal([3, 1, 28, 28], images.Shape);
         Assert.All(images.ToArray(), v => Assert.InRange(v, 0f, 1f));
         Assert.Equal(variant.StartsWith("wgan") ? "gan-mnist" : "dcgan", trainer.Arch);
@@ -84,7 +84,7 @@ public sealed class ImageTrainingTests : IDisposable
     [Fact]
     public void Pictures_and_measures_are_written()
     {
-        var trainer = new ImageTrainer(Config("wgan-gp") with { SampleEvery = 1 }, _data, _data) { Classifier = new FeatureClassifier(new Generator(1)) };
+        var trainer = new ImageTrainer(Config("wgan-gp") with { SampleEvery = 1 }, _data, _data) { Classifier = new FeatureClassifier(new RandomStream(1)) };
         Directory.CreateDirectory(Path.Combine(_dir, TrainingRun.FramesFolder));
         trainer.Step();
         trainer.AfterStep(_dir);
@@ -99,7 +99,7 @@ public sealed class ImageTrainingTests : IDisposable
     [Fact]
     public void The_real_images_against_themselves_have_fd_zero_and_accuracy_counts_the_most_probable_class()
     {
-        var classifier = new FeatureClassifier(new Generator(4));
+        var classifier = new FeatureClassifier(new RandomStream(4));
         var quality = new ImageQuality(classifier, _data, 24);
         var (fd, score) = quality.Measure((start, n) => _data.Batch(start, n));
         Assert.Equal(0, fd, 1e-6);

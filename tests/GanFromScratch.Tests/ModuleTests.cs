@@ -10,7 +10,7 @@ public class ModuleTests
     [Fact]
     public void Names_follow_PyTorch_and_freezing_stops_gradients()
     {
-        var net = new Sequential(new Linear(2, 3, new Generator(1)), new Relu(), new Linear(3, 1, new Generator(2), bias: false));
+        var net = new Sequential(new Linear(2, 3, new RandomStream(1)), new Relu(), new Linear(3, 1, new RandomStream(2), bias: false));
         Assert.Equal(["0.weight", "0.bias", "2.weight"], net.NamedParameters().Select(p => p.Name));
         Assert.Equal(2 * 3 + 3 + 3, net.ParameterCount);
         net.Eval();
@@ -33,7 +33,7 @@ public class ModuleTests
     [Fact]
     public void Linear_computes_x_W_transposed_plus_b()
     {
-        var linear = new Linear(2, 2, new Generator(1));
+        var linear = new Linear(2, 2, new RandomStream(1));
         linear.Weight.Load([1, 2, 3, 4]);
         linear.Bias!.Load([10, 20]);
         Assert.Equal([1 + 4 + 10, 3 + 8 + 20f], linear.Forward(Tensor.FromArray([1, 2], 1, 2)).ToArray());
@@ -49,7 +49,7 @@ public class ModuleTests
     [Fact]
     public void Sequential_fuses_a_linear_layer_and_its_activation_to_the_last_bit()
     {
-        var gen = new Generator(5);
+        var gen = new RandomStream(5);
         var net = new Sequential(new Linear(3, 16, gen), new Relu(), new Linear(16, 16, gen), new LeakyRelu(0.2f),
             new Linear(16, 8, gen), new Tanh(), new Linear(8, 1, gen));
         Tensor Unfused(Tensor x)
@@ -58,7 +58,7 @@ public class ModuleTests
                 x = layer is Linear l ? Tensor.MatMulT(x, l.Weight, false, true) + l.Bias! : layer.Forward(x);
             return x;
         }
-        var data = Tensor.Randn([9, 3], new Generator(6));
+        var data = Tensor.Randn([9, 3], new RandomStream(6));
 
         var fused = PenaltyPass(net.Forward, data, net);
         var unfused = PenaltyPass(Unfused, data, net);
@@ -71,7 +71,7 @@ public class ModuleTests
         var counter = new KernelCounter(Device.Default);
         using (Device.Use(counter))
         {
-            var layer = new Sequential(new Linear(3, 16, new Generator(1)), new Relu());
+            var layer = new Sequential(new Linear(3, 16, new RandomStream(1)), new Relu());
             var input = Tensor.FromArray(data.ToArray(), data.Shape);
             counter.Reset();
             var hidden = layer.Forward(input.RequiresGrad_());
@@ -91,12 +91,12 @@ public class ModuleTests
     [Fact]
     public void A_negative_slope_leaky_relu_is_not_fused()
     {
-        var x = Tensor.Randn([4, 3], new Generator(2));
-        var w = Tensor.Randn([5, 3], new Generator(3));
+        var x = Tensor.Randn([4, 3], new RandomStream(2));
+        var w = Tensor.Randn([5, 3], new RandomStream(3));
         var e = Assert.Throws<ArgumentException>(() => Tensor.Linear(x, w, null, GemmActivation.LeakyRelu, -0.5f));
         Assert.Contains("slope ≥ 0", e.Message);
 
-        var linear = new Linear(3, 5, new Generator(4));
+        var linear = new Linear(3, 5, new RandomStream(4));
         var net = new Sequential(linear, new LeakyRelu(-0.5f));
         var y = net.Forward(x.RequiresGrad_());
         Assert.Equal("leaky_relu", y.GradFn!.Name);
@@ -112,7 +112,7 @@ public class ModuleTests
     [Fact]
     public void Sequential_fuses_a_convolution_and_its_activation_to_the_last_bit()
     {
-        var gen = new Generator(8);
+        var gen = new RandomStream(8);
         var net = new Sequential(new Conv2d(1, 4, 3, gen, stride: 2, padding: 1), new LeakyRelu(0.2f),
             new Conv2d(4, 6, 3, gen, stride: 2, padding: 1), new Relu(), new Flatten(), new Linear(6 * 2 * 2, 1, gen));
         Tensor Unfused(Tensor x)
@@ -122,7 +122,7 @@ public class ModuleTests
                     : layer.Forward(x);
             return x;
         }
-        var data = Tensor.Randn([3, 1, 7, 7], new Generator(9));
+        var data = Tensor.Randn([3, 1, 7, 7], new RandomStream(9));
 
         var fused = PenaltyPass(net.Forward, data, net);
         var unfused = PenaltyPass(Unfused, data, net);
@@ -162,7 +162,7 @@ public class ModuleTests
     [Fact]
     public void Initializers_have_their_distributions()
     {
-        var g = new Generator(4);
+        var g = new RandomStream(4);
         // PyTorch's Linear default: U(−1/√fan_in, 1/√fan_in), std = bound/√3.
         var (mean, std, maxAbs) = Stats(Init.LinearDefaultWeight(256, 400, g));
         Assert.True(maxAbs <= 1 / Math.Sqrt(400));

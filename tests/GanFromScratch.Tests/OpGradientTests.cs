@@ -10,7 +10,7 @@ public class OpGradientTests
     internal static Tensor Input(int seed, params int[] shape)
     {
         var rng = new Random(seed);
-        var data = new float[Shape.Count(shape)];
+        var data = new float[Shapes.Count(shape)];
         for (int i = 0; i < data.Length; i++)
             data[i] = (float)(0.3 + 0.9 * rng.NextDouble()) * (rng.Next(2) == 0 ? -1 : 1);
         return Tensor.FromArray(data, shape);
@@ -20,7 +20,7 @@ public class OpGradientTests
     internal static Tensor Positive(int seed, params int[] shape)
     {
         var rng = new Random(seed);
-        var data = new float[Shape.Count(shape)];
+        var data = new float[Shapes.Count(shape)];
         for (int i = 0; i < data.Length; i++) data[i] = (float)(0.5 + rng.NextDouble());
         return Tensor.FromArray(data, shape);
     }
@@ -100,7 +100,7 @@ public class OpGradientTests
         ["upsample_nearest"] = (x => x[0].UpsampleNearest(2).Square(), () => [Input(1, 1, 2, 2, 3)]),
         ["avg_pool"] = (x => x[0].AvgPool(2).Square(), () => [Input(1, 1, 2, 5, 4)]),
         ["max_pool"] = (x => x[0].MaxPool(2).Square(), () => [Input(1, 1, 2, 5, 4)]),
-        ["dropout"] = (x => x[0].Dropout(0.4f, new Generator(5)).Square(), () => [Input(1, 3, 5)]),
+        ["dropout"] = (x => x[0].Dropout(0.4f, new RandomStream(5)).Square(), () => [Input(1, 3, 5)]),
         ["cross_entropy"] = (x => Tensor.CrossEntropy(x[0], [2, 0, 3]), () => [Input(1, 3, 4)]),
     };
 

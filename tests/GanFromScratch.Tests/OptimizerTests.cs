@@ -63,7 +63,7 @@ public class OptimizerTests
     [Fact]
     public void Weight_clipping_bounds_every_parameter()
     {
-        var net = new Sequential(new Linear(3, 8, new Generator(1)), new Relu(), new Linear(8, 1, new Generator(2)));
+        var net = new Sequential(new Linear(3, 8, new RandomStream(1)), new Relu(), new Linear(8, 1, new RandomStream(2)));
         foreach (var p in net.Parameters()) p.Load(p.ToArray().Select(v => v * 100).ToArray());
         WeightClipping.Apply(net, 0.01f);
         var all = net.Parameters().SelectMany(p => p.ToArray()).ToArray();

@@ -144,8 +144,8 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void A_module_loads_its_own_state_and_refuses_a_mismatch()
     {
-        var a = new Sequential(new Linear(3, 4, new Generator(1)), new Relu(), new Linear(4, 2, new Generator(2)));
-        var b = new Sequential(new Linear(3, 4, new Generator(3)), new Relu(), new Linear(4, 2, new Generator(4)));
+        var a = new Sequential(new Linear(3, 4, new RandomStream(1)), new Relu(), new Linear(4, 2, new RandomStream(2)));
+        var b = new Sequential(new Linear(3, 4, new RandomStream(3)), new Relu(), new Linear(4, 2, new RandomStream(4)));
         string path = Path.Combine(_dir, "m.safetensors");
         SafeTensors.Save(path, a.NamedParameters("net."), new Dictionary<string, string>());
         var (tensors, _) = SafeTensors.Load(path);
@@ -153,7 +153,7 @@ public sealed class SafeTensorsTests : IDisposable
         b.LoadStateDict(tensors, "net.");
         Assert.Equal(a.Parameters().SelectMany(p => p.ToArray()), b.Parameters().SelectMany(p => p.ToArray()));
 
-        var wider = new Sequential(new Linear(3, 5, new Generator(1)), new Relu(), new Linear(5, 2, new Generator(2)));
+        var wider = new Sequential(new Linear(3, 5, new RandomStream(1)), new Relu(), new Linear(5, 2, new RandomStream(2)));
         var before = wider.Parameters().SelectMany(p => p.ToArray()).ToArray();
         var e = Assert.Throws<InvalidDataException>(() => wider.LoadStateDict(tensors, "net."));
         Assert.Contains("net.0.weight", e.Message);

@@ -20,13 +20,13 @@ public class TensorTests
     [Fact]
     public void Same_seed_gives_the_same_numbers_and_the_generator_moves_on()
     {
-        var g1 = new Generator(5);
-        var g2 = new Generator(5);
+        var g1 = new RandomStream(5);
+        var g2 = new RandomStream(5);
         var a = Tensor.Randn([100], g1).ToArray();
         Assert.Equal(a, Tensor.Randn([100], g2).ToArray());
         Assert.Equal(100UL, g1.Offset);
         Assert.NotEqual(a, Tensor.Randn([100], g1).ToArray());
-        Assert.NotEqual(a, Tensor.Randn([100], new Generator(6)).ToArray());
+        Assert.NotEqual(a, Tensor.Randn([100], new RandomStream(6)).ToArray());
         Assert.All(Tensor.Rand([1000], g1, 2f, 3f).ToArray(), v => Assert.InRange(v, 2f, 3f));
     }
 

@@ -108,7 +108,7 @@ public class ToyMetricsTests
     [Fact]
     public void Toy_datasets_have_the_gan_toy_constants()
     {
-        var g = new Generator(5);
+        var g = new RandomStream(5);
         var eight = new EightGaussians();
         var pts = eight.Sample(4000, g);
         var (modes, hq) = ToyMetrics.Modes(pts, eight.Centres, eight.ComponentStd);
@@ -135,8 +135,8 @@ public class ToyMetricsTests
     [Fact]
     public void Sampling_is_reproducible_from_the_seed_and_offset()
     {
-        var a = new EightGaussians().Sample(10, new Generator(9));
-        var g = new Generator(9);
+        var a = new EightGaussians().Sample(10, new RandomStream(9));
+        var g = new RandomStream(9);
         var b = new EightGaussians().Sample(10, g);
         Assert.Equal(a, b);
         Assert.NotEqual(a, new EightGaussians().Sample(10, g)); // the stream moved on

@@ -30,7 +30,7 @@ internal static class ConvBench
 {
     public static (double ForwardMs, double BackwardMs) Run(ConvCase c, int iters, int warmup)
     {
-        var gen = new Generator(1);
+        var gen = new RandomStream(1);
         var x = Tensor.Randn(c.Input, gen).RequiresGrad_();
         var w = (Tensor.Randn(c.Weight, gen) * 0.05f).Detach().RequiresGrad_();
         double Time(Action body)

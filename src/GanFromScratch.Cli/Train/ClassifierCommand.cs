@@ -52,7 +52,7 @@ internal static class ClassifierCommand
                 throw new UsageException(e.Message);
             }
             string path = parse.GetValue(output) ?? DefaultPath(name);
-            var model = new FeatureClassifier(new Generator(parse.GetValue(seed)));
+            var model = new FeatureClassifier(new RandomStream(parse.GetValue(seed)));
             var clock = Stopwatch.StartNew();
             int epochCount = parse.GetValue(epochs);
             stdout.WriteLine($"Training the classifier on {train.Count:N0} {name} images for {epochCount} epoch(s) → {path}");

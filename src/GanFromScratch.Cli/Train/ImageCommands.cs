@@ -60,7 +60,7 @@ internal static class ImageCommands
             int n = Math.Min(parse.GetValue(count), test.Count);
             var clock = Stopwatch.StartNew();
             var quality = new ImageQuality(model, test, n);
-            var noise = new GanFromScratch.Engine.Generator(1);
+            var noise = new GanFromScratch.Engine.RandomStream(1);
             var (fd, score) = quality.Measure((_, k) => trainer.Generate(k, noise));
             var (floor, realScore) = quality.Measure((start, k) => trainer.Data.Batch(start, k));
             stdout.WriteLine($"{config.Variant} on {config.Dataset}, iteration {trainer.Iteration}, {n:N0} samples:");

@@ -33,7 +33,7 @@ internal static class SampleCommand
             // A file that is not a checkpoint is refused by gfs's handler of InvalidDataException (exit 2).
             if (ImageTrainer.IsImageCheckpoint(path)) return SampleImages(path, n, parse.GetValue(seed), parse.GetValue(output)!, stdout);
             var trainer = ToyTrainer.Load(path);
-            var points = trainer.Generate(n, new Generator(parse.GetValue(seed)));
+            var points = trainer.Generate(n, new RandomStream(parse.GetValue(seed)));
             var csv = new StringBuilder("x,y\n");
             for (int i = 0; i < n; i++)
                 csv.Append(points[2 * i].ToString("R", CultureInfo.InvariantCulture)).Append(',')
@@ -54,7 +54,7 @@ internal static class SampleCommand
             throw new UsageException($"--out {target}: image samples are written as a PNG grid; give a name ending in .png.");
         var trainer = ImageCommands.LoadTrainer(path);
         float[] pixels;
-        using (TensorScope.Begin()) pixels = trainer.Generate(n, new Generator(seed)).ToArray();
+        using (TensorScope.Begin()) pixels = trainer.Generate(n, new RandomStream(seed)).ToArray();
         GanFromScratch.Gan.Artifacts.ImageGrid.Save(target, pixels, n, trainer.Data.Height, trainer.Data.Width);
         stdout.WriteLine($"Wrote a grid of {n} samples of the generator at iteration {trainer.Iteration} to {target}.");
         return GfsApp.Ok;

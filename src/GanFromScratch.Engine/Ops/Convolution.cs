@@ -41,7 +41,7 @@ public sealed partial class Tensor
     private static Tensor Col2Im(Tensor cols, PatchGeometry g)
     {
         if (cols.Rank != 2 || cols.Shape[0] != g.Rows || cols.Shape[1] != g.Columns)
-            throw new ArgumentException($"col2im: expected a patch matrix [{g.Rows}, {g.Columns}], got {Engine.Shape.Format(cols.Shape)}.");
+            throw new ArgumentException($"col2im: expected a patch matrix [{g.Rows}, {g.Columns}], got {Shapes.Format(cols.Shape)}.");
         var image = Empty(cols, [g.Batch, g.Channels, g.Height, g.Width]);
         cols.Backend.Col2Im(cols.Buffer, image.Buffer, g);
         return Record(image, "col2im", [cols], grad => [Im2Col(grad, g)]);
@@ -60,7 +60,7 @@ public sealed partial class Tensor
         RequireImages("conv2d", x);
         if (weight.Rank != 4 || weight.Shape[1] != x.Shape[1])
             throw new ArgumentException(
-                $"conv2d: weight {Engine.Shape.Format(weight.Shape)} does not fit input {Engine.Shape.Format(x.Shape)}: expected [out channels, {x.Shape[1]}, kernel h, kernel w].");
+                $"conv2d: weight {Shapes.Format(weight.Shape)} does not fit input {Shapes.Format(x.Shape)}: expected [out channels, {x.Shape[1]}, kernel h, kernel w].");
         int batch = x.Shape[0], outChannels = weight.Shape[0];
         var g = new PatchGeometry(batch, x.Shape[1], x.Shape[2], x.Shape[3], weight.Shape[2], weight.Shape[3], stride, padding);
         RequireChannelBias("conv2d", bias, outChannels);
@@ -80,7 +80,7 @@ public sealed partial class Tensor
         RequireImages("conv_transpose2d", x);
         if (weight.Rank != 4 || weight.Shape[0] != x.Shape[1])
             throw new ArgumentException(
-                $"conv_transpose2d: weight {Engine.Shape.Format(weight.Shape)} does not fit input {Engine.Shape.Format(x.Shape)}: expected [{x.Shape[1]}, out channels, kernel h, kernel w].");
+                $"conv_transpose2d: weight {Shapes.Format(weight.Shape)} does not fit input {Shapes.Format(x.Shape)}: expected [{x.Shape[1]}, out channels, kernel h, kernel w].");
         if (outputPadding < 0 || outputPadding >= stride)
             throw new ArgumentException($"conv_transpose2d: output padding {outputPadding} must be in [0, stride {stride}).");
         int batch = x.Shape[0], inChannels = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
@@ -104,12 +104,12 @@ public sealed partial class Tensor
     private static void RequireChannelBias(string op, Tensor? bias, int channels)
     {
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != channels))
-            throw new ArgumentException($"{op}: bias {Engine.Shape.Format(bias.Shape)} should be [{channels}], one value per output channel.");
+            throw new ArgumentException($"{op}: bias {Shapes.Format(bias.Shape)} should be [{channels}], one value per output channel.");
     }
 
     private static void RequireImages(string op, Tensor x)
     {
         if (x.Rank != 4)
-            throw new ArgumentException($"{op}: expected images [batch, channels, height, width], got shape {Engine.Shape.Format(x.Shape)}.");
+            throw new ArgumentException($"{op}: expected images [batch, channels, height, width], got shape {Shapes.Format(x.Shape)}.");
     }
 }

@@ -35,9 +35,9 @@ public sealed partial class Tensor
     private static Tensor Binary(BinaryOp op, Tensor a, Tensor b, string name, float alpha = 0f)
     {
         SameBackend(name, a, b);
-        var shape = Engine.Shape.Broadcast(a.Shape, b.Shape, name);
+        var shape = Shapes.Broadcast(a.Shape, b.Shape, name);
         var y = Empty(a, shape);
-        a.Backend.Binary(op, a.Buffer, Engine.Shape.BroadcastStrides(a.Shape, shape), b.Buffer, Engine.Shape.BroadcastStrides(b.Shape, shape), y.Buffer, shape, alpha);
+        a.Backend.Binary(op, a.Buffer, Shapes.BroadcastStrides(a.Shape, shape), b.Buffer, Shapes.BroadcastStrides(b.Shape, shape), y.Buffer, shape, alpha);
         return y;
     }
 
@@ -187,7 +187,7 @@ public sealed partial class Tensor
     {
         SameBackend("where", mask, a);
         SameBackend("where", a, b);
-        var shape = Engine.Shape.Broadcast(Engine.Shape.Broadcast(mask.Shape, a.Shape, "where"), b.Shape, "where");
+        var shape = Shapes.Broadcast(Shapes.Broadcast(mask.Shape, a.Shape, "where"), b.Shape, "where");
         var m = ExpandData(mask, shape);
         var ea = ExpandData(a, shape);
         var eb = ExpandData(b, shape);

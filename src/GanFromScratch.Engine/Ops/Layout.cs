@@ -19,7 +19,7 @@ public sealed partial class Tensor
     /// <summary>Flattens every axis from <paramref name="startAxis"/> on into one.</summary>
     public Tensor Flatten(int startAxis = 1)
     {
-        int start = Engine.Shape.Axis(startAxis, Rank, "flatten");
+        int start = Shapes.Axis(startAxis, Rank, "flatten");
         return Reshape([.. Shape[..start], -1]);
     }
 
@@ -28,24 +28,24 @@ public sealed partial class Tensor
         var result = (int[])shape.Clone();
         int unknown = Array.IndexOf(result, -1);
         if (unknown >= 0 && Array.LastIndexOf(result, -1) != unknown)
-            throw new ArgumentException($"Reshape: only one extent may be -1 in {Engine.Shape.Format(shape)}.");
+            throw new ArgumentException($"Reshape: only one extent may be -1 in {Shapes.Format(shape)}.");
         if (unknown >= 0)
         {
             int known = 1;
             for (int i = 0; i < result.Length; i++) if (i != unknown) known *= result[i];
             if (known == 0 || size % known != 0)
-                throw new ArgumentException($"Reshape: cannot reshape {Engine.Shape.Format(from)} ({size} elements) to {Engine.Shape.Format(shape)}.");
+                throw new ArgumentException($"Reshape: cannot reshape {Shapes.Format(from)} ({size} elements) to {Shapes.Format(shape)}.");
             result[unknown] = size / known;
         }
-        if (Engine.Shape.Count(result) != size)
-            throw new ArgumentException($"Reshape: cannot reshape {Engine.Shape.Format(from)} ({size} elements) to {Engine.Shape.Format(shape)}.");
+        if (Shapes.Count(result) != size)
+            throw new ArgumentException($"Reshape: cannot reshape {Shapes.Format(from)} ({size} elements) to {Shapes.Format(shape)}.");
         return result;
     }
 
     /// <summary>Swaps two axes (a copy: storage stays contiguous).</summary>
     public Tensor Transpose(int axis0 = -2, int axis1 = -1)
     {
-        int a0 = Engine.Shape.Axis(axis0, Rank, "transpose"), a1 = Engine.Shape.Axis(axis1, Rank, "transpose");
+        int a0 = Shapes.Axis(axis0, Rank, "transpose"), a1 = Shapes.Axis(axis1, Rank, "transpose");
         var perm = Enumerable.Range(0, Rank).ToArray();
         (perm[a0], perm[a1]) = (perm[a1], perm[a0]);
         return Permute(perm);
@@ -59,7 +59,7 @@ public sealed partial class Tensor
     {
         var x = this;
         if (axes.Length != x.Rank || axes.Order().Where((a, i) => a != i).Any())
-            throw new ArgumentException($"Permute: ({string.Join(", ", axes)}) is not a permutation of the {x.Rank} axes of {Engine.Shape.Format(x.Shape)}.");
+            throw new ArgumentException($"Permute: ({string.Join(", ", axes)}) is not a permutation of the {x.Rank} axes of {Shapes.Format(x.Shape)}.");
         var shape = axes.Select(p => x.Shape[p]).ToArray();
         var srcStrides = StridedShape.Contiguous(x.Shape);
         var y = Empty(x, shape);
@@ -70,25 +70,25 @@ public sealed partial class Tensor
     }
 
     /// <summary>The transpose of a matrix.</summary>
-    public Tensor T => Rank == 2 ? Transpose(0, 1) : throw new InvalidOperationException($"T needs a matrix, not shape {Engine.Shape.Format(Shape)}; use Transpose(a, b).");
+    public Tensor T => Rank == 2 ? Transpose(0, 1) : throw new InvalidOperationException($"T needs a matrix, not shape {Shapes.Format(Shape)}; use Transpose(a, b).");
 
     /// <summary>Broadcasts to a larger shape (numpy rules), copying; its derivative sums back.</summary>
     public Tensor Expand(params int[] shape)
     {
         var x = this;
-        var target = Engine.Shape.Broadcast(x.Shape, shape, "expand");
-        if (!Engine.Shape.Equal(target, shape))
-            throw new ArgumentException($"Expand: {Engine.Shape.Format(x.Shape)} cannot be expanded to {Engine.Shape.Format(shape)}.");
-        if (Engine.Shape.Equal(x.Shape, shape)) return x;
+        var target = Shapes.Broadcast(x.Shape, shape, "expand");
+        if (!Shapes.Equal(target, shape))
+            throw new ArgumentException($"Expand: {Shapes.Format(x.Shape)} cannot be expanded to {Shapes.Format(shape)}.");
+        if (Shapes.Equal(x.Shape, shape)) return x;
         return Record(ExpandData(x, shape), "expand", [x], g => [g.SumTo(x.Shape)]);
     }
 
     /// <summary>The broadcast copy, unrecorded.</summary>
     private static Tensor ExpandData(Tensor x, int[] shape)
     {
-        if (Engine.Shape.Equal(x.Shape, shape)) return x;
+        if (Shapes.Equal(x.Shape, shape)) return x;
         var y = Empty(x, shape);
-        x.Backend.Copy(x.Buffer, 0, Engine.Shape.BroadcastStrides(x.Shape, shape), y.Buffer, 0, StridedShape.Contiguous(shape), shape);
+        x.Backend.Copy(x.Buffer, 0, Shapes.BroadcastStrides(x.Shape, shape), y.Buffer, 0, StridedShape.Contiguous(shape), shape);
         return y;
     }
 
@@ -98,9 +98,9 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor SumTo(int[] shape)
     {
-        if (Engine.Shape.Equal(Shape, shape)) return this;
+        if (Shapes.Equal(Shape, shape)) return this;
         int lead = Rank - shape.Length;
-        if (lead < 0) throw new ArgumentException($"SumTo: {Engine.Shape.Format(Shape)} has fewer axes than {Engine.Shape.Format(shape)}.");
+        if (lead < 0) throw new ArgumentException($"SumTo: {Shapes.Format(Shape)} has fewer axes than {Shapes.Format(shape)}.");
         var axes = new List<int>();
         for (int i = 0; i < Rank; i++)
             if (i < lead || (shape[i - lead] == 1 && Shape[i] != 1)) axes.Add(i);
@@ -112,10 +112,10 @@ public sealed partial class Tensor
     public Tensor Narrow(int axis, int start, int length)
     {
         var x = this;
-        int ax = Engine.Shape.Axis(axis, x.Rank, "narrow");
+        int ax = Shapes.Axis(axis, x.Rank, "narrow");
         if (start < 0 || length < 0 || start + length > x.Shape[ax])
             throw new ArgumentOutOfRangeException(nameof(start),
-                $"Narrow: [{start}, {start + length}) is outside axis {ax} of extent {x.Shape[ax]} (shape {Engine.Shape.Format(x.Shape)}).");
+                $"Narrow: [{start}, {start + length}) is outside axis {ax} of extent {x.Shape[ax]} (shape {Shapes.Format(x.Shape)}).");
         var shape = (int[])x.Shape.Clone();
         shape[ax] = length;
         var strides = StridedShape.Contiguous(x.Shape);
@@ -128,7 +128,7 @@ public sealed partial class Tensor
     public Tensor Pad(int axis, int before, int after)
     {
         var x = this;
-        int ax = Engine.Shape.Axis(axis, x.Rank, "pad");
+        int ax = Shapes.Axis(axis, x.Rank, "pad");
         if (before < 0 || after < 0) throw new ArgumentOutOfRangeException(nameof(before), "Pad: amounts must be non-negative.");
         var shape = (int[])x.Shape.Clone();
         shape[ax] += before + after;
@@ -143,7 +143,7 @@ public sealed partial class Tensor
     {
         if (tensors.Length == 0) throw new ArgumentException("Concat: no tensors given.");
         var first = tensors[0];
-        int ax = Engine.Shape.Axis(axis, first.Rank, "concat");
+        int ax = Shapes.Axis(axis, first.Rank, "concat");
         var shape = (int[])first.Shape.Clone();
         shape[ax] = 0;
         foreach (var t in tensors)
@@ -152,7 +152,7 @@ public sealed partial class Tensor
             bool fits = t.Rank == first.Rank;
             for (int i = 0; fits && i < t.Rank; i++) fits = i == ax || t.Shape[i] == first.Shape[i];
             if (!fits)
-                throw new ArgumentException($"Concat: shape {Engine.Shape.Format(t.Shape)} does not match {Engine.Shape.Format(first.Shape)} outside axis {ax}.");
+                throw new ArgumentException($"Concat: shape {Shapes.Format(t.Shape)} does not match {Shapes.Format(first.Shape)} outside axis {ax}.");
             shape[ax] += t.Shape[ax];
         }
         var y = Empty(first, shape);

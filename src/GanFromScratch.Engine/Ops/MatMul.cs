@@ -52,10 +52,10 @@ public sealed partial class Tensor
         SameBackend("matmul", a, b);
         if (a.Rank != b.Rank || a.Rank is not (2 or 3))
             throw new ArgumentException(
-                $"matmul: expected two matrices or two batches of matrices, got shapes {Engine.Shape.Format(a.Shape)} and {Engine.Shape.Format(b.Shape)}.");
+                $"matmul: expected two matrices or two batches of matrices, got shapes {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}.");
         int batch = a.Rank == 3 ? a.Shape[0] : 1;
         if (a.Rank == 3 && b.Shape[0] != batch)
-            throw new ArgumentException($"matmul: batch sizes differ: {Engine.Shape.Format(a.Shape)} and {Engine.Shape.Format(b.Shape)}.");
+            throw new ArgumentException($"matmul: batch sizes differ: {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}.");
         int r = a.Rank;
         int m = transA ? a.Shape[r - 1] : a.Shape[r - 2];
         int k = transA ? a.Shape[r - 2] : a.Shape[r - 1];
@@ -63,14 +63,14 @@ public sealed partial class Tensor
         int n = transB ? b.Shape[r - 2] : b.Shape[r - 1];
         if (k != kb)
             throw new ArgumentException(
-                $"matmul: inner dimensions differ: {Engine.Shape.Format(a.Shape)}{(transA ? "ᵀ" : "")} · {Engine.Shape.Format(b.Shape)}{(transB ? "ᵀ" : "")} ({k} vs {kb}).");
+                $"matmul: inner dimensions differ: {Shapes.Format(a.Shape)}{(transA ? "ᵀ" : "")} · {Shapes.Format(b.Shape)}{(transB ? "ᵀ" : "")} ({k} vs {kb}).");
         int biasLength = biasAlong == GemmBias.PerRow ? m : n;
         if (bias is not null)
         {
             SameBackend("matmul", a, bias);
             if (bias.Rank != 1 || bias.Shape[0] != biasLength)
                 throw new ArgumentException(
-                    $"matmul: the bias must be [{biasLength}], one value per {(biasAlong == GemmBias.PerRow ? "row" : "column")} of the product, got {Engine.Shape.Format(bias.Shape)}.");
+                    $"matmul: the bias must be [{biasLength}], one value per {(biasAlong == GemmBias.PerRow ? "row" : "column")} of the product, got {Shapes.Format(bias.Shape)}.");
         }
         if (activation == GemmActivation.LeakyRelu && !(slope >= 0f))
             throw new ArgumentException($"matmul: a fused LeakyReLU needs a slope ≥ 0 (its derivative is read from the output), got {slope}.");
@@ -120,7 +120,7 @@ public sealed partial class Tensor
     {
         if (x.Rank != 2 || weight.Rank != 2 || x.Shape[1] != weight.Shape[1])
             throw new ArgumentException(
-                $"linear: expected x [batch, in] and W [out, in], got {Engine.Shape.Format(x.Shape)} and {Engine.Shape.Format(weight.Shape)}.");
+                $"linear: expected x [batch, in] and W [out, in], got {Shapes.Format(x.Shape)} and {Shapes.Format(weight.Shape)}.");
         return MatMulT(x, weight, transA: false, transB: true, bias, GemmBias.PerColumn, activation, slope);
     }
 }

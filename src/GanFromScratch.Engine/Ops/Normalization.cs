@@ -55,13 +55,13 @@ public sealed partial class Tensor
     public static Tensor LayerNorm(Tensor x, int normalizedRank, Tensor? weight, Tensor? bias, float eps = 1e-5f)
     {
         if (normalizedRank < 1 || normalizedRank >= x.Rank)
-            throw new ArgumentException($"layer_norm: cannot normalize the last {normalizedRank} axes of {Engine.Shape.Format(x.Shape)} (one axis must remain for the batch).");
+            throw new ArgumentException($"layer_norm: cannot normalize the last {normalizedRank} axes of {Shapes.Format(x.Shape)} (one axis must remain for the batch).");
         var axes = Enumerable.Range(x.Rank - normalizedRank, normalizedRank).ToArray();
         var y = Standardize(x, axes, eps, out _, out _);
         var trailing = x.Shape[^normalizedRank..];
         foreach (var (p, name) in new[] { (weight, "weight"), (bias, "bias") })
-            if (p is not null && !Engine.Shape.Equal(p.Shape, trailing))
-                throw new ArgumentException($"layer_norm: {name} {Engine.Shape.Format(p.Shape)} should be {Engine.Shape.Format(trailing)}.");
+            if (p is not null && !Shapes.Equal(p.Shape, trailing))
+                throw new ArgumentException($"layer_norm: {name} {Shapes.Format(p.Shape)} should be {Shapes.Format(trailing)}.");
         if (weight is not null) y = y * weight;
         if (bias is not null) y = y + bias;
         return y;
@@ -108,13 +108,13 @@ public sealed partial class Tensor
     /// <summary>
     /// Dropout: each element is zeroed with probability <paramref name="p"/> and the rest scaled
     /// by 1 / (1 − p), so the expectation is unchanged. The mask comes from
-    /// <paramref name="generator"/>'s stream (the same on every backend) and is a constant for the gradient.
+    /// <paramref name="random"/>'s stream (the same on every backend) and is a constant for the gradient.
     /// </summary>
-    public Tensor Dropout(float p, Generator generator)
+    public Tensor Dropout(float p, RandomStream random)
     {
         if (!(p >= 0f && p < 1f)) throw new ArgumentOutOfRangeException(nameof(p), $"dropout: probability {p} must be in [0, 1).");
         if (p == 0f) return this;
-        var uniform = Rand(Shape, generator, backend: Backend);
+        var uniform = Rand(Shape, random, backend: Backend);
         var keep = Map(UnaryOp.Affine, Map(UnaryOp.GreaterThan, uniform, p), 1f / (1f - p), 0f);
         uniform.Dispose();
         return this * keep;
@@ -125,7 +125,7 @@ public sealed partial class Tensor
         var shape = ChannelShape(y);
         foreach (var (p, name) in new[] { (weight, "weight"), (bias, "bias") })
             if (p is not null && (p.Rank != 1 || p.Shape[0] != y.Shape[1]))
-                throw new ArgumentException($"{op}: {name} {Engine.Shape.Format(p.Shape)} should be [{y.Shape[1]}], one value per channel.");
+                throw new ArgumentException($"{op}: {name} {Shapes.Format(p.Shape)} should be [{y.Shape[1]}], one value per channel.");
         if (weight is not null) y = y * weight.Reshape(shape);
         if (bias is not null) y = y + bias.Reshape(shape);
         return y;
@@ -137,6 +137,6 @@ public sealed partial class Tensor
     private static void RequireChannels(string op, Tensor x)
     {
         if (x.Rank < 2)
-            throw new ArgumentException($"{op}: expected [batch, channels, …] (channels on axis 1), got {Engine.Shape.Format(x.Shape)}.");
+            throw new ArgumentException($"{op}: expected [batch, channels, …] (channels on axis 1), got {Shapes.Format(x.Shape)}.");
     }
 }

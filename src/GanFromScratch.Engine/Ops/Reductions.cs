@@ -9,7 +9,7 @@ public sealed partial class Tensor
     public Tensor Sum(int[]? axes = null, bool keepDim = false)
     {
         var x = this;
-        var ax = Engine.Shape.Axes(axes, x.Rank, "sum");
+        var ax = Shapes.Axes(axes, x.Rank, "sum");
         var kept = Reduce(ReduceOp.Sum, x, ax);
         var y = keepDim ? kept : kept.View(DropAxes(x.Shape, ax));
         // Each input element contributed once: its gradient is g, broadcast back.
@@ -21,7 +21,7 @@ public sealed partial class Tensor
     /// <summary>The mean over <paramref name="axes"/> (all when none).</summary>
     public Tensor Mean(int[]? axes = null, bool keepDim = false)
     {
-        var ax = Engine.Shape.Axes(axes, Rank, "mean");
+        var ax = Shapes.Axes(axes, Rank, "mean");
         int count = 1;
         foreach (int a in ax) count *= Shape[a];
         return Sum(ax, keepDim) * (1f / count);
@@ -36,7 +36,7 @@ public sealed partial class Tensor
     public Tensor Max(int[]? axes = null, bool keepDim = false)
     {
         var x = this;
-        var ax = Engine.Shape.Axes(axes, x.Rank, "max");
+        var ax = Shapes.Axes(axes, x.Rank, "max");
         var kept = Reduce(ReduceOp.Max, x, ax);
         var y = keepDim ? kept : kept.View(DropAxes(x.Shape, ax));
         return Record(y, "max", [x], g =>
@@ -78,7 +78,7 @@ public sealed partial class Tensor
     public static Tensor CrossEntropy(Tensor logits, int[] targets)
     {
         if (logits.Rank != 2)
-            throw new ArgumentException($"CrossEntropy: logits must be [N, C], not {Engine.Shape.Format(logits.Shape)}.");
+            throw new ArgumentException($"CrossEntropy: logits must be [N, C], not {Shapes.Format(logits.Shape)}.");
         int n = logits.Shape[0], c = logits.Shape[1];
         if (targets.Length != n)
             throw new ArgumentException($"CrossEntropy: {targets.Length} targets for {n} rows of logits.");
@@ -105,7 +105,7 @@ public sealed partial class Tensor
             for (int i = axis + 1; i < shape.Length; i++) inner *= shape[i];
             int extent = shape[axis];
             if (extent == 0)
-                throw new ArgumentException($"Cannot reduce over axis {axis} of extent 0 (shape {Engine.Shape.Format(x.Shape)}).");
+                throw new ArgumentException($"Cannot reduce over axis {axis} of extent 0 (shape {Shapes.Format(x.Shape)}).");
             if (extent == 1) continue; // nothing to reduce: the data stay as they are (the mean of a [256, 1] column, over both axes)
             shape[axis] = 1;
             var next = Empty(x, (int[])shape.Clone());

@@ -1,7 +1,7 @@
 namespace GanFromScratch.Engine;
 
 /// <summary>Shape arithmetic: element counts, broadcasting, axis normalisation.</summary>
-public static class Shape
+public static class Shapes
 {
     public static int Count(ReadOnlySpan<int> shape)
     {

@@ -17,15 +17,15 @@ public class ImageBenchmarks
     [Params(1, 2)]
     public int Threads { get; set; }
 
-    private ImageTrainer _trainer = null!;
+    private Trainer _trainer = null!;
     private Tensor _x = null!, _w = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         CpuParallel.Threads = Threads;
-        _trainer = new ImageTrainer(new TrainConfig { Variant = "wgan-gp", Dataset = "fashion-mnist", Dim = 64, BatchSize = 50, Iters = int.MaxValue },
-            ImageDataset.Random(200, 1));
+        var config = TrainConfig.Defaults(Registry.Get("wgan-gp"), "fashion-mnist") with { Iters = int.MaxValue };
+        _trainer = new Trainer(config, new ImageData(config, ImageDataset.Random(200, 1)));
         var gen = new RandomStream(2);
         _x = Tensor.Randn([50, 64, 14, 14], gen).RequiresGrad_();
         _w = (Tensor.Randn([128, 64, 5, 5], gen) * 0.05f).Detach().RequiresGrad_();

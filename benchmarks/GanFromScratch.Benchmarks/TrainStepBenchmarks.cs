@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using GanFromScratch.Gan;
+using GanFromScratch.Gan.Data;
 using GanFromScratch.Kernels.Cpu;
 
 namespace GanFromScratch.Benchmarks;
@@ -18,18 +19,14 @@ public class TrainStepBenchmarks
     [Params("wgan-gp", "wgan")]
     public string Variant { get; set; } = "wgan-gp";
 
-    private ToyTrainer _trainer = null!;
+    private Trainer _trainer = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         CpuParallel.Threads = Threads;
-        var variant = GanVariant.Get(Variant);
-        _trainer = new ToyTrainer(new TrainConfig
-        {
-            Variant = Variant, Dim = 512, BatchSize = 256, Iters = int.MaxValue,
-            Lr = variant.DefaultLr, CriticIters = variant.DefaultCriticIters,
-        });
+        var config = TrainConfig.Defaults(Registry.Get(Variant), "8gaussians") with { Iters = int.MaxValue };
+        _trainer = new Trainer(config, new ToyData(config));
     }
 
     [Benchmark]

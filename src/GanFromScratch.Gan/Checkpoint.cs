@@ -1,83 +1,155 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GanFromScratch.Gan.Data;
 using GanFromScratch.Nn;
 
 namespace GanFromScratch.Gan;
 
 /// <summary>
-/// What every training checkpoint holds, whatever the data: both networks (parameters and
-/// buffers, under "generator." and "critic." with PyTorch's names), both optimizers' state and
-/// step counts, the configuration, the iteration and the elapsed time. Each trainer adds the
-/// positions of its own random streams.
+/// A checkpoint's contents copied to the host, before it is written: what the training loop checks
+/// (<see cref="FirstNonFinite"/>) so that a run that has gone NaN or infinite never overwrites its
+/// last good checkpoint.
+/// </summary>
+public sealed class CheckpointSnapshot(IReadOnlyList<(string Name, StoredTensor Value)> tensors, IReadOnlyDictionary<string, string> metadata, int iteration)
+{
+    public int Iteration { get; } = iteration;
+    public IReadOnlyList<(string Name, StoredTensor Value)> Tensors { get; } = tensors;
+    public IReadOnlyDictionary<string, string> Metadata { get; } = metadata;
+
+    /// <summary>The first tensor holding a NaN or an infinity, with that value; null when all is finite.</summary>
+    public (string Name, float Value)? FirstNonFinite()
+    {
+        foreach (var (name, t) in Tensors)
+            foreach (float v in t.Data)
+                if (!float.IsFinite(v)) return (name, v);
+        return null;
+    }
+
+    /// <summary>Writes the checkpoint atomically, with its checksum (<see cref="SafeTensors.Write"/>).</summary>
+    public void Write(string path) => SafeTensors.Write(path, Tensors, Metadata);
+}
+
+/// <summary>
+/// What a training checkpoint holds, whatever the variant and the data: every player's network
+/// (parameters and buffers, under its role: "generator.", "critic.", … with PyTorch's names), every
+/// player's optimizer state ("optimizer.&lt;role&gt;.") and step count, the configuration, the
+/// iteration, the elapsed time and the positions of the random streams — all a resumed run needs
+/// to continue exactly as if it had not stopped. A safetensors file: PyTorch loads it with
+/// <c>safetensors.torch.load_file</c>.
 /// </summary>
 public static class Checkpoint
 {
-    public static IEnumerable<(string Name, Engine.Tensor Value)> Tensors(IGanPlayers p) =>
-        p.G.NamedState("generator.")
-            .Concat(p.D.NamedState("critic."))
-            .Concat(p.OptG.State().Select(s => ("optimizer.generator." + s.Name, s.Value)))
-            .Concat(p.OptD.State().Select(s => ("optimizer.critic." + s.Name, s.Value)));
+    /// <summary>The format this gfs writes.</summary>
+    public const string Format = "gfs-checkpoint/2";
 
-    /// <summary>
-    /// Writes a checkpoint of the given format: the tensors, the common metadata, and the
-    /// trainer's own <paramref name="positions"/> (its random streams' offsets, its place in the data).
-    /// </summary>
-    public static void Save(string path, string format, IGanPlayers p, int iteration, double elapsedSeconds,
-        params (string Key, ulong Value)[] positions)
+    /// <summary>The formats written before players were saved by role (same tensor names; the variant's options were top-level settings).</summary>
+    public const string ToyFormatV1 = "gfs-toy-checkpoint/1", ImageFormatV1 = "gfs-image-checkpoint/1";
+
+    private static IEnumerable<(string Name, Engine.Tensor Value)> Tensors(Players players) =>
+        players.All.SelectMany(p => p.Network.NamedState(p.Role + "."))
+            .Concat(players.All.Where(p => p.Optimizer is not null)
+                .SelectMany(p => p.Optimizer!.State().Select(s => ($"optimizer.{p.Role}.{s.Name}", s.Value))));
+
+    /// <summary>Copies a trainer's state to the host (on a GPU, one wait).</summary>
+    public static CheckpointSnapshot Take(Trainer trainer, double elapsedSeconds)
     {
         var meta = new Dictionary<string, string>
         {
-            ["format"] = format,
-            ["config"] = p.Config.ToJson(),
-            ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture),
+            ["format"] = Format,
+            ["config"] = trainer.Config.ToJson(),
+            ["iteration"] = Text(trainer.Iteration),
             ["elapsed_s"] = elapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
-            ["optimizer.generator.step"] = p.OptG.StepCount.ToString(CultureInfo.InvariantCulture),
-            ["optimizer.critic.step"] = p.OptD.StepCount.ToString(CultureInfo.InvariantCulture),
         };
-        foreach (var (key, value) in positions) meta[key] = value.ToString(CultureInfo.InvariantCulture);
-        SafeTensors.Save(path, Tensors(p), meta);
+        foreach (var p in trainer.Players.All.Where(p => p.Optimizer is not null))
+            meta[$"optimizer.{p.Role}.step"] = Text(p.Optimizer!.StepCount);
+        foreach (var (key, value) in trainer.Positions()) meta[key] = Text(value);
+        var tensors = Tensors(trainer.Players).Select(t => (t.Name, new StoredTensor(t.Value.Shape, t.Value.ToArray()))).ToList();
+        return new CheckpointSnapshot(tensors, meta, trainer.Iteration);
     }
 
-    /// <summary>The format a checkpoint declares (read from its header only), or null.</summary>
+    private static string Text<T>(T value) where T : IFormattable => value.ToString(null, CultureInfo.InvariantCulture);
+
+    /// <summary>The format a file declares (read from its header only), or null.</summary>
     public static string? FormatOf(string path) => SafeTensors.ReadMetadata(path).GetValueOrDefault("format");
 
-    /// <summary>The configuration saved in a checkpoint of the given format, read from its header only.</summary>
-    public static TrainConfig ReadConfig(string path, string format, string kind) =>
-        ReadConfig(path, SafeTensors.ReadMetadata(path), format, kind);
+    /// <summary>The configuration saved in a checkpoint (from its header only), in this gfs's terms; refuses what is not a training checkpoint.</summary>
+    public static TrainConfig ReadConfig(string path) => ReadConfig(path, SafeTensors.ReadMetadata(path));
 
-    /// <summary>The configuration in a checkpoint's metadata, after checking its format.</summary>
-    public static TrainConfig ReadConfig(string path, Dictionary<string, string> meta, string format, string kind)
+    private static TrainConfig ReadConfig(string path, IReadOnlyDictionary<string, string> meta)
     {
-        if (!meta.TryGetValue("format", out var found) || found != format)
-            throw new InvalidDataException($"{path} is not a gfs {kind} checkpoint (format '{found ?? "none"}', expected '{format}').");
+        string? format = meta.GetValueOrDefault("format");
+        if (format is not (Format or ToyFormatV1 or ImageFormatV1))
+            throw new InvalidDataException(format switch
+            {
+                null => $"{path} is not a gfs training checkpoint (its header names no format).",
+                FeatureClassifier.CheckpointFormat => $"{path} is a classifier (from 'gfs train classifier'), not a training checkpoint.",
+                _ => $"{path} is a checkpoint of format '{format}', which this gfs does not read: it reads {Format} and the version-1 " +
+                     $"formats ({ToyFormatV1}, {ImageFormatV1}). A newer gfs wrote it?",
+            });
         try
         {
-            return TrainConfig.FromJson(meta["config"]);
+            string json = meta["config"];
+            return format == Format ? TrainConfig.FromJson(json) : UpgradeV1(json);
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
         {
-            throw new InvalidDataException($"{path}: the saved configuration is missing or malformed ({e.Message}).");
+            throw new InvalidDataException($"{path}: the saved configuration is missing or malformed ({e.Message.TrimEnd('.')}).");
         }
     }
 
     /// <summary>
-    /// Loads the tensors into <paramref name="p"/> and the optimizers' step counts, then lets
-    /// <paramref name="restore"/> read the rest of the metadata; returns (iteration, elapsed seconds).
-    /// Any missing or malformed entry is refused with the file's name.
+    /// A version-1 configuration in version-2 terms: the variant's own settings (lambda, clip,
+    /// g_loss), which were top-level then for every variant, move under options — those the
+    /// variant declares; the others were never used by it.
     /// </summary>
-    public static (int Iteration, double Elapsed) Restore(string path, IGanPlayers p, Dictionary<string, StoredTensor> tensors,
-        Dictionary<string, string> meta, Action<Func<string, ulong>> restore)
+    private static TrainConfig UpgradeV1(string json)
     {
+        var v1 = JsonNode.Parse(json)!.AsObject();
+        var variant = Registry.Get(v1["variant"]!.GetValue<string>());
+        var options = new JsonObject();
+        foreach (string key in new[] { "lambda", "clip", "g_loss" })
+        {
+            if (v1[key] is { } value && variant.Options.Any(o => o.Key == key)) options[key] = value.DeepClone();
+            v1.Remove(key);
+        }
+        v1["options"] = options;
+        return TrainConfig.FromJson(v1.ToJsonString());
+    }
+
+    /// <summary>
+    /// Rebuilds a trainer from a checkpoint with the configuration <paramref name="config"/> (the
+    /// saved one, or the saved one with the settings a resume may change) and its data side.
+    /// Anything missing, malformed, damaged (the checksum) or inconsistent (the counters) is
+    /// refused with the file's name before the trainer is returned.
+    /// </summary>
+    public static Trainer Load(string path, TrainConfig config, IGanData data)
+    {
+        var (tensors, meta) = SafeTensors.Load(path);
+        var saved = ReadConfig(path, meta);
+        if (saved.Variant != config.Variant || saved.Dataset != config.Dataset)
+            throw new ArgumentException($"{path} holds a {saved.Variant} run on {saved.Dataset}, not {config.Variant} on {config.Dataset}.");
+        bool v1 = meta["format"] != Format;
+        var trainer = new Trainer(config, data);
         try
         {
-            SafeTensors.LoadInto(tensors, Tensors(p));
-            p.OptG.StepCount = long.Parse(meta["optimizer.generator.step"], CultureInfo.InvariantCulture);
-            p.OptD.StepCount = long.Parse(meta["optimizer.critic.step"], CultureInfo.InvariantCulture);
-            restore(key => ulong.Parse(meta[key], CultureInfo.InvariantCulture));
-            return (int.Parse(meta["iteration"], CultureInfo.InvariantCulture), double.Parse(meta["elapsed_s"], CultureInfo.InvariantCulture));
+            SafeTensors.LoadInto(tensors, Tensors(trainer.Players));
+            ulong Read(string key) => v1 && key == "rng.labels" ? 0 : ulong.Parse(meta[key], CultureInfo.InvariantCulture);
+            foreach (var p in trainer.Players.All.Where(p => p.Optimizer is not null))
+                p.Optimizer!.StepCount = long.Parse(meta[$"optimizer.{p.Role}.step"], CultureInfo.InvariantCulture);
+            trainer.RestorePositions(Read);
+            trainer.Iteration = int.Parse(meta["iteration"], CultureInfo.InvariantCulture);
+            trainer.PriorSeconds = double.Parse(meta["elapsed_s"], CultureInfo.InvariantCulture);
         }
         catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException or InvalidDataException)
         {
-            throw new InvalidDataException($"{path} cannot be resumed: {e.Message.TrimEnd('.')}.");
+            throw new InvalidDataException($"{path} cannot be read as a checkpoint: {e.Message.TrimEnd('.')}.");
         }
+        // Every iteration takes exactly one generator step: the counters must agree.
+        long generatorSteps = trainer.Players[Roles.Generator].Optimizer!.StepCount;
+        if (trainer.Iteration < 0 || generatorSteps != trainer.Iteration)
+            throw new InvalidDataException($"{path} does not add up: it says iteration {trainer.Iteration}, but its generator has taken " +
+                                           $"{generatorSteps} steps. The file was edited or damaged.");
+        return trainer;
     }
 }

@@ -103,10 +103,12 @@ public sealed class FeatureClassifier : Module
     });
 
     /// <summary>Loads a classifier saved by <c>gfs train classifier</c>; also gives its dataset and test accuracy.</summary>
-    public static (FeatureClassifier Model, string Dataset, double TestAccuracy) Load(string path)
+    /// <param name="dataset">The dataset it is wanted for: a missing file's message says how to train one for it.</param>
+    public static (FeatureClassifier Model, string Dataset, double TestAccuracy) Load(string path, string dataset = "fashion-mnist")
     {
         if (!File.Exists(path))
-            throw new FileNotFoundException($"There is no classifier at {path}. Train one first: gfs train classifier --dataset fashion-mnist", path);
+            throw new FileNotFoundException($"There is no classifier at {path}. Train one first: gfs train classifier --dataset {dataset}" +
+                                            (dataset == "mnist" ? " --data DIR" : ""), path);
         var (tensors, meta) = SafeTensors.Load(path);
         if (!meta.TryGetValue("format", out var format) || format != CheckpointFormat)
             throw new InvalidDataException($"{path} is not a gfs classifier (format '{format ?? "none"}', expected '{CheckpointFormat}').");

@@ -1,10 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using GanFromScratch.Engine;
 using GanFromScratch.Gan.Data;
 
 namespace GanFromScratch.Gan;
 
-/// <summary>Everything that defines a training run; saved in every checkpoint and in <c>config.json</c>.</summary>
+/// <summary>A setting changed when a run was resumed: at which iteration, from what, to what (as config.json writes them).</summary>
+public sealed record SettingChange(int Iter, string Setting, JsonElement From, JsonElement To);
+
+/// <summary>
+/// Everything that defines a training run; saved in every checkpoint and in <c>config.json</c>.
+/// The settings every variant has are properties; a variant's own settings (λ, c, the
+/// generator's loss) are in <see cref="Options"/>, declared by the variant (<see cref="VariantOption"/>).
+/// </summary>
 public sealed record TrainConfig
 {
     public string Variant { get; init; } = "wgan-gp";
@@ -15,11 +23,7 @@ public sealed record TrainConfig
     public float Beta1 { get; init; } = 0.5f;
     public float Beta2 { get; init; } = 0.9f;
     public int CriticIters { get; init; } = 5;
-    /// <summary>The penalty weight; 10 is the paper's (the command line gives toy data <see cref="ToyDataset.DefaultPenaltyWeight"/>).</summary>
-    public float Lambda { get; init; } = 10f;
-    public float Clip { get; init; } = 0.01f;
     public int Dim { get; init; } = 512;
-    public string GLoss { get; init; } = "non-saturating";
     public ulong Seed { get; init; } = 1;
     public int EvalEvery { get; init; } = 100;
 
@@ -35,50 +39,103 @@ public sealed record TrainConfig
     /// <summary>The classifier checkpoint whose features define the Fréchet distance (null: none, no fd).</summary>
     public string? Classifier { get; init; }
 
-    /// <summary>True for image datasets, false for the toy 2-D ones.</summary>
-    [JsonIgnore] public bool IsImages => ImageDatasets.Names.Contains(Dataset);
+    /// <summary>The variant's own settings by key (<see cref="VariantOption.Key"/>); a missing one takes its default.</summary>
+    public IReadOnlyDictionary<string, JsonElement> Options { get; init; } = new Dictionary<string, JsonElement>();
 
-    private static readonly JsonSerializerOptions Json = new()
+    /// <summary>Settings changed by resumes, oldest first.</summary>
+    public IReadOnlyList<SettingChange> Changes { get; init; } = [];
+
+    /// <summary>Toy points or images, by the dataset's name.</summary>
+    [JsonIgnore] public DataKind Kind => Datasets.KindOf(Dataset);
+
+    /// <summary>The variant this run trains.</summary>
+    [JsonIgnore] public Variant Rules => Registry.Get(Variant);
+
+    /// <summary>Stream k of the run's seed: an independent Philox key per purpose (weights, data, noise, α, …).</summary>
+    public RandomStream Stream(ulong k) => new(Seed * 0x9E3779B97F4A7C15UL + k * 0xD1B54A32D192ED03UL + k);
+
+    /// <summary>
+    /// A variant's settings on a dataset: its learning rate, betas, critic steps and options, and
+    /// the data's iterations, batch size and width (gan_toy.py's on toy data, gan_mnist.py's on images).
+    /// </summary>
+    public static TrainConfig Defaults(Variant variant, string dataset)
+    {
+        var kind = Datasets.KindOf(dataset);
+        var d = variant.Defaults;
+        bool toy = kind == DataKind.Toy;
+        return new TrainConfig
+        {
+            Variant = variant.Name,
+            Dataset = dataset,
+            Iters = toy ? 1800 : 2000,
+            BatchSize = toy ? 256 : 50,
+            Dim = toy ? 512 : 64,
+            Lr = d.Lr,
+            Beta1 = d.Beta1,
+            Beta2 = d.Beta2,
+            CriticIters = d.CriticSteps,
+            Options = variant.Options.ToDictionary(o => o.Key, o => o.DefaultFor(kind)),
+        };
+    }
+
+    /// <summary>A copy with the variant's option <paramref name="key"/> set to <paramref name="value"/>.</summary>
+    public TrainConfig WithOption<T>(VariantOption<T> option, T value) where T : notnull =>
+        this with { Options = new Dictionary<string, JsonElement>(Options) { [option.Key] = VariantOption<T>.ToJson(value) } };
+
+    internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = false,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public string ToJson(bool indented = false) => JsonSerializer.Serialize(this, new JsonSerializerOptions(Json) { WriteIndented = indented });
+    public string ToJson(bool indented = false) => JsonSerializer.Serialize(this, new JsonSerializerOptions(JsonOptions) { WriteIndented = indented });
 
     public static TrainConfig FromJson(string json) =>
-        JsonSerializer.Deserialize<TrainConfig>(json, Json) ?? throw new InvalidDataException("The saved configuration is empty.");
+        JsonSerializer.Deserialize<TrainConfig>(json, JsonOptions) ?? throw new InvalidDataException("The saved configuration is empty.");
 
     /// <summary>Refuses impossible settings, naming the option (as the command line spells it).</summary>
     public void Validate()
     {
-        var variant = GanVariant.Get(Variant, GLoss);
-        if (!IsImages && !ToyDataset.Names.Contains(Dataset))
+        var variant = Registry.Find(Variant) ?? throw new ArgumentException(
+            $"Unknown variant '{Variant}'. Valid variants: {string.Join(", ", Registry.Names)}.");
+        if (!Datasets.IsKnown(Dataset))
             throw new ArgumentException($"Unknown dataset '{Dataset}'. Valid: {string.Join(", ", ToyDataset.Names)} (toy 2-D data), " +
                                         $"{string.Join(", ", ImageDatasets.Names)} (images).");
-        if (IsImages)
+        var kind = Kind;
+        if (!variant.Accepts.Contains(kind))
+            throw new ArgumentException($"{Variant} trains on {string.Join(" or ", variant.Accepts.Select(Datasets.Describe))}, not on {Dataset}: " +
+                                        $"use --dataset {string.Join(" or ", variant.Accepts.SelectMany(Datasets.NamesOf))}.");
+        if (variant.NeedsLabels && DataShape.Of(this).Classes == 0)
+            throw new ArgumentException($"{Variant} is conditioned on labels, and {Dataset} has none: use a mixture " +
+                                        $"({string.Join(", ", ToyDataset.Names.Where(n => ToyDataset.Get(n).Centres is not null))}) or images.");
+        if (kind == DataKind.Images)
         {
-            var arch = Arch ?? ImageNetworks.DefaultFor(variant);
+            string arch = Arch ?? variant.DefaultArch;
             if (!ImageNetworks.Names.Contains(arch))
                 throw new ArgumentException($"--arch: unknown architecture '{arch}'. Valid: {string.Join(", ", ImageNetworks.Names)}.");
-            // A penalty critic must not normalize across the batch (checked on a width-1 copy of the architecture).
-            if (variant.UsesPenalty) ImageNetworks.CheckPenaltyCritic(ImageNetworks.Create(arch, 1, new Engine.RandomStream(0)).Critic, arch);
         }
-        else if (variant.NeedsImages)
-            throw new ArgumentException($"{Variant} trains convolutional networks on images: use --dataset {string.Join(" or ", ImageDatasets.Names)}.");
         Require(Iters > 0, "--iters", $"must be at least 1 (got {Iters})");
         Require(BatchSize >= 1, "--batch-size", $"must be at least 1 (got {BatchSize})");
         Require(Lr > 0 && float.IsFinite(Lr), "--lr", $"must be a positive number (got {Lr})");
         Require(CriticIters >= 1, "--critic-iters", $"must be at least 1 (got {CriticIters})");
-        Require(Lambda >= 0 && float.IsFinite(Lambda), "--lambda", $"must be a number ≥ 0 (got {Lambda})");
-        Require(Clip > 0 && float.IsFinite(Clip), "--clip", $"must be a positive number (got {Clip})");
         Require(Dim >= 1, "--dim", $"must be at least 1 (got {Dim})");
         Require(EvalEvery >= 1, "--eval-every", $"must be at least 1 (got {EvalEvery})");
         Require(SampleEvery >= 1, "--sample-every", $"must be at least 1 (got {SampleEvery})");
         Require(FdSamples >= 2, "--fd-samples", $"must be at least 2 (got {FdSamples})");
         Require(Beta1 >= 0 && Beta1 < 1, "--beta1", $"must be in [0, 1) (got {Beta1})");
         Require(Beta2 >= 0 && Beta2 < 1, "--beta2", $"must be in [0, 1) (got {Beta2})");
+        foreach (var key in Options.Keys)
+            if (variant.Options.All(o => o.Key != key))
+                throw new ArgumentException($"'{key}' is not an option of {Variant}" +
+                                            (variant.Options.Count > 0 ? $" (its options: {string.Join(", ", variant.Options.Select(o => "--" + o.Name))})." : ", which has none of its own."));
+        foreach (var option in variant.Options)
+            if (Options.TryGetValue(option.Key, out var value) && option.Problem(value) is { } problem)
+                throw new ArgumentException($"--{option.Name} {problem}.");
+        // Networks the game cannot be played with (a penalty critic with batch norm) are refused
+        // before any data is loaded: the variant checks a width-1 copy of its players.
+        var narrow = this with { Dim = 1 };
+        variant.CheckPlayers(variant.CreatePlayers(new NetworkBuilder(narrow, DataShape.Of(narrow), new RandomStream(0))), narrow);
     }
 
     private static void Require(bool ok, string option, string what)

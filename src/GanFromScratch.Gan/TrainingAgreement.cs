@@ -35,16 +35,16 @@ public static class TrainingAgreement
     {
         double tolerance = large ? 1e-3 : 1e-4;
         var toy = large
-            ? new TrainConfig { Variant = "wgan-gp", Dim = 64, BatchSize = 64, Lambda = 10f, Lr = 1e-3f, Seed = 7, Iters = 3 }
-            : new TrainConfig { Variant = "wgan-gp", Dim = 8, BatchSize = 8, Lambda = 10f, Lr = 1e-3f, Seed = 7, Iters = 3 };
+            ? new TrainConfig { Variant = "wgan-gp", Dim = 64, BatchSize = 64, Lr = 1e-3f, Seed = 7, Iters = 3 }.WithOption(WganGp.Lambda, 10f)
+            : new TrainConfig { Variant = "wgan-gp", Dim = 8, BatchSize = 8, Lr = 1e-3f, Seed = 7, Iters = 3 }.WithOption(WganGp.Lambda, 10f);
         var image = large
-            ? new TrainConfig { Variant = "wgan-gp", Dataset = "fashion-mnist", Dim = 16, BatchSize = 50, Lambda = 10f, Iters = 3 }
-            : new TrainConfig { Variant = "wgan-gp", Dataset = "fashion-mnist", Dim = 1, BatchSize = 2, CriticIters = 1, Lambda = 10f, Lr = 1e-3f, Iters = 1 };
+            ? new TrainConfig { Variant = "wgan-gp", Dataset = "fashion-mnist", Dim = 16, BatchSize = 50, Iters = 3 }.WithOption(WganGp.Lambda, 10f)
+            : new TrainConfig { Variant = "wgan-gp", Dataset = "fashion-mnist", Dim = 1, BatchSize = 2, CriticIters = 1, Lr = 1e-3f, Iters = 1 }.WithOption(WganGp.Lambda, 10f);
         var images = ImageDataset.Random(large ? 200 : 8, 3);
-        var runs = new (string Name, int Iterations, Func<IGanTrainer> Make)[]
+        var runs = new (string Name, int Iterations, Func<Trainer> Make)[]
         {
-            ($"toy dim {toy.Dim}, batch {toy.BatchSize}", toy.Iters, () => new ToyTrainer(toy)),
-            ($"images DIM {image.Dim}, batch {image.BatchSize}", image.Iters, () => new ImageTrainer(image, images)),
+            ($"toy dim {toy.Dim}, batch {toy.BatchSize}", toy.Iters, () => new Trainer(toy, new ToyData(toy))),
+            ($"images DIM {image.Dim}, batch {image.BatchSize}", image.Iters, () => new Trainer(image, new ImageData(image, images))),
         };
         foreach (var (name, iterations, make) in runs)
         {
@@ -61,7 +61,7 @@ public static class TrainingAgreement
         }
     }
 
-    private static StepLosses[] Run(Backend backend, Func<IGanTrainer> make, int iterations)
+    private static StepLosses[] Run(Backend backend, Func<Trainer> make, int iterations)
     {
         using var device = Device.Use(backend);
         var trainer = make();

@@ -3,40 +3,22 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanFromScratch.Gan.Artifacts;
+using GanFromScratch.Nn;
 
 namespace GanFromScratch.Gan;
 
 /// <summary>What a run reports after each iteration (for a progress bar).</summary>
 public readonly record struct RunProgress(int Iteration, int TotalIterations, StepLosses Losses, JsonObject? Metrics);
 
+/// <summary>A run whose losses or state went NaN or infinite: it stops, keeping its last good checkpoint.</summary>
+public sealed class RunDivergedException(int iteration, string what)
+    : Exception($"{what} The run is stopped. Try a smaller --lr (or, for wgan, a smaller --clip).")
+{
+    public int Iteration { get; } = iteration;
+}
+
 /// <summary>How a run ended.</summary>
 public sealed record RunResult(int Iteration, double Seconds, bool Interrupted, JsonObject? LastMetrics, string CheckpointPath);
-
-/// <summary>
-/// A trainer the loop of <see cref="TrainingRun"/> can drive: toy points or images.
-/// </summary>
-public interface IGanTrainer : IGanPlayers
-{
-    /// <summary>Generator iterations completed.</summary>
-    int Iteration { get; }
-
-    /// <summary>Seconds of training before this process (from the checkpoint).</summary>
-    double PriorSeconds { get; }
-
-    /// <summary>One generator iteration (its critic steps included).</summary>
-    StepLosses Step();
-
-    /// <summary>Measures the generator and draws its pictures into the run folder; returns the measures for metrics.jsonl.</summary>
-    JsonObject Evaluate(string outDir);
-
-    /// <summary>Called after every iteration: pictures drawn more often than evaluations (image sample grids).</summary>
-    void AfterStep(string outDir);
-
-    void SaveCheckpoint(string path, double elapsedSeconds);
-
-    /// <summary>The measures to plot in metrics.png, in order.</summary>
-    IReadOnlyList<string> PlottedMetrics { get; }
-}
 
 /// <summary>
 /// The training loop with its outputs, in one run folder:
@@ -57,14 +39,34 @@ public static class TrainingRun
     public const string MetricsPlotFile = "metrics.png";
     public const string FramesFolder = "frames";
 
-    public static RunResult Train(IGanTrainer trainer, string outDir, Action<RunProgress>? progress, CancellationToken cancel)
+    /// <summary>
+    /// Trains until <see cref="TrainConfig.Iters"/> or until <paramref name="cancel"/> is
+    /// signalled (then the iteration under way finishes and a checkpoint is saved). At every
+    /// evaluation the metrics line is appended first and the checkpoint written after it, so a
+    /// crash between the two leaves a line beyond the checkpoint, which a resume drops and writes
+    /// again; and before either, the state is checked: a run whose weights or optimizer state are
+    /// no longer finite stops (<see cref="RunDivergedException"/>) and keeps its last good checkpoint.
+    /// </summary>
+    /// <param name="changes">
+    /// Settings a resume changed: recorded in metrics.jsonl as a line {"iter": …, "resumed": {setting: {"from": …, "to": …}}},
+    /// except the planned iterations, whose extension changes no number of the run (config.json records every change).
+    /// </param>
+    public static RunResult Train(Trainer trainer, RunFolder folder, Action<RunProgress>? progress, CancellationToken cancel,
+        IReadOnlyList<SettingChange>? changes = null)
     {
-        Directory.CreateDirectory(outDir);
+        string outDir = folder.Path;
         Directory.CreateDirectory(Path.Combine(outDir, FramesFolder));
-        File.WriteAllText(Path.Combine(outDir, ConfigFile), trainer.Config.ToJson(indented: true) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(outDir, ConfigFile), trainer.Config.ToJson(indented: true) + "\n");
         string metricsPath = Path.Combine(outDir, MetricsFile);
         string checkpoint = Path.Combine(outDir, CheckpointFile);
         TruncateMetrics(metricsPath, trainer.Iteration);
+        if (changes?.Where(c => c.Setting != "iters").ToList() is { Count: > 0 } recorded)
+        {
+            var resumed = new JsonObject();
+            foreach (var c in recorded)
+                resumed[c.Setting] = new JsonObject { ["from"] = JsonNode.Parse(c.From.GetRawText()), ["to"] = JsonNode.Parse(c.To.GetRawText()) };
+            File.AppendAllText(metricsPath, new JsonObject { ["iter"] = trainer.Iteration, ["resumed"] = resumed }.ToJsonString() + "\n");
+        }
 
         var clock = Stopwatch.StartNew();
         double Seconds() => trainer.PriorSeconds + clock.Elapsed.TotalSeconds;
@@ -79,26 +81,41 @@ public static class TrainingRun
                 break;
             }
             var losses = trainer.Step();
-            trainer.AfterStep(outDir);
+            trainer.Data.AfterStep(trainer, outDir);
             JsonObject? metrics = null;
             if (trainer.Iteration % config.EvalEvery == 0 || trainer.Iteration == config.Iters)
             {
                 metrics = MetricsLine(trainer, losses, Seconds(), outDir);
+                var snapshot = Checked(trainer.Snapshot(Seconds()), metrics);
                 File.AppendAllText(metricsPath, metrics.ToJsonString() + "\n");
-                trainer.SaveCheckpoint(checkpoint, Seconds());
+                FaultInjection.Reach("metrics.written"); // a crash with the line written and the checkpoint not
+                snapshot.Write(checkpoint);
                 last = metrics;
             }
             progress?.Invoke(new RunProgress(trainer.Iteration, config.Iters, losses, metrics));
         }
-        if (interrupted) trainer.SaveCheckpoint(checkpoint, Seconds());
-        DrawMetrics(metricsPath, Path.Combine(outDir, MetricsPlotFile), $"{config.Variant} on {config.Dataset}", trainer.PlottedMetrics);
+        if (interrupted) Checked(trainer.Snapshot(Seconds()), null).Write(checkpoint);
+        DrawMetrics(metricsPath, Path.Combine(outDir, MetricsPlotFile), $"{config.Variant} on {config.Dataset}", trainer.Data.PlottedMetrics);
         return new RunResult(trainer.Iteration, Seconds(), interrupted, last, checkpoint);
     }
+
+    /// <summary>The snapshot, if every value in it is finite; else the run has diverged.</summary>
+    private static CheckpointSnapshot Checked(CheckpointSnapshot snapshot, JsonObject? metrics)
+    {
+        if (snapshot.FirstNonFinite() is not var (name, value)) return snapshot;
+        string shown = metrics is null ? "" : " (" + string.Join(", ", new[] { "critic_w", "g_loss", "w1", "fd" }
+            .Where(k => metrics[k] is not null).Select(k => $"{k} {Format(Number(metrics[k]!))}")) + ")";
+        throw new RunDivergedException(snapshot.Iteration,
+            $"At iteration {snapshot.Iteration} the run's state is no longer finite: {name} holds {(float.IsNaN(value) ? "NaN" : value > 0 ? "+∞" : "−∞")}{shown}.");
+    }
+
+    /// <summary>The files a run writes into its folder (besides the frames): what --force replaces.</summary>
+    public static readonly string[] RunFiles = [CheckpointFile, MetricsFile, ConfigFile, MetricsPlotFile];
 
     /// <summary>Deletes the files a run writes into <paramref name="outDir"/> (and nothing else there).</summary>
     public static void DeleteRunFiles(string outDir)
     {
-        foreach (var file in new[] { CheckpointFile, MetricsFile, ConfigFile, MetricsPlotFile })
+        foreach (var file in RunFiles)
             File.Delete(Path.Combine(outDir, file));
         string frames = Path.Combine(outDir, FramesFolder);
         if (Directory.Exists(frames))
@@ -106,7 +123,7 @@ public static class TrainingRun
     }
 
     /// <summary>The losses of the last iteration and the trainer's measures: one line of metrics.jsonl.</summary>
-    private static JsonObject MetricsLine(IGanTrainer trainer, StepLosses losses, double seconds, string outDir)
+    private static JsonObject MetricsLine(Trainer trainer, StepLosses losses, double seconds, string outDir)
     {
         var line = new JsonObject
         {
@@ -116,7 +133,7 @@ public static class TrainingRun
             ["critic_loss"] = Round(losses.CriticLoss),
             ["g_loss"] = Round(losses.GLoss),
         };
-        foreach (var (key, value) in trainer.Evaluate(outDir).ToList())
+        foreach (var (key, value) in trainer.Data.Evaluate(trainer, outDir).ToList())
             line[key] = value?.DeepClone();
         return line;
     }
@@ -131,7 +148,7 @@ public static class TrainingRun
     {
         if (!File.Exists(path)) return;
         var keep = File.ReadAllLines(path).Where(l => l.Length > 0 && IterationOf(l) is { } it && it <= iteration).ToList();
-        File.WriteAllLines(path, keep);
+        AtomicFile.WriteAllText(path, string.Concat(keep.Select(l => l + "\n")));
     }
 
     private static int? IterationOf(string line)

@@ -5,7 +5,7 @@ namespace GanFromScratch.Nn;
 /// <summary>
 /// A piece of a network, as PyTorch's <c>nn.Module</c>: it owns named parameters (leaf tensors
 /// that require gradients) and child modules, and maps an input to an output in
-/// <see cref="Forward"/>. Names are dotted paths ("main.0.weight"), the same keys PyTorch's
+/// <see cref="Forward(Tensor)"/>. Names are dotted paths ("main.0.weight"), the same keys PyTorch's
 /// <c>state_dict()</c> would give the same network, so checkpoints load on either side.
 /// </summary>
 public abstract class Module
@@ -18,6 +18,13 @@ public abstract class Module
     public bool Training { get; private set; } = true;
 
     public abstract Tensor Forward(Tensor x);
+
+    /// <summary>
+    /// Forward with a second input that conditions the output — a conditional GAN's labels, as
+    /// class indices held in floats. A module that takes none refuses it.
+    /// </summary>
+    public virtual Tensor Forward(Tensor x, Tensor condition) =>
+        throw new InvalidOperationException($"{GetType().Name} takes no condition: call Forward(x).");
 
     /// <summary>Forward, so that a module reads like a function: <c>critic.Call(x)</c>.</summary>
     public Tensor Call(Tensor x) => Forward(x);

@@ -147,13 +147,3 @@ public sealed class Adam : Optimizer
 
     public override IEnumerable<(string Name, Tensor Value)> State() => Named("exp_avg", _m).Concat(Named("exp_avg_sq", _v));
 }
-
-/// <summary>The original WGAN's Lipschitz constraint: after each critic step, clamp every parameter to [−c, c].</summary>
-public static class WeightClipping
-{
-    public static void Apply(Module module, float c)
-    {
-        if (!(c > 0)) throw new ArgumentException($"The clipping bound must be positive, got {c}.");
-        foreach (var p in module.Parameters()) p.Clamp_(-c, c);
-    }
-}

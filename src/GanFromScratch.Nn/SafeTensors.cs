@@ -33,9 +33,9 @@ public static class SafeTensors
         Write(path, [.. tensors.Select(t => (t.Name, new StoredTensor(t.Value.Shape, t.Value.ToArray())))], metadata);
 
     /// <summary>
-    /// Writes host tensors and metadata to <paramref name="path"/> atomically: to a temporary file
-    /// beside it, flushed to disk, then renamed over the target, so a crash leaves either the
-    /// old file or the new one, never half of one. The metadata gains a <see cref="ChecksumKey"/>
+    /// Writes host tensors and metadata to <paramref name="path"/> atomically (<see cref="AtomicFile"/>):
+    /// to a temporary file beside it, flushed to disk, then renamed over the target, so a crash
+    /// leaves either the old file or the new one, never half of one. The metadata gains a <see cref="ChecksumKey"/>
     /// entry, a SHA-256 of the other metadata, the tensors' names and shapes and their data
     /// (<see cref="Checksum"/>), which <see cref="Load"/> verifies: a damaged file is refused.
     /// </summary>
@@ -63,8 +63,7 @@ public static class SafeTensors
         var headerBytes = Encoding.UTF8.GetBytes(json + new string(' ', padding));
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors data is little-endian.");
 
-        string temp = TemporaryPath(path);
-        try
+        AtomicFile.Write(path, temp =>
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
@@ -80,25 +79,8 @@ public static class SafeTensors
                 stream.Flush(flushToDisk: true);
             }
             FaultInjection.Reach("checkpoint.rename"); // a crash with the new file complete beside the old one
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
-        }
+        });
     }
-
-    /// <summary>
-    /// The temporary file <see cref="Write"/> writes before renaming it to <paramref name="path"/>:
-    /// hidden, beside it, named after this process, so that two writers never share one and a
-    /// crash leaves a name that says whose it was (see <see cref="TemporaryPattern"/>).
-    /// </summary>
-    public static string TemporaryPath(string path) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-
-    /// <summary>The names of the temporary files of <paramref name="fileName"/>, for Directory.GetFiles.</summary>
-    public static string TemporaryPattern(string fileName) => $".{fileName}.*.tmp";
 
     /// <summary>
     /// SHA-256 over the metadata (sorted by key, without the checksum itself), each tensor's name

@@ -1,18 +1,11 @@
 using System.Text.Json;
-using GanFromScratch.Cli;
 
 namespace GanFromScratch.Tests;
 
 /// <summary>The gfs command line: output formats, help and bad usage.</summary>
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = GfsApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => Gfs.Run(args);
 
     [Fact]
     public void Bench_gemm_json_prints_one_object_per_shape()

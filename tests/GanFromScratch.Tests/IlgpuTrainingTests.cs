@@ -53,8 +53,8 @@ public class IlgpuTrainingTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
     public void A_trainer_made_on_a_device_keeps_its_parameters_there()
     {
         using var device = Device.Use(_gpu);
-        var trainer = new ToyTrainer(new TrainConfig { Variant = "wgan-gp", Dim = 4, BatchSize = 4, Iters = 1 });
-        Assert.All(trainer.G.Parameters().Concat(trainer.D.Parameters()), p => Assert.Same(_gpu, p.Backend));
+        var trainer = TestRuns.Toy(new TrainConfig { Variant = "wgan-gp", Dim = 4, BatchSize = 4, Iters = 1 });
+        Assert.All(trainer.Players.All.SelectMany(p => p.Network.Parameters()), p => Assert.Same(_gpu, p.Backend));
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public class IlgpuTrainingTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
     {
         using var backend = IlgpuBackend.OpenCpuEmulator();
         using var device = Device.Use(backend);
-        var trainer = new ToyTrainer(new TrainConfig { Variant = "wgan-gp", Dim = 8, BatchSize = 8, CriticIters = 1, Lambda = 10f, Seed = 3, Iters = 100 });
+        var trainer = TestRuns.Toy(new TrainConfig { Variant = "wgan-gp", Dim = 8, BatchSize = 8, CriticIters = 1, Seed = 3, Iters = 100 }.WithOption(WganGp.Lambda, 10f));
         trainer.Step();
         trainer.Step();
         long afterTwo = backend.AllocatedBytes;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GanFromScratch.Engine;
+using GanFromScratch.Gan;
 using GanFromScratch.Nn;
 
 namespace GanFromScratch.Tests;

@@ -1,5 +1,6 @@
 using GanFromScratch.Engine;
 using GanFromScratch.Gan;
+using GanFromScratch.Gan.Data;
 using GanFromScratch.Gan.Metrics;
 
 namespace GanFromScratch.Tests;

@@ -33,31 +33,37 @@ public class ToyTrainingGoldenTests
     {
         var c = Golden.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("variant").GetString() == variant);
         int batch = Golden.GetProperty("batch").GetInt32();
-        var trainer = new ToyTrainer(new TrainConfig
+        var config = TestRuns.Defaults(variant) with
         {
-            Variant = variant, Dim = Golden.GetProperty("dim").GetInt32(), BatchSize = batch,
+            Dim = Golden.GetProperty("dim").GetInt32(), BatchSize = batch,
             Lr = c.GetProperty("lr").GetSingle(), CriticIters = c.GetProperty("critic_iters").GetInt32(),
-            Lambda = c.GetProperty("lambda").GetSingle(), Clip = c.GetProperty("clip") is var clip && clip.GetSingle() > 0 ? clip.GetSingle() : 0.01f,
-        });
-        Load(trainer.G.Main, c.GetProperty("init").GetProperty("generator")); // the script's networks are bare Sequentials: no "main."
-        Load(trainer.D.Main, c.GetProperty("init").GetProperty("critic"));
+        };
+        if (variant == "wgan-gp") config = config.WithOption(WganGp.Lambda, c.GetProperty("lambda").GetSingle());
+        if (variant == "wgan") config = config.WithOption(Wgan.Clip, c.GetProperty("clip").GetSingle());
+        var trainer = TestRuns.Toy(config);
+        var (g, d) = (((ToyMlp)trainer.Players.Generator).Main, ((ToyMlp)trainer.Players.Critic).Main);
+        Load(g, c.GetProperty("init").GetProperty("generator")); // the script's networks are bare Sequentials: no "main."
+        Load(d, c.GetProperty("init").GetProperty("critic"));
 
         int k = 0;
         foreach (var step in c.GetProperty("critic_steps").EnumerateArray())
         {
             using var scope = TensorScope.Begin();
-            var losses = trainer.CriticStep(Tensor.FromArray(Floats(step.GetProperty("real")), batch, 2),
-                Tensor.FromArray(Floats(step.GetProperty("noise")), batch, 2), Tensor.FromArray(Floats(step.GetProperty("alpha")), batch, 1));
-            Near(step.GetProperty("critic_w").GetSingle(), losses.CriticW, $"critic step {k} critic_w");
-            Near(step.GetProperty("loss").GetSingle(), losses.Loss, $"critic step {k} loss");
-            Near(step.GetProperty("penalty").GetSingle(), losses.Penalty, $"critic step {k} penalty");
+            var losses = trainer.CriticStep(new Batch(Tensor.FromArray(Floats(step.GetProperty("noise")), batch, 2))
+            {
+                Real = Tensor.FromArray(Floats(step.GetProperty("real")), batch, 2),
+                Alpha = Tensor.FromArray(Floats(step.GetProperty("alpha")), batch, 1),
+            });
+            Near(step.GetProperty("critic_w").GetSingle(), -losses.Objective.Item(), $"critic step {k} critic_w");
+            Near(step.GetProperty("loss").GetSingle(), losses.Total.Item(), $"critic step {k} loss");
+            Near(step.GetProperty("penalty").GetSingle(), losses.Penalty?.Item() ?? 0f, $"critic step {k} penalty");
             k++;
         }
         using (TensorScope.Begin())
-            Near(c.GetProperty("g_loss").GetSingle(), trainer.GeneratorStep(Tensor.FromArray(Floats(c.GetProperty("g_noise")), batch, 2)), "generator loss");
+            Near(c.GetProperty("g_loss").GetSingle(), trainer.GeneratorStep(new Batch(Tensor.FromArray(Floats(c.GetProperty("g_noise")), batch, 2))).Item(), "generator loss");
 
         var after = c.GetProperty("after");
-        foreach (var (net, key) in new[] { (trainer.G.Main, "generator"), (trainer.D.Main, "critic") })
+        foreach (var (net, key) in new[] { (g, "generator"), (d, "critic") })
             foreach (var (name, p) in net.NamedParameters())
             {
                 var expected = Floats(after.GetProperty(key).GetProperty(name));

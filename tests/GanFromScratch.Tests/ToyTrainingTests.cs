@@ -1,5 +1,6 @@
 using GanFromScratch.Engine;
 using GanFromScratch.Gan;
+using GanFromScratch.Gan.Data;
 
 namespace GanFromScratch.Tests;
 
@@ -10,14 +11,10 @@ public sealed class ToyTrainingTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static TrainConfig Small(string variant = "wgan-gp") => new()
-    {
-        Variant = variant, Dim = 16, BatchSize = 32, Iters = 6, EvalEvery = 3, Seed = 3,
-        Lr = GanVariant.Get(variant).DefaultLr, CriticIters = GanVariant.Get(variant).DefaultCriticIters,
-    };
+    private static TrainConfig Small(string variant = "wgan-gp") =>
+        TestRuns.Defaults(variant) with { Dim = 16, BatchSize = 32, Iters = 6, EvalEvery = 3, Seed = 3 };
 
-    private static float[] AllParameters(ToyTrainer t) =>
-        t.G.Parameters().Concat(t.D.Parameters()).SelectMany(p => p.ToArray()).ToArray();
+    private static float[] AllParameters(Trainer t) => TestRuns.Weights(t);
 
     [Theory]
     [InlineData("gan")]
@@ -26,7 +23,7 @@ public sealed class ToyTrainingTests : IDisposable
     [InlineData("wgan-gp")]
     public void Every_variant_trains_with_finite_losses(string variant)
     {
-        var trainer = new ToyTrainer(Small(variant));
+        var trainer = TestRuns.Toy(Small(variant));
         var before = AllParameters(trainer);
         for (int i = 0; i < 3; i++)
         {
@@ -36,28 +33,28 @@ public sealed class ToyTrainingTests : IDisposable
         Assert.Equal(3, trainer.Iteration);
         Assert.NotEqual(before, AllParameters(trainer));
         if (variant == "wgan")
-            Assert.All(trainer.D.Parameters().SelectMany(p => p.ToArray()), v => Assert.InRange(v, -0.01f, 0.01f));
+            Assert.All(trainer.Players.Critic.Parameters().SelectMany(p => p.ToArray()), v => Assert.InRange(v, -0.01f, 0.01f));
     }
 
     [Fact]
     public void The_penalty_is_reported_only_by_wgan_gp()
     {
-        Assert.True(new ToyTrainer(Small("wgan-gp")).Step().Penalty > 0);
-        Assert.Equal(0, new ToyTrainer(Small("wgan")).Step().Penalty);
+        Assert.True(TestRuns.Toy(Small("wgan-gp")).Step().Penalty > 0);
+        Assert.Equal(0, TestRuns.Toy(Small("wgan")).Step().Penalty);
     }
 
     [Fact]
     public void Resuming_from_a_checkpoint_gives_the_same_losses_as_an_uninterrupted_run()
     {
-        var straight = new ToyTrainer(Small());
+        var straight = TestRuns.Toy(Small());
         var expected = Enumerable.Range(0, 4).Select(_ => straight.Step()).ToArray();
 
-        var first = new ToyTrainer(Small());
+        var first = TestRuns.Toy(Small());
         first.Step();
         first.Step();
         string path = Path.Combine(_dir, "c.safetensors");
-        first.SaveCheckpoint(path, 1.5);
-        var resumed = ToyTrainer.Load(path);
+        TestRuns.Save(first, path, 1.5);
+        var resumed = TestRuns.LoadToy(path);
         Assert.Equal(2, resumed.Iteration);
         Assert.Equal(1.5, resumed.PriorSeconds);
         Assert.Equal(AllParameters(first), AllParameters(resumed));
@@ -70,21 +67,19 @@ public sealed class ToyTrainingTests : IDisposable
     public void A_checkpoint_of_another_architecture_is_refused_by_name()
     {
         string path = Path.Combine(_dir, "c.safetensors");
-        new ToyTrainer(Small()).SaveCheckpoint(path, 0);
-        var e = Assert.Throws<InvalidDataException>(() => ToyTrainer.Load(path, c => c with { Dim = 8 }));
+        TestRuns.Save(TestRuns.Toy(Small()), path);
+        var e = Assert.Throws<InvalidDataException>(() => TestRuns.LoadToy(path, Small() with { Dim = 8 }));
         Assert.Contains("generator.main.0.weight", e.Message);
     }
 
     [Fact]
     public void Training_lowers_w1_clearly()
     {
-        var trainer = new ToyTrainer(new TrainConfig
-        {
-            Variant = "wgan-gp", Dim = 64, BatchSize = 64, Lr = 3e-3f, Lambda = 0.1f, CriticIters = 5, Seed = 1, Iters = 300,
-        });
-        double before = trainer.Evaluate().W1;
+        var trainer = TestRuns.Toy(TestRuns.Defaults("wgan-gp") with { Dim = 64, BatchSize = 64, Lr = 3e-3f, Seed = 1, Iters = 300 });
+        var data = (ToyData)trainer.Data;
+        double before = data.Measure(trainer).W1;
         for (int i = 0; i < 200; i++) trainer.Step();
-        double after = trainer.Evaluate().W1;
+        double after = data.Measure(trainer).W1;
         // Seen: 1.414 → 0.545. A generator that learned nothing stays near 1.4.
         Assert.True(after < 0.6 * before, $"W1 went from {before:F3} to {after:F3}");
     }
@@ -95,10 +90,12 @@ public sealed class ToyTrainingTests : IDisposable
         var config = Small() with { Iters = 6, EvalEvery = 2 };
         using var cancel = new CancellationTokenSource();
         int seen = 0;
-        var result = TrainingRun.Train(new ToyTrainer(config), _dir, p =>
-        {
-            if (++seen == 4) cancel.Cancel(); // as Ctrl-C would, after iteration 4
-        }, cancel.Token);
+        RunResult result;
+        using (var folder = RunFolder.Open(_dir))
+            result = TrainingRun.Train(TestRuns.Toy(config), folder, p =>
+            {
+                if (++seen == 4) cancel.Cancel(); // as Ctrl-C would, after iteration 4
+            }, cancel.Token);
         Assert.True(result.Interrupted);
         Assert.Equal(4, result.Iteration);
         var lines = File.ReadAllLines(Path.Combine(_dir, TrainingRun.MetricsFile));
@@ -107,10 +104,12 @@ public sealed class ToyTrainingTests : IDisposable
             Assert.Contains(key, lines[1]);
         Assert.True(File.Exists(Path.Combine(_dir, "frames", "iter_000004.png")));
         Assert.True(File.Exists(Path.Combine(_dir, "metrics.png")));
-        Assert.Equal(4, ToyTrainer.Load(result.CheckpointPath).Iteration);
+        Assert.Equal(4, TestRuns.LoadToy(result.CheckpointPath).Iteration);
 
         // Resume to the end: the metrics continue where they stopped.
-        var rest = TrainingRun.Train(ToyTrainer.Load(result.CheckpointPath), _dir, null, CancellationToken.None);
+        RunResult rest;
+        using (var folder = RunFolder.Open(_dir))
+            rest = TrainingRun.Train(TestRuns.LoadToy(result.CheckpointPath), folder, null, CancellationToken.None);
         Assert.False(rest.Interrupted);
         Assert.Equal(6, rest.Iteration);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(_dir, TrainingRun.MetricsFile)).Length);
@@ -119,8 +118,8 @@ public sealed class ToyTrainingTests : IDisposable
     [Fact]
     public void A_diverging_run_stops_with_the_iteration_number()
     {
-        var trainer = new ToyTrainer(Small("lsgan") with { Lr = 1e30f, Iters = 50 });
-        var e = Assert.Throws<NonFiniteLossException>(() => { for (int i = 0; i < 50; i++) trainer.Step(); });
+        var trainer = TestRuns.Toy(Small("lsgan") with { Lr = 1e30f, Iters = 50 });
+        var e = Assert.Throws<RunDivergedException>(() => { for (int i = 0; i < 50; i++) trainer.Step(); });
         Assert.InRange(e.Iteration, 1, 50);
         Assert.Contains($"iteration {e.Iteration}", e.Message);
     }
@@ -128,11 +127,11 @@ public sealed class ToyTrainingTests : IDisposable
     [Fact]
     public void Tensor_scopes_return_step_memory()
     {
-        var trainer = new ToyTrainer(Small());
+        var trainer = TestRuns.Toy(Small());
         trainer.Step();
         // After a step every temporary is back in the pool: the parameters have no gradients
         // and a second step allocates nothing new that outlives it.
-        Assert.All(trainer.D.Parameters(), p => Assert.Null(p.Grad));
+        Assert.All(trainer.Players.Critic.Parameters(), p => Assert.Null(p.Grad));
         using (var scope = TensorScope.Begin())
         {
             var t = Tensor.Zeros(3);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using GanFromScratch.Cli;
 
 namespace GanFromScratch.Tests;
 
@@ -10,13 +9,7 @@ public sealed class TrainCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = GfsApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => Gfs.Run(args);
 
     private string Out => Path.Combine(_dir, "run");
 
@@ -111,7 +104,7 @@ public sealed class TrainCliTests : IDisposable
 
         (code, _, err) = Run(["train", "wgan-gp", "--out", Out, "--resume", "--iters", "3", "--threads", "1"]);
         Assert.Equal(2, code);
-        Assert.Contains("variant wgan, not wgan-gp", err);
+        Assert.Contains("is a wgan run, not wgan-gp", err);
 
         (code, _, err) = Run(["train", "wgan", "--out", Out, "--resume", "--dim", "32", "--iters", "3", "--threads", "1"]);
         Assert.Equal(2, code);
@@ -195,9 +188,9 @@ public sealed class TrainCliTests : IDisposable
         Assert.True(failed > 1, err); // so that there is a checkpoint to keep
         {
             Assert.Contains("last good checkpoint", err);
-            var trainer = GanFromScratch.Gan.ToyTrainer.Load(Path.Combine(Out, "checkpoint.safetensors"));
+            var trainer = TestRuns.LoadToy(Path.Combine(Out, "checkpoint.safetensors"));
             Assert.Equal(failed - 1, trainer.Iteration);
-            Assert.All(trainer.G.Parameters().SelectMany(p => p.ToArray()), v => Assert.True(float.IsFinite(v)));
+            Assert.All(TestRuns.Weights(trainer), v => Assert.True(float.IsFinite(v)));
         }
     }
 

@@ -47,7 +47,6 @@ internal static class TrainStepBench
         return counter;
     }
 
-    private static IGanTrainer Trainer(TrainConfig config) =>
-        config.IsImages ? new ImageTrainer(config, ImageDataset.Random(config.BatchSize * 4, config.Seed)) : new ToyTrainer(config);
-
+    private static Trainer Trainer(TrainConfig config) => new(config,
+        config.Kind == DataKind.Images ? new ImageData(config, ImageDataset.Random(config.BatchSize * 4, config.Seed)) : new ToyData(config));
 }

@@ -19,13 +19,11 @@ internal static class ClassifierCommand
     {
         var dataset = new Option<string>("--dataset") { Description = $"Images: {string.Join(", ", ImageDatasets.Names)}.", DefaultValueFactory = _ => "fashion-mnist" };
         var data = new Option<string?>("--data") { Description = $"A folder of MNIST-format IDX files instead of {FashionMnist.DefaultFolder}." };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the 60,000 training images (the learning rate halves after each).", DefaultValueFactory = _ => 4 };
-        GfsApp.AtLeast(epochs, 1);
+        var epochs = CommonOptions.AtLeast(new Option<int>("--epochs") { Description = "Passes over the 60,000 training images (the learning rate halves after each).", DefaultValueFactory = _ => 4 }, 1);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the initial weights and the batch order.", DefaultValueFactory = _ => 1UL };
         var output = new Option<string?>("--out") { Description = $"Where to save it (default {DefaultPath("<dataset>")}, where 'gfs train' and 'gfs eval' look)." };
         var device = DeviceChoice.Option();
-        var threads = new Option<int>("--threads") { Description = "CPU threads (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        GfsApp.AtLeast(threads, 1);
+        var threads = CommonOptions.Threads();
         var command = new Command("classifier",
             "Train the small CNN (two 3×3 conv layers, 128 features, 10 classes) whose penultimate features define the Fréchet distance (fd) " +
             "and the classifier score of image GANs: FID's recipe with a network trained here instead of Inception, so nothing is downloaded. " +
@@ -39,18 +37,10 @@ internal static class ClassifierCommand
             string name = parse.GetValue(dataset)!;
             if (!ImageDatasets.Names.Contains(name))
                 throw new UsageException($"Unknown image dataset '{name}'. Valid: {string.Join(", ", ImageDatasets.Names)}.");
-            CpuParallel.Threads = parse.GetValue(threads);
+            CommonOptions.ApplyThreads(parse, threads, stdout);
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, stdout);
-            ImageDataset train, test;
-            try
-            {
-                train = ImageDatasets.Load(name, parse.GetValue(data), train: true);
-                test = ImageDatasets.Load(name, parse.GetValue(data), train: false);
-            }
-            catch (FileNotFoundException e)
-            {
-                throw new UsageException(e.Message);
-            }
+            var (train, test) = RunData.Usage(() =>
+                (ImageDatasets.Load(name, parse.GetValue(data), train: true), ImageDatasets.Load(name, parse.GetValue(data), train: false)));
             string path = parse.GetValue(output) ?? DefaultPath(name);
             var model = new FeatureClassifier(new RandomStream(parse.GetValue(seed)));
             var clock = Stopwatch.StartNew();

@@ -1,230 +1,281 @@
 using System.CommandLine;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanFromScratch.Gan;
 using GanFromScratch.Gan.Data;
-using GanFromScratch.Kernels.Cpu;
 using Spectre.Console;
 
 namespace GanFromScratch.Cli.Train;
 
-/// <summary><c>gfs train &lt;variant&gt;</c>: one subcommand per GAN variant, all with the same options.</summary>
+/// <summary>
+/// <c>gfs train &lt;variant&gt;</c>: one subcommand per variant of the <see cref="Registry"/>, each
+/// with the options every run has and the variant's own (<see cref="Variant.Options"/>).
+/// </summary>
 internal static class TrainCommand
 {
     /// <summary>The metrics printed per evaluation and in the summary, in this order.</summary>
-    private static readonly string[] ShownMetrics = ["critic_w", "g_loss", "grad_norm", "modes", "hq", "w1", "fd", "score"];
+    private static readonly string[] ShownMetrics = ["critic_w", "g_loss", "grad_norm", "modes", "hq", "class_acc", "w1", "fd", "score"];
 
-    /// <summary>Exit code after Ctrl-C: the checkpoint is saved, and the shell sees the usual SIGINT status.</summary>
-    public const int Interrupted = 130;
-
+    /// <summary>The options every variant has.</summary>
     private sealed class Options
     {
         public readonly Option<string?> Dataset = new("--dataset")
         {
-            Description = $"Toy 2-D data: {string.Join(", ", ToyDataset.Names)}; images: {string.Join(", ", ImageDatasets.Names)}. " +
-                          "Default: 8gaussians (fashion-mnist for dcgan).",
+            Description = $"Toy 2-D data: {string.Join(", ", ToyDataset.Names)}; images: {string.Join(", ", ImageDatasets.Names)}.",
         };
-        public readonly Option<int?> Iters = new("--iters") { Description = "Generator iterations (each after --critic-iters critic steps). Default: 1800 on toy data, 2000 on images." };
-        public readonly Option<int?> BatchSize = new("--batch-size") { Description = "Samples per batch. Default: 256 on toy data, 50 on images (gan_mnist.py's)." };
-        public readonly Option<float?> Lr = new("--lr") { Description = "Learning rate of both optimizers (default: the variant's; see above)." };
-        public readonly Option<int?> CriticIters = new("--critic-iters") { Description = "Critic steps per generator step (default: 5 for wgan and wgan-gp, 1 otherwise)." };
-        public readonly Option<float?> Lambda = new("--lambda")
-        {
-            Description = $"wgan-gp: weight λ of the gradient penalty. Default 10 (the paper's) on images, {ToyDataset.DefaultPenaltyWeight} on the toy datasets, as the " +
-                          "WGAN-GP authors' gan_toy.py (\"smaller lambda seems to help for toy tasks\"; with the paper's λ = 10 the toy " +
-                          "generator still wanders after 2,500 iterations); use --lambda 10 for the paper's setting.",
-        };
-        public readonly Option<float> Clip = new("--clip") { Description = "wgan: clamp every critic weight to [−c, c] after each critic step.", DefaultValueFactory = _ => 0.01f };
-        public readonly Option<int?> Dim = new("--dim") { Description = "Width of both networks: hidden units on toy data (default 512), base channels DIM on images (default 64)." };
+        public readonly Option<int?> Iters = CommonOptions.AtLeast(new Option<int?>("--iters") { Description = "Generator iterations (each after --critic-iters critic steps). Default: 1800 on toy data, 2000 on images." }, 1);
+        public readonly Option<int?> BatchSize = CommonOptions.AtLeast(new Option<int?>("--batch-size") { Description = "Samples per batch. Default: 256 on toy data, 50 on images (gan_mnist.py's)." }, 1);
+        public readonly Option<float?> Lr = new("--lr") { Description = "Learning rate of every player's optimizer (default: the variant's; see above)." };
+        public readonly Option<float?> Beta1 = new("--beta1") { Description = "Adam's β₁ (default: the variant's)." };
+        public readonly Option<float?> Beta2 = new("--beta2") { Description = "Adam's β₂ (default: the variant's)." };
+        public readonly Option<int?> CriticIters = CommonOptions.AtLeast(new Option<int?>("--critic-iters") { Description = "Critic steps per generator step (default: the variant's)." }, 1);
+        public readonly Option<int?> Dim = CommonOptions.AtLeast(new Option<int?>("--dim") { Description = "Width of the networks: hidden units on toy data (default 512), base channels DIM on images (default 64)." }, 1);
         public readonly Option<string?> Arch = new("--arch")
         {
-            Description = $"Images: the network pair, {string.Join(" or ", ImageNetworks.Names)}. Default: gan-mnist (no batch norm) for wgan and " +
-                          "wgan-gp, dcgan (batch norm) for gan, dcgan and lsgan. wgan-gp refuses a critic with batch norm.",
+            Description = $"Images: the network pair, {string.Join(" or ", ImageNetworks.Names)}. Default: the variant's (see above); a gradient " +
+                          "penalty refuses a critic with batch norm.",
         };
         public readonly Option<string?> Data = new("--data") { Description = $"Images: a folder of MNIST-format IDX files instead of {FashionMnist.DefaultFolder}." };
-        public readonly Option<int> SampleEvery = new("--sample-every") { Description = "Images: save a grid of 64 samples from fixed noise every N iterations.", DefaultValueFactory = _ => 100 };
+        public readonly Option<int?> SampleEvery = CommonOptions.AtLeast(new Option<int?>("--sample-every") { Description = "Images: save a grid of samples from fixed noise every N iterations (default 100)." }, 1);
         public readonly Option<string?> Classifier = new("--classifier")
         {
             Description = "Images: a classifier from 'gfs train classifier', whose features give the Fréchet distance (fd) and the classifier score " +
                           $"logged at every evaluation. Default: {ClassifierCommand.DefaultPath("<dataset>")} when it exists.",
         };
-        public readonly Option<int> FdSamples = new("--fd-samples") { Description = "Images: generated (and test) images per fd.", DefaultValueFactory = _ => 10000 };
-        public readonly Option<ulong> Seed = new("--seed") { Description = "Seed of every random number of the run.", DefaultValueFactory = _ => 1UL };
+        public readonly Option<int?> FdSamples = CommonOptions.AtLeast(new Option<int?>("--fd-samples") { Description = "Images: generated (and test) images per fd (default 10000)." }, 2);
+        public readonly Option<ulong?> Seed = new("--seed") { Description = "Seed of every random number of the run (default 1)." };
         public readonly Option<string?> Out = new("--out") { Description = "Run folder (default: runs/<variant>-<dataset>)." };
         public readonly Option<string?> Resume = new("--resume")
         {
-            Description = "Continue from a checkpoint: the run folder's own (no value) or the file given. " +
-                          "Settings come from the checkpoint; --iters may extend the run.",
+            Description = "Continue from a checkpoint: the run folder's own (no value) or the file given. The networks and the data come from " +
+                          "the checkpoint (--dataset, --data, --dim, --arch and --seed cannot change); the training settings given beside " +
+                          "--resume (--iters, --lr, --beta1, --beta2, --critic-iters, --batch-size, the variant's options, the evaluation " +
+                          "settings) replace the saved ones, and the change is recorded in config.json and metrics.jsonl.",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        public readonly Option<bool> Force = new("--force") { Description = "Start afresh in a run folder that already holds a run (its files are replaced)." };
-        public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Evaluate, draw a frame and save a checkpoint every N iterations.", DefaultValueFactory = _ => 100 };
+        public readonly Option<bool> Force = new("--force") { Description = "Start afresh in a run folder that already holds a run (its run files are replaced)." };
+        public readonly Option<int?> EvalEvery = CommonOptions.AtLeast(new Option<int?>("--eval-every") { Description = "Evaluate, draw a frame and save a checkpoint every N iterations (default 100)." }, 1);
         public readonly Option<string> Device = DeviceChoice.Option();
-        public readonly Option<int> Threads = new("--threads") { Description = "CPU threads (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        public readonly Option<string> GLoss = new("--g-loss")
-        {
-            Description = "gan: the generator's loss. non-saturating (default) maximises log D(G(z)), whose gradient is strong while " +
-                          "the critic rejects the samples — early in training; saturating minimises log(1 − D(G(z))), the original " +
-                          "minimax game, whose gradient then vanishes.",
-            DefaultValueFactory = _ => "non-saturating",
-        };
+        public readonly Option<int> Threads = CommonOptions.Threads();
 
-        public Options() => GfsApp.AtLeast(Threads, 1);
-
-        public IEnumerable<Option> All(bool gan) =>
-            new Option[] { Dataset, Iters, BatchSize, Lr, CriticIters, Lambda, Clip, Dim, Arch, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads }
-                .Concat(gan ? [GLoss] : []);
+        public IEnumerable<Option> All() =>
+            [Dataset, Iters, BatchSize, Lr, Beta1, Beta2, CriticIters, Dim, Arch, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads];
     }
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var train = new Command("train", "Train a GAN (one subcommand per variant; see 'gfs train <variant> --help'), or the classifier that measures image GANs.");
-        foreach (var name in GanVariant.Names) train.Subcommands.Add(Variant(name, stdout, stderr));
+        foreach (var variant in Registry.All) train.Subcommands.Add(VariantCommand(variant, stdout, stderr));
         train.Subcommands.Add(ClassifierCommand.Create(stdout, stderr));
         return train;
     }
 
-    private static Command Variant(string name, TextWriter stdout, TextWriter stderr)
+    /// <summary>The command line's form of a variant's option: a nullable option of its type (null: not given).</summary>
+    private static Option VariantOptionOf(VariantOption option)
     {
-        var variant = GanVariant.Get(name);
+        Option made = option.ValueType == typeof(float) ? new Option<float?>("--" + option.Name)
+            : option.ValueType == typeof(int) ? new Option<int?>("--" + option.Name)
+            : option.ValueType == typeof(string) ? new Option<string?>("--" + option.Name)
+            : throw new NotSupportedException($"Variant options of type {option.ValueType.Name} have no command-line form.");
+        string defaults = option.DefaultFor(DataKind.Toy).GetRawText() == option.DefaultFor(DataKind.Images).GetRawText()
+            ? $" Default: {option.Format(option.DefaultFor(DataKind.Toy))}."
+            : "";
+        made.Description = option.Description + (option.Description.Contains("Default", StringComparison.Ordinal) ? "" : defaults);
+        if (option is VariantOption<string> { Choices: { } choices }) ((Option<string?>)made).AcceptOnlyFromAmong([.. choices]);
+        return made;
+    }
+
+    /// <summary>A variant option's value as config.json holds it, if it was given.</summary>
+    private static JsonElement? GivenValue(ParseResult parse, Option option) => option switch
+    {
+        Option<float?> f when Given(parse, f) => JsonSerializer.SerializeToElement(parse.GetValue(f)!.Value),
+        Option<int?> i when Given(parse, i) => JsonSerializer.SerializeToElement(parse.GetValue(i)!.Value),
+        Option<string?> s when Given(parse, s) => JsonSerializer.SerializeToElement(parse.GetValue(s)!),
+        _ => null,
+    };
+
+    private static Command VariantCommand(Variant variant, TextWriter stdout, TextWriter stderr)
+    {
         var o = new Options();
-        var command = new Command(name,
-            $"Train {variant.Summary}, on toy 2-D data or on 28×28 images.\n\n" +
-            "Writes into the run folder: metrics.jsonl (one line per evaluation: iter, time_s, critic_w, g_loss, grad_norm; on toy data " +
+        var own = variant.Options.Select(opt => (Declared: opt, Option: VariantOptionOf(opt))).ToList();
+        bool toy = variant.Accepts.Contains(DataKind.Toy);
+        string defaultData = toy ? "8gaussians" : "fashion-mnist";
+        var d = variant.Defaults;
+        var examples = new List<string>();
+        if (toy)
+            examples.AddRange([$"gfs train {variant.Name} --dataset 8gaussians", $"gfs train {variant.Name} --dataset 25gaussians --iters 5000 --out runs/25g"]);
+        if (variant.Accepts.Contains(DataKind.Images))
+            examples.AddRange([$"gfs train {variant.Name} --dataset fashion-mnist", $"gfs train {variant.Name} --dataset mnist --data ~/mnist --out runs/mnist"]);
+        examples.AddRange(variant.Examples);
+        examples.Add($"gfs train {variant.Name} --out {(toy ? "runs/25g" : "runs/mnist")} --resume --iters 8000 --lr {(d.Lr / 2).ToString("0.#########", System.Globalization.CultureInfo.InvariantCulture)}");
+        var command = new Command(variant.Name,
+            $"Train {variant.Summary}, on {string.Join(" or ", variant.Accepts.Select(Datasets.Describe))}. " +
+            $"Default data: --dataset {defaultData}" + (variant.Accepts.Contains(DataKind.Images) ? $"; image networks: --arch {variant.DefaultArch}." : ".") + "\n\n" +
+            "Writes into the run folder: metrics.jsonl (one line per evaluation: iter, time_s, critic_w, critic_loss, g_loss, grad_norm; on toy data " +
             "modes, hq, w1; on images fd and score when a classifier is there), frames/iter_NNNNNN.png (toy data: critic contours, real " +
-            "and generated points; images: a grid of 64 samples from fixed noise), checkpoint.safetensors, config.json and, at the end, " +
-            "metrics.png. Ctrl-C saves a checkpoint and stops; --resume continues.\n\n" +
-            "Exit codes: 0 done, 1 failure (e.g. a loss became NaN), 2 bad usage, 130 interrupted (checkpoint saved).\n\n" +
-            "Examples:\n" +
-            (variant.NeedsImages
-                ? $"  gfs train {name} --dataset fashion-mnist\n" +
-                  $"  gfs train {name} --dataset mnist --data ~/mnist --iters 5000 --out runs/mnist\n" +
-                  $"  gfs train {name} --out runs/mnist --resume --iters 8000"
-                : $"  gfs train {name} --dataset 8gaussians\n" +
-                  $"  gfs train {name} --dataset fashion-mnist --iters 2000\n" +
-                  $"  gfs train {name} --dataset 25gaussians --iters 5000 --out runs/25g\n" +
-                  (name == "wgan-gp" ? "  gfs train wgan-gp --lambda 10   (the paper's penalty weight; slower to settle on toy data)\n" : "") +
-                  $"  gfs train {name} --out runs/25g --resume --iters 8000"));
-        foreach (var option in o.All(name == "gan")) command.Options.Add(option);
-        command.SetAction((parse, cancel) => Task.FromResult(Run(name, parse, o, stdout, stderr, cancel)));
+            "and generated points; images: a grid of samples from fixed noise), checkpoint.safetensors, config.json and, at the end, " +
+            "metrics.png. Ctrl-C, SIGTERM and SIGHUP finish the iteration, save a checkpoint and stop; --resume continues.\n\n" +
+            "Exit codes: 0 done, 1 failure (a loss or the weights became NaN: the last good checkpoint is kept), 2 bad usage (nothing is " +
+            "written), 128 + the signal when stopped by one (130 for Ctrl-C; the checkpoint is saved).\n\n" +
+            "Examples:\n" + string.Join("\n", examples.Select(e => "  " + e)));
+        foreach (var option in o.All().Concat(own.Select(x => x.Option))) command.Options.Add(option);
+        command.SetAction(parse => Run(variant, parse, o, own, stdout, stderr));
         return command;
     }
 
-    private static int Run(string variantName, ParseResult parse, Options o, TextWriter stdout, TextWriter stderr, CancellationToken _)
+    private static int Run(Variant variant, ParseResult parse, Options o, List<(VariantOption Declared, Option Option)> own, TextWriter stdout, TextWriter stderr)
     {
-        var variant = GanVariant.Get(variantName);
-        string dataset = parse.GetValue(o.Dataset) ?? (variant.NeedsImages ? "fashion-mnist" : "8gaussians");
-        bool images = ImageDatasets.Names.Contains(dataset);
-        var given = new TrainConfig
+        string dataset = parse.GetValue(o.Dataset) ?? (variant.Accepts.Contains(DataKind.Toy) ? "8gaussians" : "fashion-mnist");
+        var defaults = Datasets.IsKnown(dataset) ? TrainConfig.Defaults(variant, dataset) : new TrainConfig { Variant = variant.Name, Dataset = dataset };
+        bool images = defaults.Kind == DataKind.Images;
+        if (!images && (Given(parse, o.Arch) || Given(parse, o.Data) || Given(parse, o.Classifier) || Given(parse, o.FdSamples) || Given(parse, o.SampleEvery)))
+            throw new UsageException("--arch, --data, --classifier, --fd-samples and --sample-every are for image datasets (--dataset fashion-mnist or mnist).");
+        var options = new Dictionary<string, JsonElement>(defaults.Options);
+        foreach (var (declared, option) in own)
+            if (GivenValue(parse, option) is { } value) options[declared.Key] = value;
+        var given = defaults with
         {
-            Variant = variantName,
-            Dataset = dataset,
-            Iters = parse.GetValue(o.Iters) ?? (images ? 2000 : 1800),
-            BatchSize = parse.GetValue(o.BatchSize) ?? (images ? 50 : 256),
-            Lr = parse.GetValue(o.Lr) ?? variant.DefaultLr,
-            Beta2 = variant.DefaultBeta2,
-            CriticIters = parse.GetValue(o.CriticIters) ?? variant.DefaultCriticIters,
-            Lambda = parse.GetValue(o.Lambda) ?? (images ? 10f : ToyDataset.DefaultPenaltyWeight),
-            Clip = parse.GetValue(o.Clip),
-            Dim = parse.GetValue(o.Dim) ?? (images ? 64 : 512),
-            Seed = parse.GetValue(o.Seed),
-            EvalEvery = parse.GetValue(o.EvalEvery),
-            GLoss = parse.GetValue(o.GLoss)!,
+            Iters = parse.GetValue(o.Iters) ?? defaults.Iters,
+            BatchSize = parse.GetValue(o.BatchSize) ?? defaults.BatchSize,
+            Lr = parse.GetValue(o.Lr) ?? defaults.Lr,
+            Beta1 = parse.GetValue(o.Beta1) ?? defaults.Beta1,
+            Beta2 = parse.GetValue(o.Beta2) ?? defaults.Beta2,
+            CriticIters = parse.GetValue(o.CriticIters) ?? defaults.CriticIters,
+            Dim = parse.GetValue(o.Dim) ?? defaults.Dim,
+            Seed = parse.GetValue(o.Seed) ?? defaults.Seed,
+            EvalEvery = parse.GetValue(o.EvalEvery) ?? defaults.EvalEvery,
+            SampleEvery = parse.GetValue(o.SampleEvery) ?? defaults.SampleEvery,
+            FdSamples = parse.GetValue(o.FdSamples) ?? defaults.FdSamples,
             Arch = images ? parse.GetValue(o.Arch) : null,
-            DataDir = parse.GetValue(o.Data),
-            SampleEvery = parse.GetValue(o.SampleEvery),
-            FdSamples = parse.GetValue(o.FdSamples),
+            DataDir = parse.GetValue(o.Data) is { } dir ? Path.GetFullPath(CommonOptions.NonEmptyPath(dir, "--data")) : null,
             // A full path: a resumed run finds its classifier from any working folder.
             Classifier = images && (parse.GetValue(o.Classifier) ?? ExistingClassifier(dataset)) is { } classifierPath ? Path.GetFullPath(classifierPath) : null,
+            Options = options,
         };
-        if (!images && (Given(parse, o.Arch) || Given(parse, o.Data)))
-            throw new UsageException("--arch and --data are for image datasets (--dataset fashion-mnist or mnist).");
         given.Validate(); // names the option on impossible values (exit 2)
-        int threads = parse.GetValue(o.Threads);
-        CpuParallel.Threads = threads;
+        bool resume = parse.GetResult(o.Resume) is not null;
+        string? resumeFrom = parse.GetValue(o.Resume) is { } path ? CommonOptions.NonEmptyPath(path, "--resume") : null;
+        // Resuming a checkpoint by path continues in its own folder unless --out says otherwise.
+        string outDir = parse.GetValue(o.Out) is { } outGiven ? CommonOptions.NonEmptyPath(outGiven, "--out")
+            : resumeFrom is not null ? Path.GetDirectoryName(Path.GetFullPath(resumeFrom))! : Path.Combine("runs", $"{variant.Name}-{given.Dataset}");
+        int threads = CommonOptions.ApplyThreads(parse, o.Threads, stdout);
         using var device = DeviceChoice.Use(parse.GetValue(o.Device)!, stdout);
 
-        bool resume = parse.GetResult(o.Resume) is not null;
-        string? resumeFrom = parse.GetValue(o.Resume) is { Length: > 0 } path ? path : null;
-        // Resuming a checkpoint by path continues in its own folder unless --out says otherwise.
-        string outDir = parse.GetValue(o.Out)
-                        ?? (resumeFrom is not null ? Path.GetDirectoryName(Path.GetFullPath(resumeFrom))! : Path.Combine("runs", $"{variantName}-{given.Dataset}"));
-        IGanTrainer trainer;
+        Trainer trainer;
+        RunFolder folder;
+        IReadOnlyList<SettingChange> changes = [];
         if (resume)
         {
             string checkpoint = resumeFrom ?? Path.Combine(outDir, TrainingRun.CheckpointFile);
-            trainer = LoadForResume(checkpoint, given, parse, o, stdout);
-            stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}.");
+            if (!File.Exists(checkpoint))
+                throw new UsageException($"There is no checkpoint to resume at {checkpoint}. Give its path (--resume PATH) or the run's --out folder.");
+            var config = ResumedConfig(checkpoint, given, parse, o, own, out changes);
+            var data = RunData.ForTraining(config, stdout);
+            folder = OpenFolder(outDir);
+            try
+            {
+                trainer = Checkpoint.Load(checkpoint, config, data);
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException)
+            {
+                folder.Dispose();
+                throw new UsageException(e.Message + " Nothing was changed.");
+            }
+            stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}" +
+                             (changes.Count > 0 ? $"; changed: {string.Join(", ", changes.Select(Describe))}." : "."));
             if (trainer.Iteration >= trainer.Config.Iters)
                 stdout.WriteLine($"That run is complete; give --iters above {trainer.Iteration} to train further.");
         }
         else
         {
-            if (images)
+            // Everything that can fail (data, networks, classifier) fails before the folder is touched.
+            trainer = new Trainer(given, RunData.ForTraining(given, stdout));
+            folder = OpenFolder(outDir);
+            try
             {
-                // Everything that can fail (data, architecture, classifier) fails before the folder is touched.
-                var (train, test, classifier) = LoadImageData(given, stdout);
-                var imageTrainer = new ImageTrainer(given, train, test) { Classifier = classifier };
-                PrepareFreshFolder(outDir, parse.GetValue(o.Force));
-                trainer = imageTrainer;
+                PrepareFreshFolder(folder, parse.GetValue(o.Force));
             }
-            else
+            catch
             {
-                var toyTrainer = new ToyTrainer(given);
-                PrepareFreshFolder(outDir, parse.GetValue(o.Force));
-                trainer = toyTrainer;
+                folder.Dispose();
+                throw;
             }
         }
 
-        var config = trainer.Config;
-        stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{(trainer is ImageTrainer it ? $" ({it.Arch})" : "")} · dim {config.Dim} · batch {config.BatchSize} · lr {config.Lr:G3} · " +
-                         $"{config.CriticIters} critic step(s) · {(variant.UsesPenalty ? $"λ {config.Lambda:G3} · " : "")}" +
-                         $"{(variant.UsesClipping ? $"clip {config.Clip:G3} · " : "")}seed {config.Seed} · {threads} thread(s) → {outDir}");
+        using (folder)
+            return Train(trainer, folder, changes, threads, stdout, stderr);
+    }
 
-        using var interrupt = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+    private static RunFolder OpenFolder(string outDir)
+    {
+        try
         {
-            e.Cancel = true; // finish the iteration, save, exit cleanly
-            interrupt.Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
+            return RunFolder.Open(outDir);
+        }
+        catch (Exception e) when (e is RunFolderBusyException or ArgumentException)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    private static int Train(Trainer trainer, RunFolder folder, IReadOnlyList<SettingChange> changes, int threads, TextWriter stdout, TextWriter stderr)
+    {
+        var config = trainer.Config;
+        string outDir = folder.Path;
+        string arch = config.Kind == DataKind.Images ? $" ({config.Arch ?? trainer.Variant.DefaultArch})" : "";
+        string own = string.Concat(trainer.Variant.Options.Select(opt => $"{opt.Name} {opt.Format(config.Options.GetValueOrDefault(opt.Key, opt.DefaultFor(config.Kind)))} · "));
+        stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {config.Lr:G3} · " +
+                         $"{config.CriticIters} critic step(s) · {own}seed {config.Seed} · {threads} thread(s) → {outDir}");
+
+        using var signals = new StopSignals();
         RunResult result;
         try
         {
-            result = RunWithProgress(trainer, outDir, stdout, stderr, interrupt.Token);
+            result = RunWithProgress(trainer, folder, changes, stdout, stderr, signals.Token);
         }
-        catch (NonFiniteLossException e)
+        catch (RunDivergedException e)
         {
             stderr.WriteLine($"gfs: {e.Message}");
             string checkpoint = Path.Combine(outDir, TrainingRun.CheckpointFile);
             stderr.WriteLine(File.Exists(checkpoint)
-                ? $"The last good checkpoint is {checkpoint}."
+                ? $"The last good checkpoint is kept: {checkpoint} (iteration {SafeIteration(checkpoint)})."
                 : "No checkpoint was written before that (lower --eval-every to checkpoint more often).");
             return GfsApp.Failure;
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCtrlC;
-        }
 
         PrintSummary(result, config, outDir, stdout);
-        if (result.Interrupted)
+        if (signals.Received is { } signal)
         {
-            stdout.WriteLine($"Interrupted at iteration {result.Iteration}; checkpoint saved. Continue with: " +
+            var (name, code) = StopSignals.Describe(signal);
+            stdout.WriteLine($"Stopped by {name} at iteration {result.Iteration}; checkpoint saved. Continue with: " +
                              $"gfs train {config.Variant} --out {outDir} --resume");
-            return Interrupted;
+            return code;
         }
         return GfsApp.Ok;
     }
 
+    private static string SafeIteration(string checkpoint)
+    {
+        try
+        {
+            return Nn.SafeTensors.ReadMetadata(checkpoint).GetValueOrDefault("iteration", "?");
+        }
+        catch (InvalidDataException)
+        {
+            return "?";
+        }
+    }
+
     /// <summary>Runs the loop; a live progress bar on a terminal, one line per evaluation otherwise.</summary>
-    private static RunResult RunWithProgress(IGanTrainer trainer, string outDir, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    private static RunResult RunWithProgress(Trainer trainer, RunFolder folder, IReadOnlyList<SettingChange> changes, TextWriter stdout, TextWriter stderr,
+        CancellationToken cancel)
     {
         bool live = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected && !Console.IsOutputRedirected;
         if (!live)
-            return TrainingRun.Train(trainer, outDir, p =>
+            return TrainingRun.Train(trainer, folder, p =>
             {
                 if (p.Metrics is { } m) stdout.WriteLine(FormatMetrics(m));
-            }, cancel);
+            }, cancel, changes);
 
         RunResult? result = null;
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -237,18 +288,20 @@ internal static class TrainCommand
                 var config = trainer.Config;
                 var task = ctx.AddTask(Describe(trainer.Iteration, config.Iters, null), maxValue: config.Iters);
                 task.Value = trainer.Iteration;
-                result = TrainingRun.Train(trainer, outDir, p =>
+                result = TrainingRun.Train(trainer, folder, p =>
                 {
                     task.Value = p.Iteration;
                     task.Description = Describe(p.Iteration, p.TotalIterations, p.Losses.CriticW);
                     if (p.Metrics is { } m) console.MarkupLine(Markup.Escape(FormatMetrics(m)));
-                }, cancel);
+                }, cancel, changes);
             });
         return result!;
     }
 
     private static string Describe(int iteration, int total, float? criticW) =>
         $"iter {iteration}/{total}" + (criticW is { } w ? $"  critic_w {w,8:F4}" : "");
+
+    private static string Describe(SettingChange c) => $"{c.Setting} {c.From.GetRawText()} → {c.To.GetRawText()}";
 
     private static string FormatMetrics(JsonObject m)
     {
@@ -259,84 +312,84 @@ internal static class TrainCommand
         return string.Join("  ", parts);
     }
 
-    /// <summary>A fresh run may not silently mix with an old one: a non-empty folder needs --force (or --resume).</summary>
-    private static void PrepareFreshFolder(string outDir, bool force)
+    /// <summary>A fresh run may not silently mix with an old one: a folder holding a run needs --force (or --resume).</summary>
+    private static void PrepareFreshFolder(RunFolder folder, bool force)
     {
-        if (File.Exists(outDir)) throw new UsageException($"--out {outDir} is a file, not a folder.");
-        if (!Directory.Exists(outDir) || !Directory.EnumerateFileSystemEntries(outDir).Any()) return;
+        bool holdsSomething = Directory.EnumerateFileSystemEntries(folder.Path).Any(e => Path.GetFileName(e) != RunFolder.LockFile);
+        if (!holdsSomething) return;
         if (!force)
-            throw new UsageException($"The run folder {outDir} is not empty. Add --resume to continue the run in it, " +
+            throw new UsageException($"The run folder {folder.Path} is not empty. Add --resume to continue the run in it, " +
                                      "--force to start afresh there (its run files are replaced), or choose another --out.");
-        TrainingRun.DeleteRunFiles(outDir);
+        TrainingRun.DeleteRunFiles(folder.Path);
     }
 
     /// <summary>
-    /// Loads a checkpoint to continue from, refusing — before anything is written — a missing
-    /// or corrupt file, or one from a different variant, dataset or architecture than asked for.
+    /// The configuration a resumed run trains with: the checkpoint's, with the training settings
+    /// given beside --resume in place of the saved ones (each change listed in <paramref name="changes"/>);
+    /// a setting that would change the networks or the data is refused by name, before anything is written.
     /// </summary>
-    private static IGanTrainer LoadForResume(string checkpoint, TrainConfig given, ParseResult parse, Options o, TextWriter stdout)
+    private static TrainConfig ResumedConfig(string checkpoint, TrainConfig given, ParseResult parse, Options o,
+        List<(VariantOption Declared, Option Option)> own, out IReadOnlyList<SettingChange> changes)
     {
-        if (!File.Exists(checkpoint))
-            throw new UsageException($"There is no checkpoint to resume at {checkpoint}. Give its path (--resume PATH) or the run's --out folder.");
+        TrainConfig saved;
         try
         {
-            bool images = ImageTrainer.IsImageCheckpoint(checkpoint);
-            var saved = images ? ImageTrainer.ReadConfig(checkpoint) : ToyTrainer.ReadConfig(checkpoint);
-            void Same<T>(string option, T savedValue, T givenValue, bool explicitlyGiven)
-            {
-                if (explicitlyGiven && !EqualityComparer<T>.Default.Equals(savedValue, givenValue))
-                    throw new UsageException($"The checkpoint {checkpoint} was trained with {option} {savedValue}, not {givenValue}; " +
-                                             "a run cannot change it when resuming.");
-            }
-            Same("variant", saved.Variant, given.Variant, true);
-            Same("--dataset", saved.Dataset, given.Dataset, Given(parse, o.Dataset));
-            Same("--dim", saved.Dim, given.Dim, Given(parse, o.Dim));
-            Same("--batch-size", saved.BatchSize, given.BatchSize, Given(parse, o.BatchSize));
-            Same("--seed", saved.Seed, given.Seed, Given(parse, o.Seed));
-            TrainConfig Overrides(TrainConfig c) => c with
-            {
-                Iters = Given(parse, o.Iters) ? given.Iters : c.Iters,
-                EvalEvery = Given(parse, o.EvalEvery) ? given.EvalEvery : c.EvalEvery,
-                SampleEvery = Given(parse, o.SampleEvery) ? given.SampleEvery : c.SampleEvery,
-                Classifier = Given(parse, o.Classifier) ? given.Classifier : c.Classifier,
-            };
-            if (!images) return ToyTrainer.Load(checkpoint, Overrides);
-            var config = Overrides(saved);
-            var (train, test, classifier) = LoadImageData(config, stdout);
-            var trainer = ImageTrainer.Load(checkpoint, train, test, Overrides);
-            trainer.Classifier = classifier;
-            return trainer;
+            saved = Checkpoint.ReadConfig(checkpoint);
         }
         catch (InvalidDataException e)
         {
             throw new UsageException(e.Message + " Nothing was changed.");
         }
+        if (saved.Variant != given.Variant)
+            throw new UsageException($"The checkpoint {checkpoint} is a {saved.Variant} run, not {given.Variant}: resume it with 'gfs train {saved.Variant} --resume'.");
+        void Fixed<T>(string option, T savedValue, T givenValue, bool explicitlyGiven)
+        {
+            if (explicitlyGiven && !EqualityComparer<T>.Default.Equals(savedValue, givenValue))
+                throw new UsageException($"The checkpoint {checkpoint} was trained with {option} {savedValue}, not {givenValue}: a resumed run keeps " +
+                                         "its networks and data (--dataset, --data, --dim, --arch, --seed). Start a new run (another --out, or --force) to change them.");
+        }
+        Fixed("--dataset", saved.Dataset, given.Dataset, Given(parse, o.Dataset));
+        Fixed("--data", saved.DataDir, given.DataDir, Given(parse, o.Data));
+        Fixed("--dim", saved.Dim, given.Dim, Given(parse, o.Dim));
+        Fixed("--arch", saved.Arch ?? saved.Rules.DefaultArch, given.Arch ?? given.Rules.DefaultArch, Given(parse, o.Arch));
+        Fixed("--seed", saved.Seed, given.Seed, Given(parse, o.Seed));
+
+        int iteration = int.TryParse(Nn.SafeTensors.ReadMetadata(checkpoint).GetValueOrDefault("iteration"), out int it) ? it : 0;
+        var config = saved;
+        var list = new List<SettingChange>();
+        void Change<T>(string setting, Func<TrainConfig, T> get, Func<TrainConfig, T, TrainConfig> set, bool explicitlyGiven)
+        {
+            if (!explicitlyGiven) return;
+            T from = get(config), to = get(given);
+            if (EqualityComparer<T>.Default.Equals(from, to)) return;
+            config = set(config, to);
+            list.Add(new SettingChange(iteration, setting, JsonSerializer.SerializeToElement(from), JsonSerializer.SerializeToElement(to)));
+        }
+        Change("iters", c => c.Iters, (c, v) => c with { Iters = v }, Given(parse, o.Iters));
+        Change("lr", c => c.Lr, (c, v) => c with { Lr = v }, Given(parse, o.Lr));
+        Change("beta1", c => c.Beta1, (c, v) => c with { Beta1 = v }, Given(parse, o.Beta1));
+        Change("beta2", c => c.Beta2, (c, v) => c with { Beta2 = v }, Given(parse, o.Beta2));
+        Change("critic_iters", c => c.CriticIters, (c, v) => c with { CriticIters = v }, Given(parse, o.CriticIters));
+        Change("batch_size", c => c.BatchSize, (c, v) => c with { BatchSize = v }, Given(parse, o.BatchSize));
+        Change("eval_every", c => c.EvalEvery, (c, v) => c with { EvalEvery = v }, Given(parse, o.EvalEvery));
+        Change("sample_every", c => c.SampleEvery, (c, v) => c with { SampleEvery = v }, Given(parse, o.SampleEvery));
+        Change("fd_samples", c => c.FdSamples, (c, v) => c with { FdSamples = v }, Given(parse, o.FdSamples));
+        Change("classifier", c => c.Classifier, (c, v) => c with { Classifier = v }, Given(parse, o.Classifier));
+        foreach (var (declared, option) in own)
+        {
+            if (GivenValue(parse, option) is not { } value) continue;
+            var from = saved.Options.GetValueOrDefault(declared.Key, declared.DefaultFor(saved.Kind));
+            if (from.GetRawText() == value.GetRawText()) continue;
+            config = config with { Options = new Dictionary<string, JsonElement>(config.Options) { [declared.Key] = value } };
+            list.Add(new SettingChange(iteration, declared.Key, from, value));
+        }
+        changes = list;
+        return config with { Changes = [.. saved.Changes, .. list] };
     }
 
     /// <summary>The classifier trained by 'gfs train classifier' for this dataset, if it is where that command puts it.</summary>
     private static string? ExistingClassifier(string dataset) =>
         File.Exists(ClassifierCommand.DefaultPath(dataset)) ? ClassifierCommand.DefaultPath(dataset) : null;
-
-    /// <summary>The training images, and the test images and classifier for fd when a classifier is given.</summary>
-    private static (ImageDataset Train, ImageDataset? Test, FeatureClassifier? Classifier) LoadImageData(TrainConfig config, TextWriter stdout)
-    {
-        try
-        {
-            var train = ImageDatasets.Load(config.Dataset, config.DataDir, train: true);
-            if (config.Classifier is null)
-            {
-                stdout.WriteLine($"No classifier, so no fd: run 'gfs train classifier --dataset {config.Dataset}' once (a few minutes) to measure runs.");
-                return (train, null, null);
-            }
-            var (classifier, dataset, accuracy) = FeatureClassifier.Load(config.Classifier);
-            stdout.WriteLine($"fd and score in the features of {config.Classifier} ({dataset}, test accuracy {accuracy:P1}).");
-            return (train, ImageDatasets.Load(config.Dataset, config.DataDir, train: false), classifier);
-        }
-        catch (FileNotFoundException e)
-        {
-            throw new UsageException(e.Message);
-        }
-    }
 
     private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 

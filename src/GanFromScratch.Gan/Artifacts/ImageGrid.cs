@@ -1,4 +1,5 @@
 using SkiaSharp;
+using GanFromScratch.Nn;
 
 namespace GanFromScratch.Gan.Artifacts;
 
@@ -34,8 +35,10 @@ public static class ImageGrid
         System.Runtime.InteropServices.Marshal.Copy(bytes, 0, bitmap.GetPixels(), bytes.Length);
         using var image = SKImage.FromBitmap(bitmap);
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        string temp = path + ".tmp";
-        using (var file = File.Create(temp)) data.SaveTo(file);
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.Write(path, temp =>
+        {
+            using var file = File.Create(temp);
+            data.SaveTo(file);
+        });
     }
 }

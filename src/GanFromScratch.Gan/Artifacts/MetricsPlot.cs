@@ -1,4 +1,5 @@
 using ScottPlot;
+using GanFromScratch.Nn;
 
 namespace GanFromScratch.Gan.Artifacts;
 
@@ -21,6 +22,6 @@ public static class MetricsPlot
         }
         if (series.Count > 0) multi.GetPlot(0).Title(title);
         multi.Layout = new ScottPlot.MultiplotLayouts.Rows();
-        multi.SavePng(path, 800, 220 * Math.Max(1, series.Count));
+        AtomicFile.Write(path, temp => multi.SavePng(temp, 800, 220 * Math.Max(1, series.Count)));
     }
 }

@@ -59,6 +59,9 @@ public sealed class ImageDataset
 public static class FashionMnist
 {
     public const string DefaultFolder = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>The classes of Fashion-MNIST (and MNIST): labels 0–9.</summary>
+    public const int Classes = 10;
     public const string DebianPackage = "dataset-fashion-mnist";
 
     /// <summary>Loads the training split (60,000 images) or the test split (10,000).</summary>
@@ -77,7 +80,7 @@ public static class FashionMnist
             throw new InvalidDataException($"{images}: expected images [count, height, width], got {imageShape.Length} dimensions.");
         if (labelShape.Length != 1 || labelShape[0] != imageShape[0])
             throw new InvalidDataException($"{labels}: {string.Join("×", labelShape)} labels for {imageShape[0]} images in {images}.");
-        int bad = Array.FindIndex(labelBytes, l => l > 9);
+        int bad = Array.FindIndex(labelBytes, l => l >= Classes);
         if (bad >= 0) throw new InvalidDataException($"{labels}: label {labelBytes[bad]} at index {bad} is not a class 0–9.");
         var floats = new float[pixels.Length];
         for (int i = 0; i < pixels.Length; i++) floats[i] = pixels[i] / 255f;

@@ -55,5 +55,23 @@ public static class ToyMetrics
         return (covered.Count(x => x), n == 0 ? 0 : (double)good / n);
     }
 
+    /// <summary>
+    /// For a conditional generator on a mixture: the fraction of samples that lie within three
+    /// standard deviations of the centre of the component they were asked for (<paramref name="labels"/>).
+    /// </summary>
+    public static double ClassAccuracy(float[] samples, int[] labels, float[][] centres, float std)
+    {
+        int n = samples.Length / 2;
+        if (labels.Length != n) throw new ArgumentException($"{labels.Length} labels for {n} samples.");
+        double radius2 = Square(3.0 * std);
+        int hits = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var c = centres[labels[i]];
+            if (Square(samples[2 * i] - c[0]) + Square(samples[2 * i + 1] - c[1]) <= radius2) hits++;
+        }
+        return n == 0 ? 0 : (double)hits / n;
+    }
+
     private static double Square(double x) => x * x;
 }

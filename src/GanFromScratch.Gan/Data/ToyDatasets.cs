@@ -1,7 +1,7 @@
 using GanFromScratch.Engine;
 using GanFromScratch.Kernels;
 
-namespace GanFromScratch.Gan;
+namespace GanFromScratch.Gan.Data;
 
 /// <summary>
 /// The 2-D distributions of the WGAN-GP authors' <c>gan_toy.py</c>, with the same constants.
@@ -29,9 +29,13 @@ public abstract class ToyDataset
     public virtual float ComponentStd => 0;
 
     /// <summary>n points as an [n, 2] row-major array.</summary>
-    public abstract float[] Sample(int n, RandomStream random);
+    public float[] Sample(int n, RandomStream random) => Sample(n, random, out _);
 
-    public Tensor SampleTensor(int n, RandomStream random) => Tensor.FromArray(Sample(n, random), n, 2);
+    /// <summary>
+    /// n points as an [n, 2] row-major array, and for a mixture the component each was drawn from
+    /// (its label; all 0 for a distribution that is not a mixture).
+    /// </summary>
+    public abstract float[] Sample(int n, RandomStream random, out int[] labels);
 
     /// <summary>The dataset called <paramref name="name"/>; an unknown name lists the valid ones.</summary>
     public static ToyDataset Get(string name) => name switch
@@ -49,15 +53,16 @@ public abstract class ToyDataset
     protected static float Normal(ulong seed, ulong index) => Philox.Normal(seed, index, 0f, 1f);
 
     /// <summary>A mixture of equal-weight isotropic Gaussians: pick a centre, add noise, scale.</summary>
-    protected static float[] SampleMixture(int n, RandomStream random, float[][] rawCentres, float std, float divisor)
+    protected static float[] SampleMixture(int n, RandomStream random, float[][] rawCentres, float std, float divisor, out int[] labels)
     {
         ulong start = random.Advance(3 * n);
         ulong seed = random.Seed;
         var points = new float[2 * n];
+        labels = new int[n];
         for (int i = 0; i < n; i++)
         {
             ulong at = start + 3UL * (ulong)i;
-            int c = Math.Min(rawCentres.Length - 1, (int)(Uniform(seed, at) * rawCentres.Length));
+            int c = labels[i] = Math.Min(rawCentres.Length - 1, (int)(Uniform(seed, at) * rawCentres.Length));
             points[2 * i] = (rawCentres[c][0] + std * Normal(seed, at + 1)) / divisor;
             points[2 * i + 1] = (rawCentres[c][1] + std * Normal(seed, at + 2)) / divisor;
         }
@@ -76,7 +81,7 @@ public sealed class EightGaussians : ToyDataset
     public override string Name => "8gaussians";
     public override float[][] Centres => Raw.Select(c => new[] { c[0] / Divisor, c[1] / Divisor }).ToArray();
     public override float ComponentStd => Std / Divisor;
-    public override float[] Sample(int n, RandomStream random) => SampleMixture(n, random, Raw, Std, Divisor);
+    public override float[] Sample(int n, RandomStream random, out int[] labels) => SampleMixture(n, random, Raw, Std, Divisor, out labels);
 }
 
 /// <summary>A 5×5 grid of Gaussians at {−4, −2, 0, 2, 4}², std 0.05, all divided by 2.828.</summary>
@@ -90,7 +95,7 @@ public sealed class TwentyFiveGaussians : ToyDataset
     public override string Name => "25gaussians";
     public override float[][] Centres => Raw.Select(c => new[] { c[0] / Divisor, c[1] / Divisor }).ToArray();
     public override float ComponentStd => Std / Divisor;
-    public override float[] Sample(int n, RandomStream random) => SampleMixture(n, random, Raw, Std, Divisor);
+    public override float[] Sample(int n, RandomStream random, out int[] labels) => SampleMixture(n, random, Raw, Std, Divisor, out labels);
 }
 
 /// <summary>
@@ -104,8 +109,9 @@ public sealed class SwissRoll : ToyDataset
 
     public override string Name => "swissroll";
 
-    public override float[] Sample(int n, RandomStream random)
+    public override float[] Sample(int n, RandomStream random, out int[] labels)
     {
+        labels = new int[n];
         ulong start = random.Advance(3 * n);
         ulong seed = random.Seed;
         var points = new float[2 * n];

@@ -29,9 +29,9 @@ public sealed class ToyMlp : Module
 
     public override Tensor Forward(Tensor x) => Main.Forward(x);
 
-    /// <summary>The generator: 2-D noise to a 2-D point.</summary>
-    public static ToyMlp Generator(int dim, RandomStream random) => new(2, dim, 2, random);
+    /// <summary>The generator: 2-D noise (and whatever a conditional variant appends to it: <paramref name="inputs"/> in all) to a 2-D point.</summary>
+    public static ToyMlp Generator(int dim, RandomStream random, int inputs = 2) => new(inputs, dim, 2, random);
 
-    /// <summary>The critic (discriminator): a 2-D point to one score (a logit for the GAN losses).</summary>
-    public static ToyMlp Critic(int dim, RandomStream random) => new(2, dim, 1, random);
+    /// <summary>The critic (discriminator): a 2-D point (with what a conditional variant appends) to <paramref name="outputs"/> scores (logits for the GAN losses).</summary>
+    public static ToyMlp Critic(int dim, RandomStream random, int inputs = 2, int outputs = 1) => new(inputs, dim, outputs, random);
 }

@@ -1,0 +1,229 @@
+using System.CommandLine;
+using System.Text.Json;
+using GanFromScratch.Engine;
+using GanFromScratch.Gan;
+using GanFromScratch.Kernels.Cpu;
+using GanFromScratch.Kernels.Cuda;
+using Spectre.Console;
+
+namespace GanFromScratch.Cli.Bench;
+
+/// <summary><c>gfs bench</c>: the engine's GEMM against OpenBLAS, the convolutions of gan_mnist.py, and whole training iterations.</summary>
+internal static class BenchCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var threads = new Option<int>("--threads")
+        {
+            Description = "CPU threads for gfs and for OpenBLAS (default: every core).",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
+        CommonOptions.AtLeast(threads, 1);
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per shape instead of a table." };
+        var shapes = new Option<string[]>("--shape")
+        {
+            Description = "Shapes to time, MxNxK[:nn|nt|tn|tt] (C is MxN, K the inner dimension; nt = A·Bᵀ). " +
+                          "Default: the products of a GAN step with 512-wide layers and batch 256, and 1024³.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var rounds = new Option<int>("--rounds")
+        {
+            Description = "Alternating rounds per shape; the medians are reported.",
+            DefaultValueFactory = _ => 9,
+        };
+        CommonOptions.AtLeast(rounds, 1);
+
+        var gemmDevice = DeviceChoice.Option();
+        gemmDevice.DefaultValueFactory = _ => "cpu";
+        gemmDevice.Description = $"Where to run the engine's GEMM: {Engine.Device.Choices} (default cpu). On the CPU it is timed against " +
+                                 "OpenBLAS; elsewhere alone (compare with tools/bench/gemm_torch.py on the same GPU).";
+        var kernel = new Option<string>("--kernel")
+        {
+            Description = "ILGPU devices (cuda, ilgpu-cpu) only: which GEMM kernel runs. auto (default) takes 'wide' " +
+                          "(8×8 of C per thread, 128×128 per group) when that still gives every multiprocessor a group, else " +
+                          "'narrow' (4×4 per thread, 64×64 per group).",
+            DefaultValueFactory = _ => "auto",
+        };
+        kernel.AcceptOnlyFromAmong("auto", "narrow", "wide");
+        var gemm = new Command("gemm",
+            "Time the engine's GEMM against OpenBLAS (cblas_sgemm) on the same data, alternating the two, and print GFLOP/s and the ratio.\n\n" +
+            "Examples:\n  gfs bench gemm\n  gfs bench gemm --threads 1 --json\n  gfs bench gemm --shape 1024x1024x1024 256x512x512:nt\n" +
+            "  gfs bench gemm --device cuda --shape 1024x1024x1024 4096x4096x4096 --json\n" +
+            "  gfs bench gemm --device cuda --kernel narrow --shape 1024x1024x1024")
+        {
+            threads, json, shapes, rounds, gemmDevice, kernel,
+        };
+        gemm.SetAction(parse =>
+        {
+            var list = (parse.GetValue(shapes) is { Length: > 0 } given ? given.Select(GemmShape.Parse) : GemmShape.GanStep).ToArray();
+            int t = parse.GetValue(threads);
+            CpuParallel.Threads = t;
+            bool asJson = parse.GetValue(json);
+            using var chosen = DeviceChoice.Use(parse.GetValue(gemmDevice)!, asJson ? TextWriter.Null : stdout);
+            var backend = Engine.Device.Default;
+            bool onCpu = backend is CpuBackend;
+            string kernelName = parse.GetValue(kernel)!;
+            if (backend is IlgpuBackend ilgpu) ilgpu.GemmKernel = Enum.Parse<GemmKernelChoice>(kernelName, ignoreCase: true);
+            else if (kernelName != "auto")
+            {
+                stderr.WriteLine($"gfs: --kernel {kernelName} chooses among the ILGPU GEMM kernels; the {backend.Name} backend has one. Use --device cuda or ilgpu-cpu, or leave --kernel out.");
+                return GfsApp.Usage;
+            }
+            OpenBlas? blas = null;
+            if (onCpu)
+            {
+                blas = OpenBlas.TryLoad(out var problem);
+                if (blas is null) stderr.WriteLine($"gfs: {problem} Timing gfs alone.");
+                else blas.Threads = t;
+            }
+            // Progress goes to a terminal only; piped or captured output stays clean.
+            bool progress = !asJson && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+            var results = new List<GemmResult>();
+            foreach (var shape in list)
+            {
+                if (progress) stderr.Write($"\rtiming {shape.Size} {shape.Op} ({results.Count + 1}/{list.Length})...   ");
+                var r = onCpu ? GemmBench.Run(shape, blas, parse.GetValue(rounds), secondsPerRound: 0.1)
+                              : GemmBench.RunOnDevice(shape, backend, parse.GetValue(rounds), secondsPerRound: 0.1);
+                results.Add(r);
+                if (asJson) stdout.WriteLine(ToJson(r, t, backend.Name, backend is IlgpuBackend ? kernelName : null,
+                    (backend as IlgpuBackend)?.PlanGemm(shape.M, shape.N, 1).ToString()));
+            }
+            if (!asJson)
+            {
+                if (progress) stderr.Write("\r" + new string(' ', 60) + "\r");
+                PrintTable(results, t, stdout);
+            }
+            return GfsApp.Ok;
+        });
+
+        return new Command("bench", "Benchmarks for users: how fast the engine's kernels are on this machine.") { gemm, TrainStepCommand(stdout, stderr), ConvCommand(stdout, stderr) };
+    }
+
+    private static Command ConvCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var iters = new Option<int>("--iters") { Description = "Timed calls per layer and pass (the median is reported).", DefaultValueFactory = _ => 20 };
+        CommonOptions.AtLeast(iters, 1);
+        var batch = new Option<int>("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 50 };
+        CommonOptions.AtLeast(batch, 1);
+        var threads = new Option<int>("--threads") { Description = "CPU threads (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        CommonOptions.AtLeast(threads, 1);
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per layer instead of a table." };
+        var device = DeviceChoice.Option();
+        var command = new Command("conv",
+            "Time the convolutions of gan_mnist.py (DIM 64): the critic's three 5×5 stride-2 convolutions and the generator's three transposed ones, " +
+            "forward alone and forward + backward (input and weight gradients), in milliseconds (medians). tools/bench/conv_torch.py times the same in PyTorch.\n\n" +
+            "Examples:\n  gfs bench conv\n  gfs bench conv --json --threads 1")
+        {
+            iters, batch, threads, json, device,
+        };
+        command.SetAction(parse =>
+        {
+            int t = parse.GetValue(threads);
+            CpuParallel.Threads = t;
+            using var chosen = DeviceChoice.Use(parse.GetValue(device)!, parse.GetValue(json) ? stderr : stdout);
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
+            var table = new Table().Title($"gan_mnist.py convolutions, batch {parse.GetValue(batch)}, {t} thread(s)");
+            table.AddColumns("layer", "input", "weight", "forward ms", "forward+backward ms");
+            foreach (var c in ConvCase.GanMnist(parse.GetValue(batch)))
+            {
+                var (forward, backward) = ConvBench.Run(c, parse.GetValue(iters), warmup: 2);
+                if (parse.GetValue(json))
+                    stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                    {
+                        ["layer"] = c.Name, ["input"] = c.Input, ["weight"] = c.Weight, ["threads"] = t,
+                        ["forward_ms"] = Math.Round(forward, 3), ["backward_ms"] = Math.Round(backward, 3),
+                    }));
+                else
+                    table.AddRow(c.Name, Markup.Escape(Shapes.Format(c.Input)), Markup.Escape(Shapes.Format(c.Weight)), $"{forward:F2}", $"{backward:F2}");
+            }
+            if (!parse.GetValue(json)) console.Write(table);
+            return GfsApp.Ok;
+        });
+        return command;
+    }
+
+    private static Command TrainStepCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var variant = new Option<string>("--variant") { Description = $"Variant: {string.Join(", ", Registry.Names)}.", DefaultValueFactory = _ => "wgan-gp" };
+        variant.AcceptOnlyFromAmong([.. Registry.Names]);
+        var dataset = new Option<string>("--dataset")
+        {
+            Description = "toy: gan_toy.py's MLPs on 2-D points; fashion-mnist: the image networks (gan_mnist.py's for wgan-gp) on random 28×28 images " +
+                          "(the pixels do not change the cost, so the dataset need not be installed).",
+            DefaultValueFactory = _ => "toy",
+        };
+        dataset.AcceptOnlyFromAmong("toy", "fashion-mnist");
+        var dim = new Option<int?>("--dim") { Description = "Width of both networks (default: 512 hidden units for toy, DIM 64 for images)." };
+        CommonOptions.AtLeast(dim, 1);
+        var batch = new Option<int?>("--batch-size") { Description = "Batch size (default: 256 for toy, 50 for images)." };
+        CommonOptions.AtLeast(batch, 1);
+        var iters = new Option<int>("--iters") { Description = "Timed generator iterations (the median is reported).", DefaultValueFactory = _ => 20 };
+        CommonOptions.AtLeast(iters, 1);
+        var warmup = new Option<int>("--warmup") { Description = "Untimed iterations first.", DefaultValueFactory = _ => 3 };
+        CommonOptions.AtLeast(warmup, 0);
+        var threads = new Option<int>("--threads") { Description = "CPU threads (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        CommonOptions.AtLeast(threads, 1);
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a sentence." };
+        var device = DeviceChoice.Option();
+        var command = new Command("train-step",
+            "Time one generator iteration (wgan-gp: five critic steps with the gradient penalty, then one generator step) " +
+            "with gan_toy.py's networks or, with --dataset fashion-mnist, gan_mnist.py's, and print the median in milliseconds. " +
+            "tools/bench/toy_train_step.py and tools/bench/mnist_train_step.py time the same in PyTorch.\n\n" +
+            "Examples:\n  gfs bench train-step --json\n  gfs bench train-step --threads 1 --iters 50\n  gfs bench train-step --variant wgan --dim 256\n" +
+            "  gfs bench train-step --dataset fashion-mnist --iters 10")
+        {
+            variant, dataset, dim, batch, iters, warmup, threads, json, device,
+        };
+        command.SetAction(parse =>
+        {
+            string name = parse.GetValue(variant)!;
+            var v = Registry.Get(name);
+            int t = CommonOptions.ApplyThreads(parse, threads, parse.GetValue(json) ? stderr : stdout);
+            using var chosen = DeviceChoice.Use(parse.GetValue(device)!, parse.GetValue(json) ? stderr : stdout);
+            bool images = parse.GetValue(dataset) == "fashion-mnist";
+            var defaults = TrainConfig.Defaults(v, images ? "fashion-mnist" : "8gaussians");
+            var config = defaults with { Dim = parse.GetValue(dim) ?? defaults.Dim, BatchSize = parse.GetValue(batch) ?? defaults.BatchSize };
+            config.Validate();
+            var (median, _) = TrainStepBench.Run(config, parse.GetValue(warmup), parse.GetValue(iters));
+            var counted = TrainStepBench.CountKernels(config);
+            var kinds = counted.Counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).ToList();
+            if (parse.GetValue(json))
+                stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["variant"] = name, ["dataset"] = parse.GetValue(dataset)!, ["dim"] = config.Dim, ["batch"] = config.BatchSize, ["threads"] = t,
+                    ["ms_per_iter"] = Math.Round(median, 2),
+                    ["kernels_per_iter"] = counted.Kernels, ["calls_per_iter"] = kinds.ToDictionary(c => c.Key, c => c.Value),
+                }));
+            else
+                stdout.WriteLine($"{name} ({parse.GetValue(dataset)}), dim {config.Dim}, batch {config.BatchSize}, {t} thread(s): {median:F1} ms per generator iteration " +
+                                 $"(median of {parse.GetValue(iters)}), {counted.Kernels} kernel calls ({string.Join(", ", kinds.Select(c => $"{c.Key} {c.Value}"))}).");
+            return GfsApp.Ok;
+        });
+        return command;
+    }
+
+    private static string ToJson(GemmResult r, int threads, string device, string? kernel, string? launch) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["device"] = device,
+        ["kernel"] = kernel,
+        ["launch"] = launch,
+        ["shape"] = r.Shape.Size,
+        ["op"] = r.Shape.Op,
+        ["threads"] = threads,
+        ["gfs_gflops"] = Math.Round(r.GfsGflops, 2),
+        ["openblas_gflops"] = r.OpenBlasGflops is { } o ? Math.Round(o, 2) : null,
+        ["ratio"] = r.Ratio is { } q ? Math.Round(q, 3) : null,
+        ["max_abs_diff"] = r.MaxDifference,
+    });
+
+    private static void PrintTable(List<GemmResult> results, int threads, TextWriter stdout)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
+        var table = new Table().Title($"GEMM float32, {threads} thread(s), GFLOP/s, medians");
+        table.AddColumns("shape (m×n×k)", "op", "gfs", "OpenBLAS", "gfs / OpenBLAS");
+        foreach (var r in results)
+            table.AddRow(r.Shape.Size, r.Shape.Op, $"{r.GfsGflops:F1}", r.OpenBlasGflops is { } o ? $"{o:F1}" : "—",
+                r.Ratio is { } q ? $"{q:F2}×" : "—");
+        console.Write(table);
+    }
+}

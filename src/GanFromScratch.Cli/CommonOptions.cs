@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using GanFromScratch.Kernels.Cpu;
+
+namespace GanFromScratch.Cli;
+
+/// <summary>Options several commands share, and the checks on their values.</summary>
+internal static class CommonOptions
+{
+    /// <summary><c>--threads</c>: CPU threads, at least 1, at most the cores (more is said and capped).</summary>
+    public static Option<int> Threads() => AtLeast(new Option<int>("--threads")
+    {
+        Description = $"CPU threads (default: every core; this machine has {Environment.ProcessorCount}).",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    }, 1);
+
+    /// <summary>Sets the CPU threads from <paramref name="option"/>, saying so when more were asked than there are cores; returns the count used.</summary>
+    public static int ApplyThreads(ParseResult parse, Option<int> option, TextWriter notes)
+    {
+        int asked = parse.GetValue(option);
+        int used = Math.Min(asked, Environment.ProcessorCount);
+        if (used < asked) notes.WriteLine($"--threads {asked}: this machine has {Environment.ProcessorCount} cores; using {used}.");
+        CpuParallel.Threads = used;
+        return used;
+    }
+
+    /// <summary>Refuses values of <paramref name="option"/> below <paramref name="min"/>, naming the option.</summary>
+    public static Option<int> AtLeast(Option<int> option, int min)
+    {
+        option.Validators.Add(r =>
+        {
+            // A value that is not a number at all is the parser's error to report, not this check's.
+            if (Value<int>(r) is { } value && value < min) r.AddError($"{option.Name} must be at least {min} (got {value}).");
+        });
+        return option;
+    }
+
+    /// <summary>Refuses values of <paramref name="option"/> below <paramref name="min"/>, naming the option.</summary>
+    public static Option<int?> AtLeast(Option<int?> option, int min)
+    {
+        option.Validators.Add(r =>
+        {
+            if (Value<int?>(r) is { } value && value < min) r.AddError($"{option.Name} must be at least {min} (got {value}).");
+        });
+        return option;
+    }
+
+    /// <summary>The converted value of an option, or null when its token does not convert (the parser reports that itself).</summary>
+    private static T? Value<T>(OptionResult result)
+    {
+        try
+        {
+            return result.GetValueOrDefault<T>();
+        }
+        catch (InvalidOperationException)
+        {
+            return default;
+        }
+    }
+
+    /// <summary>A path given to <c>--out</c> and the like must name something: an empty one is refused.</summary>
+    public static string NonEmptyPath(string? path, string option) =>
+        string.IsNullOrWhiteSpace(path) ? throw new UsageException($"{option} needs a path; an empty one names nothing.") : path;
+}

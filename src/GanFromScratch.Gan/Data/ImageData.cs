@@ -1,0 +1,113 @@
+using System.Text.Json.Nodes;
+using GanFromScratch.Engine;
+using GanFromScratch.Gan.Artifacts;
+
+namespace GanFromScratch.Gan.Data;
+
+/// <summary>
+/// 28×28 images as gan_mnist.py trains on them: batches of the training images in a seeded order
+/// (reshuffled every epoch; a checkpoint saves the epoch and the position), a grid of 64 samples
+/// from fixed noise every --sample-every iterations, and at each evaluation the critic's gradient
+/// norm and, given a classifier, the Fréchet distance and classifier score against the test images.
+/// </summary>
+public sealed class ImageData : IGanData
+{
+    private const int GridSamples = 64;
+    private readonly ImageBatches? _batches;
+    private readonly TrainConfig _config;
+    private ImageQuality? _quality;
+
+    /// <param name="train">The images to learn (null: a generator is only sampled, and no batches are drawn).</param>
+    /// <param name="test">Real images for the Fréchet distance (the test split); null: no fd.</param>
+    /// <param name="classifier">The classifier whose features define fd and score; null: they are not measured.</param>
+    public ImageData(TrainConfig config, ImageDataset? train, ImageDataset? test = null, FeatureClassifier? classifier = null)
+    {
+        _config = config;
+        Shape = DataShape.Of(config);
+        foreach (var set in new[] { train, test })
+            if (set is not null && (set.Height != Shape.Sample[1] || set.Width != Shape.Sample[2]))
+                throw new ArgumentException($"{set.Name}: the images are {set.Height}×{set.Width}; gfs's image networks take " +
+                                            $"{Shape.Sample[1]}×{Shape.Sample[2]} (as MNIST and Fashion-MNIST).");
+        if (train is not null && config.BatchSize > train.Count)
+            throw new ArgumentException($"--batch-size {config.BatchSize} is larger than the dataset ({train.Count} images).");
+        Train = train;
+        Test = test;
+        Classifier = classifier;
+        if (train is not null) _batches = new ImageBatches(train, config.Seed * 0x9E3779B97F4A7C15UL + 1);
+    }
+
+    public DataShape Shape { get; }
+    public ImageDataset? Train { get; }
+    public ImageDataset? Test { get; }
+    public FeatureClassifier? Classifier { get; }
+
+    private ImageBatches Batches => _batches ?? throw new InvalidOperationException("No training images were loaded: this run can only be sampled.");
+
+    /// <summary>The next count / batch-size batches, each drawn as its own (an epoch ends where the next batch no longer fits).</summary>
+    public (Tensor Samples, Tensor? Labels) NextReal(int count, bool withLabels)
+    {
+        int batch = _config.BatchSize;
+        if (count % batch != 0) throw new ArgumentException($"{count} images are not whole batches of {batch}.");
+        var indices = Enumerable.Range(0, count / batch).SelectMany(_ => Batches.NextIndices(batch)).ToArray();
+        var images = Batches.Data.Batch(indices);
+        return (images, withLabels ? Tensor.FromArray(indices.Select(i => (float)Batches.Data.Labels[i]).ToArray(), indices.Length) : null);
+    }
+
+    public IEnumerable<(string Key, ulong Value)> Positions() =>
+        [("data.epoch", (ulong)(_batches?.Epoch ?? 0)), ("data.position", (ulong)(_batches?.Position ?? 0))];
+
+    public void Restore(Func<string, ulong> read)
+    {
+        int epoch = checked((int)read("data.epoch")), position = checked((int)read("data.position"));
+        _batches?.Seek(epoch, position);
+    }
+
+    /// <summary>A grid of 64 samples from the same noise every time, so the pictures show the generator learning.</summary>
+    public void AfterStep(Trainer trainer, string outDir)
+    {
+        if (trainer.Iteration % _config.SampleEvery != 0 && trainer.Iteration != _config.Iters) return;
+        SaveSampleGrid(trainer, TrainingRun.FramePath(outDir, trainer.Iteration));
+    }
+
+    /// <summary>Labels for n samples of a conditional generator: every class in turn, so that a grid of 8 per row… shows them in order.</summary>
+    public Tensor? GridLabels(Trainer trainer, int n) =>
+        trainer.Variant.NeedsLabels ? ToyData.Labels([.. Enumerable.Range(0, n).Select(i => i % Shape.Classes)]) : null;
+
+    public void SaveSampleGrid(Trainer trainer, string path, int n = GridSamples)
+    {
+        float[] pixels;
+        using (TensorScope.Begin()) pixels = trainer.Generate(n, trainer.Config.Stream(10), GridLabels(trainer, n)).ToArray();
+        ImageGrid.Save(path, pixels, n, Shape.Sample[1], Shape.Sample[2]);
+    }
+
+    public IReadOnlyList<string> PlottedMetrics => ["fd", "score", "class_acc", "critic_w", "g_loss", "grad_norm"];
+
+    /// <summary>
+    /// grad_norm: the critic's mean ‖∇ₓD‖ at interpolates between 64 fixed real and generated
+    /// images; fd and score when a classifier is set (see <see cref="ImageQuality"/>).
+    /// </summary>
+    public JsonObject Evaluate(Trainer trainer, string outDir)
+    {
+        var line = new JsonObject();
+        var real64 = Train ?? throw new InvalidOperationException("No training images were loaded.");
+        using (TensorScope.Begin())
+        {
+            var real = real64.Batch(0, Math.Min(GridSamples, real64.Count));
+            int n = real.Shape[0];
+            var labels = GridLabels(trainer, n);
+            var fake = trainer.Generate(n, trainer.Config.Stream(10), labels);
+            if (!Array.TrueForAll(fake.ToArray(), float.IsFinite)) throw Trainer.Diverged(trainer.Iteration, "generator's output");
+            var (_, norm) = GradientPenalty.Compute(x => trainer.CriticScore(x, labels), real, fake, Tensor.Rand([n, 1, 1, 1], trainer.Config.Stream(12)), 0f);
+            line["grad_norm"] = TrainingRun.Round(norm.Item());
+        }
+        if (Classifier is not null && Test is not null)
+        {
+            _quality ??= new ImageQuality(Classifier, Test, _config.FdSamples);
+            var noise = trainer.Config.Stream(13);
+            var (fd, score) = _quality.Measure((_, k) => trainer.Generate(k, noise));
+            line["fd"] = TrainingRun.Round(fd);
+            line["score"] = TrainingRun.Round(score);
+        }
+        return line;
+    }
+}

@@ -1,0 +1,36 @@
+using GanFromScratch.Engine;
+using GanFromScratch.Gan.Data;
+using GanFromScratch.Nn;
+
+namespace GanFromScratch.Gan;
+
+/// <summary>
+/// Builds a run's networks for its kind of data — gan_toy.py's MLPs for toy points, the image pair
+/// of <c>--arch</c> for images — at the run's width, all drawing their initial weights from one
+/// stream, in the order they are asked for. A variant's <see cref="Variant.CreatePlayers"/> asks
+/// for what its game needs: the plain pair, or networks with room for labels or extra outputs.
+/// </summary>
+public sealed class NetworkBuilder(TrainConfig config, DataShape data, RandomStream init)
+{
+    public TrainConfig Config { get; } = config;
+    public DataShape Data { get; } = data;
+
+    /// <summary>The stream the weights are drawn from (a variant's own modules, such as label embeddings, draw from it too).</summary>
+    public RandomStream Init { get; } = init;
+
+    /// <summary>The image architecture: <c>--arch</c>, or the variant's default.</summary>
+    public string Arch => Config.Arch ?? Config.Rules.DefaultArch;
+
+    /// <summary>The generator: from noise, and <paramref name="extraInputs"/> more numbers per sample, to a sample.</summary>
+    public Module Generator(int extraInputs = 0) => Data.Kind == DataKind.Toy
+        ? ToyMlp.Generator(Config.Dim, Init, Data.NoiseSize + extraInputs)
+        : ImageNetworks.Generator(Arch, Config.Dim, Init, Data.NoiseSize + extraInputs);
+
+    /// <summary>
+    /// The critic: from a sample, with <paramref name="extraChannels"/> more input features (toy)
+    /// or channels (images), to <paramref name="outputs"/> scores.
+    /// </summary>
+    public Module Critic(int extraChannels = 0, int outputs = 1) => Data.Kind == DataKind.Toy
+        ? ToyMlp.Critic(Config.Dim, Init, Data.Sample[0] + extraChannels, outputs)
+        : ImageNetworks.Critic(Arch, Config.Dim, Init, Data.Sample[0] + extraChannels, outputs);
+}

@@ -1,0 +1,208 @@
+using GanFromScratch.Engine;
+using GanFromScratch.Gan.Data;
+using GanFromScratch.Nn;
+
+namespace GanFromScratch.Gan;
+
+/// <summary>The losses of one generator iteration.</summary>
+/// <param name="CriticW">The negated critic objective without the penalty (for the WGANs, the critic's estimate of W1).</param>
+/// <param name="CriticLoss">The critic's full loss, penalty included, at its last step.</param>
+/// <param name="GLoss">The generator's loss.</param>
+/// <param name="Penalty">The penalty at the last critic step (0 without one).</param>
+public readonly record struct StepLosses(float CriticW, float CriticLoss, float GLoss, float Penalty);
+
+/// <summary>
+/// Trains a GAN of any variant on any kind of data: the variant's players and their optimizers,
+/// the data side (<see cref="IGanData"/>), the random streams, and one generator iteration
+/// (<see cref="Step"/>) at a time. Every random number comes from a named stream of the run's
+/// seed — 0 the initial weights, 1 the toy data, 2 the noise, 3 the interpolation factors, 4 the
+/// labels asked of a conditional generator, 10 and up the evaluations' — so a seed fixes the run,
+/// and a checkpoint that saves each stream's offset resumes it exactly.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly RandomStream _noise, _alpha, _labels;
+    private readonly Player[] _criticStepPlayers, _generatorStepPlayers;
+
+    /// <param name="config">The run's settings (validated here).</param>
+    /// <param name="data">Its data side; its shape must be the configuration's.</param>
+    public Trainer(TrainConfig config, IGanData data)
+    {
+        config.Validate();
+        Config = config;
+        Variant = config.Rules;
+        Data = data;
+        Players = Variant.CreatePlayers(new NetworkBuilder(config, data.Shape, config.Stream(0)));
+        Variant.CheckPlayers(Players, config);
+        (_noise, _alpha, _labels) = (config.Stream(2), config.Stream(3), config.Stream(4));
+        _criticStepPlayers = [.. Variant.CriticStepTrains.Select(role => Players[role])];
+        _generatorStepPlayers = [.. Variant.GeneratorStepTrains.Select(role => Players[role])];
+        foreach (var player in _criticStepPlayers.Concat(_generatorStepPlayers).Distinct())
+            player.Optimizer = MakeOptimizer(player.Network);
+        Game = new Game(config, Players);
+    }
+
+    public TrainConfig Config { get; }
+    public Variant Variant { get; }
+    public IGanData Data { get; }
+    public Players Players { get; }
+    public Game Game { get; }
+
+    /// <summary>Generator iterations completed.</summary>
+    public int Iteration { get; internal set; }
+
+    /// <summary>Seconds of training before this process (from the checkpoint).</summary>
+    public double PriorSeconds { get; internal set; }
+
+    private Optimizer MakeOptimizer(Module network) => Variant.Defaults.Optimizer switch
+    {
+        OptimizerKind.RmsProp => new RmsProp(network.NamedParameters(), Config.Lr),
+        _ => new Adam(network.NamedParameters(), Config.Lr, Config.Beta1, Config.Beta2),
+    };
+
+    /// <summary>
+    /// One generator iteration: <see cref="TrainConfig.CriticIters"/> critic steps, each on the
+    /// next real batch and fresh noise, then one generator step on fresh noise. The real batches
+    /// of all critic steps are drawn at once (one upload); each step runs in its own
+    /// <see cref="TensorScope"/>; the losses are read once, at the end (the last critic step's
+    /// and the generator's), so nothing else waits for a GPU. A non-finite loss stops the run.
+    /// </summary>
+    public StepLosses Step()
+    {
+        using var whole = TensorScope.Begin();
+        int steps = Config.CriticIters, batch = Config.BatchSize;
+        bool labels = Variant.NeedsLabels;
+        var (real, realLabels) = Data.NextReal(steps * batch, labels);
+        Tensor objective = null!, total = null!;
+        Tensor? penalty = null;
+        for (int k = 0; k < steps; k++)
+        {
+            using var scope = TensorScope.Begin();
+            var b = new Batch(Noise(batch))
+            {
+                Real = real.Narrow(0, k * batch, batch),
+                Alpha = Variant.UsesInterpolates ? Tensor.Rand([batch, .. Data.Shape.Sample.Select(_ => 1)], _alpha) : null,
+                RealLabels = realLabels?.Narrow(0, k * batch, batch),
+                FakeLabels = labels ? FakeLabels(batch) : null,
+            };
+            var losses = CriticStep(b);
+            if (k < steps - 1) continue;
+            (objective, total) = (scope.Keep(losses.Objective), scope.Keep(losses.Total));
+            if (losses.Penalty is { } p) penalty = scope.Keep(p);
+        }
+        FaultInjection.Reach("step"); // a crash in the middle of an iteration
+        Tensor gLoss;
+        using (var scope = TensorScope.Begin())
+        {
+            gLoss = scope.Keep(GeneratorStep(new Batch(Noise(batch)) { FakeLabels = labels ? FakeLabels(batch) : null }));
+        }
+        var values = Tensor.Items(penalty is null ? [objective, total, gLoss] : [objective, total, gLoss, penalty]);
+        if (!float.IsFinite(values[1])) throw Diverged(Iteration + 1, "critic loss");
+        if (!float.IsFinite(values[2])) throw Diverged(Iteration + 1, "generator loss");
+        Iteration++;
+        return new StepLosses(-values[0], values[1], values[2], penalty is null ? 0f : values[3]);
+    }
+
+    /// <summary>
+    /// One critic step on <paramref name="batch"/>: the variant's critic loss, minimised by the
+    /// critic step's players (the others frozen), then what follows it (a weight constraint).
+    /// Call inside a <see cref="TensorScope"/>.
+    /// </summary>
+    public CriticLosses CriticStep(Batch batch)
+    {
+        var losses = Learn(_criticStepPlayers, () => Variant.CriticLoss(Game, batch), l => l.Total);
+        Variant.AfterCriticStep(Game);
+        return losses;
+    }
+
+    /// <summary>One generator step on <paramref name="batch"/>; returns its loss. Call inside a <see cref="TensorScope"/>.</summary>
+    public Tensor GeneratorStep(Batch batch) => Learn(_generatorStepPlayers, () => Variant.GeneratorLoss(Game, batch), l => l);
+
+    /// <summary>
+    /// One step of the game: the <paramref name="learners"/> learn, every other player is frozen
+    /// (no gradient is formed for its weights, as the reference scripts freeze the critic while the
+    /// generator learns); <paramref name="loss"/> is computed, back-propagated, and each learner's
+    /// optimizer takes its step.
+    /// </summary>
+    private T Learn<T>(Player[] learners, Func<T> loss, Func<T, Tensor> total)
+    {
+        foreach (var player in Players.All) player.Network.RequiresGrad_(learners.Contains(player));
+        try
+        {
+            var result = loss();
+            total(result).Backward();
+            foreach (var learner in learners)
+            {
+                learner.Optimizer!.Step();
+                learner.Optimizer.ZeroGrad();
+            }
+            return result;
+        }
+        finally
+        {
+            foreach (var player in Players.All) player.Network.RequiresGrad_(true);
+        }
+    }
+
+    /// <summary>What stops a run whose <paramref name="what"/> went NaN or infinite at <paramref name="iteration"/>.</summary>
+    public static RunDivergedException Diverged(int iteration, string what) =>
+        new(iteration, $"The {what} became NaN or infinite at iteration {iteration}.");
+
+    private Tensor Noise(int n) => Tensor.Randn([n, Data.Shape.NoiseSize], _noise);
+
+    /// <summary>Labels asked of the generator: uniform over the classes, as the real data's are.</summary>
+    private Tensor FakeLabels(int n) => RandomLabels(n, Data.Shape.Classes, _labels);
+
+    /// <summary>n class indices uniform over [0, classes), drawn on the host from the stream (so every backend gets the same), as floats [n].</summary>
+    public static Tensor RandomLabels(int n, int classes, RandomStream stream)
+    {
+        ulong start = stream.Advance(n);
+        var labels = new float[n];
+        for (int i = 0; i < n; i++)
+            labels[i] = Math.Min(classes - 1, (int)(Kernels.Philox.Uniform(stream.Seed, start + (ulong)i, 0f, 1f) * classes));
+        return Tensor.FromArray(labels, n);
+    }
+
+    /// <summary>
+    /// <paramref name="n"/> samples from noise drawn from <paramref name="noise"/> (and, for a
+    /// conditional generator, the given <paramref name="labels"/>), in evaluation mode (batch
+    /// norm's running statistics), without gradients.
+    /// </summary>
+    public Tensor Generate(int n, RandomStream noise, Tensor? labels = null)
+    {
+        var g = Players.Generator;
+        g.Eval();
+        try
+        {
+            using (Autograd.NoGrad())
+            {
+                var z = Tensor.Randn([n, Data.Shape.NoiseSize], noise);
+                return labels is null ? g.Forward(z) : g.Forward(z, labels);
+            }
+        }
+        finally
+        {
+            g.Train();
+        }
+    }
+
+    /// <summary>The critic's score of each sample, [n, 1] (see <see cref="Variant.CriticScore"/>): what the pictures and the gradient norm show.</summary>
+    public Tensor CriticScore(Tensor samples, Tensor? labels = null) => Variant.CriticScore(Game, samples, labels);
+
+    // ---- checkpoints ------------------------------------------------------------------------
+
+    /// <summary>The stream positions a checkpoint saves: the data's, then the trainer's.</summary>
+    internal IEnumerable<(string Key, ulong Value)> Positions() =>
+        Data.Positions().Concat([("rng.noise", _noise.Offset), ("rng.alpha", _alpha.Offset), ("rng.labels", _labels.Offset)]);
+
+    internal void RestorePositions(Func<string, ulong> read)
+    {
+        Data.Restore(read);
+        _noise.Offset = read("rng.noise");
+        _alpha.Offset = read("rng.alpha");
+        _labels.Offset = read("rng.labels");
+    }
+
+    /// <summary>Everything needed to continue, copied to the host (see <see cref="Checkpoint"/>).</summary>
+    public CheckpointSnapshot Snapshot(double elapsedSeconds) => Checkpoint.Take(this, elapsedSeconds);
+}

@@ -1,0 +1,103 @@
+using GanFromScratch.Engine;
+using GanFromScratch.Gan.Data;
+
+namespace GanFromScratch.Gan;
+
+/// <summary>The optimizer a variant trains its players with.</summary>
+public enum OptimizerKind { Adam, RmsProp }
+
+/// <summary>A variant's training settings unless the command line says otherwise.</summary>
+/// <param name="Lr">The learning rate of every player's optimizer.</param>
+/// <param name="Beta1">Adam's β₁.</param>
+/// <param name="Beta2">Adam's β₂.</param>
+/// <param name="CriticSteps">Critic steps per generator step.</param>
+public sealed record Hyperparameters(float Lr, float Beta1 = 0.5f, float Beta2 = 0.9f, int CriticSteps = 1, OptimizerKind Optimizer = OptimizerKind.Adam);
+
+/// <summary>
+/// One member of the GAN family: what it is called, its settings and options, the data it
+/// trains on and the networks it plays with, and its game — how a critic step and a generator
+/// step turn a <see cref="Batch"/> into losses. Each variant is one file under Variants/ and one
+/// line in the <see cref="Registry"/>; the trainer, the command line and checkpoints ask the
+/// variant and nothing else.
+/// </summary>
+/// <remarks>
+/// One generator iteration (<see cref="Trainer.Step"/>) is the loop of the papers' algorithm boxes:
+/// <code>
+/// for t = 1 … critic steps:                       (the critic's players learn; the others are frozen)
+///     batch ← real samples, noise (and labels, interpolation factors where the variant needs them)
+///     minimise CriticLoss(batch); AfterCriticStep()    (e.g. clip the weights)
+/// batch ← noise (and labels)                      (the generator's players learn; the critic is frozen)
+/// minimise GeneratorLoss(batch)
+/// </code>
+/// </remarks>
+public abstract class Variant
+{
+    /// <summary>The name on the command line: <c>gfs train wgan-gp</c>.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>One line for the help: what the variant is and its defaults.</summary>
+    public abstract string Summary { get; }
+
+    /// <summary>Learning rate, betas, critic steps and optimizer, unless the command line says otherwise.</summary>
+    public abstract Hyperparameters Defaults { get; }
+
+    /// <summary>The variant's own settings (<c>--lambda</c>, <c>--clip</c>, …).</summary>
+    public virtual IReadOnlyList<VariantOption> Options => [];
+
+    /// <summary>The kinds of data the variant trains on.</summary>
+    public virtual IReadOnlyList<DataKind> Accepts => [DataKind.Toy, DataKind.Images];
+
+    /// <summary>The image networks unless <c>--arch</c> says otherwise (<see cref="ImageNetworks.Names"/>).</summary>
+    public virtual string DefaultArch => "dcgan";
+
+    /// <summary>Whether the game is conditioned on labels: batches then carry the real samples' labels and the labels asked of the generator.</summary>
+    public virtual bool NeedsLabels => false;
+
+    /// <summary>Whether a critic step needs interpolation factors α ~ U[0, 1] per sample (a gradient penalty).</summary>
+    public virtual bool UsesInterpolates => false;
+
+    /// <summary>Command lines for the help, after the generic ones.</summary>
+    public virtual IReadOnlyList<string> Examples => [];
+
+    /// <summary>
+    /// The networks of a run, by role. By default the data's generator and critic
+    /// (<see cref="NetworkBuilder"/>: gan_toy.py's MLPs, or the image pair of <c>--arch</c>).
+    /// </summary>
+    public virtual Players CreatePlayers(NetworkBuilder networks) => new(networks.Generator(), networks.Critic());
+
+    /// <summary>Refuses players the game cannot be played with (a penalty needs a critic that treats samples one by one).</summary>
+    public virtual void CheckPlayers(Players players, TrainConfig config) { }
+
+    /// <summary>The roles that learn in a critic step; the others are frozen.</summary>
+    public virtual IReadOnlyList<string> CriticStepTrains => [Roles.Critic];
+
+    /// <summary>The roles that learn in a generator step; the others are frozen.</summary>
+    public virtual IReadOnlyList<string> GeneratorStepTrains => [Roles.Generator];
+
+    /// <summary>The critic's loss on a batch of real samples and fresh noise (to be minimised by the critic step's players).</summary>
+    public abstract CriticLosses CriticLoss(Game game, Batch batch);
+
+    /// <summary>What follows each critic step's optimizer update (a constraint on the weights, as WGAN's clipping).</summary>
+    public virtual void AfterCriticStep(Game game) { }
+
+    /// <summary>The generator's loss on a batch of fresh noise (to be minimised by the generator step's players).</summary>
+    public abstract Tensor GeneratorLoss(Game game, Batch batch);
+
+    /// <summary>
+    /// The critic's score of each sample, [n, 1] — what the toy frames draw as contours and the
+    /// gradient norm is taken of. By default the critic's output, given the labels if it is conditional.
+    /// </summary>
+    public virtual Tensor CriticScore(Game game, Tensor samples, Tensor? labels) =>
+        labels is null ? game.Critic.Forward(samples) : game.Critic.Forward(samples, labels);
+
+    public override string ToString() => Name;
+}
+
+/// <summary>The losses of one critic step, still on the device.</summary>
+/// <param name="Objective">The critic's own loss (its negation is reported as <c>critic_w</c>: for the WGANs, the estimate of W1).</param>
+/// <param name="Penalty">A regularizer added to it (the gradient penalty), or null.</param>
+public sealed record CriticLosses(Tensor Objective, Tensor? Penalty = null)
+{
+    /// <summary>What the step minimises: the objective plus the penalty.</summary>
+    public Tensor Total { get; } = Penalty is null ? Objective : Objective + Penalty;
+}

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.CommandLine.Parsing;
 using GanFromScratch.Kernels.Cpu;
 
@@ -30,7 +31,7 @@ internal static class CommonOptions
         option.Validators.Add(r =>
         {
             // A value that is not a number at all is the parser's error to report, not this check's.
-            if (Value<int>(r) is { } value && value < min) r.AddError($"{option.Name} must be at least {min} (got {value}).");
+            if (Given(r) is { } value && value < min) r.AddError($"{option.Name} must be at least {min} (got {value}).");
         });
         return option;
     }
@@ -40,23 +41,14 @@ internal static class CommonOptions
     {
         option.Validators.Add(r =>
         {
-            if (Value<int?>(r) is { } value && value < min) r.AddError($"{option.Name} must be at least {min} (got {value}).");
+            if (Given(r) is { } value && value < min) r.AddError($"{option.Name} must be at least {min} (got {value}).");
         });
         return option;
     }
 
-    /// <summary>The converted value of an option, or null when its token does not convert (the parser reports that itself).</summary>
-    private static T? Value<T>(OptionResult result)
-    {
-        try
-        {
-            return result.GetValueOrDefault<T>();
-        }
-        catch (InvalidOperationException)
-        {
-            return default;
-        }
-    }
+    /// <summary>The whole number given to an option, or null when none was given or its token is not one (the parser reports that itself).</summary>
+    private static int? Given(OptionResult result) =>
+        result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : null;
 
     /// <summary>A path given to <c>--out</c> and the like must name something: an empty one is refused.</summary>
     public static string NonEmptyPath(string? path, string option) =>

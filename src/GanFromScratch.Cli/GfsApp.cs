@@ -31,12 +31,7 @@ public static class GfsApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors) stderr.WriteLine($"gfs: {error.Message}");
-            // A missing or mistyped subcommand (an unknown variant after 'train', say): list the valid ones.
-            var command = parsed.CommandResult.Command;
-            if (command.Subcommands.Count > 0)
-                stderr.WriteLine($"Valid subcommands of '{parsed.CommandResult.IdentifierToken?.Value ?? command.Name}': " +
-                                 string.Join(", ", command.Subcommands.Select(c => c.Name)) + ".");
+            foreach (var line in ParseErrors.Explain(parsed)) stderr.WriteLine($"gfs: {line}");
             stderr.WriteLine("Run 'gfs --help' (or 'gfs <command> --help') for usage and examples.");
             return Usage;
         }
@@ -49,6 +44,12 @@ public static class GfsApp
             // A value that parsed as an option but makes no sense (a malformed shape, say), or an
             // input file that is not what it should be (a truncated IDX file, a corrupt checkpoint).
             stderr.WriteLine($"gfs: {e.Message}");
+            return Usage;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            // A folder or file the user may not write (or read): theirs to choose differently.
+            stderr.WriteLine($"gfs: {e.Message.TrimEnd('.')}: choose a place you may write (--out), or change its permissions.");
             return Usage;
         }
         catch (Exception e) when (e is InvalidOperationException or IOException)

@@ -130,6 +130,10 @@ public static class Checkpoint
         if (saved.Variant != config.Variant || saved.Dataset != config.Dataset)
             throw new ArgumentException($"{path} holds a {saved.Variant} run on {saved.Dataset}, not {config.Variant} on {config.Dataset}.");
         bool v1 = meta["format"] != Format;
+        foreach (var (name, t) in tensors)
+            if (Array.FindIndex(t.Data, v => !float.IsFinite(v)) is var at and >= 0)
+                throw new InvalidDataException($"{path} holds {(float.IsNaN(t.Data[at]) ? "NaN" : "an infinity")} in '{name}': the run it saved had " +
+                                               "diverged (gfs never writes such a checkpoint). Resume from an earlier one, or start afresh.");
         var trainer = new Trainer(config, data);
         try
         {

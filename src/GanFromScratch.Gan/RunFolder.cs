@@ -25,12 +25,18 @@ public sealed class RunFolder : IDisposable
     // Locked beyond any content, so that another process can still read the holder's id from the file.
     private const long LockOffset = 1L << 40;
 
+    // The folders this process holds: a record lock does not stop the process that holds it from
+    // taking it again, so a second open from the same process is refused here.
+    private static readonly HashSet<string> Held = [];
+
     private readonly FileStream _lock;
     private bool _disposed;
 
-    private RunFolder(string path, bool created, FileStream lockStream)
+    private readonly string _fullPath;
+
+    private RunFolder(string path, string fullPath, bool created, FileStream lockStream)
     {
-        (Path, Created, _lock) = (path, created, lockStream);
+        (Path, _fullPath, Created, _lock) = (path, fullPath, created, lockStream);
     }
 
     /// <summary>The folder.</summary>
@@ -46,6 +52,23 @@ public sealed class RunFolder : IDisposable
     public static RunFolder Open(string path)
     {
         if (File.Exists(path)) throw new ArgumentException($"--out {path} is a file, not a folder.");
+        string full = System.IO.Path.GetFullPath(path);
+        lock (Held)
+            if (!Held.Add(full))
+                throw new RunFolderBusyException(path, $"this process, {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
+        try
+        {
+            return Take(path, full);
+        }
+        catch
+        {
+            lock (Held) Held.Remove(full);
+            throw;
+        }
+    }
+
+    private static RunFolder Take(string path, string full)
+    {
         bool created = !Directory.Exists(path);
         Directory.CreateDirectory(path);
         string lockPath = System.IO.Path.Combine(path, LockFile);
@@ -65,7 +88,7 @@ public sealed class RunFolder : IDisposable
         stream.Write(text);
         stream.Flush();
         AtomicFile.RemoveStale(path);
-        return new RunFolder(path, created, stream);
+        return new RunFolder(path, full, created, stream);
     }
 
     /// <summary>Who holds <paramref name="path"/> now ("process 4242"), or null when nobody does.</summary>
@@ -94,5 +117,6 @@ public sealed class RunFolder : IDisposable
         if (onlyTheLock) File.Delete(System.IO.Path.Combine(Path, LockFile));
         _lock.Dispose(); // releases the lock
         if (onlyTheLock) Directory.Delete(Path);
+        lock (Held) Held.Remove(_fullPath);
     }
 }

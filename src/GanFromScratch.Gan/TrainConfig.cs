@@ -132,11 +132,41 @@ public sealed record TrainConfig
         foreach (var option in variant.Options)
             if (Options.TryGetValue(option.Key, out var value) && option.Problem(value) is { } problem)
                 throw new ArgumentException($"--{option.Name} {problem}.");
+        RequireSize(variant);
         // Networks the game cannot be played with (a penalty critic with batch norm) are refused
         // before any data is loaded: the variant checks a width-1 copy of its players.
         var narrow = this with { Dim = 1 };
         variant.CheckPlayers(variant.CreatePlayers(new NetworkBuilder(narrow, DataShape.Of(narrow), new RandomStream(0))), narrow);
     }
+
+    /// <summary>
+    /// Refuses sizes the run cannot hold before anything is allocated: an iteration's real batches
+    /// (all critic steps', stacked) must fit in one tensor, and the memory an iteration needs —
+    /// an estimate from the networks' width, measured on gfs's own runs (toy: ~160 bytes per hidden
+    /// unit per sample; images: ~6,000·DIM² bytes per sample) — must fit in this machine's.
+    /// </summary>
+    private void RequireSize(Variant variant)
+    {
+        var shape = DataShape.Of(this);
+        long perSample = shape.Sample.Aggregate(1L, (a, d) => a * d);
+        long realValues = (long)BatchSize * CriticIters * perSample;
+        if (realValues > int.MaxValue)
+            throw new ArgumentException($"--batch-size {BatchSize} × --critic-iters {CriticIters} × {perSample} values per sample = {realValues:N0} values in an " +
+                                        $"iteration's real batches, more than a tensor holds ({int.MaxValue:N0}): give a smaller --batch-size or --critic-iters.");
+        double work = Kind == DataKind.Toy ? 160.0 * Dim : 6000.0 * Dim * Dim;
+        double bytes = 4.0 * realValues + BatchSize * (work + 4.0 * perSample * 8);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (available > 0 && bytes > available)
+            throw new ArgumentException($"--batch-size {BatchSize} at --dim {Dim} needs about {Bytes(bytes)} of memory (an estimate), more than this machine's " +
+                                        $"{Bytes(available)}: give a smaller --batch-size or --dim.");
+    }
+
+    private static string Bytes(double b) => b switch
+    {
+        >= 1e12 => $"{b / 1e12:F1} TB",
+        >= 1e9 => $"{b / 1e9:F1} GB",
+        _ => $"{b / 1e6:F0} MB",
+    };
 
     private static void Require(bool ok, string option, string what)
     {

@@ -179,7 +179,8 @@ public static class TrainingRun
         MetricsPlot.Save(pngPath, series, title);
     }
 
-    public static string Format(double x) => x.ToString("G4", CultureInfo.InvariantCulture);
+    /// <summary>A number as a person reads it in a log line: four significant digits, exponents as 1e-05 and 1.2e+30.</summary>
+    public static string Format(double x) => x.ToString("G4", CultureInfo.InvariantCulture).Replace('E', 'e');
 
     /// <summary>A JSON number as a double, whether it was written as an integer or not.</summary>
     public static double Number(JsonNode node) => double.Parse(node.ToJsonString(), CultureInfo.InvariantCulture);

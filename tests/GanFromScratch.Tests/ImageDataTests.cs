@@ -10,20 +10,22 @@ public sealed class ImageDataTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A folder in MNIST's layout with <paramref name="n"/> training and test images of 28×28 whose pixels encode their index.</summary>
-    internal static void WriteTinyMnist(string dir, int n = 40)
+    internal static void WriteTinyMnist(string dir, int n = 40, int side = 28)
     {
         foreach (var split in new[] { "train", "t10k" })
         {
-            var pixels = new byte[n * 28 * 28];
+            var pixels = new byte[n * side * side];
             var labels = new byte[n];
             for (int i = 0; i < n; i++)
             {
                 labels[i] = (byte)(i % 10);
                 // A bright square whose place depends on the class, on a dark ground: something to learn.
-                for (int y = 0; y < 10; y++)
-                    for (int x = 0; x < 10; x++) pixels[i * 784 + (4 + y + i % 3 * 4) * 28 + 4 + x + i % 10] = (byte)(200 + i % 50);
+                int square = side * 10 / 28;
+                for (int y = 0; y < square; y++)
+                    for (int x = 0; x < square; x++)
+                        pixels[i * side * side + (side / 7 + y + i % 3 * side / 7) * side + side / 7 + x + i % 10 * side / 28] = (byte)(200 + i % 50);
             }
-            Idx.Write(Path.Combine(dir, $"{split}-images-idx3-ubyte.gz"), [n, 28, 28], pixels);
+            Idx.Write(Path.Combine(dir, $"{split}-images-idx3-ubyte.gz"), [n, side, side], pixels);
             Idx.Write(Path.Combine(dir, $"{split}-labels-idx1-ubyte"), [n], labels);
         }
     }

@@ -29,6 +29,18 @@ internal static class TestRuns
         return Checkpoint.Load(path, config, new ImageData(config, train));
     }
 
+    /// <summary>
+    /// Edits a saved file as someone outside gfs might — its tensors and metadata — and writes it
+    /// back with a checksum that matches the edit (what the checksum alone cannot catch).
+    /// </summary>
+    public static void Edit(string path, Action<Dictionary<string, Nn.StoredTensor>, Dictionary<string, string>> edit)
+    {
+        var (tensors, meta) = Nn.SafeTensors.Load(path);
+        edit(tensors, meta);
+        meta.Remove(Nn.SafeTensors.ChecksumKey);
+        Nn.SafeTensors.Write(path, [.. tensors.Select(t => (t.Key, t.Value))], meta);
+    }
+
     /// <summary>Every number of every player's weights, in order.</summary>
     public static float[] Weights(Trainer trainer) =>
         [.. trainer.Players.All.SelectMany(p => p.Network.Parameters()).SelectMany(p => p.ToArray())];

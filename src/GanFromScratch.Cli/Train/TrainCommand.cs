@@ -166,25 +166,33 @@ internal static class TrainCommand
         IReadOnlyList<SettingChange> changes = [];
         if (resume)
         {
-            string checkpoint = resumeFrom ?? Path.Combine(outDir, TrainingRun.CheckpointFile);
-            if (!File.Exists(checkpoint))
-                throw new UsageException($"There is no checkpoint to resume at {checkpoint}. Give its path (--resume PATH) or the run's --out folder.");
-            var config = ResumedConfig(checkpoint, given, parse, o, own, out changes);
-            var data = RunData.ForTraining(config, stdout);
+            // The folder is taken first: a checkpoint another gfs is writing is not read half-way.
             folder = OpenFolder(outDir);
             try
             {
-                trainer = Checkpoint.Load(checkpoint, config, data);
+                string checkpoint = resumeFrom ?? Path.Combine(outDir, TrainingRun.CheckpointFile);
+                if (!File.Exists(checkpoint))
+                    throw new UsageException($"There is no checkpoint to resume at {checkpoint}. Give its path (--resume PATH) or the run's --out folder.");
+                var config = ResumedConfig(checkpoint, given, parse, o, own, out changes);
+                var data = RunData.ForTraining(config, stdout);
+                try
+                {
+                    trainer = Checkpoint.Load(checkpoint, config, data);
+                }
+                catch (Exception e) when (e is InvalidDataException or ArgumentException)
+                {
+                    throw new UsageException(e.Message + " Nothing was changed.");
+                }
+                stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}" +
+                                 (changes.Count > 0 ? $"; changed: {string.Join(", ", changes.Select(Describe))}." : "."));
+                if (trainer.Iteration >= trainer.Config.Iters)
+                    stdout.WriteLine($"That run is complete; give --iters above {trainer.Iteration} to train further.");
             }
-            catch (Exception e) when (e is InvalidDataException or ArgumentException)
+            catch
             {
                 folder.Dispose();
-                throw new UsageException(e.Message + " Nothing was changed.");
+                throw;
             }
-            stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}" +
-                             (changes.Count > 0 ? $"; changed: {string.Join(", ", changes.Select(Describe))}." : "."));
-            if (trainer.Iteration >= trainer.Config.Iters)
-                stdout.WriteLine($"That run is complete; give --iters above {trainer.Iteration} to train further.");
         }
         else
         {
@@ -224,7 +232,7 @@ internal static class TrainCommand
         string outDir = folder.Path;
         string arch = config.Kind == DataKind.Images ? $" ({config.Arch ?? trainer.Variant.DefaultArch})" : "";
         string own = string.Concat(trainer.Variant.Options.Select(opt => $"{opt.Name} {opt.Format(config.Options.GetValueOrDefault(opt.Key, opt.DefaultFor(config.Kind)))} · "));
-        stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {config.Lr:G3} · " +
+        stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {TrainingRun.Format(config.Lr)} · " +
                          $"{config.CriticIters} critic step(s) · {own}seed {config.Seed} · {threads} thread(s) → {outDir}");
 
         using var signals = new StopSignals();

@@ -75,7 +75,7 @@ public sealed class VariantOption<T>(string name, string description, T toyDefau
 
     public override string Format(JsonElement value) => Read(value) switch
     {
-        float f => f.ToString("G3", CultureInfo.InvariantCulture),
+        float f => TrainingRun.Format(f),
         IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
         var x => x.ToString() ?? "",
     };

@@ -72,6 +72,21 @@ public abstract class Backend : IDisposable
     /// <summary>y[i] = cond[i] != 0 ? a[i] : b[i] over n contiguous elements.</summary>
     public abstract void Where(DeviceBuffer cond, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int n);
 
+    // ---- rows by index (embeddings) ----------------------------------------------------------
+
+    /// <summary>
+    /// y[i, :] = table[indices[i], :] for i in [0, count): rows of <paramref name="width"/> floats
+    /// picked from a table of <paramref name="rows"/> rows by indices held in floats (an index
+    /// outside [0, rows) gives a row of NaN, never a read out of bounds).
+    /// </summary>
+    public abstract void Gather(DeviceBuffer table, DeviceBuffer indices, DeviceBuffer y, int count, int rows, int width);
+
+    /// <summary>
+    /// The adjoint of <see cref="Gather"/>: y[r, :] = Σ source[i, :] over the i with indices[i] = r,
+    /// for r in [0, rows), added in the order of i so the result is deterministic. Overwrites y.
+    /// </summary>
+    public abstract void ScatterAdd(DeviceBuffer source, DeviceBuffer indices, DeviceBuffer y, int count, int rows, int width);
+
     // ---- layout ----------------------------------------------------------------------------
 
     /// <summary>

@@ -124,6 +124,13 @@ public static class KernelAgreement
         yield return new("copy", "permute [2, 3, 2, 3, 2] by (4, 2, 0, 3, 1) from offset 1", [Random(73, 12)], 72,
             (b, i, y) => b.Copy(i[0], 1, [1, 6, 36, 2, 12], y, 0, [36, 18, 9, 3, 1], [2, 2, 2, 3, 3]), 0);
 
+        // Rows by index: 13 picks from a table of 5 rows of 7, repeats included, and one index outside the table.
+        var table = Random(5 * 7, 14);
+        float[] picks = [3, 0, 4, 4, 1, 3, 2, 0, 0, 4, 1, 3, 7];
+        yield return new("gather", "13 of [5, 7], one outside", [table, picks], 13 * 7, (b, i, y) => b.Gather(i[0], i[1], y, 13, 5, 7), 0);
+        yield return new("scatter_add", "13 rows of 7 into [5, 7]", [Random(13 * 7, 15), picks], 5 * 7,
+            (b, i, y) => b.ScatterAdd(i[0], i[1], y, 13, 5, 7), 1e-6, Random(5 * 7, 16));
+
         var cond = Random(50, 3).Select(v => v > 0 ? 1f : 0f).ToArray();
         yield return new("where", "50", [cond, Random(50, 4), Random(50, 5)], 50, (b, i, y) => b.Where(i[0], i[1], i[2], y, 50), 0);
         var src = Random(45, 6);

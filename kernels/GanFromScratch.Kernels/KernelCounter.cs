@@ -83,6 +83,18 @@ public sealed class KernelCounter(Backend inner) : Backend
         Inner.Where(cond, a, b, y, n);
     }
 
+    public override void Gather(DeviceBuffer table, DeviceBuffer indices, DeviceBuffer y, int count, int rows, int width)
+    {
+        Count("gather");
+        Inner.Gather(table, indices, y, count, rows, width);
+    }
+
+    public override void ScatterAdd(DeviceBuffer source, DeviceBuffer indices, DeviceBuffer y, int count, int rows, int width)
+    {
+        Count("scatter_add");
+        Inner.ScatterAdd(source, indices, y, count, rows, width);
+    }
+
     public override void Copy(DeviceBuffer src, int srcOffset, ReadOnlySpan<int> srcStrides,
         DeviceBuffer dst, int dstOffset, ReadOnlySpan<int> dstStrides, ReadOnlySpan<int> shape)
     {

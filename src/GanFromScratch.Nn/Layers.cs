@@ -43,6 +43,28 @@ public sealed class Linear : Module, IFusesActivation
     }
 }
 
+/// <summary>
+/// A table of <paramref name="count"/> learned vectors of <paramref name="dim"/> numbers, looked up
+/// by index, as PyTorch's <c>nn.Embedding</c> (weight [count, dim], initialised N(0, 1)). Forward
+/// takes indices [n] held in floats and gives [n, dim]; the gradient of a row is the sum of the
+/// gradients of its lookups (<see cref="Tensor.IndexSelect"/>).
+/// </summary>
+public sealed class Embedding : Module
+{
+    public Embedding(int count, int dim, RandomStream random)
+    {
+        if (count < 1 || dim < 1) throw new ArgumentException($"Embedding needs positive sizes, got count={count}, dim={dim}.");
+        (Count, Dim) = (count, dim);
+        Weight = RegisterParameter("weight", Tensor.Randn([count, dim], random));
+    }
+
+    public int Count { get; }
+    public int Dim { get; }
+    public Tensor Weight { get; }
+
+    public override Tensor Forward(Tensor indices) => Tensor.IndexSelect(Weight, indices);
+}
+
 /// <summary>Applies its children in order; they are named "0", "1", … as in PyTorch.</summary>
 public sealed class Sequential : Module
 {

@@ -322,4 +322,23 @@ public class CpuKernelTests
         Cpu.Random(shifted, 10, RandomDistribution.Normal, 42, 100, 2f, 0.5f);
         Assert.Equal(zr[100..110], Download(shifted, 10));
     }
+
+    [Fact]
+    public void Gather_picks_rows_by_index_and_scatter_add_sums_them_back()
+    {
+        float[] table = [1, 2, 10, 20, 100, 200]; // 3 rows of 2
+        float[] picks = [2, 0, 2, 5, 1.5f];        // the last two are no row of the table
+        using var t = Upload(table);
+        using var idx = Upload(picks);
+        using var y = Cpu.Allocate(10);
+        Cpu.Gather(t, idx, y, 5, 3, 2);
+        var rows = Download(y, 10);
+        Assert.Equal([100f, 200, 1, 2, 100, 200], rows[..6]);
+        Assert.All(rows[6..], v => Assert.True(float.IsNaN(v)));
+
+        using var src = Upload([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+        using var sums = Upload(Enumerable.Repeat(-9f, 6).ToArray()); // overwritten, not added to
+        Cpu.ScatterAdd(src, idx, sums, 5, 3, 2);
+        Assert.Equal([2f, 2, 0, 0, 4, 4], Download(sums, 6)); // rows 0 and 2; the invalid picks add nothing
+    }
 }

@@ -6,7 +6,8 @@ using GanFromScratch.Kernels.Cpu;
 namespace GanFromScratch.Tests;
 
 /// <summary>
-/// Convolutions, normalizations and resampling against PyTorch (Golden/image_ops.json, from
+/// Convolutions, normalizations and resampling, and the embedding lookup, concatenation along
+/// channels and cross-entropy against labels, against PyTorch (Golden/image_ops.json, from
 /// tools/golden/image_ops.py, computed in double): outputs, gradients, and second derivatives
 /// (the gradient of Σ ∂L/∂xᵢ·uᵢ, what a penalty differentiates), on the CPU and on the ILGPU emulator.
 /// </summary>
@@ -25,7 +26,12 @@ public class ImageOpGoldenTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
         ["layer_norm_chw"] = x => Tensor.LayerNorm(x[0], 3, x[1], x[2], 1e-5f),
         ["avg_pool2"] = x => x[0].AvgPool(2).Square(),
         ["upsample_nearest2"] = x => x[0].UpsampleNearest(2).Square(),
+        ["embedding"] = x => Tensor.IndexSelect(x[0], Labels(2, 0, 4, 4, 1, 0)).Square(),
+        ["concat_channels"] = x => Tensor.Concat([x[0], x[1]], 1).Square(),
+        ["cross_entropy_labels"] = x => Tensor.CrossEntropy(x[0], Labels(1, 0, 4, 1)).Reshape(1),
     };
+
+    private static Tensor Labels(params float[] labels) => Tensor.FromArray(labels, labels.Length);
 
     public static TheoryData<string, bool> Cases()
     {

@@ -102,6 +102,12 @@ public class OpGradientTests
         ["max_pool"] = (x => x[0].MaxPool(2).Square(), () => [Input(1, 1, 2, 5, 4)]),
         ["dropout"] = (x => x[0].Dropout(0.4f, new RandomStream(5)).Square(), () => [Input(1, 3, 5)]),
         ["cross_entropy"] = (x => Tensor.CrossEntropy(x[0], [2, 0, 3]), () => [Input(1, 3, 4)]),
+        ["cross_entropy_labels"] = (x => Tensor.CrossEntropy(x[0], Tensor.FromArray([2, 0, 3], 3)), () => [Input(1, 3, 4)]),
+        // An embedding's lookup, rows repeated and one row never picked; and its adjoint.
+        ["index_select"] = (x => Tensor.IndexSelect(x[0], Tensor.FromArray([2, 0, 2, 3], 4)).Square(), () => [Input(1, 5, 3)]),
+        ["index_select_images"] = (x => Tensor.IndexSelect(x[0], Tensor.FromArray([1, 1, 0], 3)) * x[1], () => [Input(1, 2, 1, 2, 2), Input(2, 3, 1, 2, 2)]),
+        ["scatter_add"] = (x => Tensor.ScatterAdd(x[0], Tensor.FromArray([2, 0, 2, 1], 4), 4).Square(), () => [Input(1, 4, 3)]),
+        ["concat_channels"] = (x => Tensor.Concat([x[0], x[1]], 1).Square(), () => [Input(1, 2, 1, 2, 3), Input(2, 2, 2, 2, 3)]),
     };
 
     [Theory]

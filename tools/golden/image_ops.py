@@ -1,5 +1,6 @@
 """Golden data for the image ops: convolution, transposed convolution, batch norm, layer norm,
-pooling and upsampling, against PyTorch.
+pooling and upsampling, against PyTorch; and for what conditional GANs add: the embedding lookup
+(F.embedding), concatenation along channels, and cross-entropy against labels.
 
 For each case: the inputs, the output, the gradients of L = sum(out * w) for a fixed random w,
 and the second derivatives: the gradients of M = sum_i sum(dL/dx_i * u_i) for fixed random u_i
@@ -27,6 +28,10 @@ cases = [
     ("layer_norm_chw", [(2, 3, 4, 4), (3, 4, 4), (3, 4, 4)], lambda x, g, b: F.layer_norm(x, (3, 4, 4), g, b, eps=1e-5)),
     ("avg_pool2", [(2, 2, 5, 6)], lambda x: F.avg_pool2d(x, 2) ** 2),
     ("upsample_nearest2", [(2, 2, 3, 2)], lambda x: F.interpolate(x, scale_factor=2, mode="nearest") ** 2),
+    # Labels are constants: indices 4 and 0 repeat, row 3 is never picked (its gradient is zero).
+    ("embedding", [(5, 3)], lambda w: F.embedding(torch.tensor([2, 0, 4, 4, 1, 0]), w) ** 2),
+    ("concat_channels", [(2, 1, 3, 3), (2, 2, 3, 3)], lambda a, b: torch.cat([a, b], 1) ** 2),
+    ("cross_entropy_labels", [(4, 5)], lambda x: F.cross_entropy(x, torch.tensor([1, 0, 4, 1])).reshape(1)),
 ]
 
 out = []

@@ -134,6 +134,31 @@ public sealed unsafe partial class CpuBackend : Backend
         });
     }
 
+    public override void Gather(DeviceBuffer table, DeviceBuffer indices, DeviceBuffer y, int count, int rows, int width)
+    {
+        float* t = Ptr(table), idx = Ptr(indices), ys = Ptr(y);
+        for (int i = 0; i < count; i++)
+        {
+            var row = new Span<float>(ys + (long)i * width, width);
+            float f = idx[i];
+            if (f >= 0 && f < rows && f == MathF.Floor(f)) new ReadOnlySpan<float>(t + (long)(int)f * width, width).CopyTo(row);
+            else row.Fill(float.NaN);
+        }
+    }
+
+    public override void ScatterAdd(DeviceBuffer source, DeviceBuffer indices, DeviceBuffer y, int count, int rows, int width)
+    {
+        float* src = Ptr(source), idx = Ptr(indices), ys = Ptr(y);
+        new Span<float>(ys, rows * width).Clear();
+        for (int i = 0; i < count; i++)
+        {
+            float f = idx[i];
+            if (!(f >= 0 && f < rows && f == MathF.Floor(f))) continue;
+            float* d = ys + (long)(int)f * width, s = src + (long)i * width;
+            for (int c = 0; c < width; c++) d[c] += s[c];
+        }
+    }
+
     public override void Copy(DeviceBuffer src, int srcOffset, ReadOnlySpan<int> srcStrides,
         DeviceBuffer dst, int dstOffset, ReadOnlySpan<int> dstStrides, ReadOnlySpan<int> shape)
     {

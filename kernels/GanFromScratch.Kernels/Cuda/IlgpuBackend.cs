@@ -47,6 +47,7 @@ public sealed class IlgpuBackend : Backend
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, StridedLayout, int, float> _binary;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _where;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, StridedLayout> _copy;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _gather, _scatterAdd;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> _reduce;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry> _im2col, _col2im;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> _gemm, _gemmWide;
@@ -69,6 +70,8 @@ public sealed class IlgpuBackend : Backend
         _unary = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>(IlgpuKernels.Unary);
         _binary = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, StridedLayout, int, float>(IlgpuKernels.Binary);
         _where = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(IlgpuKernels.Where);
+        _gather = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(IlgpuKernels.Gather);
+        _scatterAdd = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(IlgpuKernels.ScatterAdd);
         _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, StridedLayout>(IlgpuKernels.Copy);
         _im2col = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry>(IlgpuKernels.Im2Col);
         _col2im = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PatchGeometry>(IlgpuKernels.Col2Im);
@@ -302,6 +305,16 @@ public sealed class IlgpuBackend : Backend
     public override void Where(DeviceBuffer cond, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int n)
     {
         if (n > 0) _where(n, V(cond), V(a), V(b), V(y));
+    }
+
+    public override void Gather(DeviceBuffer table, DeviceBuffer indices, DeviceBuffer y, int count, int rows, int width)
+    {
+        if (count > 0 && width > 0) _gather(count * width, V(table), V(indices), V(y), rows, width);
+    }
+
+    public override void ScatterAdd(DeviceBuffer source, DeviceBuffer indices, DeviceBuffer y, int count, int rows, int width)
+    {
+        if (rows > 0 && width > 0) _scatterAdd(rows * width, V(source), V(indices), V(y), count, width);
     }
 
     public override void Copy(DeviceBuffer src, int srcOffset, ReadOnlySpan<int> srcStrides,

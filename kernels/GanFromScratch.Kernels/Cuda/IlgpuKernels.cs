@@ -150,6 +150,27 @@ public static class IlgpuKernels
     public static void Where(Index1D i, ArrayView<float> cond, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y) =>
         y[i] = cond[i] != 0f ? a[i] : b[i];
 
+    /// <summary>Gather: one thread per output element (i, c) copies table[indices[i], c]; NaN for an index outside the table.</summary>
+    public static void Gather(Index1D index, ArrayView<float> table, ArrayView<float> indices, ArrayView<float> y, int rows, int width)
+    {
+        int i = index / width, c = index % width;
+        float f = indices[i];
+        y[index] = f >= 0 && f < rows && f == MathF.Floor(f) ? table[(long)(int)f * width + c] : float.NaN;
+    }
+
+    /// <summary>
+    /// Scatter-add as a gather: one thread per output element (r, c) sums source[i, c] over the i
+    /// whose index is r, in the order of i — no atomics, so the sums are deterministic.
+    /// </summary>
+    public static void ScatterAdd(Index1D index, ArrayView<float> source, ArrayView<float> indices, ArrayView<float> y, int count, int width)
+    {
+        int r = index / width, c = index % width;
+        float sum = 0f;
+        for (int i = 0; i < count; i++)
+            if (indices[i] == r) sum += source[(long)i * width + c];
+        y[index] = sum;
+    }
+
     /// <summary>Strided copy: the first operand of <paramref name="layout"/> is the source, the second the destination.</summary>
     public static void Copy(Index1D i, ArrayView<float> src, ArrayView<float> dst, StridedLayout layout)
     {

@@ -67,6 +67,9 @@ public sealed class FeatureClassifier : Module
     }
 
     /// <summary>The index of the largest value (the first, on ties).</summary>
+    /// <summary>The index of the largest entry of a row of class probabilities.</summary>
+    public static int MostProbable(ReadOnlySpan<float> row) => ArgMax(row);
+
     private static int ArgMax(ReadOnlySpan<float> row)
     {
         int best = 0;
@@ -120,9 +123,14 @@ public sealed class FeatureClassifier : Module
     }
 }
 
+/// <summary>What <see cref="ImageQuality"/> measures of a set of images.</summary>
+/// <param name="ClassAccuracy">For a conditional generator: the fraction of images the classifier assigns to the class they were made for.</param>
+public readonly record struct ImageMeasures(double Fd, double Score, double? ClassAccuracy = null);
+
 /// <summary>
 /// Fréchet distance and classifier score of a generator against real images, in the features
-/// of a <see cref="FeatureClassifier"/>. The real statistics are computed once.
+/// of a <see cref="FeatureClassifier"/>, and for a conditional generator the class accuracy. The
+/// real statistics are computed once.
 /// </summary>
 public sealed class ImageQuality(FeatureClassifier classifier, ImageDataset real, int samples)
 {
@@ -130,13 +138,28 @@ public sealed class ImageQuality(FeatureClassifier classifier, ImageDataset real
 
     public int Samples { get; } = Math.Min(samples, real.Count);
 
-    /// <summary>FD and the classifier score of <see cref="Samples"/> generated images, made batch by batch by <paramref name="generate"/>(start, count).</summary>
-    public (double Fd, double Score) Measure(Func<int, int, Tensor> generate)
+    /// <summary>
+    /// FD and the classifier score of <see cref="Samples"/> images, made batch by batch by
+    /// <paramref name="generate"/>(start, count); with <paramref name="labels"/> (the class each
+    /// image was made for), also the class accuracy.
+    /// </summary>
+    public ImageMeasures Measure(Func<int, int, Tensor> generate, int[]? labels = null)
     {
+        if (labels is not null && labels.Length < Samples) throw new ArgumentException($"{labels.Length} labels for {Samples} images.");
         _real ??= GaussianStatistics.Of(
             classifier.Describe(Samples, (start, n) => real.Batch(start, n)).Features, Samples, FeatureClassifier.FeatureSize);
         var (features, probabilities) = classifier.Describe(Samples, generate, batch: 250);
         var fake = GaussianStatistics.Of(features, Samples, FeatureClassifier.FeatureSize);
-        return (Frechet.Distance(_real, fake), ClassifierScore.Compute(probabilities, Samples, FeatureClassifier.ClassCount));
+        double? accuracy = labels is null ? null : ClassAccuracy(probabilities, labels, Samples);
+        return new(Frechet.Distance(_real, fake), ClassifierScore.Compute(probabilities, Samples, FeatureClassifier.ClassCount), accuracy);
+    }
+
+    /// <summary>The fraction of the first <paramref name="n"/> rows whose most probable class is their label.</summary>
+    public static double ClassAccuracy(float[] probabilities, int[] labels, int n)
+    {
+        int hits = 0;
+        for (int i = 0; i < n; i++)
+            if (FeatureClassifier.MostProbable(probabilities.AsSpan(i * FeatureClassifier.ClassCount, FeatureClassifier.ClassCount)) == labels[i]) hits++;
+        return n == 0 ? 0 : (double)hits / n;
     }
 }

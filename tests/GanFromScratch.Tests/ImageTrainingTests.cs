@@ -100,7 +100,7 @@ public sealed class ImageTrainingTests : IDisposable
     {
         var classifier = new FeatureClassifier(new RandomStream(4));
         var quality = new ImageQuality(classifier, _data, 24);
-        var (fd, score) = quality.Measure((start, n) => _data.Batch(start, n));
+        var (fd, score, _) = quality.Measure((start, n) => _data.Batch(start, n));
         Assert.Equal(0, fd, 1e-6);
         Assert.InRange(score, 1, 10);
 

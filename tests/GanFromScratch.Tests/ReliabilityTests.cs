@@ -289,7 +289,7 @@ public sealed class ReliabilityTests : IDisposable
 
         var lambdaToWgan = Gfs.Run(["train", "wgan", "--lambda", "3", "--out", Out, .. Tiny]);
         Assert.Equal(2, lambdaToWgan.Code);
-        Assert.Contains("--lambda is an option of wgan-gp, not of wgan", lambdaToWgan.Err);
+        Assert.Contains("--lambda is an option of wgan-gp, cwgan-gp, not of wgan", lambdaToWgan.Err);
         var clipToWganGp = Gfs.Run(["train", "wgan-gp", "--clip", "0.1", "--out", Out, .. Tiny]);
         Assert.Contains("--clip is an option of wgan, not of wgan-gp", clipToWganGp.Err);
 

@@ -2,55 +2,115 @@ using System.CommandLine;
 using System.Diagnostics;
 using GanFromScratch.Engine;
 using GanFromScratch.Gan;
+using GanFromScratch.Gan.Artifacts;
 using GanFromScratch.Gan.Data;
 
 namespace GanFromScratch.Cli.Train;
 
-/// <summary><c>gfs eval</c>: the Fréchet distance and classifier score of an image generator.</summary>
+/// <summary><c>gfs eval</c>: the Fréchet distance, classifier score and class accuracy of an image generator, or of samples in a .npy file.</summary>
 internal static class EvalCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "An image-training checkpoint written by 'gfs train'.", Required = true };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "An image-training checkpoint written by 'gfs train'." };
+        var samples = new Option<string?>("--samples")
+        {
+            Description = "Instead of a checkpoint: images in a .npy file (uint8 [n, 28, 28] as 'gfs sample --out x.npy' writes them, or float32 " +
+                          "in [0, 1], [n, 28, 28] or [n, 1, 28, 28]) — from another program, such as the PyTorch peers in tools/reference. " +
+                          "Their labels, if any, in <name>.labels.npy (or --labels), give class_acc.",
+        };
+        var labels = new Option<string?>("--labels") { Description = "With --samples: the class each image was made for (.npy of integers [n])." };
+        var dataset = new Option<string>("--dataset") { Description = $"With --samples: the dataset they imitate ({string.Join(", ", ImageDatasets.Names)}).", DefaultValueFactory = _ => "fashion-mnist" };
+        var data = new Option<string?>("--data") { Description = "With --samples: a folder of MNIST-format IDX files for that dataset." };
         var classifier = new Option<string?>("--classifier") { Description = $"The classifier whose features define fd (default {ClassifierCommand.DefaultPath("<dataset>")})." };
         var count = CommonOptions.AtLeast(new Option<int>("-n") { Description = "Generated images (and test images) to compare.", DefaultValueFactory = _ => 10000 }, 2);
         var device = DeviceChoice.Option();
         var threads = CommonOptions.Threads();
         var command = new Command("eval",
             "Measure an image generator: the Fréchet distance (fd) between the classifier features of generated and test images, " +
-            "FD = ‖μr − μg‖² + Tr(Σr + Σg − 2(ΣrΣg)^½), and the classifier score exp(E KL(p(y|x) ‖ p(y))) (the Inception score's analogue, " +
-            "1 to 10). For scale it also prints the fd of as many training images against the test images: what a perfect generator would get.\n\n" +
+            "FD = ‖μr − μg‖² + Tr(Σr + Σg − 2(ΣrΣg)^½), the classifier score exp(E KL(p(y|x) ‖ p(y))) (the Inception score's analogue, " +
+            "1 to 10) and, for a conditional generator, class_acc: the fraction of images the classifier assigns to the class they were " +
+            "made for (balanced over the classes). For scale it also prints the fd of as many training images against the test images: " +
+            "what a perfect generator would get.\n\n" +
             "Examples:\n  gfs eval --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors\n" +
-            "  gfs eval --checkpoint run/checkpoint.safetensors --classifier my/classifier.safetensors -n 2000")
+            "  gfs eval --checkpoint run/checkpoint.safetensors --classifier my/classifier.safetensors -n 2000\n" +
+            "  gfs eval --samples runs/cgan-torch/samples.npy      (labels from runs/cgan-torch/samples.labels.npy)")
         {
-            checkpoint, classifier, count, device, threads,
+            checkpoint, samples, labels, dataset, data, classifier, count, device, threads,
         };
         command.SetAction(parse =>
         {
-            string path = CommonOptions.NonEmptyPath(parse.GetValue(checkpoint), "--checkpoint");
-            if (!File.Exists(path)) throw new UsageException($"No checkpoint at {path}.");
+            string? path = parse.GetValue(checkpoint), file = parse.GetValue(samples);
+            if ((path is null) == (file is null)) throw new UsageException("Give --checkpoint (a gfs run) or --samples (a .npy of images), one of the two.");
             CommonOptions.ApplyThreads(parse, threads, stdout);
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
-            var config = Checkpoint.ReadConfig(path);
-            if (config.Kind != DataKind.Images)
-                throw new UsageException($"{path} is a run on {config.Dataset} (toy data): gfs eval measures image generators. " +
-                                         "Toy runs are measured during training (w1, modes, hq in metrics.jsonl).");
-            string classifierPath = parse.GetValue(classifier) ?? ClassifierCommand.DefaultPath(config.Dataset);
-            var (model, train, test) = RunData.Usage(() => (FeatureClassifier.Load(classifierPath, config.Dataset).Model,
-                ImageDatasets.Load(config.Dataset, config.DataDir, train: true), ImageDatasets.Load(config.Dataset, config.DataDir, train: false)));
-            var trainer = Checkpoint.Load(path, config, new ImageData(config, train));
-            int n = Math.Min(parse.GetValue(count), test.Count);
+
+            string name = parse.GetValue(dataset)!, what;
+            string? dataDir = parse.GetValue(data);
+            Func<int, int, Tensor> generate;
+            int[]? classes;
+            int available;
+            Trainer? trainer = null;
+            if (path is not null)
+            {
+                path = CommonOptions.NonEmptyPath(path, "--checkpoint");
+                if (!File.Exists(path)) throw new UsageException($"No checkpoint at {path}.");
+                var config = Checkpoint.ReadConfig(path);
+                if (config.Kind != DataKind.Images)
+                    throw new UsageException($"{path} is a run on {config.Dataset} (toy data): gfs eval measures image generators. " +
+                                             "Toy runs are measured during training (w1, modes, hq in metrics.jsonl).");
+                (name, dataDir) = (config.Dataset, config.DataDir);
+                trainer = Checkpoint.Load(path, config, RunData.ForSampling(config));
+                what = $"{config.Variant} on {config.Dataset}, iteration {trainer.Iteration}";
+                (generate, classes, available) = (null!, null, int.MaxValue);
+            }
+            else
+            {
+                var (images, given) = ReadSamples(CommonOptions.NonEmptyPath(file, "--samples"), parse.GetValue(labels));
+                (generate, classes, available) = ((start, k) => images.Narrow(0, start, k), given, images.Shape[0]);
+                what = $"{file} against {name}";
+            }
+            if (!ImageDatasets.Names.Contains(name)) throw new UsageException($"--dataset {name}: not an image dataset. Valid: {string.Join(", ", ImageDatasets.Names)}.");
+            string classifierPath = parse.GetValue(classifier) ?? ClassifierCommand.DefaultPath(name);
+            var ((model, _, testAccuracy), train, test) = RunData.Usage(() => (FeatureClassifier.Load(classifierPath, name),
+                ImageDatasets.Load(name, dataDir, train: true), ImageDatasets.Load(name, dataDir, train: false)));
+            int n = Math.Min(Math.Min(parse.GetValue(count), test.Count), available);
             var clock = Stopwatch.StartNew();
             var quality = new ImageQuality(model, test, n);
-            var noise = new RandomStream(1);
-            var (fd, score) = quality.Measure((_, k) => trainer.Generate(k, noise));
-            var (floor, realScore) = quality.Measure((start, k) => train.Batch(start, k));
-            stdout.WriteLine($"{config.Variant} on {config.Dataset}, iteration {trainer.Iteration}, {n:N0} samples:");
-            stdout.WriteLine($"  fd     {fd,10:F3}   (training images against test images: {floor:F3})");
-            stdout.WriteLine($"  score  {score,10:F3}   (training images: {realScore:F3}; at most {FeatureClassifier.ClassCount})");
+            var (fd, score, classAccuracy) = trainer is not null
+                ? ((ImageData)trainer.Data).Measure(trainer, quality, new RandomStream(1))
+                : quality.Measure(generate, classes);
+            var (floor, realScore, _) = quality.Measure((start, k) => train.Batch(start, k));
+            stdout.WriteLine($"{what}, {n:N0} samples:");
+            stdout.WriteLine($"  fd        {fd,10:F3}   (training images against test images: {floor:F3})");
+            stdout.WriteLine($"  score     {score,10:F3}   (training images: {realScore:F3}; at most {FeatureClassifier.ClassCount})");
+            if (classAccuracy is { } accuracy)
+                stdout.WriteLine($"  class_acc {accuracy,10:F4}   (the classifier's accuracy on the test images: {testAccuracy:F4})");
             stdout.WriteLine($"  ({clock.Elapsed.TotalSeconds:F1} s)");
             return GfsApp.Ok;
         });
         return command;
+    }
+
+    /// <summary>Images [n, 1, 28, 28] in [0, 1] from a .npy file, and their labels from --labels or the file beside it.</summary>
+    private static (Tensor Images, int[]? Labels) ReadSamples(string file, string? labelsFile)
+    {
+        if (!File.Exists(file)) throw new UsageException($"No samples at {file}.");
+        var array = Npy.Read(file);
+        int[] shape = array.Shape;
+        int side = ImageNetworks.Side;
+        bool fits = (shape.Length == 3 && shape[1] == side && shape[2] == side) || (shape.Length == 4 && shape[1] == 1 && shape[2] == side && shape[3] == side);
+        if (!fits) throw new UsageException($"{file} holds an array [{string.Join(", ", shape)}]; gfs eval takes grey images [n, {side}, {side}] or [n, 1, {side}, {side}].");
+        var values = array.Descr is "|u1" or "<u1" ? [.. array.Values.Select(v => v / 255f)] : array.Values;
+        var images = Tensor.FromArray(values, [shape[0], 1, side, side], null);
+        string? path = labelsFile ?? (File.Exists(SampleCommand.LabelsPath(file)) ? SampleCommand.LabelsPath(file) : null);
+        if (path is null) return (images, null);
+        if (!File.Exists(path)) throw new UsageException($"--labels {path}: no such file.");
+        var labels = Npy.Read(path);
+        if (labels.Shape.Length != 1 || labels.Shape[0] != shape[0])
+            throw new UsageException($"{path} holds labels [{string.Join(", ", labels.Shape)}] for {shape[0]} images.");
+        int[] classes = [.. labels.Values.Select(v => (int)v)];
+        if (classes.Any(c => c < 0 || c >= FashionMnist.Classes)) throw new UsageException($"{path}: labels must be classes 0 to {FashionMnist.Classes - 1}.");
+        return (images, classes);
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using GanFromScratch.Engine;
 using GanFromScratch.Gan;
+using GanFromScratch.Gan.Artifacts;
 using GanFromScratch.Gan.Data;
 using GanFromScratch.Nn;
 
@@ -11,21 +12,36 @@ namespace GanFromScratch.Cli.Train;
 /// <summary><c>gfs sample</c>: draws samples from a trained generator.</summary>
 internal static class SampleCommand
 {
+    private const int GridColumns = 8;
+
     public static Command Create(TextWriter stdout)
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint written by 'gfs train'.", Required = true };
         var count = CommonOptions.AtLeast(new Option<int>("-n") { Description = "How many samples.", DefaultValueFactory = _ => 1000 }, 1);
-        var output = new Option<string>("--out") { Description = "File to write: CSV (columns x,y) for toy data, a PNG grid for images.", Required = true };
+        var output = new Option<string>("--out")
+        {
+            Description = "File to write: toy data as CSV (columns x,y, and label for a conditional run); images as a PNG grid " +
+                          "(8 per row) or as NumPy .npy (uint8 [n, 28, 28], the labels of a conditional run in <name>.labels.npy), " +
+                          "which other scorers (pytorch-fid, torch-fidelity, your own classifier) read.",
+            Required = true,
+        };
+        var classes = new Option<int[]>("--class")
+        {
+            Description = "Conditional runs: the class(es) to make, in turn (a PNG grid gives each a row). Default: every class.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the generator's noise.", DefaultValueFactory = _ => 1UL };
         var device = DeviceChoice.Option();
         var threads = CommonOptions.Threads();
         var command = new Command("sample",
-            "Draw samples from a trained generator: toy data as CSV (one x,y point per line), images as a PNG grid (8 per row). " +
-            "The training data need not be installed.\n\n" +
+            "Draw samples from a trained generator: toy data as CSV (one x,y point per line), images as a PNG grid (8 per row) or " +
+            "a .npy array. The training data need not be installed.\n\n" +
             "Examples:\n  gfs sample --checkpoint runs/wgan-gp-8gaussians/checkpoint.safetensors -n 1000 --out samples.csv\n" +
-            "  gfs sample --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors -n 64 --out grid.png")
+            "  gfs sample --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors -n 64 --out grid.png\n" +
+            "  gfs sample --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors -n 10000 --out samples.npy\n" +
+            "  gfs sample --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --class 3 5 -n 16 --out dresses-and-sandals.png")
         {
-            checkpoint, count, output, seed, device, threads,
+            checkpoint, count, output, classes, seed, device, threads,
         };
         command.SetAction(parse =>
         {
@@ -36,35 +52,70 @@ internal static class SampleCommand
             if (Path.GetFullPath(target) == Path.GetFullPath(path))
                 throw new UsageException($"--out {target} is the checkpoint itself: writing samples there would destroy it. Give another file.");
             if (Directory.Exists(target)) throw new UsageException($"--out {target} is a folder; give a file name.");
+            var config = Checkpoint.ReadConfig(path);
+            string extension = Path.GetExtension(target).ToLowerInvariant();
+            string[] allowed = config.Kind == DataKind.Toy ? [".csv"] : [".png", ".npy"];
+            if (!allowed.Contains(extension))
+                throw new UsageException($"--out {target}: samples of {Datasets.Describe(config.Kind)} are written as " +
+                                         $"{string.Join(" or ", allowed)}; give a name ending in {string.Join(" or ", allowed)}.");
+            var shape = DataShape.Of(config);
+            int[]? wanted = parse.GetValue(classes) is { Length: > 0 } given ? given : null;
+            bool conditional = config.Rules.NeedsLabels;
+            if (wanted is not null && !conditional)
+                throw new UsageException($"--class: {path} is an unconditional {config.Variant} run; its generator takes no class. " +
+                                         "Conditional variants: " + string.Join(", ", Registry.All.Where(v => v.NeedsLabels).Select(v => v.Name)) + ".");
+            if (wanted?.FirstOrDefault(c => c < 0 || c >= shape.Classes, -1) is int bad and >= 0)
+                throw new UsageException($"--class {bad}: {config.Dataset} has classes 0 to {shape.Classes - 1}.");
             CommonOptions.ApplyThreads(parse, threads, stdout);
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
             var trainer = Load(path);
-            string extension = Path.GetExtension(target).ToLowerInvariant();
-            string[] allowed = trainer.Config.Kind == DataKind.Toy ? [".csv"] : [".png"];
-            if (!allowed.Contains(extension))
-                throw new UsageException($"--out {target}: samples of {Datasets.Describe(trainer.Config.Kind)} are written as " +
-                                         $"{string.Join(" or ", allowed)}; give a name ending in {string.Join(" or ", allowed)}.");
-            var noise = new RandomStream(parse.GetValue(seed));
+
+            // The labels of a conditional run: the classes asked for (or all) in turn; in a grid, one class per row.
+            int[]? labels = null;
+            if (conditional)
+            {
+                int[] pool = wanted ?? [.. Enumerable.Range(0, shape.Classes)];
+                labels = extension == ".png"
+                    ? [.. Enumerable.Range(0, n).Select(i => pool[i / GridColumns % pool.Length])]
+                    : [.. Enumerable.Range(0, n).Select(i => pool[i % pool.Length])];
+            }
             float[] samples;
-            using (TensorScope.Begin()) samples = trainer.Generate(n, noise).ToArray();
-            if (trainer.Config.Kind == DataKind.Toy)
-            {
-                var csv = new StringBuilder("x,y\n");
-                for (int i = 0; i < n; i++)
-                    csv.Append(samples[2 * i].ToString("R", CultureInfo.InvariantCulture)).Append(',')
-                       .Append(samples[2 * i + 1].ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-                AtomicFile.WriteAllText(target, csv.ToString());
-                stdout.WriteLine($"Wrote {n} samples of the generator at iteration {trainer.Iteration} to {target}.");
-            }
-            else
-            {
-                var shape = trainer.Data.Shape.Sample;
-                Gan.Artifacts.ImageGrid.Save(target, samples, n, shape[1], shape[2]);
-                stdout.WriteLine($"Wrote a grid of {n} samples of the generator at iteration {trainer.Iteration} to {target}.");
-            }
+            using (TensorScope.Begin())
+                samples = trainer.Generate(n, new RandomStream(parse.GetValue(seed)), labels is null ? null : ToyData.Labels(labels)).ToArray();
+            string what = Write(target, extension, samples, labels, n, shape);
+            stdout.WriteLine($"Wrote {what} of the generator at iteration {trainer.Iteration} to {target}" +
+                             (labels is null ? "." : $" (classes {string.Join(", ", labels.Distinct().Order())}{(extension == ".npy" ? $"; labels in {LabelsPath(target)}" : "")})."));
             return GfsApp.Ok;
         });
         return command;
+    }
+
+    /// <summary>Where the labels of a .npy of samples go: samples.npy → samples.labels.npy.</summary>
+    public static string LabelsPath(string samples) => Path.ChangeExtension(samples, ".labels.npy");
+
+    private static string Write(string target, string extension, float[] samples, int[]? labels, int n, DataShape shape)
+    {
+        switch (extension)
+        {
+            case ".csv":
+                var csv = new StringBuilder(labels is null ? "x,y\n" : "x,y,label\n");
+                for (int i = 0; i < n; i++)
+                {
+                    csv.Append(samples[2 * i].ToString("R", CultureInfo.InvariantCulture)).Append(',')
+                       .Append(samples[2 * i + 1].ToString("R", CultureInfo.InvariantCulture));
+                    if (labels is not null) csv.Append(',').Append(labels[i].ToString(CultureInfo.InvariantCulture));
+                    csv.Append('\n');
+                }
+                AtomicFile.WriteAllText(target, csv.ToString());
+                return $"{n} samples";
+            case ".npy":
+                if (labels is not null) Npy.Write(LabelsPath(target), [.. labels.Select(l => (long)l)], [n]);
+                Npy.Write(target, Npy.Pixels(samples), [n, shape.Sample[1], shape.Sample[2]]);
+                return $"{n} images (uint8 [{n}, {shape.Sample[1]}, {shape.Sample[2]}])";
+            default:
+                ImageGrid.Save(target, samples, n, shape.Sample[1], shape.Sample[2], GridColumns);
+                return $"a grid of {n} samples";
+        }
     }
 
     /// <summary>A training checkpoint's players, to sample or measure; a file that is not one is refused naming it (exit 2).</summary>

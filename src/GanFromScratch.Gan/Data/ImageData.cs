@@ -69,15 +69,38 @@ public sealed class ImageData : IGanData
         SaveSampleGrid(trainer, TrainingRun.FramePath(outDir, trainer.Iteration));
     }
 
-    /// <summary>Labels for n samples of a conditional generator: every class in turn, so that a grid of 8 per row… shows them in order.</summary>
-    public Tensor? GridLabels(Trainer trainer, int n) =>
-        trainer.Variant.NeedsLabels ? ToyData.Labels([.. Enumerable.Range(0, n).Select(i => i % Shape.Classes)]) : null;
+    /// <summary>
+    /// Labels for <paramref name="n"/> samples of a conditional generator, every class in turn
+    /// (label of sample i = i mod classes, so any prefix is balanced); null for an unconditional one.
+    /// </summary>
+    public int[]? BalancedLabels(Trainer trainer, int n) =>
+        trainer.Variant.NeedsLabels ? [.. Enumerable.Range(0, n).Select(i => i % Shape.Classes)] : null;
 
-    public void SaveSampleGrid(Trainer trainer, string path, int n = GridSamples)
+    /// <summary>
+    /// The picture of the generator at one moment: 64 samples from the same noise every time, 8 per
+    /// row; for a conditional generator 8 samples of each class, one class per row.
+    /// </summary>
+    public void SaveSampleGrid(Trainer trainer, string path)
     {
+        bool conditional = trainer.Variant.NeedsLabels;
+        int n = conditional ? GridColumns * Shape.Classes : GridSamples;
+        var labels = conditional ? ToyData.Labels([.. Enumerable.Range(0, n).Select(i => i / GridColumns)]) : null;
         float[] pixels;
-        using (TensorScope.Begin()) pixels = trainer.Generate(n, trainer.Config.Stream(10), GridLabels(trainer, n)).ToArray();
-        ImageGrid.Save(path, pixels, n, Shape.Sample[1], Shape.Sample[2]);
+        using (TensorScope.Begin()) pixels = trainer.Generate(n, trainer.Config.Stream(10), labels).ToArray();
+        ImageGrid.Save(path, pixels, n, Shape.Sample[1], Shape.Sample[2], GridColumns);
+    }
+
+    private const int GridColumns = 8;
+
+    /// <summary>
+    /// fd and score of as many generated images as <paramref name="quality"/> takes, from
+    /// <paramref name="noise"/>; a conditional generator is asked for every class in turn, and its
+    /// class accuracy measured too.
+    /// </summary>
+    public ImageMeasures Measure(Trainer trainer, ImageQuality quality, RandomStream noise)
+    {
+        var labels = BalancedLabels(trainer, quality.Samples);
+        return quality.Measure((start, k) => trainer.Generate(k, noise, labels is null ? null : ToyData.Labels(labels[start..(start + k)])), labels);
     }
 
     public IReadOnlyList<string> PlottedMetrics => ["fd", "score", "class_acc", "critic_w", "g_loss", "grad_norm"];
@@ -94,7 +117,7 @@ public sealed class ImageData : IGanData
         {
             var real = real64.Batch(0, Math.Min(GridSamples, real64.Count));
             int n = real.Shape[0];
-            var labels = GridLabels(trainer, n);
+            var labels = BalancedLabels(trainer, n) is { } l ? ToyData.Labels(l) : null;
             var fake = trainer.Generate(n, trainer.Config.Stream(10), labels);
             if (!Array.TrueForAll(fake.ToArray(), float.IsFinite)) throw Trainer.Diverged(trainer.Iteration, "generator's output");
             var (_, norm) = GradientPenalty.Compute(x => trainer.CriticScore(x, labels), real, fake, Tensor.Rand([n, 1, 1, 1], trainer.Config.Stream(12)), 0f);
@@ -103,10 +126,10 @@ public sealed class ImageData : IGanData
         if (Classifier is not null && Test is not null)
         {
             _quality ??= new ImageQuality(Classifier, Test, _config.FdSamples);
-            var noise = trainer.Config.Stream(13);
-            var (fd, score) = _quality.Measure((_, k) => trainer.Generate(k, noise));
-            line["fd"] = TrainingRun.Round(fd);
-            line["score"] = TrainingRun.Round(score);
+            var m = Measure(trainer, _quality, trainer.Config.Stream(13));
+            line["fd"] = TrainingRun.Round(m.Fd);
+            line["score"] = TrainingRun.Round(m.Score);
+            if (m.ClassAccuracy is { } accuracy) line["class_acc"] = TrainingRun.Round(accuracy);
         }
         return line;
     }

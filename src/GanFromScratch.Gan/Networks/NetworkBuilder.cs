@@ -33,4 +33,26 @@ public sealed class NetworkBuilder(TrainConfig config, DataShape data, RandomStr
     public Module Critic(int extraChannels = 0, int outputs = 1) => Data.Kind == DataKind.Toy
         ? ToyMlp.Critic(Config.Dim, Init, Data.Sample[0] + extraChannels, outputs)
         : ImageNetworks.Critic(Arch, Config.Dim, Init, Data.Sample[0] + extraChannels, outputs);
+
+    /// <summary>
+    /// The generator G(z, y) of a conditional variant: the data's generator with the label's
+    /// embedding (as many numbers as there are classes) appended to its noise.
+    /// </summary>
+    public Module ConditionalGenerator()
+    {
+        var net = Generator(extraInputs: Data.Classes);
+        return new ConditionalGenerator(net, new Embedding(Data.Classes, Data.Classes, Init));
+    }
+
+    /// <summary>
+    /// The critic D(x, y) of a conditional variant: toy points with the label's embedding appended
+    /// (as many numbers as there are classes), images with it as one more channel (a learned map).
+    /// </summary>
+    public Module ConditionalCritic(int outputs = 1)
+    {
+        bool points = Data.Sample.Length == 1;
+        var net = Critic(extraChannels: points ? Data.Classes : 1, outputs);
+        int size = points ? Data.Classes : Data.Sample[1] * Data.Sample[2];
+        return new ConditionalCritic(net, new Embedding(Data.Classes, size, Init), Data.Sample);
+    }
 }

@@ -13,6 +13,8 @@ public static class Registry
         new Lsgan(),
         new Wgan(),
         new WganGp(),
+        new Cgan(),
+        new CwganGp(),
     ];
 
     public static IEnumerable<string> Names => All.Select(v => v.Name);

@@ -15,6 +15,7 @@ public static class Registry
         new WganGp(),
         new Cgan(),
         new CwganGp(),
+        new Acgan(),
     ];
 
     public static IEnumerable<string> Names => All.Select(v => v.Name);

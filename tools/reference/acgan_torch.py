@@ -1,0 +1,21 @@
+"""PyTorch peer of `gfs train acgan`: the auxiliary-classifier GAN of Odena et al. (2017) on Fashion-MNIST
+with gfs's settings (tools/reference/conditional_torch.py), to compare with gfs at equal iterations.
+
+Writes OUT/log.jsonl (losses every --log-every iterations), OUT/samples.npy (uint8 [N, 28, 28], G in
+eval mode) with OUT/samples.labels.npy (int64 [N], label of sample i = i % 10), and with --eval-every K
+also OUT/samples_iter_NNNNNN{.npy,.labels.npy} every K iterations.
+
+    /usr/bin/python3 tools/reference/acgan_torch.py --iters 2000 --seed 1 --out runs/acgan-torch
+"""
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+from conditional_torch import ConditionalGenerator, acgan_critic, acgan_iteration, parser, train  # noqa: E402
+
+args = parser(__doc__.splitlines()[0]).parse_args()
+torch.manual_seed(args.seed)
+torch.set_num_threads(args.threads)
+train(args, ConditionalGenerator(args.dim), acgan_critic(args.dim), acgan_iteration, "acgan")

@@ -11,6 +11,7 @@ namespace GanFromScratch.Kernels;
 public sealed class KernelCounter(Backend inner) : Backend
 {
     private readonly Dictionary<string, int> _counts = [];
+    private readonly Dictionary<string, long> _ticks = [];
 
     public Backend Inner { get; } = inner;
 
@@ -22,9 +23,31 @@ public sealed class KernelCounter(Backend inner) : Backend
     /// <summary>Kernel calls since the last <see cref="Reset"/>, transfers not included.</summary>
     public int Kernels => _counts.Where(c => c.Key is not ("upload" or "download")).Sum(c => c.Value);
 
-    public void Reset() => _counts.Clear();
+    /// <summary>
+    /// Milliseconds spent in each kind of call since the last <see cref="Reset"/>, measured around
+    /// the call. On the CPU a kernel runs inside its call, so this is its time; on a GPU, where
+    /// kernels are queued, it is the time to launch them (and a download's, the wait for all of them).
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Milliseconds =>
+        _ticks.ToDictionary(t => t.Key, t => t.Value * 1000.0 / System.Diagnostics.Stopwatch.Frequency);
 
-    private void Count(string kind) => _counts[kind] = _counts.GetValueOrDefault(kind) + 1;
+    public void Reset()
+    {
+        _counts.Clear();
+        _ticks.Clear();
+    }
+
+    /// <summary>Counts a call of <paramref name="kind"/> and times it until the returned scope ends.</summary>
+    private Timed Time(string kind)
+    {
+        _counts[kind] = _counts.GetValueOrDefault(kind) + 1;
+        return new Timed(this, kind, System.Diagnostics.Stopwatch.GetTimestamp());
+    }
+
+    private readonly struct Timed(KernelCounter counter, string kind, long start) : IDisposable
+    {
+        public void Dispose() => counter._ticks[kind] = counter._ticks.GetValueOrDefault(kind) + System.Diagnostics.Stopwatch.GetTimestamp() - start;
+    }
 
     public override DeviceBuffer Allocate(int length) => Inner.Allocate(length);
 
@@ -34,13 +57,13 @@ public sealed class KernelCounter(Backend inner) : Backend
 
     public override void Upload(ReadOnlySpan<float> src, DeviceBuffer dst, int dstOffset = 0)
     {
-        Count("upload");
+        using var timed = Time("upload");
         Inner.Upload(src, dst, dstOffset);
     }
 
     public override void Download(DeviceBuffer src, int srcOffset, Span<float> dst)
     {
-        Count("download");
+        using var timed = Time("download");
         Inner.Download(src, srcOffset, dst);
     }
 
@@ -48,75 +71,75 @@ public sealed class KernelCounter(Backend inner) : Backend
 
     public override void Fill(DeviceBuffer y, int n, float value)
     {
-        Count("fill");
+        using var timed = Time("fill");
         Inner.Fill(y, n, value);
     }
 
     public override void Arange(DeviceBuffer y, int n, float start, float step)
     {
-        Count("arange");
+        using var timed = Time("arange");
         Inner.Arange(y, n, start, step);
     }
 
     public override void Random(DeviceBuffer y, int n, RandomDistribution distribution, ulong seed, ulong offset, float a, float b)
     {
-        Count("random");
+        using var timed = Time("random");
         Inner.Random(y, n, distribution, seed, offset, a, b);
     }
 
     public override void Unary(UnaryOp op, DeviceBuffer x, DeviceBuffer y, int n, float alpha = 0, float beta = 0)
     {
-        Count("unary");
+        using var timed = Time("unary");
         Inner.Unary(op, x, y, n, alpha, beta);
     }
 
     public override void Binary(BinaryOp op, DeviceBuffer a, ReadOnlySpan<int> aStrides, DeviceBuffer b, ReadOnlySpan<int> bStrides,
         DeviceBuffer y, ReadOnlySpan<int> shape, float alpha = 0)
     {
-        Count("binary");
+        using var timed = Time("binary");
         Inner.Binary(op, a, aStrides, b, bStrides, y, shape, alpha);
     }
 
     public override void Where(DeviceBuffer cond, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int n)
     {
-        Count("where");
+        using var timed = Time("where");
         Inner.Where(cond, a, b, y, n);
     }
 
     public override void Gather(DeviceBuffer table, DeviceBuffer indices, DeviceBuffer y, int count, int rows, int width)
     {
-        Count("gather");
+        using var timed = Time("gather");
         Inner.Gather(table, indices, y, count, rows, width);
     }
 
     public override void ScatterAdd(DeviceBuffer source, DeviceBuffer indices, DeviceBuffer y, int count, int rows, int width)
     {
-        Count("scatter_add");
+        using var timed = Time("scatter_add");
         Inner.ScatterAdd(source, indices, y, count, rows, width);
     }
 
     public override void Copy(DeviceBuffer src, int srcOffset, ReadOnlySpan<int> srcStrides,
         DeviceBuffer dst, int dstOffset, ReadOnlySpan<int> dstStrides, ReadOnlySpan<int> shape)
     {
-        Count("copy");
+        using var timed = Time("copy");
         Inner.Copy(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape);
     }
 
     public override void Im2Col(DeviceBuffer image, DeviceBuffer cols, PatchGeometry g)
     {
-        Count("im2col");
+        using var timed = Time("im2col");
         Inner.Im2Col(image, cols, g);
     }
 
     public override void Col2Im(DeviceBuffer cols, DeviceBuffer image, PatchGeometry g)
     {
-        Count("col2im");
+        using var timed = Time("col2im");
         Inner.Col2Im(cols, image, g);
     }
 
     public override void Reduce(ReduceOp op, DeviceBuffer x, DeviceBuffer y, int outer, int extent, int inner)
     {
-        Count("reduce");
+        using var timed = Time("reduce");
         Inner.Reduce(op, x, y, outer, extent, inner);
     }
 
@@ -125,26 +148,26 @@ public sealed class KernelCounter(Backend inner) : Backend
         DeviceBuffer b, int bOffset, int ldb, long strideB,
         float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1, GemmEpilogue epilogue = default)
     {
-        Count(epilogue.IsNone ? "gemm" : "gemm_epilogue");
+        using var timed = Time(epilogue.IsNone ? "gemm" : "gemm_epilogue");
         Inner.Gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, strideA, b, bOffset, ldb, strideB, beta, c, cOffset, ldc, strideC, batch, epilogue);
     }
 
     public override void SgdUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer? momentumBuffer, int n, float lr, float momentum, float weightDecay)
     {
-        Count("sgd");
+        using var timed = Time("sgd");
         Inner.SgdUpdate(param, grad, momentumBuffer, n, lr, momentum, weightDecay);
     }
 
     public override void RmsPropUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer squareAverage, int n, float lr, float alpha, float eps, float weightDecay)
     {
-        Count("rmsprop");
+        using var timed = Time("rmsprop");
         Inner.RmsPropUpdate(param, grad, squareAverage, n, lr, alpha, eps, weightDecay);
     }
 
     public override void AdamUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, int n,
         float lr, float beta1, float beta2, float eps, float weightDecay, float biasCorrection1, float biasCorrection2)
     {
-        Count("adam");
+        using var timed = Time("adam");
         Inner.AdamUpdate(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2);
     }
 }

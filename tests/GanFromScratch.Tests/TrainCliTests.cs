@@ -151,6 +151,20 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(1, calls.GetProperty("download").GetInt32());
         Assert.Equal(calls.EnumerateObject().Where(c => c.Name is not ("upload" or "download")).Sum(c => c.Value.GetInt32()),
             json.RootElement.GetProperty("kernels_per_iter").GetInt32());
+        // The time of every kind of call that was made, and of no other.
+        var times = json.RootElement.GetProperty("ms_per_iter_by_kind");
+        Assert.Equal(calls.EnumerateObject().Select(c => c.Name).Order(), times.EnumerateObject().Select(t => t.Name).Order());
+        Assert.All(times.EnumerateObject(), t => Assert.True(t.Value.GetDouble() >= 0));
+        Assert.True(times.GetProperty("gemm_epilogue").GetDouble() > 0);
+
+        // Two variants in one process, alternated: cgan against gan.
+        var pair = Run("bench", "train-step", "--json", "--variant", "cgan", "--against", "gan", "--dim", "8", "--batch-size", "8", "--iters", "3",
+            "--warmup", "1", "--threads", "1");
+        Assert.True(pair.Code == 0, pair.Err);
+        using var pairJson = JsonDocument.Parse(pair.Out);
+        Assert.Equal("gan", pairJson.RootElement.GetProperty("against").GetString());
+        Assert.True(pairJson.RootElement.GetProperty("median_ratio").GetDouble() > 0);
+        Assert.True(pairJson.RootElement.GetProperty("against_ms_per_iter").GetDouble() > 0);
 
         var images = Run("bench", "train-step", "--json", "--dataset", "fashion-mnist", "--dim", "2", "--batch-size", "4", "--iters", "1", "--warmup", "0", "--threads", "1");
         Assert.True(images.Code == 0, images.Err);

@@ -164,15 +164,22 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount };
         CommonOptions.AtLeast(threads, 1);
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a sentence." };
+        var against = new Option<string?>("--against")
+        {
+            Description = "Another variant to time in the same process, an iteration of each in turn (with the same data, width and batch): " +
+                          "prints both medians and the median ratio — what one variant costs over another, free of the drift between runs.",
+        };
+        against.AcceptOnlyFromAmong([.. Registry.Names]);
         var device = DeviceChoice.Option();
         var command = new Command("train-step",
             "Time one generator iteration (wgan-gp: five critic steps with the gradient penalty, then one generator step) " +
             "with gan_toy.py's networks or, with --dataset fashion-mnist, gan_mnist.py's, and print the median in milliseconds. " +
             "tools/bench/toy_train_step.py and tools/bench/mnist_train_step.py time the same in PyTorch.\n\n" +
             "Examples:\n  gfs bench train-step --json\n  gfs bench train-step --threads 1 --iters 50\n  gfs bench train-step --variant wgan --dim 256\n" +
-            "  gfs bench train-step --dataset fashion-mnist --iters 10")
+            "  gfs bench train-step --dataset fashion-mnist --iters 10\n" +
+            "  gfs bench train-step --variant cgan --against gan --dataset fashion-mnist --iters 40")
         {
-            variant, dataset, dim, batch, iters, warmup, threads, json, device,
+            variant, dataset, dim, batch, iters, warmup, threads, json, against, device,
         };
         command.SetAction(parse =>
         {
@@ -184,19 +191,42 @@ internal static class BenchCommand
             var defaults = TrainConfig.Defaults(v, images ? "fashion-mnist" : "8gaussians");
             var config = defaults with { Dim = parse.GetValue(dim) ?? defaults.Dim, BatchSize = parse.GetValue(batch) ?? defaults.BatchSize };
             config.Validate();
+            if (parse.GetValue(against) is { } other)
+            {
+                var otherDefaults = TrainConfig.Defaults(Registry.Get(other), config.Dataset);
+                var reference = otherDefaults with { Dim = config.Dim, BatchSize = config.BatchSize };
+                reference.Validate();
+                var (ms, msVariant, ratio) = TrainStepBench.Alternate(reference, config, parse.GetValue(warmup), parse.GetValue(iters));
+                if (parse.GetValue(json))
+                    stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                    {
+                        ["variant"] = name, ["against"] = other, ["dataset"] = parse.GetValue(dataset)!, ["dim"] = config.Dim, ["batch"] = config.BatchSize,
+                        ["threads"] = t, ["ms_per_iter"] = Math.Round(msVariant, 2), ["against_ms_per_iter"] = Math.Round(ms, 2), ["median_ratio"] = Math.Round(ratio, 3),
+                    }));
+                else
+                    stdout.WriteLine($"{name}: {msVariant:F1} ms per generator iteration, {other}: {ms:F1} ms (medians of {parse.GetValue(iters)}, alternated); " +
+                                     $"{name} / {other}: {ratio:F3} (the median of the rounds' ratios).");
+                return GfsApp.Ok;
+            }
             var (median, _) = TrainStepBench.Run(config, parse.GetValue(warmup), parse.GetValue(iters));
+            // The calls of one iteration, and the time in each kind of call over as many as were timed.
             var counted = TrainStepBench.CountKernels(config);
+            var timedCalls = TrainStepBench.CountKernels(config, parse.GetValue(iters));
             var kinds = counted.Counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).ToList();
+            var times = timedCalls.Milliseconds.ToDictionary(m => m.Key, m => Math.Round(m.Value / parse.GetValue(iters), 3))
+                .OrderByDescending(m => m.Value).ToList();
             if (parse.GetValue(json))
                 stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                 {
                     ["variant"] = name, ["dataset"] = parse.GetValue(dataset)!, ["dim"] = config.Dim, ["batch"] = config.BatchSize, ["threads"] = t,
                     ["ms_per_iter"] = Math.Round(median, 2),
                     ["kernels_per_iter"] = counted.Kernels, ["calls_per_iter"] = kinds.ToDictionary(c => c.Key, c => c.Value),
+                    ["ms_per_iter_by_kind"] = times.ToDictionary(m => m.Key, m => m.Value),
                 }));
             else
                 stdout.WriteLine($"{name} ({parse.GetValue(dataset)}), dim {config.Dim}, batch {config.BatchSize}, {t} thread(s): {median:F1} ms per generator iteration " +
-                                 $"(median of {parse.GetValue(iters)}), {counted.Kernels} kernel calls ({string.Join(", ", kinds.Select(c => $"{c.Key} {c.Value}"))}).");
+                                 $"(median of {parse.GetValue(iters)}), {counted.Kernels} kernel calls ({string.Join(", ", kinds.Select(c => $"{c.Key} {c.Value}"))}); " +
+                                 $"ms per iteration by kind: {string.Join(", ", times.Select(m => $"{m.Key} {m.Value:F2}"))}.");
             return GfsApp.Ok;
         });
         return command;

@@ -30,19 +30,48 @@ internal static class TrainStepBench
     }
 
     /// <summary>
+    /// Two variants' iterations timed alternately in one process — one of A, one of B, round after
+    /// round — so that both meet the same machine (a shared machine's speed drifts by tens of
+    /// percent between processes); returns both medians and the median of the rounds' ratios B/A.
+    /// </summary>
+    public static (double MedianA, double MedianB, double MedianRatio) Alternate(TrainConfig a, TrainConfig b, int warmup, int rounds)
+    {
+        var (ta, tb) = (Trainer(a with { Iters = int.MaxValue }), Trainer(b with { Iters = int.MaxValue }));
+        for (int i = 0; i < warmup; i++)
+        {
+            ta.Step();
+            tb.Step();
+        }
+        var (times, ratios) = (new double[2, rounds], new double[rounds]);
+        for (int i = 0; i < rounds; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            ta.Step();
+            long middle = Stopwatch.GetTimestamp();
+            tb.Step();
+            long end = Stopwatch.GetTimestamp();
+            (times[0, i], times[1, i]) = (middle - start, end - middle);
+            ratios[i] = (double)(end - middle) / (middle - start);
+        }
+        double Ms(int which) => GemmBench.Median([.. Enumerable.Range(0, rounds).Select(i => times[which, i] * 1000.0 / Stopwatch.Frequency)]);
+        return (Ms(0), Ms(1), GemmBench.Median([.. ratios]));
+    }
+
+    /// <summary>
     /// The kernel calls and transfers of one generator iteration (the second of a fresh run, so
     /// that initialization is not counted), through a <see cref="KernelCounter"/> around the
     /// default backend.
     /// </summary>
-    public static KernelCounter CountKernels(TrainConfig config)
+    public static KernelCounter CountKernels(TrainConfig config, int iterations = 1)
     {
         var counter = new KernelCounter(Device.Default);
         using (Device.Use(counter))
         {
             var trainer = Trainer(config with { Iters = int.MaxValue });
             trainer.Step();
-            counter.Reset();
             trainer.Step();
+            counter.Reset();
+            for (int i = 0; i < iterations; i++) trainer.Step();
         }
         return counter;
     }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using System.Text.Json;
 using GanFromScratch.Cli.Bench;
 using GanFromScratch.Engine;
@@ -28,6 +30,7 @@ public static class GfsApp
             Devices.DevicesCommand.Create(stdout),
             Bench.BenchCommand.Create(stdout, stderr),
         };
+        ShortListings(root);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -56,6 +59,34 @@ public static class GfsApp
         {
             stderr.WriteLine($"gfs: {e.Message}");
             return Failure;
+        }
+    }
+
+    /// <summary>
+    /// In a command's list of subcommands, each shows the first paragraph of its description (the
+    /// rest — files written, exit codes, examples — is for its own --help): the help is written by
+    /// System.CommandLine's own action, with the listed subcommands' descriptions cut for the time.
+    /// </summary>
+    private static void ShortListings(RootCommand root)
+    {
+        if (root.Options.OfType<HelpOption>().FirstOrDefault() is { Action: { } standard } help) help.Action = new ShortListingHelp(standard);
+    }
+
+    private sealed class ShortListingHelp(CommandLineAction standard) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            var listed = parseResult.CommandResult.Command.Subcommands.Where(c => c.Description is not null).ToDictionary(c => c, c => c.Description!);
+            foreach (var (command, text) in listed)
+                if (text.IndexOf("\n\n", StringComparison.Ordinal) is var end and > 0) command.Description = text[..end];
+            try
+            {
+                return standard is SynchronousCommandLineAction action ? action.Invoke(parseResult) : Ok;
+            }
+            finally
+            {
+                foreach (var (command, text) in listed) command.Description = text;
+            }
         }
     }
 }

@@ -112,8 +112,9 @@ internal static class TrainCommand
             $"Train {variant.Summary}, on {string.Join(" or ", variant.Accepts.Select(Datasets.Describe))}. " +
             $"Default data: --dataset {defaultData}" + (variant.Accepts.Contains(DataKind.Images) ? $"; image networks: --arch {variant.DefaultArch}." : ".") + "\n\n" +
             "Writes into the run folder: metrics.jsonl (one line per evaluation: iter, time_s, critic_w, critic_loss, g_loss, grad_norm; on toy data " +
-            "modes, hq, w1; on images fd and score when a classifier is there), frames/iter_NNNNNN.png (toy data: critic contours, real " +
-            "and generated points; images: a grid of samples from fixed noise), checkpoint.safetensors, config.json and, at the end, " +
+            "modes, hq, w1; on images fd and score when a classifier is there" + (variant.NeedsLabels ? "; and class_acc, the fraction made in the class asked for" : "") +
+            "), frames/iter_NNNNNN.png (toy data: critic contours, real and generated points; images: a grid of samples from fixed noise" +
+            (variant.NeedsLabels ? ", one class per row" : "") + "), checkpoint.safetensors, config.json and, at the end, " +
             "metrics.png. Ctrl-C, SIGTERM and SIGHUP finish the iteration, save a checkpoint and stop; --resume continues.\n\n" +
             "Exit codes: 0 done, 1 failure (a loss or the weights became NaN: the last good checkpoint is kept), 2 bad usage (nothing is " +
             "written), 128 + the signal when stopped by one (130 for Ctrl-C; the checkpoint is saved).\n\n" +

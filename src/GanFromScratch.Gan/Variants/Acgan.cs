@@ -19,7 +19,7 @@ namespace GanFromScratch.Gan;
 public sealed class Acgan : Variant
 {
     public override string Name => "acgan";
-    public override string Summary => "auxiliary-classifier GAN: G(z, y), a critic with a real/fake head and a class head, Adam 2e-4 β (0.5, 0.999)";
+    public override string Summary => "the auxiliary-classifier GAN: G(z, y), a critic with a real/fake head and a class head, Adam 2e-4 β (0.5, 0.999)";
     public override Hyperparameters Defaults => new(Lr: 2e-4f, Beta2: 0.999f);
     public override bool NeedsLabels => true;
 

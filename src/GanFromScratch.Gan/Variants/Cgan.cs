@@ -16,7 +16,7 @@ namespace GanFromScratch.Gan;
 public sealed class Cgan : Variant
 {
     public override string Name => "cgan";
-    public override string Summary => "conditional GAN: G(z, y) and D(x, y), the label embedded into both, the GAN's non-saturating loss, Adam 2e-4 β (0.5, 0.999)";
+    public override string Summary => "the conditional GAN: G(z, y) and D(x, y), the label embedded into both, the GAN's non-saturating loss, Adam 2e-4 β (0.5, 0.999)";
     public override Hyperparameters Defaults => new(Lr: 2e-4f, Beta2: 0.999f);
     public override bool NeedsLabels => true;
     public override IReadOnlyList<string> Examples => ["gfs sample --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --class 3 -n 16 --out dresses.png"];

@@ -15,7 +15,7 @@ namespace GanFromScratch.Gan;
 public sealed class CwganGp : Variant
 {
     public override string Name => "cwgan-gp";
-    public override string Summary => "conditional WGAN-GP: G(z, y) and D(x, y), the gradient penalty per class, Adam 1e-4 β (0.5, 0.9), 5 critic steps";
+    public override string Summary => "a conditional WGAN-GP: G(z, y) and D(x, y), the gradient penalty per class, Adam 1e-4 β (0.5, 0.9), 5 critic steps";
     public override Hyperparameters Defaults => new(Lr: 1e-4f, Beta1: 0.5f, Beta2: 0.9f, CriticSteps: 5);
     public override IReadOnlyList<VariantOption> Options => [WganGp.Lambda];
     public override string DefaultArch => "gan-mnist";

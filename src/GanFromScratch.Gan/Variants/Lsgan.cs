@@ -15,7 +15,7 @@ namespace GanFromScratch.Gan;
 public sealed class Lsgan : Variant
 {
     public override string Name => "lsgan";
-    public override string Summary => "least-squares GAN (targets 0, 1, 1), Adam 1e-4";
+    public override string Summary => "the least-squares GAN (targets 0, 1, 1), Adam 1e-4";
     public override Hyperparameters Defaults => new(Lr: 1e-4f);
 
     public override CriticLosses CriticLoss(Game game, Batch batch)

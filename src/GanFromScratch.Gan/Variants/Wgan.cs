@@ -21,7 +21,7 @@ public sealed class Wgan : Variant
         0.01f, c => c > 0 && float.IsFinite(c), "a positive number");
 
     public override string Name => "wgan";
-    public override string Summary => "Wasserstein GAN with weight clipping (c = 0.01), RMSProp 5e-5, 5 critic steps";
+    public override string Summary => "the Wasserstein GAN with weight clipping (c = 0.01), RMSProp 5e-5, 5 critic steps";
     public override Hyperparameters Defaults => new(Lr: 5e-5f, CriticSteps: 5, Optimizer: OptimizerKind.RmsProp);
     public override IReadOnlyList<VariantOption> Options => [Clip];
     public override string DefaultArch => "gan-mnist";

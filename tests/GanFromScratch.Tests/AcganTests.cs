@@ -26,10 +26,13 @@ public sealed class AcganTests
     }
 
     /// <summary>The critic's loss against a formula computed on the host in double from the same outputs.</summary>
-    [Fact]
-    public void The_losses_are_the_papers_with_cross_entropy_on_logits()
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(0f)]
+    [InlineData(0.25f)]
+    public void The_losses_are_the_papers_with_cross_entropy_on_logits(float fakeClassWeight)
     {
-        var trainer = Toy();
+        var trainer = TestRuns.Toy((TestRuns.Defaults("acgan") with { Dim = 8, BatchSize = 6, Seed = 2 }).WithOption(Acgan.FakeClassWeight, fakeClassWeight));
         using var scope = TensorScope.Begin();
         var random = new RandomStream(5);
         var batch = new Batch(Tensor.Randn([6, 2], random))
@@ -60,7 +63,7 @@ public sealed class AcganTests
         }
         double sourceReal = Enumerable.Range(0, 6).Average(i => Softplus(-real[i * 9]));
         double sourceFake = Enumerable.Range(0, 6).Average(i => Softplus(fake[i * 9]));
-        double expectedCritic = sourceReal + sourceFake + CrossEntropy(real, yReal) + CrossEntropy(fake, yFake);
+        double expectedCritic = sourceReal + sourceFake + CrossEntropy(real, yReal) + fakeClassWeight * CrossEntropy(fake, yFake);
         double expectedGenerator = Enumerable.Range(0, 6).Average(i => Softplus(-fake[i * 9])) + CrossEntropy(fake, yFake);
         Assert.Equal(expectedCritic, critic, 5);
         Assert.Equal(expectedGenerator, generator, 5);

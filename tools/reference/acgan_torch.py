@@ -15,7 +15,11 @@ import torch
 sys.path.insert(0, os.path.dirname(__file__))
 from conditional_torch import ConditionalGenerator, acgan_critic, acgan_iteration, parser, train  # noqa: E402
 
-args = parser(__doc__.splitlines()[0]).parse_args()
+p = parser(__doc__.splitlines()[0])
+p.add_argument("--fake-class-weight", type=float, default=1.0,
+               help="weight of the critic's class term on generated samples (1: the paper's; 0: real samples alone)")
+args = p.parse_args()
 torch.manual_seed(args.seed)
 torch.set_num_threads(args.threads)
-train(args, ConditionalGenerator(args.dim), acgan_critic(args.dim), acgan_iteration, "acgan")
+iteration = lambda G, D, optG, optD, x, y: acgan_iteration(G, D, optG, optD, x, y, args.fake_class_weight)
+train(args, ConditionalGenerator(args.dim), acgan_critic(args.dim), iteration, "acgan")

@@ -148,8 +148,10 @@ def cgan_iteration(G, D, optG, optD, x, y):
     return d_loss.item(), g_loss.item()
 
 
-def acgan_iteration(G, D, optG, optD, x, y):
+def acgan_iteration(G, D, optG, optD, x, y, fake_class_weight=1.0):
     """ACGAN: both players also minimise the cross-entropy of the class logits on the labels.
+    fake_class_weight weighs the critic's class term on generated samples (1: the paper's; 0: the
+    class head learns from real samples alone), as gfs's --fake-class-weight.
 
     F.cross_entropy takes the logits themselves; some reference ACGAN code applies a softmax
     before its cross-entropy, a bug (the loss then saturates) that is not reproduced here."""
@@ -161,7 +163,7 @@ def acgan_iteration(G, D, optG, optD, x, y):
         fake = G(torch.randn(n, NOISE), yf)
     real_out, fake_out = D(x), D(fake)
     d_loss = (F.softplus(-real_out[:, 0]).mean() + F.softplus(fake_out[:, 0]).mean()
-              + F.cross_entropy(real_out[:, 1:], y) + F.cross_entropy(fake_out[:, 1:], yf))
+              + F.cross_entropy(real_out[:, 1:], y) + fake_class_weight * F.cross_entropy(fake_out[:, 1:], yf))
     d_loss.backward()
     optD.step()
 

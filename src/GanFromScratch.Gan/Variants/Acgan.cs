@@ -18,10 +18,16 @@ namespace GanFromScratch.Gan;
 /// </summary>
 public sealed class Acgan : Variant
 {
+    public static readonly VariantOption<float> FakeClassWeight = new("fake-class-weight",
+        "The weight of the critic's class term on generated samples, E[log P(C = c | X_fake)]: 1 is the paper's; 0 trains the class " +
+        "head on real samples alone, so that it cannot learn to name a generated sample by the label it was made for.",
+        1f, w => w >= 0 && float.IsFinite(w), "a number ≥ 0");
+
     public override string Name => "acgan";
     public override string Summary => "the auxiliary-classifier GAN: G(z, y), a critic with a real/fake head and a class head, Adam 2e-4 β (0.5, 0.999)";
     public override Hyperparameters Defaults => new(Lr: 2e-4f, Beta2: 0.999f);
     public override bool NeedsLabels => true;
+    public override IReadOnlyList<VariantOption> Options => [FakeClassWeight];
 
     public override Players CreatePlayers(NetworkBuilder networks) =>
         new(networks.ConditionalGenerator(), networks.Critic(outputs: 1 + networks.Data.Classes));
@@ -37,7 +43,13 @@ public sealed class Acgan : Variant
         var fake = game.Critic.Forward(game.Generator.Forward(batch.Noise, batch.FakeLabels!));
         var real = game.Critic.Forward(batch.RealSamples);
         var source = Gan.CrossEntropy(Source(real), Source(fake));                                     // −L_S
-        var classes = Tensor.CrossEntropy(Classes(real), batch.RealLabels!) + Tensor.CrossEntropy(Classes(fake), batch.FakeLabels!); // −L_C
+        var classes = Tensor.CrossEntropy(Classes(real), batch.RealLabels!);                            // −L_C on real samples
+        float weight = FakeClassWeight.Of(game.Config);
+        if (weight != 0)                                                                                 // and on generated ones
+        {
+            var onFakes = Tensor.CrossEntropy(Classes(fake), batch.FakeLabels!);
+            classes += weight == 1 ? onFakes : weight * onFakes;
+        }
         return new(source + classes);
     }
 

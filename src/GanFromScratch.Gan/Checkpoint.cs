@@ -138,7 +138,9 @@ public static class Checkpoint
         try
         {
             SafeTensors.LoadInto(tensors, Tensors(trainer.Players));
-            ulong Read(string key) => v1 && key == "rng.labels" ? 0 : ulong.Parse(meta[key], CultureInfo.InvariantCulture);
+            // Streams that a checkpoint written before them does not name had not been drawn from.
+            ulong Read(string key) => key is "rng.labels" or "rng.codes" && !meta.ContainsKey(key) && (v1 || key == "rng.codes")
+                ? 0 : ulong.Parse(meta[key], CultureInfo.InvariantCulture);
             foreach (var p in trainer.Players.All.Where(p => p.Optimizer is not null))
                 p.Optimizer!.StepCount = long.Parse(meta[$"optimizer.{p.Role}.step"], CultureInfo.InvariantCulture);
             trainer.RestorePositions(Read);

@@ -73,6 +73,12 @@ public sealed record Batch(Tensor Noise)
     /// <summary>The labels the generator is asked to make, one per noise row (conditional variants).</summary>
     public Tensor? FakeLabels { get; init; }
 
+    /// <summary>A categorical latent code per noise row: values in [0, categories) held in floats [batch] (InfoGAN).</summary>
+    public Tensor? Category { get; init; }
+
+    /// <summary>Continuous latent codes per noise row, each U(−1, 1): [batch, codes] (InfoGAN).</summary>
+    public Tensor? Continuous { get; init; }
+
     /// <summary>Interpolation factors α ~ U[0, 1], one per sample, shaped to broadcast over a sample ([batch, 1] or [batch, 1, 1, 1]).</summary>
     public Tensor? Alpha { get; init; }
 

@@ -20,6 +20,10 @@ public sealed record TrainConfig
     public int Iters { get; init; } = 1800;
     public int BatchSize { get; init; } = 256;
     public float Lr { get; init; } = 1e-4f;
+    /// <summary>The generator's learning rate, where it is not <see cref="Lr"/> (null: <see cref="Lr"/>).</summary>
+    public float? LrG { get; init; }
+    /// <summary>The critic's learning rate, where it is not <see cref="Lr"/> (null: <see cref="Lr"/>).</summary>
+    public float? LrD { get; init; }
     public float Beta1 { get; init; } = 0.5f;
     public float Beta2 { get; init; } = 0.9f;
     public int CriticIters { get; init; } = 5;
@@ -51,6 +55,14 @@ public sealed record TrainConfig
     /// <summary>The variant this run trains.</summary>
     [JsonIgnore] public Variant Rules => Registry.Get(Variant);
 
+    /// <summary>The learning rate of the player in <paramref name="role"/>.</summary>
+    public float LrFor(string role) => role switch
+    {
+        Roles.Generator => LrG ?? Lr,
+        Roles.Critic => LrD ?? Lr,
+        _ => Lr,
+    };
+
     /// <summary>Stream k of the run's seed: an independent Philox key per purpose (weights, data, noise, α, …).</summary>
     public RandomStream Stream(ulong k) => new(Seed * 0x9E3779B97F4A7C15UL + k * 0xD1B54A32D192ED03UL + k);
 
@@ -68,9 +80,11 @@ public sealed record TrainConfig
             Variant = variant.Name,
             Dataset = dataset,
             Iters = toy ? 1800 : 2000,
-            BatchSize = toy ? 256 : 50,
+            BatchSize = toy ? 256 : d.ImageBatchSize ?? 50,
             Dim = toy ? 512 : 64,
             Lr = d.Lr,
+            LrG = d.LrG,
+            LrD = d.LrD,
             Beta1 = d.Beta1,
             Beta2 = d.Beta2,
             CriticIters = d.CriticSteps,
@@ -112,12 +126,14 @@ public sealed record TrainConfig
         if (kind == DataKind.Images)
         {
             string arch = Arch ?? variant.DefaultArch;
-            if (!ImageNetworks.Names.Contains(arch))
-                throw new ArgumentException($"--arch: unknown architecture '{arch}'. Valid: {string.Join(", ", ImageNetworks.Names)}.");
+            if (!variant.Architectures.Contains(arch))
+                throw new ArgumentException($"--arch: {Variant} has no architecture '{arch}'. Valid: {string.Join(", ", variant.Architectures)}.");
         }
         Require(Iters > 0, "--iters", $"must be at least 1 (got {Iters})");
         Require(BatchSize >= 1, "--batch-size", $"must be at least 1 (got {BatchSize})");
         Require(Lr > 0 && float.IsFinite(Lr), "--lr", $"must be a positive number (got {Lr})");
+        Require(LrG is null || (LrG > 0 && float.IsFinite(LrG.Value)), "--lr-g", $"must be a positive number (got {LrG})");
+        Require(LrD is null || (LrD > 0 && float.IsFinite(LrD.Value)), "--lr-d", $"must be a positive number (got {LrD})");
         Require(CriticIters >= 1, "--critic-iters", $"must be at least 1 (got {CriticIters})");
         Require(Dim >= 1, "--dim", $"must be at least 1 (got {Dim})");
         Require(EvalEvery >= 1, "--eval-every", $"must be at least 1 (got {EvalEvery})");

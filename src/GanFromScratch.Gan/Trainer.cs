@@ -16,12 +16,12 @@ public readonly record struct StepLosses(float CriticW, float CriticLoss, float 
 /// the data side (<see cref="IGanData"/>), the random streams, and one generator iteration
 /// (<see cref="Step"/>) at a time. Every random number comes from a named stream of the run's
 /// seed — 0 the initial weights, 1 the toy data, 2 the noise, 3 the interpolation factors, 4 the
-/// labels asked of a conditional generator, 10 and up the evaluations' — so a seed fixes the run,
+/// labels asked of a conditional generator, 5 latent codes, 10 and up the evaluations' — so a seed fixes the run,
 /// and a checkpoint that saves each stream's offset resumes it exactly.
 /// </summary>
 public sealed class Trainer
 {
-    private readonly RandomStream _noise, _alpha, _labels;
+    private readonly RandomStream _noise, _alpha, _labels, _codes;
     private readonly Player[] _criticStepPlayers, _generatorStepPlayers;
 
     /// <param name="config">The run's settings (validated here).</param>
@@ -34,11 +34,12 @@ public sealed class Trainer
         Data = data;
         Players = Variant.CreatePlayers(new NetworkBuilder(config, data.Shape, config.Stream(0)));
         Variant.CheckPlayers(Players, config);
-        (_noise, _alpha, _labels) = (config.Stream(2), config.Stream(3), config.Stream(4));
+        (_noise, _alpha, _labels, _codes) = (config.Stream(2), config.Stream(3), config.Stream(4), config.Stream(5));
+        Latent = Variant.Latent(config, data.Shape);
         _criticStepPlayers = [.. Variant.CriticStepTrains.Select(role => Players[role])];
         _generatorStepPlayers = [.. Variant.GeneratorStepTrains.Select(role => Players[role])];
         foreach (var player in _criticStepPlayers.Concat(_generatorStepPlayers).Distinct())
-            player.Optimizer = MakeOptimizer(player.Network);
+            player.Optimizer = MakeOptimizer(player.Network, config.LrFor(player.Role));
         Game = new Game(config, Players);
     }
 
@@ -48,16 +49,19 @@ public sealed class Trainer
     public Players Players { get; }
     public Game Game { get; }
 
+    /// <summary>What the generator starts from: the noise and the variant's latent codes.</summary>
+    public Latent Latent { get; }
+
     /// <summary>Generator iterations completed.</summary>
     public int Iteration { get; internal set; }
 
     /// <summary>Seconds of training before this process (from the checkpoint).</summary>
     public double PriorSeconds { get; internal set; }
 
-    private Optimizer MakeOptimizer(Module network) => Variant.Defaults.Optimizer switch
+    private Optimizer MakeOptimizer(Module network, float lr) => Variant.Defaults.Optimizer switch
     {
-        OptimizerKind.RmsProp => new RmsProp(network.NamedParameters(), Config.Lr),
-        _ => new Adam(network.NamedParameters(), Config.Lr, Config.Beta1, Config.Beta2),
+        OptimizerKind.RmsProp => new RmsProp(network.NamedParameters(), lr),
+        _ => new Adam(network.NamedParameters(), lr, Config.Beta1, Config.Beta2),
     };
 
     /// <summary>
@@ -78,13 +82,13 @@ public sealed class Trainer
         for (int k = 0; k < steps; k++)
         {
             using var scope = TensorScope.Begin();
-            var b = new Batch(Noise(batch))
+            var b = WithCodes(new Batch(Noise(batch, _noise))
             {
                 Real = real.Narrow(0, k * batch, batch),
                 Alpha = Variant.UsesInterpolates ? Tensor.Rand([batch, .. Data.Shape.Sample.Select(_ => 1)], _alpha) : null,
                 RealLabels = realLabels?.Narrow(0, k * batch, batch),
                 FakeLabels = labels ? FakeLabels(batch) : null,
-            };
+            }, _codes);
             var losses = CriticStep(b);
             if (k < steps - 1) continue;
             (objective, total) = (scope.Keep(losses.Objective), scope.Keep(losses.Total));
@@ -94,7 +98,7 @@ public sealed class Trainer
         Tensor gLoss;
         using (var scope = TensorScope.Begin())
         {
-            gLoss = scope.Keep(GeneratorStep(new Batch(Noise(batch)) { FakeLabels = labels ? FakeLabels(batch) : null }));
+            gLoss = scope.Keep(GeneratorStep(WithCodes(new Batch(Noise(batch, _noise)) { FakeLabels = labels ? FakeLabels(batch) : null }, _codes)));
         }
         var values = Tensor.Items(penalty is null ? [objective, total, gLoss] : [objective, total, gLoss, penalty]);
         if (!float.IsFinite(values[1])) throw Diverged(Iteration + 1, "critic loss");
@@ -148,7 +152,22 @@ public sealed class Trainer
     public static RunDivergedException Diverged(int iteration, string what) =>
         new(iteration, $"The {what} became NaN or infinite at iteration {iteration}.");
 
-    private Tensor Noise(int n) => Tensor.Randn([n, Data.Shape.NoiseSize], _noise);
+    /// <summary>n rows of noise from <paramref name="stream"/>, as the variant's latent draws it.</summary>
+    private Tensor Noise(int n, RandomStream stream) => Latent.Distribution == NoiseDistribution.Uniform
+        ? Tensor.Rand([n, Latent.NoiseSize], stream, -1f, 1f)
+        : Tensor.Randn([n, Latent.NoiseSize], stream);
+
+    /// <summary>The batch with the variant's latent codes drawn from <paramref name="stream"/> (unchanged when it has none).</summary>
+    private Batch WithCodes(Batch batch, RandomStream stream)
+    {
+        if (!Latent.HasCodes) return batch;
+        int n = batch.Noise.Shape[0];
+        return batch with
+        {
+            Category = Latent.Categories > 0 ? RandomLabels(n, Latent.Categories, stream) : null,
+            Continuous = Latent.Continuous > 0 ? Tensor.Rand([n, Latent.Continuous], stream, -1f, 1f) : null,
+        };
+    }
 
     /// <summary>Labels asked of the generator: uniform over the classes, as the real data's are.</summary>
     private Tensor FakeLabels(int n) => RandomLabels(n, Data.Shape.Classes, _labels);
@@ -165,10 +184,11 @@ public sealed class Trainer
 
     /// <summary>
     /// <paramref name="n"/> samples from noise drawn from <paramref name="noise"/> (and, for a
-    /// conditional generator, the given <paramref name="labels"/>), in evaluation mode (batch
-    /// norm's running statistics), without gradients.
+    /// conditional generator, the given <paramref name="labels"/>; a variant's latent codes are
+    /// drawn from the same stream unless given), in evaluation mode (batch norm's running
+    /// statistics), without gradients.
     /// </summary>
-    public Tensor Generate(int n, RandomStream noise, Tensor? labels = null)
+    public Tensor Generate(int n, RandomStream noise, Tensor? labels = null, Tensor? category = null, Tensor? continuous = null)
     {
         var g = Players.Generator;
         g.Eval();
@@ -176,8 +196,13 @@ public sealed class Trainer
         {
             using (Autograd.NoGrad())
             {
-                var z = Tensor.Randn([n, Data.Shape.NoiseSize], noise);
-                return labels is null ? g.Forward(z) : g.Forward(z, labels);
+                var batch = new Batch(Noise(n, noise)) { FakeLabels = labels };
+                if (Latent.HasCodes)
+                {
+                    var drawn = WithCodes(batch, noise);
+                    batch = batch with { Category = category ?? drawn.Category, Continuous = continuous ?? drawn.Continuous };
+                }
+                return Variant.Generate(Game, batch);
             }
         }
         finally
@@ -193,7 +218,7 @@ public sealed class Trainer
 
     /// <summary>The stream positions a checkpoint saves: the data's, then the trainer's.</summary>
     internal IEnumerable<(string Key, ulong Value)> Positions() =>
-        Data.Positions().Concat([("rng.noise", _noise.Offset), ("rng.alpha", _alpha.Offset), ("rng.labels", _labels.Offset)]);
+        Data.Positions().Concat([("rng.noise", _noise.Offset), ("rng.alpha", _alpha.Offset), ("rng.labels", _labels.Offset), ("rng.codes", _codes.Offset)]);
 
     internal void RestorePositions(Func<string, ulong> read)
     {
@@ -201,6 +226,7 @@ public sealed class Trainer
         _noise.Offset = read("rng.noise");
         _alpha.Offset = read("rng.alpha");
         _labels.Offset = read("rng.labels");
+        _codes.Offset = read("rng.codes");
     }
 
     /// <summary>Everything needed to continue, copied to the host (see <see cref="Checkpoint"/>).</summary>

@@ -95,7 +95,7 @@ public static class TrainingRun
             progress?.Invoke(new RunProgress(trainer.Iteration, config.Iters, losses, metrics));
         }
         if (interrupted) Checked(trainer.Snapshot(Seconds()), null).Write(checkpoint);
-        DrawMetrics(metricsPath, Path.Combine(outDir, MetricsPlotFile), $"{config.Variant} on {config.Dataset}", trainer.Data.PlottedMetrics);
+        DrawMetrics(metricsPath, Path.Combine(outDir, MetricsPlotFile), $"{config.Variant} on {config.Dataset}", [.. trainer.Data.PlottedMetrics, .. trainer.Variant.MeasureNames]);
         return new RunResult(trainer.Iteration, Seconds(), interrupted, last, checkpoint);
     }
 
@@ -135,6 +135,9 @@ public static class TrainingRun
         };
         foreach (var (key, value) in trainer.Data.Evaluate(trainer, outDir).ToList())
             line[key] = value?.DeepClone();
+        foreach (var (key, value) in trainer.Variant.Measure(trainer))
+            line[key] = Round(value);
+        trainer.Variant.DrawPictures(trainer, outDir);
         return line;
     }
 

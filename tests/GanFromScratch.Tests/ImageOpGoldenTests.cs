@@ -29,6 +29,8 @@ public class ImageOpGoldenTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
         ["embedding"] = x => Tensor.IndexSelect(x[0], Labels(2, 0, 4, 4, 1, 0)).Square(),
         ["concat_channels"] = x => Tensor.Concat([x[0], x[1]], 1).Square(),
         ["cross_entropy_labels"] = x => Tensor.CrossEntropy(x[0], Labels(1, 0, 4, 1)).Reshape(1),
+        ["infogan_information"] = x => Gan.InfoGan.InformationLoss(x[0], Labels(3, 0, 1, 3, 2),
+            Tensor.FromArray([0.5f, -0.25f, -0.9f, 0.1f, 0.3f, 0.8f, 0f, -0.6f, 0.75f, 0.2f], 5, 2), 4, 1f, 0.7f).Reshape(1),
     };
 
     private static Tensor Labels(params float[] labels) => Tensor.FromArray(labels, labels.Length);

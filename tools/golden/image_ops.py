@@ -1,6 +1,7 @@
 """Golden data for the image ops: convolution, transposed convolution, batch norm, layer norm,
 pooling and upsampling, against PyTorch; and for what conditional GANs add: the embedding lookup
-(F.embedding), concatenation along channels, and cross-entropy against labels.
+(F.embedding), concatenation along channels, and cross-entropy against labels; and InfoGAN's
+information term.
 
 For each case: the inputs, the output, the gradients of L = sum(out * w) for a fixed random w,
 and the second derivatives: the gradients of M = sum_i sum(dL/dx_i * u_i) for fixed random u_i
@@ -32,6 +33,9 @@ cases = [
     ("embedding", [(5, 3)], lambda w: F.embedding(torch.tensor([2, 0, 4, 4, 1, 0]), w) ** 2),
     ("concat_channels", [(2, 1, 3, 3), (2, 2, 3, 3)], lambda a, b: torch.cat([a, b], 1) ** 2),
     ("cross_entropy_labels", [(4, 5)], lambda x: F.cross_entropy(x, torch.tensor([1, 0, 4, 1])).reshape(1)),
+    # InfoGAN's −L_I from a critic's outputs [n, 1 + 4 + 2] (D's logit, 4 category logits, 2 means), λ_cat 1, λ_cont 0.7.
+    ("infogan_information", [(5, 7)], lambda out: (F.cross_entropy(out[:, 1:5], torch.tensor([3, 0, 1, 3, 2]))
+        + 0.7 * 0.5 * ((out[:, 5:7] - torch.tensor([[0.5, -0.25], [-0.9, 0.1], [0.3, 0.8], [0.0, -0.6], [0.75, 0.2]])) ** 2).sum(1).mean()).reshape(1)),
 ]
 
 out = []

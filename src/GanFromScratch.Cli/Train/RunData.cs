@@ -13,14 +13,15 @@ internal static class RunData
         return Usage(() =>
         {
             var train = ImageDatasets.Load(config.Dataset, config.DataDir, train: true);
+            var test = ImageDatasets.Load(config.Dataset, config.DataDir, train: false);
             if (config.Classifier is null)
             {
                 stdout.WriteLine($"No classifier, so no fd: run 'gfs train classifier --dataset {config.Dataset}' once (a few minutes) to measure runs.");
-                return new ImageData(config, train);
+                return new ImageData(config, train, test);
             }
             var (classifier, dataset, accuracy) = FeatureClassifier.Load(config.Classifier, config.Dataset);
             stdout.WriteLine($"fd and score in the features of {config.Classifier} ({dataset}, test accuracy {accuracy:P1}).");
-            return new ImageData(config, train, ImageDatasets.Load(config.Dataset, config.DataDir, train: false), classifier);
+            return new ImageData(config, train, test, classifier);
         });
     }
 

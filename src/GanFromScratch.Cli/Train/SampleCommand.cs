@@ -30,6 +30,11 @@ internal static class SampleCommand
             Description = "Conditional runs: the class(es) to make, in turn (a PNG grid gives each a row). Default: every class.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var code = CommonOptions.AtLeast(new Option<int?>("--code")
+        {
+            Description = "Runs with continuous latent codes (infogan): write the latent traversal of code K instead — rows the categorical " +
+                          "code's values, columns code K from −2 to 2, everything else fixed — as a PNG.",
+        }, 1);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the generator's noise.", DefaultValueFactory = _ => 1UL };
         var device = DeviceChoice.Option();
         var threads = CommonOptions.Threads();
@@ -39,9 +44,10 @@ internal static class SampleCommand
             "Examples:\n  gfs sample --checkpoint runs/wgan-gp-8gaussians/checkpoint.safetensors -n 1000 --out samples.csv\n" +
             "  gfs sample --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors -n 64 --out grid.png\n" +
             "  gfs sample --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors -n 10000 --out samples.npy\n" +
-            "  gfs sample --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --class 3 5 -n 16 --out dresses-and-sandals.png")
+            "  gfs sample --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --class 3 5 -n 16 --out dresses-and-sandals.png\n" +
+            "  gfs sample --checkpoint runs/infogan-fashion-mnist/checkpoint.safetensors --code 2 --out traversal.png")
         {
-            checkpoint, count, output, classes, seed, device, threads,
+            checkpoint, count, output, classes, code, seed, device, threads,
         };
         command.SetAction(parse =>
         {
@@ -59,6 +65,21 @@ internal static class SampleCommand
                 throw new UsageException($"--out {target}: samples of {Datasets.Describe(config.Kind)} are written as " +
                                          $"{string.Join(" or ", allowed)}; give a name ending in {string.Join(" or ", allowed)}.");
             var shape = DataShape.Of(config);
+            if (parse.GetValue(code) is { } k)
+            {
+                if (config.Rules is not ILatentTraversal traversal)
+                    throw new UsageException($"--code: a {config.Variant} run has no latent codes to sweep (" +
+                                             string.Join(", ", Registry.All.Where(v => v is ILatentTraversal).Select(v => v.Name)) + " runs have).");
+                if (k > traversal.ContinuousCodeCount(config))
+                    throw new UsageException($"--code {k}: {path} has continuous codes 1 to {traversal.ContinuousCodeCount(config)}.");
+                if (extension != ".png") throw new UsageException($"--out {target}: a traversal is a picture; give a name ending in .png.");
+                CommonOptions.ApplyThreads(parse, threads, stdout);
+                using var device1 = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
+                var run = Load(path);
+                traversal.SaveTraversal(run, k, target);
+                stdout.WriteLine($"Wrote the traversal of continuous code {k} of the generator at iteration {run.Iteration} to {target}.");
+                return GfsApp.Ok;
+            }
             int[]? wanted = parse.GetValue(classes) is { Length: > 0 } given ? given : null;
             bool conditional = config.Rules.NeedsLabels;
             if (wanted is not null && !conditional)

@@ -26,6 +26,8 @@ internal static class TrainCommand
         public readonly Option<int?> Iters = CommonOptions.AtLeast(new Option<int?>("--iters") { Description = "Generator iterations (each after --critic-iters critic steps). Default: 1800 on toy data, 2000 on images." }, 1);
         public readonly Option<int?> BatchSize = CommonOptions.AtLeast(new Option<int?>("--batch-size") { Description = "Samples per batch. Default: 256 on toy data, 50 on images (gan_mnist.py's)." }, 1);
         public readonly Option<float?> Lr = new("--lr") { Description = "Learning rate of every player's optimizer (default: the variant's; see above)." };
+        public readonly Option<float?> LrG = new("--lr-g") { Description = "The generator's learning rate, if not --lr's (default: the variant's)." };
+        public readonly Option<float?> LrD = new("--lr-d") { Description = "The critic's learning rate, if not --lr's (default: the variant's)." };
         public readonly Option<float?> Beta1 = new("--beta1") { Description = "Adam's β₁ (default: the variant's)." };
         public readonly Option<float?> Beta2 = new("--beta2") { Description = "Adam's β₂ (default: the variant's)." };
         public readonly Option<int?> CriticIters = CommonOptions.AtLeast(new Option<int?>("--critic-iters") { Description = "Critic steps per generator step (default: the variant's)." }, 1);
@@ -59,7 +61,7 @@ internal static class TrainCommand
         public readonly Option<int> Threads = CommonOptions.Threads();
 
         public IEnumerable<Option> All() =>
-            [Dataset, Iters, BatchSize, Lr, Beta1, Beta2, CriticIters, Dim, Arch, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads];
+            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads];
     }
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -139,6 +141,9 @@ internal static class TrainCommand
             Iters = parse.GetValue(o.Iters) ?? defaults.Iters,
             BatchSize = parse.GetValue(o.BatchSize) ?? defaults.BatchSize,
             Lr = parse.GetValue(o.Lr) ?? defaults.Lr,
+            // --lr alone sets every player's rate; --lr-g and --lr-d then say where the generator's or the critic's differ.
+            LrG = parse.GetValue(o.LrG) ?? (Given(parse, o.Lr) ? null : defaults.LrG),
+            LrD = parse.GetValue(o.LrD) ?? (Given(parse, o.Lr) ? null : defaults.LrD),
             Beta1 = parse.GetValue(o.Beta1) ?? defaults.Beta1,
             Beta2 = parse.GetValue(o.Beta2) ?? defaults.Beta2,
             CriticIters = parse.GetValue(o.CriticIters) ?? defaults.CriticIters,
@@ -233,7 +238,7 @@ internal static class TrainCommand
         string outDir = folder.Path;
         string arch = config.Kind == DataKind.Images ? $" ({config.Arch ?? trainer.Variant.DefaultArch})" : "";
         string own = string.Concat(trainer.Variant.Options.Select(opt => $"{opt.Name} {opt.Format(config.Options.GetValueOrDefault(opt.Key, opt.DefaultFor(config.Kind)))} · "));
-        stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {TrainingRun.Format(config.Lr)} · " +
+        stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {(config.LrG is null && config.LrD is null ? TrainingRun.Format(config.Lr) : $"G {TrainingRun.Format(config.LrFor(Roles.Generator))}, D {TrainingRun.Format(config.LrFor(Roles.Critic))}")} · " +
                          $"{config.CriticIters} critic step(s) · {own}seed {config.Seed} · {threads} thread(s) → {outDir}");
 
         using var signals = new StopSignals();
@@ -252,7 +257,7 @@ internal static class TrainCommand
             return GfsApp.Failure;
         }
 
-        PrintSummary(result, config, outDir, stdout);
+        PrintSummary(result, config, trainer.Variant, outDir, stdout);
         if (signals.Received is { } signal)
         {
             var (name, code) = StopSignals.Describe(signal);
@@ -283,7 +288,7 @@ internal static class TrainCommand
         if (!live)
             return TrainingRun.Train(trainer, folder, p =>
             {
-                if (p.Metrics is { } m) stdout.WriteLine(FormatMetrics(m));
+                if (p.Metrics is { } m) stdout.WriteLine(FormatMetrics(m, trainer.Variant));
             }, cancel, changes);
 
         RunResult? result = null;
@@ -301,7 +306,7 @@ internal static class TrainCommand
                 {
                     task.Value = p.Iteration;
                     task.Description = Describe(p.Iteration, p.TotalIterations, p.Losses.CriticW);
-                    if (p.Metrics is { } m) console.MarkupLine(Markup.Escape(FormatMetrics(m)));
+                    if (p.Metrics is { } m) console.MarkupLine(Markup.Escape(FormatMetrics(m, trainer.Variant)));
                 }, cancel, changes);
             });
         return result!;
@@ -312,10 +317,10 @@ internal static class TrainCommand
 
     private static string Describe(SettingChange c) => $"{c.Setting} {c.From.GetRawText()} → {c.To.GetRawText()}";
 
-    private static string FormatMetrics(JsonObject m)
+    private static string FormatMetrics(JsonObject m, Variant variant)
     {
         var parts = new List<string> { $"iter {m["iter"]}" };
-        foreach (var key in ShownMetrics)
+        foreach (var key in ShownMetrics.Concat(variant.MeasureNames))
             if (m[key] is { } v) parts.Add($"{key} {TrainingRun.Format(TrainingRun.Number(v))}");
         parts.Add($"({TrainingRun.Format(TrainingRun.Number(m["time_s"]!))} s)");
         return string.Join("  ", parts);
@@ -376,6 +381,8 @@ internal static class TrainCommand
         }
         Change("iters", c => c.Iters, (c, v) => c with { Iters = v }, Given(parse, o.Iters));
         Change("lr", c => c.Lr, (c, v) => c with { Lr = v }, Given(parse, o.Lr));
+        Change("lr_g", c => c.LrG, (c, v) => c with { LrG = v }, Given(parse, o.LrG) || Given(parse, o.Lr));
+        Change("lr_d", c => c.LrD, (c, v) => c with { LrD = v }, Given(parse, o.LrD) || Given(parse, o.Lr));
         Change("beta1", c => c.Beta1, (c, v) => c with { Beta1 = v }, Given(parse, o.Beta1));
         Change("beta2", c => c.Beta2, (c, v) => c with { Beta2 = v }, Given(parse, o.Beta2));
         Change("critic_iters", c => c.CriticIters, (c, v) => c with { CriticIters = v }, Given(parse, o.CriticIters));
@@ -402,7 +409,7 @@ internal static class TrainCommand
 
     private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
-    private static void PrintSummary(RunResult result, TrainConfig config, string outDir, TextWriter stdout)
+    private static void PrintSummary(RunResult result, TrainConfig config, Variant variant, string outDir, TextWriter stdout)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
         var table = new Table().Title($"{config.Variant} on {config.Dataset}: {(result.Interrupted ? "interrupted" : "done")}");
@@ -412,7 +419,7 @@ internal static class TrainCommand
         if (result.LastMetrics is { } m)
         {
             table.AddRow("last evaluation", $"iteration {m["iter"]}");
-            foreach (var key in ShownMetrics)
+            foreach (var key in ShownMetrics.Concat(variant.MeasureNames))
                 if (m[key] is { } v) table.AddRow(key, TrainingRun.Format(TrainingRun.Number(v)));
         }
         table.AddRow("run folder", Markup.Escape(outDir));

@@ -32,6 +32,13 @@ public interface IGanData
     /// <summary>Called after every iteration: pictures drawn more often than evaluations (image sample grids).</summary>
     void AfterStep(Trainer trainer, string outDir);
 
+    /// <summary>
+    /// Real samples with their labels, the same at every evaluation, for measures of what the
+    /// networks learned about the classes (InfoGAN's code accuracy): images the test split,
+    /// toy points a fixed draw; null when there are none (no labels, or no test split loaded).
+    /// </summary>
+    (Tensor Samples, int[] Labels)? Labelled(int n);
+
     /// <summary>The measures to plot in metrics.png, in order.</summary>
     IReadOnlyList<string> PlottedMetrics { get; }
 }

@@ -103,6 +103,14 @@ public sealed class ImageData : IGanData
         return quality.Measure((start, k) => trainer.Generate(k, noise, labels is null ? null : ToyData.Labels(labels[start..(start + k)])), labels);
     }
 
+    /// <summary>The first n test images with their classes (null when no test split was loaded).</summary>
+    public (Tensor Samples, int[] Labels)? Labelled(int n)
+    {
+        if (Test is null) return null;
+        n = Math.Min(n, Test.Count);
+        return (Test.Batch(0, n), [.. Test.Labels[..n].Select(l => (int)l)]);
+    }
+
     public IReadOnlyList<string> PlottedMetrics => ["fd", "score", "class_acc", "critic_w", "g_loss", "grad_norm"];
 
     /// <summary>

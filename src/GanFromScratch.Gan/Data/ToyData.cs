@@ -14,9 +14,11 @@ namespace GanFromScratch.Gan.Data;
 public sealed class ToyData : IGanData
 {
     private readonly RandomStream _stream;
+    private readonly TrainConfig _config;
 
     public ToyData(TrainConfig config)
     {
+        _config = config;
         Dataset = ToyDataset.Get(config.Dataset);
         Shape = DataShape.Of(config);
         _stream = config.Stream(1);
@@ -38,6 +40,14 @@ public sealed class ToyData : IGanData
     public IEnumerable<(string Key, ulong Value)> Positions() => [("rng.data", _stream.Offset)];
 
     public void Restore(Func<string, ulong> read) => _stream.Offset = read("rng.data");
+
+    /// <summary>Fixed points of the mixture (stream 15 of the seed) with the components they were drawn from.</summary>
+    public (Tensor Samples, int[] Labels)? Labelled(int n)
+    {
+        if (Shape.Classes == 0) return null;
+        var points = Dataset.Sample(n, _config.Stream(15), out var labels);
+        return (Tensor.FromArray(points, n, 2), labels);
+    }
 
     /// <summary>Toy runs draw their frames at evaluations, with the measures in the title.</summary>
     public void AfterStep(Trainer trainer, string outDir) { }

@@ -16,6 +16,7 @@ public static class Registry
         new Cgan(),
         new CwganGp(),
         new Acgan(),
+        new InfoGan(),
     ];
 
     public static IEnumerable<string> Names => All.Select(v => v.Name);

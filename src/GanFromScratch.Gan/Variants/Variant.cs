@@ -7,11 +7,36 @@ namespace GanFromScratch.Gan;
 public enum OptimizerKind { Adam, RmsProp }
 
 /// <summary>A variant's training settings unless the command line says otherwise.</summary>
-/// <param name="Lr">The learning rate of every player's optimizer.</param>
+/// <param name="Lr">The learning rate of every player's optimizer (but where <paramref name="LrG"/> or <paramref name="LrD"/> says otherwise).</param>
 /// <param name="Beta1">Adam's β₁.</param>
 /// <param name="Beta2">Adam's β₂.</param>
 /// <param name="CriticSteps">Critic steps per generator step.</param>
-public sealed record Hyperparameters(float Lr, float Beta1 = 0.5f, float Beta2 = 0.9f, int CriticSteps = 1, OptimizerKind Optimizer = OptimizerKind.Adam);
+/// <param name="LrG">The generator's learning rate, if not <paramref name="Lr"/>.</param>
+/// <param name="LrD">The critic's learning rate, if not <paramref name="Lr"/>.</param>
+/// <param name="ImageBatchSize">Samples per batch on images, if not gan_mnist.py's 50.</param>
+public sealed record Hyperparameters(float Lr, float Beta1 = 0.5f, float Beta2 = 0.9f, int CriticSteps = 1, OptimizerKind Optimizer = OptimizerKind.Adam,
+    float? LrG = null, float? LrD = null, int? ImageBatchSize = null);
+
+/// <summary>How the noise z is drawn.</summary>
+public enum NoiseDistribution
+{
+    /// <summary>N(0, 1), as gan_toy.py and gan_mnist.py draw it.</summary>
+    Normal,
+    /// <summary>U(−1, 1), as the InfoGAN and BiGAN authors draw it.</summary>
+    Uniform,
+}
+
+/// <summary>
+/// What the generator starts from: noise, and the latent codes a variant asks its generator to
+/// make visible (InfoGAN's categorical and continuous codes, drawn uniformly).
+/// </summary>
+/// <param name="NoiseSize">Numbers of noise per sample.</param>
+/// <param name="Categories">The number of values of a categorical code, or 0 for none.</param>
+/// <param name="Continuous">How many continuous codes, each U(−1, 1).</param>
+public sealed record Latent(int NoiseSize, NoiseDistribution Distribution = NoiseDistribution.Normal, int Categories = 0, int Continuous = 0)
+{
+    public bool HasCodes => Categories > 0 || Continuous > 0;
+}
 
 /// <summary>
 /// One member of the GAN family: what it is called, its settings and options, the data it
@@ -50,11 +75,33 @@ public abstract class Variant
     /// <summary>The image networks unless <c>--arch</c> says otherwise (<see cref="ImageNetworks.Names"/>).</summary>
     public virtual string DefaultArch => "dcgan";
 
+    /// <summary>The image networks <c>--arch</c> may choose for this variant.</summary>
+    public virtual IReadOnlyList<string> Architectures => ImageNetworks.Names;
+
     /// <summary>Whether the game is conditioned on labels: batches then carry the real samples' labels and the labels asked of the generator.</summary>
     public virtual bool NeedsLabels => false;
 
     /// <summary>Whether a critic step needs interpolation factors α ~ U[0, 1] per sample (a gradient penalty).</summary>
     public virtual bool UsesInterpolates => false;
+
+    /// <summary>What the generator starts from: by default the data's noise (N(0, 1), 2 numbers for toy points, 128 for images), no codes.</summary>
+    public virtual Latent Latent(TrainConfig config, DataShape data) => new(data.NoiseSize);
+
+    /// <summary>
+    /// The generator's samples for a batch's noise (and its labels or codes): what the losses and
+    /// the evaluations call. By default G(z), or G(z, y) for a conditional variant.
+    /// </summary>
+    public virtual Tensor Generate(Game game, Batch batch) =>
+        batch.FakeLabels is { } labels && NeedsLabels ? game.Generator.Forward(batch.Noise, labels) : game.Generator.Forward(batch.Noise);
+
+    /// <summary>Measures of its own the variant adds to each evaluation (InfoGAN's mutual information); none by default.</summary>
+    public virtual IEnumerable<(string Name, double Value)> Measure(Trainer trainer) => [];
+
+    /// <summary>The names of <see cref="Measure"/>'s measures, to plot.</summary>
+    public virtual IReadOnlyList<string> MeasureNames => [];
+
+    /// <summary>Pictures of its own the variant draws at each evaluation (InfoGAN's latent traversals); none by default.</summary>
+    public virtual void DrawPictures(Trainer trainer, string outDir) { }
 
     /// <summary>Command lines for the help, after the generic ones.</summary>
     public virtual IReadOnlyList<string> Examples => [];

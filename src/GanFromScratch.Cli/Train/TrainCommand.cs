@@ -24,7 +24,8 @@ internal static class TrainCommand
             Description = $"Toy 2-D data: {string.Join(", ", ToyDataset.Names)}; images: {string.Join(", ", ImageDatasets.Names)}.",
         };
         public readonly Option<int?> Iters = CommonOptions.AtLeast(new Option<int?>("--iters") { Description = "Generator iterations (each after --critic-iters critic steps). Default: 1800 on toy data, 2000 on images." }, 1);
-        public readonly Option<int?> BatchSize = CommonOptions.AtLeast(new Option<int?>("--batch-size") { Description = "Samples per batch. Default: 256 on toy data, 50 on images (gan_mnist.py's)." }, 1);
+        public readonly Option<int?> BatchSize = CommonOptions.AtLeast(new Option<int?>("--batch-size") { Description = "Samples per batch. Default: 256 on toy data; on images 50 (gan_mnist.py's), except " +
+            string.Join(", ", Registry.All.Where(v => v.Defaults.ImageBatchSize is { } b && b != 50).Select(v => $"{v.Name} {v.Defaults.ImageBatchSize}")) + "." }, 1);
         public readonly Option<float?> Lr = new("--lr") { Description = "Learning rate of every player's optimizer (default: the variant's; see above)." };
         public readonly Option<float?> LrG = new("--lr-g") { Description = "The generator's learning rate, if not --lr's (default: the variant's)." };
         public readonly Option<float?> LrD = new("--lr-d") { Description = "The critic's learning rate, if not --lr's (default: the variant's)." };

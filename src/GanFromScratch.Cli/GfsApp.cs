@@ -26,6 +26,7 @@ public static class GfsApp
         {
             Train.TrainCommand.Create(stdout, stderr),
             Train.SampleCommand.Create(stdout),
+            Train.EncodeCommand.Create(stdout),
             Train.EvalCommand.Create(stdout),
             Devices.DevicesCommand.Create(stdout),
             Bench.BenchCommand.Create(stdout, stderr),

@@ -8,6 +8,7 @@ public static class Roles
 {
     public const string Generator = "generator";
     public const string Critic = "critic";
+    public const string Encoder = "encoder";
 }
 
 /// <summary>One network of a run in its role, and the optimizer that trains it (set by the trainer).</summary>

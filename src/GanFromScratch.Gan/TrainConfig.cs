@@ -58,7 +58,7 @@ public sealed record TrainConfig
     /// <summary>The learning rate of the player in <paramref name="role"/>.</summary>
     public float LrFor(string role) => role switch
     {
-        Roles.Generator => LrG ?? Lr,
+        Roles.Generator or Roles.Encoder => LrG ?? Lr,
         Roles.Critic => LrD ?? Lr,
         _ => Lr,
     };

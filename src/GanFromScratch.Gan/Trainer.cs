@@ -98,7 +98,10 @@ public sealed class Trainer
         Tensor gLoss;
         using (var scope = TensorScope.Begin())
         {
-            gLoss = scope.Keep(GeneratorStep(WithCodes(new Batch(Noise(batch, _noise)) { FakeLabels = labels ? FakeLabels(batch) : null }, _codes)));
+            var b = new Batch(Noise(batch, _noise)) { FakeLabels = labels ? FakeLabels(batch) : null };
+            if (Variant.GeneratorStepSeesReal)
+                b = b with { Real = real.Narrow(0, (steps - 1) * batch, batch), RealLabels = realLabels?.Narrow(0, (steps - 1) * batch, batch) };
+            gLoss = scope.Keep(GeneratorStep(WithCodes(b, _codes)));
         }
         var values = Tensor.Items(penalty is null ? [objective, total, gLoss] : [objective, total, gLoss, penalty]);
         if (!float.IsFinite(values[1])) throw Diverged(Iteration + 1, "critic loss");

@@ -107,6 +107,24 @@ public class ToyMetricsTests
     }
 
     [Fact]
+    public void Toy_class_accuracy_is_the_nearest_centres_verdict_not_the_samples_spread()
+    {
+        var centres = new EightGaussians().Centres;
+        float std = new EightGaussians().ComponentStd;
+        // Asked for 0, 0, 2, 5: the first lies 10σ from centre 0 but still nearest it (counts), the
+        // second on centre 1 (does not), the third on centre 2, the fourth half-way to 4, nearer 5.
+        float[] points =
+        [
+            centres[0][0] + 10 * std, centres[0][1],
+            centres[1][0], centres[1][1],
+            centres[2][0], centres[2][1],
+            0.45f * centres[4][0] + 0.55f * centres[5][0], 0.45f * centres[4][1] + 0.55f * centres[5][1],
+        ];
+        Assert.Equal(0.75, ToyMetrics.ClassAccuracy(points, [0, 0, 2, 5], centres), 9);
+        Assert.Throws<ArgumentException>(() => ToyMetrics.ClassAccuracy(points, [0, 0, 2], centres));
+    }
+
+    [Fact]
     public void Toy_datasets_have_the_gan_toy_constants()
     {
         var g = new RandomStream(5);

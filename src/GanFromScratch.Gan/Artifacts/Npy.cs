@@ -31,6 +31,14 @@ public static partial class Npy
         Write(path, "<i8", shape, bytes);
     }
 
+    /// <summary>Writes 32-bit floats (dtype <c>&lt;f4</c>) of the given shape, atomically.</summary>
+    public static void Write(string path, float[] data, int[] shape)
+    {
+        var bytes = new byte[4 * data.Length];
+        for (int i = 0; i < data.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), data[i]);
+        Write(path, "<f4", shape, bytes);
+    }
+
     /// <summary>The header dict for a C-order array of the given dtype and shape, padded so that the data is 64-byte aligned.</summary>
     public static string Header(string descr, int[] shape)
     {
@@ -43,7 +51,7 @@ public static partial class Npy
     private static void Write(string path, string descr, int[] shape, byte[] data)
     {
         long count = shape.Aggregate(1L, (a, d) => a * d);
-        int size = descr == "|u1" ? 1 : 8;
+        int size = descr switch { "|u1" => 1, "<f4" => 4, _ => 8 };
         if (count * size != data.Length) throw new ArgumentException($"{data.Length} bytes are not an array {string.Join("×", shape)} of {descr}.");
         var header = Encoding.ASCII.GetBytes(Header(descr, shape));
         AtomicFile.Write(path, temp =>

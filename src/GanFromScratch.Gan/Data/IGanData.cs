@@ -34,10 +34,12 @@ public interface IGanData
 
     /// <summary>
     /// Real samples with their labels, the same at every evaluation, for measures of what the
-    /// networks learned about the classes (InfoGAN's code accuracy): images the test split,
-    /// toy points a fixed draw; null when there are none (no labels, or no test split loaded).
+    /// networks learned about the classes (InfoGAN's code accuracy, BiGAN's nearest neighbours):
+    /// images the first n of the test split or, when <paramref name="train"/>, of the training
+    /// split; toy points a fixed draw (another for <paramref name="train"/>); null when there are
+    /// none (no labels, or that split not loaded).
     /// </summary>
-    (Tensor Samples, int[] Labels)? Labelled(int n);
+    (Tensor Samples, int[] Labels)? Labelled(int n, bool train = false);
 
     /// <summary>The measures to plot in metrics.png, in order.</summary>
     IReadOnlyList<string> PlottedMetrics { get; }

@@ -103,12 +103,12 @@ public sealed class ImageData : IGanData
         return quality.Measure((start, k) => trainer.Generate(k, noise, labels is null ? null : ToyData.Labels(labels[start..(start + k)])), labels);
     }
 
-    /// <summary>The first n test images with their classes (null when no test split was loaded).</summary>
-    public (Tensor Samples, int[] Labels)? Labelled(int n)
+    /// <summary>The first n test (or training) images with their classes (null when that split was not loaded).</summary>
+    public (Tensor Samples, int[] Labels)? Labelled(int n, bool train = false)
     {
-        if (Test is null) return null;
-        n = Math.Min(n, Test.Count);
-        return (Test.Batch(0, n), [.. Test.Labels[..n].Select(l => (int)l)]);
+        if ((train ? Train : Test) is not { } split) return null;
+        n = Math.Min(n, split.Count);
+        return (split.Batch(0, n), [.. split.Labels[..n].Select(l => (int)l)]);
     }
 
     public IReadOnlyList<string> PlottedMetrics => ["fd", "score", "class_acc", "critic_w", "g_loss", "grad_norm"];

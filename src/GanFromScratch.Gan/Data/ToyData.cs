@@ -41,11 +41,11 @@ public sealed class ToyData : IGanData
 
     public void Restore(Func<string, ulong> read) => _stream.Offset = read("rng.data");
 
-    /// <summary>Fixed points of the mixture (stream 15 of the seed) with the components they were drawn from.</summary>
-    public (Tensor Samples, int[] Labels)? Labelled(int n)
+    /// <summary>Fixed points of the mixture (stream 15 of the seed; stream 17 for the "training" draw) with the components they were drawn from.</summary>
+    public (Tensor Samples, int[] Labels)? Labelled(int n, bool train = false)
     {
         if (Shape.Classes == 0) return null;
-        var points = Dataset.Sample(n, _config.Stream(15), out var labels);
+        var points = Dataset.Sample(n, _config.Stream(train ? 17UL : 15UL), out var labels);
         return (Tensor.FromArray(points, n, 2), labels);
     }
 
@@ -83,7 +83,7 @@ public sealed class ToyData : IGanData
         {
             var (m, h) = ToyMetrics.Modes(generated, centres, Dataset.ComponentStd);
             (modes, hq) = (m, h);
-            if (labels is not null) classAccuracy = ToyMetrics.ClassAccuracy(generated, labels, centres, Dataset.ComponentStd);
+            if (labels is not null) classAccuracy = ToyMetrics.ClassAccuracy(generated, labels, centres);
         }
         double gradNorm;
         using (TensorScope.Begin())

@@ -121,6 +121,13 @@ public abstract class Variant
     /// <summary>The roles that learn in a generator step; the others are frozen.</summary>
     public virtual IReadOnlyList<string> GeneratorStepTrains => [Roles.Generator];
 
+    /// <summary>
+    /// Whether the generator step needs real samples too (BiGAN's encoder learns from them): its
+    /// batch then carries the iteration's last critic batch (and its labels), as the reference
+    /// code updates all players on one batch. Nothing more is drawn from the data.
+    /// </summary>
+    public virtual bool GeneratorStepSeesReal => false;
+
     /// <summary>The critic's loss on a batch of real samples and fresh noise (to be minimised by the critic step's players).</summary>
     public abstract CriticLosses CriticLoss(Game game, Batch batch);
 

@@ -162,9 +162,30 @@ public sealed class MaxPool(int factor = 2) : Module
     public override Tensor Forward(Tensor x) => x.MaxPool(Factor);
 }
 
+/// <summary>
+/// A module that draws random numbers while it trains (dropout, Gaussian noise): a checkpoint
+/// saves the position of its stream, so that a resumed run draws what the uninterrupted one would.
+/// </summary>
+public interface IStochastic
+{
+    RandomStream Random { get; }
+}
+
 /// <summary>Dropout in training (masks from <paramref name="random"/>'s stream), the identity in evaluation.</summary>
-public sealed class Dropout(float p, RandomStream random) : Module
+public sealed class Dropout(float p, RandomStream random) : Module, IStochastic
 {
     public float P { get; } = p;
+    public RandomStream Random => random;
     public override Tensor Forward(Tensor x) => Training ? x.Dropout(P, random) : x;
+}
+
+/// <summary>
+/// x + σ·ε with ε ~ N(0, 1) drawn from <paramref name="random"/>'s stream in training, the identity
+/// in evaluation: the noise layers of Salimans et al.'s semi-supervised critic.
+/// </summary>
+public sealed class GaussianNoise(float sigma, RandomStream random) : Module, IStochastic
+{
+    public float Sigma { get; } = sigma >= 0 && float.IsFinite(sigma) ? sigma : throw new ArgumentException($"GaussianNoise needs σ ≥ 0, got {sigma}.");
+    public RandomStream Random => random;
+    public override Tensor Forward(Tensor x) => Training && Sigma > 0 ? x + Tensor.Randn(x.Shape, random, 0f, Sigma, x.Backend) : x;
 }

@@ -123,3 +123,9 @@ public sealed class Sigmoid : Module
 {
     public override Tensor Forward(Tensor x) => x.Sigmoid();
 }
+
+/// <summary>log(1 + eˣ), a smooth ReLU.</summary>
+public sealed class Softplus : Module
+{
+    public override Tensor Forward(Tensor x) => x.Softplus();
+}

@@ -64,6 +64,17 @@ public sealed partial class Tensor
         return e / e.Sum(axis, keepDim: true);
     }
 
+    /// <summary>
+    /// log Σ exp(x) along an axis, computed stably as m + log Σ exp(x − m) with m the maximum
+    /// (held constant: the result does not depend on it, so its gradient, softmax(x), is exact).
+    /// </summary>
+    public Tensor LogSumExp(int axis = -1, bool keepDim = false)
+    {
+        var m = Max(axis, keepDim: true).Detach();
+        var lse = (this - m).Exp().Sum(axis, keepDim: true).Log() + m;
+        return keepDim ? lse : lse.Reshape(DropAxes(Shape, Shapes.Axes([axis], Rank, "logsumexp")));
+    }
+
     /// <summary>x − log Σ exp(x) along an axis, computed stably.</summary>
     public Tensor LogSoftmax(int axis = -1)
     {

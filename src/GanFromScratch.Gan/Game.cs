@@ -80,6 +80,12 @@ public sealed record Batch(Tensor Noise)
     /// <summary>Continuous latent codes per noise row, each U(−1, 1): [batch, codes] (InfoGAN).</summary>
     public Tensor? Continuous { get; init; }
 
+    /// <summary>Labelled real samples from the run's labelled subset (the semi-supervised GAN's critic steps), beside the unlabelled <see cref="Real"/>.</summary>
+    public Tensor? Labelled { get; init; }
+
+    /// <summary>The labels of <see cref="Labelled"/>, class indices held in floats [batch].</summary>
+    public Tensor? LabelledLabels { get; init; }
+
     /// <summary>Interpolation factors α ~ U[0, 1], one per sample, shaped to broadcast over a sample ([batch, 1] or [batch, 1, 1, 1]).</summary>
     public Tensor? Alpha { get; init; }
 

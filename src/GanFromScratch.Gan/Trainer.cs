@@ -77,6 +77,7 @@ public sealed class Trainer
         int steps = Config.CriticIters, batch = Config.BatchSize;
         bool labels = Variant.NeedsLabels;
         var (real, realLabels) = Data.NextReal(steps * batch, labels);
+        var (labelled, labelledLabels) = Variant.LabelsPerClass(Config) > 0 ? Data.NextLabelled(steps * batch) : default((Tensor?, Tensor?));
         Tensor objective = null!, total = null!;
         Tensor? penalty = null;
         for (int k = 0; k < steps; k++)
@@ -87,6 +88,8 @@ public sealed class Trainer
                 Real = real.Narrow(0, k * batch, batch),
                 Alpha = Variant.UsesInterpolates ? Tensor.Rand([batch, .. Data.Shape.Sample.Select(_ => 1)], _alpha) : null,
                 RealLabels = realLabels?.Narrow(0, k * batch, batch),
+                Labelled = labelled?.Narrow(0, k * batch, batch),
+                LabelledLabels = labelledLabels?.Narrow(0, k * batch, batch),
                 FakeLabels = labels ? FakeLabels(batch) : null,
             }, _codes);
             var losses = CriticStep(b);
@@ -221,7 +224,8 @@ public sealed class Trainer
 
     /// <summary>The stream positions a checkpoint saves: the data's, then the trainer's.</summary>
     internal IEnumerable<(string Key, ulong Value)> Positions() =>
-        Data.Positions().Concat([("rng.noise", _noise.Offset), ("rng.alpha", _alpha.Offset), ("rng.labels", _labels.Offset), ("rng.codes", _codes.Offset)]);
+        Data.Positions().Concat([("rng.noise", _noise.Offset), ("rng.alpha", _alpha.Offset), ("rng.labels", _labels.Offset), ("rng.codes", _codes.Offset)])
+            .Concat(NetworkStreams().Select(s => (s.Key, s.Stream.Offset)));
 
     internal void RestorePositions(Func<string, ulong> read)
     {
@@ -230,7 +234,13 @@ public sealed class Trainer
         _alpha.Offset = read("rng.alpha");
         _labels.Offset = read("rng.labels");
         _codes.Offset = read("rng.codes");
+        foreach (var (key, stream) in NetworkStreams()) stream.Offset = read(key);
     }
+
+    /// <summary>The random streams inside the players' networks (noise layers, dropout), each once: "rng.critic.0", ….</summary>
+    private IEnumerable<(string Key, RandomStream Stream)> NetworkStreams() =>
+        Players.All.SelectMany(p => p.Network.Modules().OfType<Nn.IStochastic>().Select(m => m.Random).Distinct()
+            .Select((stream, i) => ($"rng.{p.Role}.{i}", stream)));
 
     /// <summary>Everything needed to continue, copied to the host (see <see cref="Checkpoint"/>).</summary>
     public CheckpointSnapshot Snapshot(double elapsedSeconds) => Checkpoint.Take(this, elapsedSeconds);

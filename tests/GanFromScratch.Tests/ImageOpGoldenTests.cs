@@ -31,6 +31,12 @@ public class ImageOpGoldenTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
         ["cross_entropy_labels"] = x => Tensor.CrossEntropy(x[0], Labels(1, 0, 4, 1)).Reshape(1),
         ["infogan_information"] = x => Gan.InfoGan.InformationLoss(x[0], Labels(3, 0, 1, 3, 2),
             Tensor.FromArray([0.5f, -0.25f, -0.9f, 0.1f, 0.3f, 0.8f, 0f, -0.6f, 0.75f, 0.2f], 5, 2), 4, 1f, 0.7f).Reshape(1),
+        ["logsumexp"] = x => x[0].LogSumExp(1),
+        ["ssgan_supervised"] = x => Gan.Ssgan.SupervisedLoss(x[0], Labels(3, 0, 1, 3, 2)).Reshape(1),
+        ["ssgan_unsupervised"] = x => Gan.Ssgan.UnsupervisedLoss(x[0], x[1]).Reshape(1),
+        ["ssgan_feature_matching"] = x => Gan.Ssgan.FeatureMatching(x[0], x[1]).Reshape(1),
+        // g = |g| + 0.5 keeps the lengths away from 0, as in the Python case.
+        ["weight_norm_linear"] = x => Nn.WeightNormLinear.Compute(x[0], x[1], x[2].Abs() + 0.5f, x[3]).Square(),
     };
 
     private static Tensor Labels(params float[] labels) => Tensor.FromArray(labels, labels.Length);

@@ -82,6 +82,14 @@ public class OpGradientTests
         ["norm_all_keepdim"] = (x => x[0].Norm(null, keepDim: true) * x[0], () => [Input(1, 2, 3)]),
         ["softmax"] = (x => x[0].Softmax(1), () => [Input(1, 3, 4)]),
         ["log_softmax"] = (x => x[0].LogSoftmax(-1), () => [Input(1, 3, 4)]),
+        ["logsumexp"] = (x => x[0].LogSumExp(1), () => [Input(1, 3, 4)]),
+        ["logsumexp_keepdim"] = (x => x[0].LogSumExp(0, keepDim: true) * x[0], () => [Input(1, 3, 4)]),
+        // Weight normalization's layer x·(g ⊙ v/‖v‖)ᵀ + b, squared so that its second derivative in x is not zero.
+        ["weight_norm_linear"] = (x => Nn.WeightNormLinear.Compute(x[0], x[1], x[2], x[3]).Square(),
+            () => [Input(1, 3, 4), Input(2, 2, 4), Positive(3, 2, 1), Input(4, 2)]),
+        // The semi-supervised GAN's losses: the unlabelled real/fake terms from K-class logits, and feature matching.
+        ["ssgan_unsupervised"] = (x => Gan.Ssgan.UnsupervisedLoss(x[0], x[1]).Reshape(1), () => [Input(1, 3, 4), Input(2, 2, 4)]),
+        ["ssgan_feature_matching"] = (x => Gan.Ssgan.FeatureMatching(x[0], x[1]).Reshape(1), () => [Input(1, 3, 4), Input(2, 2, 4)]),
         ["permute"] = (x => x[0].Permute(2, 0, 1) * x[1], () => [Input(1, 2, 3, 4), Input(2, 4, 2, 3)]),
         ["im2col"] = (x => x[0].Im2Col(3, 2, stride: 2, padding: 1).Square(), () => [Input(1, 2, 2, 5, 4)]),
         ["col2im"] = (x => x[0].Col2Im(2, 1, 4, 5, 3, 2, stride: 2, padding: 1).Square(), () => [Input(1, 6, 12)]),

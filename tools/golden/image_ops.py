@@ -36,6 +36,17 @@ cases = [
     # InfoGAN's −L_I from a critic's outputs [n, 1 + 4 + 2] (D's logit, 4 category logits, 2 means), λ_cat 1, λ_cont 0.7.
     ("infogan_information", [(5, 7)], lambda out: (F.cross_entropy(out[:, 1:5], torch.tensor([3, 0, 1, 3, 2]))
         + 0.7 * 0.5 * ((out[:, 5:7] - torch.tensor([[0.5, -0.25], [-0.9, 0.1], [0.3, 0.8], [0.0, -0.6], [0.75, 0.2]])) ** 2).sum(1).mean()).reshape(1)),
+    # The semi-supervised GAN (Salimans et al.): log Z of K-class logits, the unlabelled real/fake terms with the fake
+    # class's logit fixed at 0, the labelled cross-entropy, feature matching, and a weight-normalized layer.
+    ("logsumexp", [(4, 5)], lambda x: torch.logsumexp(x, 1)),
+    ("ssgan_supervised", [(5, 4)], lambda x: F.cross_entropy(x, torch.tensor([3, 0, 1, 3, 2])).reshape(1)),
+    ("ssgan_unsupervised", [(5, 4), (6, 4)], lambda r, f: (0.5 * (F.softplus(torch.logsumexp(r, 1)) - torch.logsumexp(r, 1)).mean()
+        + 0.5 * F.softplus(torch.logsumexp(f, 1)).mean()).reshape(1)),
+    ("ssgan_feature_matching", [(5, 3), (4, 3)], lambda f, r: ((f.mean(0) - r.mean(0)) ** 2).mean().reshape(1)),
+    # W = g·v/‖v‖ written out: PyTorch 1.13's fused torch._weight_norm gives a wrong second derivative in v (checked
+    # against central differences in double precision: 2.91 where the difference quotient and this form give 5.32).
+    ("weight_norm_linear", [(4, 3), (2, 3), (2, 1), (2,)],
+     lambda x, v, g, b: F.linear(x, v * ((g.abs() + 0.5) / v.norm(dim=1, keepdim=True)), b) ** 2),
 ]
 
 out = []

@@ -397,6 +397,9 @@ internal static class TrainCommand
             if (GivenValue(parse, option) is not { } value) continue;
             var from = saved.Options.GetValueOrDefault(declared.Key, declared.DefaultFor(saved.Kind));
             if (from.GetRawText() == value.GetRawText()) continue;
+            if (declared.FixedAtResume)
+                throw new UsageException($"The checkpoint {checkpoint} was trained with --{declared.Name} {declared.Format(from)}, not {declared.Format(value)}: " +
+                                         "a resumed run keeps the data it learns from. Start a new run (another --out, or --force) to change it.");
             config = config with { Options = new Dictionary<string, JsonElement>(config.Options) { [declared.Key] = value } };
             list.Add(new SettingChange(iteration, declared.Key, from, value));
         }

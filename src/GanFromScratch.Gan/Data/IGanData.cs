@@ -20,6 +20,12 @@ public interface IGanData
     /// </summary>
     (Tensor Samples, Tensor? Labels) NextReal(int count, bool withLabels);
 
+    /// <summary>
+    /// The next <paramref name="count"/> images of the labelled subset (<see cref="Variant.LabelsPerClass"/>)
+    /// with their labels, batch after batch in a seeded order of their own.
+    /// </summary>
+    (Tensor Samples, Tensor Labels) NextLabelled(int count);
+
     /// <summary>The positions of the data's streams, to save in a checkpoint.</summary>
     IEnumerable<(string Key, ulong Value)> Positions();
 

@@ -13,7 +13,7 @@ namespace GanFromScratch.Gan.Data;
 public sealed class ImageData : IGanData
 {
     private const int GridSamples = 64;
-    private readonly ImageBatches? _batches;
+    private readonly ImageBatches? _batches, _labelled;
     private readonly TrainConfig _config;
     private ImageQuality? _quality;
 
@@ -34,6 +34,22 @@ public sealed class ImageData : IGanData
         Test = test;
         Classifier = classifier;
         if (train is not null) _batches = new ImageBatches(train, config.Seed * 0x9E3779B97F4A7C15UL + 1);
+        if (train is not null && config.Rules.LabelsPerClass(config) > 0) _labelled = LabelledBatches(config, train);
+    }
+
+    /// <summary>
+    /// Batches of the run's labelled subset: <see cref="Variant.LabelsPerClass"/> training images of
+    /// each class (<see cref="ImageDataset.BalancedSubset"/>, stream 19 of the seed), reshuffled
+    /// every pass (stream 20). The same for the semi-supervised GAN and for its supervised baseline.
+    /// </summary>
+    public static ImageBatches LabelledBatches(TrainConfig config, ImageDataset train)
+    {
+        int perClass = config.Rules.LabelsPerClass(config);
+        var indices = train.BalancedSubset(perClass, config.Stream(19).Seed);
+        if (indices.Length < config.BatchSize)
+            throw new ArgumentException($"--labels-per-class {perClass} gives {indices.Length} labelled images, fewer than a batch (--batch-size " +
+                                        $"{config.BatchSize}); give more labels per class or a smaller batch.");
+        return new ImageBatches(train.Subset(indices, $"{train.Name} ({perClass} labelled per class)"), config.Stream(20).Seed);
     }
 
     public DataShape Shape { get; }
@@ -53,13 +69,24 @@ public sealed class ImageData : IGanData
         return (images, withLabels ? Tensor.FromArray(indices.Select(i => (float)Batches.Data.Labels[i]).ToArray(), indices.Length) : null);
     }
 
+    public (Tensor Samples, Tensor Labels) NextLabelled(int count)
+    {
+        var labelled = _labelled ?? throw new InvalidOperationException("This run has no labelled subset (its variant asks for none).");
+        int batch = _config.BatchSize;
+        if (count % batch != 0) throw new ArgumentException($"{count} images are not whole batches of {batch}.");
+        var indices = Enumerable.Range(0, count / batch).SelectMany(_ => labelled.NextIndices(batch)).ToArray();
+        return (labelled.Data.Batch(indices), Tensor.FromArray(indices.Select(i => (float)labelled.Data.Labels[i]).ToArray(), indices.Length));
+    }
+
     public IEnumerable<(string Key, ulong Value)> Positions() =>
-        [("data.epoch", (ulong)(_batches?.Epoch ?? 0)), ("data.position", (ulong)(_batches?.Position ?? 0))];
+        [("data.epoch", (ulong)(_batches?.Epoch ?? 0)), ("data.position", (ulong)(_batches?.Position ?? 0)),
+         .. _labelled is null ? [] : new[] { ("data.labelled_epoch", (ulong)_labelled.Epoch), ("data.labelled_position", (ulong)_labelled.Position) }];
 
     public void Restore(Func<string, ulong> read)
     {
         int epoch = checked((int)read("data.epoch")), position = checked((int)read("data.position"));
         _batches?.Seek(epoch, position);
+        if (_labelled is not null) _labelled.Seek(checked((int)read("data.labelled_epoch")), checked((int)read("data.labelled_position")));
     }
 
     /// <summary>A grid of 64 samples from the same noise every time, so the pictures show the generator learning.</summary>

@@ -33,6 +33,33 @@ public sealed class ImageDataset
         return Tensor.FromArray(data, [indices.Length, 1, Height, Width], backend);
     }
 
+    /// <summary>The images at <paramref name="indices"/>, in that order, with their labels: a dataset of their own.</summary>
+    public ImageDataset Subset(int[] indices, string name)
+    {
+        var pixels = new float[indices.Length * ImageSize];
+        for (int i = 0; i < indices.Length; i++) Pixels.AsSpan(indices[i] * ImageSize, ImageSize).CopyTo(pixels.AsSpan(i * ImageSize));
+        return new ImageDataset(name, pixels, [.. indices.Select(i => Labels[i])], Height, Width);
+    }
+
+    /// <summary>
+    /// A balanced labelled subset, as the semi-supervised GAN's authors draw it: the indices of the
+    /// first <paramref name="perClass"/> images of every class in a permutation that is a pure
+    /// function of <paramref name="key"/>, class by class. Refused when a class holds fewer.
+    /// </summary>
+    public int[] BalancedSubset(int perClass, ulong key)
+    {
+        if (perClass < 1) throw new ArgumentException($"--labels-per-class must be at least 1, not {perClass}.");
+        int classes = Labels.Max() + 1;
+        var counts = new int[classes];
+        foreach (byte label in Labels) counts[label]++;
+        int scarce = Array.FindIndex(counts, c => c < perClass);
+        if (scarce >= 0)
+            throw new ArgumentException($"--labels-per-class {perClass} is more than {Name}'s training images hold of class {scarce} " +
+                                        $"({counts[scarce]}); give at most {counts.Min()}.");
+        var order = ImageBatches.Permutation(Count, key);
+        return [.. Enumerable.Range(0, classes).SelectMany(c => order.Where(i => Labels[i] == c).Take(perClass))];
+    }
+
     /// <summary>Images [count, 1, H, W] from index <paramref name="start"/> on, in order.</summary>
     public Tensor Batch(int start, int count, Backend? backend = null) =>
         Tensor.FromArray(Pixels.AsSpan(start * ImageSize, count * ImageSize), [count, 1, Height, Width], backend);
@@ -141,12 +168,13 @@ public sealed class ImageBatches(ImageDataset data, ulong seed)
     }
 
     /// <summary>The permutation of epoch <paramref name="epoch"/>: a pure function of (seed, epoch).</summary>
-    private int[] Order(int epoch)
+    private int[] Order(int epoch) => Permutation(Data.Count, seed + 0x9E3779B97F4A7C15UL * (ulong)(epoch + 1));
+
+    /// <summary>A permutation of 0 … n − 1 that is a pure function of <paramref name="key"/> (Fisher–Yates on Philox numbers).</summary>
+    public static int[] Permutation(int n, ulong key)
     {
-        int n = Data.Count;
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        ulong key = seed + 0x9E3779B97F4A7C15UL * (ulong)(epoch + 1);
         for (int i = n - 1; i > 0; i--)
         {
             int j = (int)(Philox.Uniform(key, (ulong)i, 0f, 1f) * (i + 1));

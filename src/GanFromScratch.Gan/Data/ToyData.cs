@@ -39,6 +39,9 @@ public sealed class ToyData : IGanData
 
     public IEnumerable<(string Key, ulong Value)> Positions() => [("rng.data", _stream.Offset)];
 
+    public (Tensor Samples, Tensor Labels) NextLabelled(int count) =>
+        throw new NotSupportedException("Toy data has no labelled subset: the semi-supervised variants train on images.");
+
     public void Restore(Func<string, ulong> read) => _stream.Offset = read("rng.data");
 
     /// <summary>Fixed points of the mixture (stream 15 of the seed; stream 17 for the "training" draw) with the components they were drawn from.</summary>

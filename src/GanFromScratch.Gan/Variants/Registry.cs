@@ -17,7 +17,7 @@ public static class Registry
         new CwganGp(),
         new Acgan(),
         new InfoGan(),
-        new BiGan(),
+        new BiGan(), new Ssgan(),
     ];
 
     public static IEnumerable<string> Names => All.Select(v => v.Name);

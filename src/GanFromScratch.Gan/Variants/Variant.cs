@@ -81,6 +81,13 @@ public abstract class Variant
     /// <summary>Whether the game is conditioned on labels: batches then carry the real samples' labels and the labels asked of the generator.</summary>
     public virtual bool NeedsLabels => false;
 
+    /// <summary>
+    /// Semi-supervised variants: how many labelled training images per class the critic may learn
+    /// from (a balanced subset drawn with the seed; its batches come as <see cref="Batch.Labelled"/>,
+    /// every other label is never read). 0, the default: none.
+    /// </summary>
+    public virtual int LabelsPerClass(TrainConfig config) => 0;
+
     /// <summary>Whether a critic step needs interpolation factors α ~ U[0, 1] per sample (a gradient penalty).</summary>
     public virtual bool UsesInterpolates => false;
 

@@ -21,6 +21,9 @@ public abstract class VariantOption(string name, string description)
 
     public string Description { get; } = description;
 
+    /// <summary>Whether a resumed run must keep the saved value (it chose the run's data, as the labelled subset does).</summary>
+    public bool FixedAtResume { get; init; }
+
     /// <summary>The type of its value (float, int, string).</summary>
     public abstract Type ValueType { get; }
 

@@ -1,0 +1,210 @@
+using System.Text.Json;
+using GanFromScratch.Engine;
+using GanFromScratch.Gan;
+using GanFromScratch.Gan.Data;
+using GanFromScratch.Nn;
+
+namespace GanFromScratch.Tests;
+
+/// <summary>
+/// The semi-supervised GAN: its defaults and networks; the labelled subset (balanced, seeded, and
+/// the only labels the training reads); the noise layers and weight normalization; resume; the
+/// supervised baseline; the refusals. Its losses are checked against PyTorch in ImageOpGoldenTests
+/// (ssgan_*) and by finite differences in OpGradientTests.
+/// </summary>
+public sealed class SsganTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gfs-ssgan-").FullName;
+    private readonly ImageDataset _images;
+
+    public SsganTests()
+    {
+        ImageDataTests.WriteTinyMnist(_dir, 24);
+        _images = FashionMnist.Load(_dir, train: true);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private TrainConfig Small(int perClass = 1) => TestRuns.Defaults("ssgan", "mnist") with
+    {
+        DataDir = _dir, Dim = 4, BatchSize = 4, Iters = 10,
+        Options = new Dictionary<string, JsonElement> { ["labels_per_class"] = JsonSerializer.SerializeToElement(perClass) },
+    };
+
+    private Trainer Make(TrainConfig? config = null, ImageDataset? train = null) => TestRuns.Images(config ?? Small(), train ?? _images, _images);
+
+    [Fact]
+    public void The_defaults_are_the_authors_and_the_critic_is_a_classifier_of_the_classes()
+    {
+        var config = TestRuns.Defaults("ssgan", "fashion-mnist");
+        Assert.Equal((3e-3f, 0.5f, 0.999f, 100, 1), (config.Lr, config.Beta1, config.Beta2, config.BatchSize, config.CriticIters));
+        Assert.Equal(100, config.Rules.LabelsPerClass(config));
+        var trainer = Make();
+        Assert.Equal(new Latent(100, NoiseDistribution.Uniform), trainer.Latent);
+        var state = TestRuns.State(trainer).ToDictionary(t => t.Name, t => t.Values);
+        // DIM 4 of 64: the authors' widths 1000, 500, 250 scaled by 1/16.
+        Assert.Equal(62 * 784, state["critic.body.2.weight_v"].Length);
+        Assert.Equal(62, state["critic.body.2.weight_g"].Length);
+        Assert.Equal(10 * 15, state["critic.head.1.weight_v"].Length); // 10 class logits; the fake class's is the constant 0
+        using (TensorScope.Begin())
+            Assert.Equal([3, 10], trainer.Players.Critic.Forward(_images.Batch(0, 3)).Shape);
+    }
+
+    [Fact]
+    public void The_labelled_subset_is_balanced_seeded_and_of_the_images_own_labels()
+    {
+        var a = _images.BalancedSubset(2, 7);
+        Assert.Equal(20, a.Length);
+        Assert.Equal(a.Distinct().Count(), a.Length);
+        Assert.All(Enumerable.Range(0, 10), c => Assert.Equal(2, a.Count(i => _images.Labels[i] == c)));
+        Assert.Equal(a, _images.BalancedSubset(2, 7));
+        Assert.NotEqual(a, _images.BalancedSubset(2, 8)); // 24 images: classes 0–3 hold 3, so another key picks others
+
+        // The run's batches of labelled images come from the subset alone, with the subset's labels.
+        var data = new ImageData(Small(1), _images, _images);
+        var subset = _images.BalancedSubset(1, Small(1).Stream(19).Seed).ToHashSet();
+        for (int k = 0; k < 6; k++)
+        {
+            var (images, labels) = data.NextLabelled(4);
+            var pixels = images.ToArray();
+            var y = labels.ToArray();
+            for (int i = 0; i < 4; i++)
+            {
+                int index = Enumerable.Range(0, _images.Count).Single(j =>
+                    _images.Pixels.AsSpan(j * 784, 784).SequenceEqual(pixels.AsSpan(i * 784, 784)));
+                Assert.Contains(index, subset);
+                Assert.Equal(_images.Labels[index], (byte)y[i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The reference code this follows fed every label to its loss by mistake: here the labels of
+    /// the images outside the subset are changed (to classes that do not alter which images the
+    /// subset picks), and training is the same to the last bit.
+    /// </summary>
+    [Fact]
+    public void No_label_outside_the_subset_reaches_the_loss()
+    {
+        var config = Small(1);
+        ulong key = config.Stream(19).Seed;
+        var subset = _images.BalancedSubset(1, key);
+        var order = ImageBatches.Permutation(_images.Count, key);
+        int Position(int i) => Array.IndexOf(order, i);
+        var lastPicked = Enumerable.Range(0, 10).Select(c => subset.Where(i => _images.Labels[i] == c).Max(Position)).ToArray();
+        var labels = (byte[])_images.Labels.Clone();
+        int changed = 0;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (subset.Contains(i)) continue;
+            // Another class whose picked images all come before image i in the order: the subset stays as it is.
+            int other = Enumerable.Range(1, 9).Select(d => (labels[i] + d) % 10).FirstOrDefault(c => lastPicked[c] < Position(i), -1);
+            if (other < 0) continue;
+            labels[i] = (byte)other;
+            changed++;
+        }
+        Assert.True(changed >= 10, $"only {changed} labels changed");
+        var relabelled = new ImageDataset("relabelled", _images.Pixels, labels, 28, 28);
+        Assert.Equal(subset, relabelled.BalancedSubset(1, key));
+
+        var (a, b) = (Make(config), Make(config, relabelled));
+        for (int i = 0; i < 4; i++) Assert.Equal(a.Step(), b.Step());
+        Assert.Equal(TestRuns.Weights(a), TestRuns.Weights(b));
+    }
+
+    [Fact]
+    public void A_resumed_run_equals_an_uninterrupted_one_bitwise_noise_layers_included()
+    {
+        var straight = Make();
+        var expected = Enumerable.Range(0, 7).Select(_ => straight.Step()).ToArray();
+        var first = Make();
+        for (int i = 0; i < 3; i++) first.Step();
+        string path = Path.Combine(_dir, "ss.safetensors");
+        TestRuns.Save(first, path);
+        Assert.Contains("rng.critic.0", Nn.SafeTensors.ReadMetadata(path).Keys); // the critic's noise stream
+        Assert.Contains("data.labelled_position", Nn.SafeTensors.ReadMetadata(path).Keys);
+        var resumed = TestRuns.LoadImages(path, _images);
+        for (int i = 3; i < 7; i++) Assert.Equal(expected[i], resumed.Step());
+        Assert.Equal(TestRuns.State(straight).Select(t => t.Values), TestRuns.State(resumed).Select(t => t.Values));
+    }
+
+    [Fact]
+    public void Gaussian_noise_is_drawn_in_training_only_and_a_weight_normalized_layer_starts_as_its_direction()
+    {
+        var noise = new GaussianNoise(0.5f, new RandomStream(3));
+        var x = Tensor.Full([200, 50], 1f);
+        var noisy = noise.Forward(x).ToArray();
+        double mean = noisy.Average(), sd = Math.Sqrt(noisy.Average(v => (v - mean) * (v - mean)));
+        Assert.InRange(mean, 0.98, 1.02);
+        Assert.InRange(sd, 0.48, 0.52);
+        noise.Eval();
+        Assert.Equal(x.ToArray(), noise.Forward(x).ToArray());
+
+        var layer = new WeightNormLinear(6, 3, new RandomStream(4));
+        var v = layer.Direction.ToArray();
+        var w = layer.Weight.ToArray();
+        for (int i = 0; i < v.Length; i++) Assert.Equal(v[i], w[i], 1e-6f);
+        Assert.Equal(["weight_v", "weight_g", "bias"], layer.NamedParameters().Select(p => p.Name));
+    }
+
+    [Fact]
+    public void Accuracy_counts_the_largest_logit_against_the_label()
+    {
+        var logits = Tensor.FromArray([0.1f, 0.9f, 0f, 2f, -1f, 0f, 0f, 0f, 3f, 0.5f, 0.4f, 0.3f], 4, 3);
+        Assert.Equal(0.75, Ssgan.Accuracy(new Sequential(), logits, [1, 0, 2, 1]));
+    }
+
+    [Fact]
+    public void Training_reports_test_acc_and_the_baseline_trains_the_same_critic_on_the_labelled_images_alone()
+    {
+        string run = Path.Combine(_dir, "run");
+        string[] tiny = ["--dataset", "mnist", "--data", _dir, "--dim", "4", "--batch-size", "4", "--labels-per-class", "1", "--threads", "1"];
+        var (code, _, err) = Gfs.Run(["train", "ssgan", .. tiny, "--iters", "3", "--eval-every", "3", "--out", run]);
+        Assert.True(code == 0, err);
+        var last = JsonDocument.Parse(File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Last()).RootElement;
+        Assert.InRange(last.GetProperty("test_acc").GetDouble(), 0, 1);
+
+        string json = Path.Combine(_dir, "baseline.json");
+        (code, _, err) = Gfs.Run(["train", "classifier", "--arch", "ssgan", .. tiny, "--iters", "5", "--out", json]);
+        Assert.True(code == 0, err);
+        var result = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        var config = Small(1) with { Iters = 5, Seed = 1 };
+        double expected = Ssgan.SupervisedBaseline(config, _images, FashionMnist.Load(_dir, train: false));
+        Assert.Equal(Math.Round(expected, 6), result.GetProperty("test_acc").GetDouble());
+        Assert.Equal(1, result.GetProperty("labels_per_class").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("--labels-per-class", "0", "--labels-per-class must be a whole number ≥ 1")]
+    [InlineData("--labels-per-class", "4", "--labels-per-class 4 is more than")]
+    [InlineData("--labels-per-class", "1", "fewer than a batch")]
+    [InlineData("--dataset", "swissroll", "ssgan trains on 28×28 images")]
+    [InlineData("--arch", "dcgan", "ssgan has no architecture 'dcgan'")]
+    public void Impossible_labels_and_data_are_refused_before_anything_is_written(string option, string value, string expected)
+    {
+        string run = Path.Combine(_dir, "refused");
+        string[] data = option == "--dataset" ? [] : ["--dataset", "mnist", "--data", _dir];
+        string[] batch = option == "--dataset" ? [] : ["--batch-size", value == "1" ? "16" : "4"];
+        var (code, _, err) = Gfs.Run(["train", "ssgan", .. data, .. batch, option, value, "--out", run]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
+    public void A_resume_keeps_the_labelled_subset_and_the_cnn_classifier_refuses_ssgan_options()
+    {
+        string run = Path.Combine(_dir, "keep");
+        string[] tiny = ["--dataset", "mnist", "--data", _dir, "--dim", "2", "--batch-size", "4", "--threads", "1"];
+        Assert.Equal(0, Gfs.Run(["train", "ssgan", .. tiny, "--labels-per-class", "1", "--iters", "2", "--out", run]).Code);
+        var before = File.ReadAllBytes(Path.Combine(run, TrainingRun.CheckpointFile));
+        var (code, _, err) = Gfs.Run(["train", "ssgan", "--out", run, "--resume", "--iters", "4", "--labels-per-class", "2"]);
+        Assert.Equal(2, code);
+        Assert.Contains("a resumed run keeps the data it learns from", err);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(run, TrainingRun.CheckpointFile)));
+
+        var cnn = Gfs.Run("train", "classifier", "--dataset", "mnist", "--data", _dir, "--labels-per-class", "1");
+        Assert.Equal(2, cnn.Code);
+        Assert.Contains("--labels-per-class belongs to --arch ssgan", cnn.Err);
+    }
+}

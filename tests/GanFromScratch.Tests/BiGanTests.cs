@@ -226,6 +226,31 @@ public sealed class BiGanTests : IDisposable
         }
     }
 
+    [Fact]
+    public void The_measures_read_the_encoder_before_its_tanh_and_eval_prints_them()
+    {
+        var trainer = TestRuns.Toy(SmallToy());
+        for (int i = 0; i < 3; i++) trainer.Step();
+        var x = trainer.Data.Labelled(16)!.Value.Samples;
+        var (z, h) = (BiGan.Encode(BiGan.Encoder(trainer.Game), x), BiGan.Encode(BiGan.Encoder(trainer.Game), x, features: true));
+        for (int i = 0; i < z.Length; i++) Assert.Equal(MathF.Tanh(h[i]), z[i], 1e-6f);
+
+        string run = Path.Combine(_dir, "evaluated");
+        Assert.Equal(0, Gfs.Run("train", "bigan", "--dataset", "mnist", "--data", _dir, "--dim", "2", "--batch-size", "4", "--iters", "2",
+            "--eval-every", "2", "--threads", "1", "--out", run).Code);
+        string classifier = Path.Combine(_dir, "classifier.safetensors");
+        new FeatureClassifier(new RandomStream(1)).Save(classifier, "mnist", 0.1);
+        var (code, output, err) = Gfs.Run("eval", "--checkpoint", Path.Combine(run, TrainingRun.CheckpointFile), "--classifier", classifier, "-n", "8");
+        Assert.True(code == 0, err);
+        using var last = System.Text.Json.JsonDocument.Parse(File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Last());
+        foreach (var name in new[] { "nn_acc", "probe_acc", "recon_random" })
+        {
+            var line = output.Split('\n').Single(l => l.TrimStart().StartsWith(name + " "));
+            double printed = double.Parse(line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(last.RootElement.GetProperty(name).GetDouble(), printed, 3); // the same checkpoint measured as training measured it
+        }
+    }
+
     private static string SampleCommandLabels(string npy) => Path.ChangeExtension(npy, null) + ".labels.npy";
 
     [Fact]

@@ -14,7 +14,7 @@ step of G and E together on the same x and fresh z, with the labels swapped (E p
 Writes OUT/log.jsonl (losses every --log-every iterations) and OUT/metrics.jsonl (every --eval-every K
 iterations and at the end; networks in eval mode), with gfs's measures on the first 10,000 test images
 (queries) and the first 10,000 training images (labelled references): nn_acc (1-nearest-neighbour
-accuracy of E(x_test) among E(x_train)), probe_acc (logistic regression on standardised features, 300
+accuracy of E(x_test) among E(x_train), E read before its final tanh), probe_acc (logistic regression on standardised features, 300
 full-batch Adam steps of 0.01 from zero weights), recon (mean ‖x − G(E(x))‖ over mean ‖x_{i+1} − G(E(x_i))‖),
 and the same for an encoder as initialised (seed --seed + 18: _random) and for raw pixels (_pixels).
 Also OUT/reconstructions.png (rows of 10 test images, each over their reconstructions) and OUT/samples.npy
@@ -108,9 +108,12 @@ def bigan_iteration(G, E, D, optGE, optD, x):
 
 # --- measures ---------------------------------------------------------------------------------
 
-def encode(E, x):
+def encode(E, x, features=False):
+    """E(x) in eval mode; with features, E's output before its final tanh (what nn_acc and probe_acc read,
+    as the BiGAN authors' evaluation reads their encoder's linear outputs)."""
+    net = E[:-1] if features else E
     with evaluating(E):
-        return torch.cat([E(x[s:s + 500]) for s in range(0, len(x), 500)])
+        return torch.cat([net(x[s:s + 500]) for s in range(0, len(x), 500)])
 
 
 def reconstruct(G, E, x):
@@ -156,7 +159,7 @@ def recon_ratio(x, recon):
 
 def measure(G, E, E_random, data, baselines):
     (train, train_labels), (test, test_labels) = data
-    trz, tez = encode(E, train), encode(E, test)
+    trz, tez = encode(E, train, True), encode(E, test, True)
     return {
         "nn_acc": nn_accuracy(trz, train_labels, tez, test_labels),
         "nn_acc_random": baselines["nn_acc_random"],
@@ -171,7 +174,7 @@ def measure(G, E, E_random, data, baselines):
 
 def baseline_measures(E_random, data):
     (train, train_labels), (test, test_labels) = data
-    trz, tez = encode(E_random, train), encode(E_random, test)
+    trz, tez = encode(E_random, train, True), encode(E_random, test, True)
     trx, tex = train.flatten(1), test.flatten(1)
     return {
         "nn_acc_random": nn_accuracy(trz, train_labels, tez, test_labels),

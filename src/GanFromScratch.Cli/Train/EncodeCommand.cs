@@ -21,6 +21,10 @@ internal static class EncodeCommand
         split.AcceptOnlyFromAmong("test", "train");
         var count = CommonOptions.AtLeast(new Option<int?>("-n") { Description = "Encode the first N samples (default: the whole split; toy data: 10000 points)." }, 1);
         var data = new Option<string?>("--data") { Description = "A folder of MNIST-format IDX files, if not the run's." };
+        var beforeTanh = new Option<bool>("--before-tanh")
+        {
+            Description = "Write the encoder's output before its final tanh (the features nn_acc and probe_acc read) instead of E(x).",
+        };
         var seed = new Option<ulong>("--seed") { Description = "Toy data: the seed of the points drawn from the distribution.", DefaultValueFactory = _ => 1UL };
         var device = DeviceChoice.Option();
         var threads = CommonOptions.Threads();
@@ -31,7 +35,7 @@ internal static class EncodeCommand
             "Examples:\n  gfs encode --checkpoint runs/bigan-fashion-mnist/checkpoint.safetensors --out z.npy\n" +
             "  gfs encode --checkpoint runs/bigan-fashion-mnist/checkpoint.safetensors --split train -n 5000 --out z-train.npy")
         {
-            checkpoint, output, split, count, data, seed, device, threads,
+            checkpoint, output, split, count, data, beforeTanh, seed, device, threads,
         };
         command.SetAction(parse =>
         {
@@ -68,11 +72,11 @@ internal static class EncodeCommand
             }
             var trainer = SampleCommand.Load(path);
             float[] z;
-            using (TensorScope.Begin()) z = BiGan.Encode(BiGan.Encoder(trainer.Game), samples.Samples);
+            using (TensorScope.Begin()) z = BiGan.Encode(BiGan.Encoder(trainer.Game), samples.Samples, features: parse.GetValue(beforeTanh));
             int rows = samples.Samples.Shape[0], size = z.Length / rows;
             if (samples.Labels is { } l) Npy.Write(SampleCommand.LabelsPath(target), [.. l.Select(v => (long)v)], [rows]);
             Npy.Write(target, z, [rows, size]);
-            stdout.WriteLine($"Wrote E(x) of {source} (float32 [{rows}, {size}], the encoder at iteration {trainer.Iteration}) to {target}" +
+            stdout.WriteLine($"Wrote {(parse.GetValue(beforeTanh) ? "E(x) before its tanh" : "E(x)")} of {source} (float32 [{rows}, {size}], the encoder at iteration {trainer.Iteration}) to {target}" +
                              (samples.Labels is null ? "." : $"; labels in {SampleCommand.LabelsPath(target)}."));
             return GfsApp.Ok;
         });

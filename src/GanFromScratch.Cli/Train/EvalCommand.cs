@@ -31,7 +31,8 @@ internal static class EvalCommand
             "FD = ‖μr − μg‖² + Tr(Σr + Σg − 2(ΣrΣg)^½), the classifier score exp(E KL(p(y|x) ‖ p(y))) (the Inception score's analogue, " +
             "1 to 10) and, for a conditional generator, class_acc: the fraction of images the classifier assigns to the class they were " +
             "made for (balanced over the classes). For scale it also prints the fd of as many training images against the test images: " +
-            "what a perfect generator would get.\n\n" +
+            "what a perfect generator would get. A run of a variant with measures of its own (infogan's mi and code_acc, bigan's nn_acc, " +
+            "probe_acc and recon, ssgan's test_acc) prints those too.\n\n" +
             "Examples:\n  gfs eval --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors\n" +
             "  gfs eval --checkpoint run/checkpoint.safetensors --classifier my/classifier.safetensors -n 2000\n" +
             "  gfs eval --samples runs/cgan-torch/samples.npy      (labels from runs/cgan-torch/samples.labels.npy)")
@@ -51,11 +52,12 @@ internal static class EvalCommand
             int[]? classes;
             int available;
             Trainer? trainer = null;
+            TrainConfig? runConfig = null;
             if (path is not null)
             {
                 path = CommonOptions.NonEmptyPath(path, "--checkpoint");
                 if (!File.Exists(path)) throw new UsageException($"No checkpoint at {path}.");
-                var config = Checkpoint.ReadConfig(path);
+                var config = runConfig = Checkpoint.ReadConfig(path);
                 if (config.Kind != DataKind.Images)
                     throw new UsageException($"{path} is a run on {config.Dataset} (toy data): gfs eval measures image generators. " +
                                              "Toy runs are measured during training (w1, modes, hq in metrics.jsonl).");
@@ -86,6 +88,13 @@ internal static class EvalCommand
             stdout.WriteLine($"  score     {score,10:F3}   (training images: {realScore:F3}; at most {FeatureClassifier.ClassCount})");
             if (classAccuracy is { } accuracy)
                 stdout.WriteLine($"  class_acc {accuracy,10:F4}   (the classifier's accuracy on the test images: {testAccuracy:F4})");
+            if (trainer is not null && runConfig is not null && trainer.Variant.MeasureNames.Count > 0)
+            {
+                // The variant's own measures (InfoGAN's mi and code_acc, BiGAN's nn_acc, ssgan's test_acc), as training logs them.
+                var measured = Checkpoint.Load(path!, runConfig, new ImageData(runConfig, train, test));
+                foreach (var (measure, value) in measured.Variant.Measure(measured))
+                    stdout.WriteLine($"  {measure,-16} {value,10:F4}");
+            }
             stdout.WriteLine($"  ({clock.Elapsed.TotalSeconds:F1} s)");
             return GfsApp.Ok;
         });

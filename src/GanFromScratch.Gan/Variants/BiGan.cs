@@ -106,7 +106,8 @@ public sealed class BiGan : Variant
     /// <summary>
     /// On the test samples (queries) and the training samples (labelled references), 10,000 of each
     /// (images: the first of each split; toy points: two fixed draws): <c>nn_acc</c>, the
-    /// 1-nearest-neighbour accuracy of E(x_test) among E(x_train); <c>probe_acc</c>, a linear
+    /// 1-nearest-neighbour accuracy of E(x_test) among E(x_train), E read before its final tanh
+    /// (<see cref="Unsquashed"/>); <c>probe_acc</c>, a linear
     /// probe's (<see cref="Representation.ProbeAccuracy"/>); <c>recon</c>, mean ‖x − G(E(x))‖ over
     /// the same for mismatched pairs. Beside each, the same for an encoder of the same networks as
     /// initialised from stream 18 of the seed (<c>_random</c>) and for the raw samples
@@ -119,7 +120,7 @@ public sealed class BiGan : Variant
         var baseline = _baselines.GetValue(trainer, t => Baselines.Of(t, train, trainLabels, test, testLabels));
         var encoder = Encoder(trainer.Game);
         int classes = Classes(trainLabels, testLabels);
-        var (trainZ, testZ) = (Encode(encoder, train), Encode(encoder, test));
+        var (trainZ, testZ) = (Encode(encoder, train, features: true), Encode(encoder, test, features: true));
         int z = trainer.Latent.NoiseSize;
         yield return ("nn_acc", Representation.NearestNeighbourAccuracy(trainZ, trainLabels, testZ, testLabels, z));
         yield return ("nn_acc_random", baseline.NearestRandom);
@@ -143,7 +144,7 @@ public sealed class BiGan : Variant
             var config = trainer.Config;
             var random = trainer.Variant.CreatePlayers(new NetworkBuilder(config, trainer.Data.Shape, config.Stream(18)))[Roles.Encoder].Network;
             int z = trainer.Latent.NoiseSize, pixels = train.Size / trainLabels.Length, classes = Classes(trainLabels, testLabels);
-            var (trainZ, testZ) = (Encode(random, train), Encode(random, test));
+            var (trainZ, testZ) = (Encode(random, train, features: true), Encode(random, test, features: true));
             var (trainX, testX) = (train.ToArray(), test.ToArray());
             return new(random,
                 Representation.NearestNeighbourAccuracy(trainZ, trainLabels, testZ, testLabels, z),
@@ -153,9 +154,13 @@ public sealed class BiGan : Variant
         }
     }
 
-    /// <summary>E(x) of every sample, in evaluation mode, 500 at a time, as rows of a float array.</summary>
-    public static float[] Encode(Module encoder, Tensor samples)
+    /// <summary>
+    /// E(x) of every sample, in evaluation mode, 500 at a time, as rows of a float array; with
+    /// <paramref name="features"/>, the encoder's output before its final tanh (<see cref="Unsquashed"/>).
+    /// </summary>
+    public static float[] Encode(Module encoder, Tensor samples, bool features = false)
     {
+        if (features) encoder = Unsquashed(encoder);
         int n = samples.Shape[0];
         var rows = new List<float>();
         encoder.Eval();
@@ -174,6 +179,14 @@ public sealed class BiGan : Variant
         }
         return [.. rows];
     }
+
+    /// <summary>
+    /// The encoder without its final tanh: the features nn_acc and probe_acc read, as the authors'
+    /// evaluation reads the encoder's linear outputs (their l2distable of the encoder's predictions):
+    /// distances between them are not flattened where tanh saturates.
+    /// </summary>
+    public static Module Unsquashed(Module encoder) =>
+        encoder is Sequential { Layers: [.., Tanh] } s ? new Sequential([.. s.Layers.Take(s.Layers.Count - 1)]) : encoder;
 
     /// <summary>G(E(x)) of every sample, both networks in evaluation mode, as a float array shaped as the samples.</summary>
     public static float[] Reconstruct(Trainer trainer, Module encoder, Tensor samples)

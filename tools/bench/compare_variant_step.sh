@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# One training iteration of a variant with a PyTorch peer in tools/reference (infogan, bigan), gfs
+# One training iteration of a variant with a PyTorch peer in tools/reference (infogan, bigan, ssgan), gfs
 # against that peer on this machine, alternating the two ROUNDS times per thread setting, at the
-# peers' batch of 128 on random 28×28 images. Each line printed is one measurement (a median over
+# peer's batch (128; ssgan 100) on random 28×28 images. Each line printed is one measurement (a median over
 # 5 iterations after 1 warm-up); compare the medians of each column.
 #
 #   tools/bench/compare_variant_step.sh VARIANT [ROUNDS]
@@ -10,7 +10,8 @@
 # OpenBLAS on the torch threads' behalf; more would oversubscribe the cores).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-VARIANT=${1:?usage: compare_variant_step.sh infogan|bigan [ROUNDS]}
+VARIANT=${1:?usage: compare_variant_step.sh infogan|bigan|ssgan [ROUNDS]}
+BATCH=128; [ "$VARIANT" = ssgan ] && BATCH=100
 ROUNDS=${2:-3}
 CORES=$(nproc)
 # GFS=path/to/gfs.dll times a build of your own; by default the working tree is built and timed.
@@ -21,10 +22,10 @@ fi
 GFS="dotnet $GFS"
 for threads in "$CORES" 1; do
   for r in $(seq "$ROUNDS"); do
-    $GFS bench train-step --variant "$VARIANT" --dataset fashion-mnist --batch-size 128 --json --threads "$threads" --iters 5 --warmup 1 2>/dev/null
+    $GFS bench train-step --variant "$VARIANT" --dataset fashion-mnist --batch-size "$BATCH" --json --threads "$threads" --iters 5 --warmup 1 2>/dev/null
     echo
     sleep 1
-    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/bench/variant_train_step.py --variant "$VARIANT" --threads "$threads" --iters 5 --warmup 1
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/bench/variant_train_step.py --variant "$VARIANT" --batch "$BATCH" --threads "$threads" --iters 5 --warmup 1
     sleep 1
   done
 done

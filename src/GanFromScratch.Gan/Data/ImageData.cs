@@ -60,22 +60,23 @@ public sealed class ImageData : IGanData
     private ImageBatches Batches => _batches ?? throw new InvalidOperationException("No training images were loaded: this run can only be sampled.");
 
     /// <summary>The next count / batch-size batches, each drawn as its own (an epoch ends where the next batch no longer fits).</summary>
-    public (Tensor Samples, Tensor? Labels) NextReal(int count, bool withLabels)
-    {
-        int batch = _config.BatchSize;
-        if (count % batch != 0) throw new ArgumentException($"{count} images are not whole batches of {batch}.");
-        var indices = Enumerable.Range(0, count / batch).SelectMany(_ => Batches.NextIndices(batch)).ToArray();
-        var images = Batches.Data.Batch(indices);
-        return (images, withLabels ? Tensor.FromArray(indices.Select(i => (float)Batches.Data.Labels[i]).ToArray(), indices.Length) : null);
-    }
+    public (Tensor Samples, Tensor? Labels) NextReal(int count, bool withLabels) => Next(Batches, count, withLabels);
 
     public (Tensor Samples, Tensor Labels) NextLabelled(int count)
     {
         var labelled = _labelled ?? throw new InvalidOperationException("This run has no labelled subset (its variant asks for none).");
+        var (images, labels) = Next(labelled, count, withLabels: true);
+        return (images, labels!);
+    }
+
+    /// <summary>The next count / batch-size batches of <paramref name="batches"/>, each drawn as its own, with their labels if asked.</summary>
+    private (Tensor Samples, Tensor? Labels) Next(ImageBatches batches, int count, bool withLabels)
+    {
         int batch = _config.BatchSize;
         if (count % batch != 0) throw new ArgumentException($"{count} images are not whole batches of {batch}.");
-        var indices = Enumerable.Range(0, count / batch).SelectMany(_ => labelled.NextIndices(batch)).ToArray();
-        return (labelled.Data.Batch(indices), Tensor.FromArray(indices.Select(i => (float)labelled.Data.Labels[i]).ToArray(), indices.Length));
+        var indices = Enumerable.Range(0, count / batch).SelectMany(_ => batches.NextIndices(batch)).ToArray();
+        var images = batches.Data.Batch(indices);
+        return (images, withLabels ? Tensor.FromArray(indices.Select(i => (float)batches.Data.Labels[i]).ToArray(), indices.Length) : null);
     }
 
     public IEnumerable<(string Key, ulong Value)> Positions() =>

@@ -162,12 +162,7 @@ public sealed class Ssgan : Variant
                 var logits = classifier.Forward(images.Narrow(0, start, count)).ToArray();
                 int classes = logits.Length / count;
                 for (int i = 0; i < count; i++)
-                {
-                    int best = 0;
-                    for (int c = 1; c < classes; c++)
-                        if (logits[i * classes + c] > logits[i * classes + best]) best = c;
-                    if (best == labels[start + i]) right++;
-                }
+                    if (FeatureClassifier.MostProbable(logits.AsSpan(i * classes, classes)) == labels[start + i]) right++;
             }
         }
         finally

@@ -91,7 +91,9 @@ internal static class TrainCommand
     /// <summary>A variant option's value as config.json holds it, if it was given.</summary>
     private static JsonElement? GivenValue(ParseResult parse, Option option) => option switch
     {
-        Option<float?> f when Given(parse, f) => JsonSerializer.SerializeToElement(parse.GetValue(f)!.Value),
+        Option<float?> f when Given(parse, f) => float.IsFinite(parse.GetValue(f)!.Value)
+            ? JsonSerializer.SerializeToElement(parse.GetValue(f)!.Value)
+            : throw new UsageException($"{f.Name} must be a finite number (got {parse.GetValue(f)!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)})."),
         Option<int?> i when Given(parse, i) => JsonSerializer.SerializeToElement(parse.GetValue(i)!.Value),
         Option<string?> s when Given(parse, s) => JsonSerializer.SerializeToElement(parse.GetValue(s)!),
         _ => null,

@@ -9,7 +9,8 @@ namespace GanFromScratch.Gan;
 /// <param name="CriticLoss">The critic's full loss, penalty included, at its last step.</param>
 /// <param name="GLoss">The generator's loss.</param>
 /// <param name="Penalty">The penalty at the last critic step (0 without one).</param>
-public readonly record struct StepLosses(float CriticW, float CriticLoss, float GLoss, float Penalty);
+/// <param name="Diagnostics">The variant's own measures of its last critic step (<see cref="CriticLosses.Diagnostics"/>), or null.</param>
+public readonly record struct StepLosses(float CriticW, float CriticLoss, float GLoss, float Penalty, IReadOnlyList<(string Name, float Value)>? Diagnostics = null);
 
 /// <summary>
 /// Trains a GAN of any variant on any kind of data: the variant's players and their optimizers,
@@ -39,7 +40,7 @@ public sealed class Trainer
         _criticStepPlayers = [.. Variant.CriticStepTrains.Select(role => Players[role])];
         _generatorStepPlayers = [.. Variant.GeneratorStepTrains.Select(role => Players[role])];
         foreach (var player in _criticStepPlayers.Concat(_generatorStepPlayers).Distinct())
-            player.Optimizer = MakeOptimizer(player.Network, config.LrFor(player.Role));
+            player.Optimizer = MakeOptimizer(player.Network, config.LrFor(player.Role), Variant.WeightDecay(config, player.Role));
         Game = new Game(config, Players);
     }
 
@@ -58,10 +59,10 @@ public sealed class Trainer
     /// <summary>Seconds of training before this process (from the checkpoint).</summary>
     public double PriorSeconds { get; internal set; }
 
-    private Optimizer MakeOptimizer(Module network, float lr) => Variant.Defaults.Optimizer switch
+    private Optimizer MakeOptimizer(Module network, float lr, float weightDecay) => Variant.Defaults.Optimizer switch
     {
-        OptimizerKind.RmsProp => new RmsProp(network.NamedParameters(), lr),
-        _ => new Adam(network.NamedParameters(), lr, Config.Beta1, Config.Beta2),
+        OptimizerKind.RmsProp => new RmsProp(network.NamedParameters(), lr, weightDecay: weightDecay),
+        _ => new Adam(network.NamedParameters(), lr, Config.Beta1, Config.Beta2, weightDecay: weightDecay),
     };
 
     /// <summary>
@@ -80,6 +81,7 @@ public sealed class Trainer
         var (labelled, labelledLabels) = Variant.LabelsPerClass(Config) > 0 ? Data.NextLabelled(steps * batch) : default((Tensor?, Tensor?));
         Tensor objective = null!, total = null!;
         Tensor? penalty = null;
+        IReadOnlyList<(string Name, Tensor Value)>? diagnostics = null;
         for (int k = 0; k < steps; k++)
         {
             using var scope = TensorScope.Begin();
@@ -96,6 +98,7 @@ public sealed class Trainer
             if (k < steps - 1) continue;
             (objective, total) = (scope.Keep(losses.Objective), scope.Keep(losses.Total));
             if (losses.Penalty is { } p) penalty = scope.Keep(p);
+            diagnostics = losses.Diagnostics?.Select(d => (d.Name, scope.Keep(d.Value))).ToList();
         }
         FaultInjection.Reach("step"); // a crash in the middle of an iteration
         Tensor gLoss;
@@ -106,11 +109,13 @@ public sealed class Trainer
                 b = b with { Real = real.Narrow(0, (steps - 1) * batch, batch), RealLabels = realLabels?.Narrow(0, (steps - 1) * batch, batch) };
             gLoss = scope.Keep(GeneratorStep(WithCodes(b, _codes)));
         }
-        var values = Tensor.Items(penalty is null ? [objective, total, gLoss] : [objective, total, gLoss, penalty]);
+        Tensor[] read = [objective, total, gLoss, penalty ?? objective, .. diagnostics?.Select(d => d.Value) ?? []];
+        var values = Tensor.Items(read);
         if (!float.IsFinite(values[1])) throw Diverged(Iteration + 1, "critic loss");
         if (!float.IsFinite(values[2])) throw Diverged(Iteration + 1, "generator loss");
         Iteration++;
-        return new StepLosses(-values[0], values[1], values[2], penalty is null ? 0f : values[3]);
+        return new StepLosses(-values[0], values[1], values[2], penalty is null ? 0f : values[3],
+            diagnostics?.Select((d, i) => (d.Name, values[4 + i])).ToList());
     }
 
     /// <summary>

@@ -133,6 +133,8 @@ public static class TrainingRun
             ["critic_loss"] = Round(losses.CriticLoss),
             ["g_loss"] = Round(losses.GLoss),
         };
+        foreach (var (key, value) in losses.Diagnostics ?? [])
+            line[key] = Round(value);
         foreach (var (key, value) in trainer.Data.Evaluate(trainer, outDir).ToList())
             line[key] = value?.DeepClone();
         foreach (var (key, value) in trainer.Variant.Measure(trainer))

@@ -119,6 +119,12 @@ public abstract class Variant
     /// </summary>
     public virtual Players CreatePlayers(NetworkBuilder networks) => new(networks.Generator(), networks.Critic());
 
+    /// <summary>
+    /// The weight decay wd of <paramref name="role"/>'s optimizer: wd·w added to each gradient,
+    /// L2 style (torch.optim.Adam's weight_decay). 0, the default: none.
+    /// </summary>
+    public virtual float WeightDecay(TrainConfig config, string role) => 0f;
+
     /// <summary>Refuses players the game cannot be played with (a penalty needs a critic that treats samples one by one).</summary>
     public virtual void CheckPlayers(Players players, TrainConfig config) { }
 
@@ -159,6 +165,13 @@ public abstract class Variant
 /// <param name="Penalty">A regularizer added to it (the gradient penalty), or null.</param>
 public sealed record CriticLosses(Tensor Objective, Tensor? Penalty = null)
 {
+    /// <summary>
+    /// The variant's own measures of the step, one-element tensors outside the graph (the
+    /// loss-sensitive GAN's fraction of active hinges): the last critic step's are written into
+    /// metrics.jsonl at each evaluation, under these names (list them in <see cref="Variant.MeasureNames"/> to plot them).
+    /// </summary>
+    public IReadOnlyList<(string Name, Tensor Value)>? Diagnostics { get; init; }
+
     /// <summary>What the step minimises: the objective plus the penalty.</summary>
     public Tensor Total { get; } = Penalty is null ? Objective : Objective + Penalty;
 }

@@ -36,8 +36,19 @@ public class ImageOpGoldenTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
         ["ssgan_unsupervised"] = x => Gan.Ssgan.UnsupervisedLoss(x[0], x[1]).Reshape(1),
         ["ssgan_feature_matching"] = x => Gan.Ssgan.FeatureMatching(x[0], x[1]).Reshape(1),
         // g = |g| + 0.5 keeps the lengths away from 0, as in the Python case.
+        ["loss_sensitive_softplus"] = x => LossSensitiveObjective(x, "softplus", 0.2f, 0.3f),
+        ["loss_sensitive_relu"] = x => LossSensitiveObjective([x[0] + 0.3f, x[1] + 0.3f], "relu", 0.5f, 0f).Square(),
         ["weight_norm_linear"] = x => Nn.WeightNormLinear.Compute(x[0], x[1], x[2].Abs() + 0.5f, x[3]).Square(),
     };
+
+    /// <summary>The loss-sensitive critic objective on the Python case's fixed pairs of samples.</summary>
+    private static Tensor LossSensitiveObjective(Tensor[] f, string positive, float tau, float gamma)
+    {
+        var real = Tensor.FromArray([0.5f, -1.2f, 0.3f, 1.1f, 0.4f, -0.7f, -0.2f, 0.9f, 1.5f, 0f, -0.3f, 0.8f], 4, 3);
+        var fake = Tensor.FromArray([0.1f, -0.9f, 1.3f, 0.2f, 0.6f, -0.5f, -1f, 0.4f, 0.9f, 0.7f, 0.2f, -0.4f], 4, 3);
+        var margin = Gan.LossSensitive.Margin(real, fake, tau);
+        return Gan.LossSensitive.CriticObjective(Gan.LossSensitive.Loss(f[0], positive), Gan.LossSensitive.Loss(f[1], positive), margin, gamma).Objective.Reshape(1);
+    }
 
     private static Tensor Labels(params float[] labels) => Tensor.FromArray(labels, labels.Length);
 

@@ -29,6 +29,7 @@ public sealed class ImageTrainingTests : IDisposable
     [InlineData("lsgan")]
     [InlineData("wgan")]
     [InlineData("wgan-gp")]
+    [InlineData("loss-sensitive")]
     public void Every_variant_takes_finite_steps_that_move_both_networks(string variant)
     {
         var trainer = TestRuns.Images(Config(variant), _data);

@@ -90,6 +90,10 @@ public class OpGradientTests
         // The semi-supervised GAN's losses: the unlabelled real/fake terms from K-class logits, and feature matching.
         ["ssgan_unsupervised"] = (x => Gan.Ssgan.UnsupervisedLoss(x[0], x[1]).Reshape(1), () => [Input(1, 3, 4), Input(2, 2, 4)]),
         ["ssgan_feature_matching"] = (x => Gan.Ssgan.FeatureMatching(x[0], x[1]).Reshape(1), () => [Input(1, 3, 4), Input(2, 2, 4)]),
+        // The margin 0.1·‖x − x̃‖₁ is a constant; its inputs are fixed, the critic's outputs vary.
+        ["loss_sensitive_critic"] = (x => Gan.LossSensitive.CriticObjective(Gan.LossSensitive.Loss(x[0], "softplus"), Gan.LossSensitive.Loss(x[1], "softplus"),
+            Gan.LossSensitive.Margin(Tensor.FromArray([0.5f, -1.2f, 1.1f, 0.4f, -0.2f, 0.9f], 3, 2), Tensor.FromArray([0.1f, -0.9f, 0.2f, 0.6f, -1f, 0.4f], 3, 2), 0.1f),
+            0.3f).Objective.Reshape(1), () => [Input(1, 3, 1), Input(2, 3, 1)]),
         ["permute"] = (x => x[0].Permute(2, 0, 1) * x[1], () => [Input(1, 2, 3, 4), Input(2, 4, 2, 3)]),
         ["im2col"] = (x => x[0].Im2Col(3, 2, stride: 2, padding: 1).Square(), () => [Input(1, 2, 2, 5, 4)]),
         ["col2im"] = (x => x[0].Col2Im(2, 1, 4, 5, 3, 2, stride: 2, padding: 1).Square(), () => [Input(1, 6, 12)]),

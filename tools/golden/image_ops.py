@@ -1,7 +1,7 @@
 """Golden data for the image ops: convolution, transposed convolution, batch norm, layer norm,
 pooling and upsampling, against PyTorch; and for what conditional GANs add: the embedding lookup
-(F.embedding), concatenation along channels, and cross-entropy against labels; and InfoGAN's
-information term.
+(F.embedding), concatenation along channels, and cross-entropy against labels; InfoGAN's
+information term, the semi-supervised GAN's losses, and the loss-sensitive GAN's critic objective.
 
 For each case: the inputs, the output, the gradients of L = sum(out * w) for a fixed random w,
 and the second derivatives: the gradients of M = sum_i sum(dL/dx_i * u_i) for fixed random u_i
@@ -18,6 +18,10 @@ import torch.nn.functional as F
 
 torch.manual_seed(11)
 torch.set_default_dtype(torch.float64)  # the reference in double; the C# side computes in float32
+
+LS_REAL = torch.tensor([[0.5, -1.2, 0.3], [1.1, 0.4, -0.7], [-0.2, 0.9, 1.5], [0.0, -0.3, 0.8]])
+LS_FAKE = torch.tensor([[0.1, -0.9, 1.3], [0.2, 0.6, -0.5], [-1.0, 0.4, 0.9], [0.7, 0.2, -0.4]])
+LS_DISTANCE = (LS_REAL - LS_FAKE).abs().sum(1, keepdim=True)
 
 cases = [
     ("conv2d_s2_p2", [(2, 3, 9, 9), (4, 3, 5, 5), (4,)], lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=2)),
@@ -47,6 +51,13 @@ cases = [
     # against central differences in double precision: 2.91 where the difference quotient and this form give 5.32).
     ("weight_norm_linear", [(4, 3), (2, 3), (2, 1), (2,)],
      lambda x, v, g, b: F.linear(x, v * ((g.abs() + 0.5) / v.norm(dim=1, keepdim=True)), b) ** 2),
+    # The loss-sensitive GAN's critic objective γ·mean L(x) + mean relu(Δ + L(x) − L(x̃)) from the critic's outputs on
+    # 4 real and 4 generated samples, Δ = τ·‖x − x̃‖₁ on fixed pairs (a constant): L = softplus, γ 0.3, τ 0.2; and
+    # L = relu, γ 0, τ 0.5 of the outputs + 0.3 (one generated sample's ReLU dead). Hinges on both sides of 0 in each.
+    ("loss_sensitive_softplus", [(4, 1), (4, 1)], lambda fr, ff: (0.3 * F.softplus(fr).mean()
+        + F.relu(0.2 * LS_DISTANCE + F.softplus(fr) - F.softplus(ff)).mean()).reshape(1)),
+    # (The relu case squared: a piecewise-linear function's second derivatives are all 0.)
+    ("loss_sensitive_relu", [(4, 1), (4, 1)], lambda fr, ff: F.relu(0.5 * LS_DISTANCE + F.relu(fr + 0.3) - F.relu(ff + 0.3)).mean().reshape(1) ** 2),
 ]
 
 out = []

@@ -17,7 +17,9 @@ public static class Registry
         new CwganGp(),
         new Acgan(),
         new InfoGan(),
-        new BiGan(), new Ssgan(),
+        new BiGan(),
+        new Ssgan(),
+        new LossSensitive(),
     ];
 
     public static IEnumerable<string> Names => All.Select(v => v.Name);

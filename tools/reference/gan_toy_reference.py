@@ -14,13 +14,10 @@ import os
 import sys
 import time
 
-import numpy as np
 import torch
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import cdist
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gan_toy_torch import CENTRES, STD, iteration, real_batch, setup  # noqa: E402
+from gan_toy_torch import iteration, measures, setup  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--mode", default="wgan-gp", choices=["wgan-gp", "wgan"])
@@ -36,21 +33,10 @@ torch.set_num_threads(1)
 G, D, optG, optD = setup(args.mode, args.dim)
 
 
-def evaluate():
-    with torch.no_grad():
-        gen = G(torch.randn(2500, 2))
-    nearest = torch.cdist(gen, CENTRES).min(dim=1)
-    good = nearest.values <= 3 * STD
-    modes = len(set(nearest.indices[good].tolist()))
-    cost = cdist(gen[:1024].numpy().astype(np.float64), real_batch(1024).numpy().astype(np.float64))
-    rows, cols = linear_sum_assignment(cost)
-    return modes, good.float().mean().item(), cost[rows, cols].mean()
-
-
 start = time.time()
 for it in range(1, args.iters + 1):
     iteration(G, D, optG, optD, args.batch, args.mode, args.lam)
     if it % args.eval_every == 0:
-        modes, hq, w1 = evaluate()
+        modes, hq, w1 = measures(G)
         print(json.dumps({"iter": it, "time_s": round(time.time() - start, 1), "modes": modes, "hq": round(hq, 4),
                           "w1": round(float(w1), 4)}), flush=True)

@@ -179,10 +179,10 @@ def acgan_iteration(G, D, optG, optD, x, y, fake_class_weight=1.0):
 
 # --- samples and the training loop ------------------------------------------------------------
 
-def write_samples(G, n, prefix, seed):
-    """n images from G in eval mode, label of sample i = i % 10, as uint8 [n, 28, 28] to PREFIX.npy and
-    the labels as int64 [n] to PREFIX.labels.npy. The noise has its own random stream (seeded from
-    --seed), so exporting does not change the training's, and every export uses the same noise."""
+def write_samples(G, n, prefix, seed, conditional=True):
+    """n images from G in eval mode as uint8 [n, 28, 28] to PREFIX.npy and, for a conditional G (label of
+    sample i = i % 10), the labels as int64 [n] to PREFIX.labels.npy. The noise has its own random stream
+    (seeded from --seed), so exporting does not change the training's, and every export uses the same noise."""
     rng = torch.Generator().manual_seed(seed)
     labels = torch.arange(n) % CLASSES
     G.eval()
@@ -190,11 +190,13 @@ def write_samples(G, n, prefix, seed):
     with torch.no_grad():
         for start in range(0, n, 500):
             y = labels[start:start + 500]
-            x = G(torch.randn(len(y), NOISE, generator=rng), y)
+            z = torch.randn(len(y), NOISE, generator=rng)
+            x = G(z, y) if conditional else G(z)
             images.append(torch.round(255 * x.clamp(0, 1)).to(torch.uint8).view(-1, 28, 28))  # half to even
     G.train()
     np.save(prefix + ".npy", torch.cat(images).numpy())
-    np.save(prefix + ".labels.npy", labels.numpy())
+    if conditional:
+        np.save(prefix + ".labels.npy", labels.numpy())
 
 
 def parser(description):
@@ -207,6 +209,7 @@ def parser(description):
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--beta1", type=float, default=0.5)
     p.add_argument("--beta2", type=float, default=0.999)
+    p.add_argument("--weight-decay", type=float, default=0.0, help="Adam's weight_decay (wd·w added to the gradients) on both players")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--samples", type=int, default=10000)
@@ -215,12 +218,12 @@ def parser(description):
     return p
 
 
-def train(args, G, D, iteration, name):
+def train(args, G, D, iteration, name, conditional=True):
     """Runs `iteration` args.iters times on Fashion-MNIST's training split, logging and exporting samples."""
     os.makedirs(args.out, exist_ok=True)
     images, labels = load_fashion_mnist(args.data)
     batches = real_batches(images, labels, args.batch_size)
-    adam = lambda net: torch.optim.Adam(net.parameters(), lr=args.lr, betas=(args.beta1, args.beta2))
+    adam = lambda net: torch.optim.Adam(net.parameters(), lr=args.lr, betas=(args.beta1, args.beta2), weight_decay=args.weight_decay)
     optG, optD = adam(G), adam(D)
     G.train()
     D.train()
@@ -229,15 +232,15 @@ def train(args, G, D, iteration, name):
     with open(os.path.join(args.out, "log.jsonl"), "w") as log:
         for it in range(1, args.iters + 1):
             x, y = next(batches)
-            d_loss, g_loss = iteration(G, D, optG, optD, x, y)
+            d_loss, g_loss, *extra = iteration(G, D, optG, optD, x, y)  # extra: a dict of the game's own measures
             if it % args.log_every == 0:
-                log.write(json.dumps({"iter": it, "critic_loss": d_loss, "g_loss": g_loss,
+                log.write(json.dumps({"iter": it, "critic_loss": d_loss, "g_loss": g_loss, **(extra[0] if extra else {}),
                                       "time_s": round(time.time() - start - export_s, 3)}) + "\n")
                 log.flush()
             if args.eval_every and it % args.eval_every == 0:
                 t = time.time()
-                write_samples(G, args.samples, os.path.join(args.out, f"samples_iter_{it:06d}"), args.seed)
+                write_samples(G, args.samples, os.path.join(args.out, f"samples_iter_{it:06d}"), args.seed, conditional)
                 export_s += time.time() - t
     seconds = time.time() - start - export_s
-    write_samples(G, args.samples, os.path.join(args.out, "samples"), args.seed)
+    write_samples(G, args.samples, os.path.join(args.out, "samples"), args.seed, conditional)
     print(f"{name}: {args.iters} iterations in {seconds:.1f} s, {seconds / max(args.iters, 1):.4f} s/iter")

@@ -31,6 +31,22 @@ public abstract class ConvolutionLayer : Module
     public int Padding { get; }
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
+
+    /// <summary>The spectral normalization of the weight, if switched on (<see cref="WithSpectralNorm"/>).</summary>
+    public SpectralNorm? SpectralNorm { get; private set; }
+
+    /// <summary>The dimension of the weight that holds the output channels (0; 1 for a transposed convolution).</summary>
+    protected virtual int OutputAxis => 0;
+
+    /// <summary>Computes with W/σ̂(W) from now on (<see cref="Nn.SpectralNorm"/>); returns this.</summary>
+    public ConvolutionLayer WithSpectralNorm(RandomStream random, int powerIterations = 1)
+    {
+        SpectralNorm ??= Nn.SpectralNorm.Attach(this, Weight, OutputAxis, random, powerIterations);
+        return this;
+    }
+
+    /// <summary>The weight the layer computes with: W, or W/σ̂(W) under spectral normalization.</summary>
+    protected Tensor EffectiveWeight => SpectralNorm?.Apply(Weight, Training) ?? Weight;
 }
 
 /// <summary>2-D convolution as PyTorch's <c>nn.Conv2d</c>: weight [out, in, k, k], bias [out].</summary>
@@ -42,7 +58,7 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, Rand
 
     /// <summary>act(conv(x) + b), the bias and the activation applied by the convolution's GEMM.</summary>
     public Tensor Forward(Tensor x, GemmActivation activation, float slope = 0f) =>
-        Tensor.Conv2d(x, Weight, Bias, Stride, Padding, activation, slope);
+        Tensor.Conv2d(x, EffectiveWeight, Bias, Stride, Padding, activation, slope);
 }
 
 /// <summary>2-D transposed convolution as PyTorch's <c>nn.ConvTranspose2d</c>: weight [in, out, k, k], bias [out].</summary>
@@ -53,7 +69,9 @@ public sealed class ConvTranspose2d(int inChannels, int outChannels, int kernelS
 {
     public int OutputPadding { get; } = outputPadding;
 
-    public override Tensor Forward(Tensor x) => Tensor.ConvTranspose2d(x, Weight, Bias, Stride, Padding, OutputPadding);
+    protected override int OutputAxis => 1;
+
+    public override Tensor Forward(Tensor x) => Tensor.ConvTranspose2d(x, EffectiveWeight, Bias, Stride, Padding, OutputPadding);
 }
 
 /// <summary>

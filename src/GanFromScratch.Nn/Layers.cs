@@ -32,6 +32,16 @@ public sealed class Linear : Module, IFusesActivation
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
 
+    /// <summary>The spectral normalization of the weight, if switched on (<see cref="WithSpectralNorm"/>).</summary>
+    public SpectralNorm? SpectralNorm { get; private set; }
+
+    /// <summary>Computes with W/σ̂(W) from now on (<see cref="Nn.SpectralNorm"/>); returns this.</summary>
+    public Linear WithSpectralNorm(RandomStream random, int powerIterations = 1)
+    {
+        SpectralNorm ??= Nn.SpectralNorm.Attach(this, Weight, 0, random, powerIterations);
+        return this;
+    }
+
     public override Tensor Forward(Tensor x) => Forward(x, GemmActivation.None);
 
     /// <summary>act(x·Wᵀ + b) in one kernel: the bias and the activation are the GEMM's epilogue (<see cref="Tensor.Linear"/>).</summary>
@@ -39,7 +49,7 @@ public sealed class Linear : Module, IFusesActivation
     {
         if (x.Rank != 2 || x.Shape[1] != InFeatures)
             throw new ArgumentException($"Linear({InFeatures}→{OutFeatures}) expects input [batch, {InFeatures}], got {Shapes.Format(x.Shape)}.");
-        return Tensor.Linear(x, Weight, Bias, activation, slope);
+        return Tensor.Linear(x, SpectralNorm?.Apply(Weight, Training) ?? Weight, Bias, activation, slope);
     }
 }
 

@@ -46,6 +46,13 @@ public abstract class Module
         return value;
     }
 
+    /// <summary>A buffer added from outside the module's own constructor (spectral normalization's u and v).</summary>
+    internal Tensor AddBuffer(string name, Tensor value)
+    {
+        if (_buffers.Any(b => b.Name == name)) throw new InvalidOperationException($"{GetType().Name} already has a buffer '{name}'.");
+        return RegisterBuffer(name, value);
+    }
+
     protected T RegisterModule<T>(string name, T module) where T : Module
     {
         _children.Add((name, module));

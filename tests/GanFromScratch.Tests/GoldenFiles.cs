@@ -12,4 +12,13 @@ internal static class GoldenFiles
 
     /// <summary>The cases of a golden JSON file that is an array of cases.</summary>
     public static JsonElement[] Cases(string name) => [.. Json(name).EnumerateArray()];
+
+    /// <summary>float32 results against PyTorch's in double: within 2e-4 absolute plus 2e-4 relative, element by element.</summary>
+    public static void Close(string what, float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 2e-4f + 2e-4f * Math.Abs(expected[i]),
+                $"{what}, element {i}: PyTorch {expected[i]}, gfs {actual[i]}");
+    }
 }

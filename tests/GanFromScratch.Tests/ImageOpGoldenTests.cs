@@ -94,12 +94,5 @@ public class ImageOpGoldenTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
             Close($"second derivative of input {i}", expectedSecond[i], second[i]?.ToArray() ?? new float[expectedSecond[i].Length]);
     }
 
-    /// <summary>float32 against double: 2e-4 absolute plus 2e-4 relative.</summary>
-    private static void Close(string what, float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= 2e-4f + 2e-4f * Math.Abs(expected[i]),
-                $"{what}, element {i}: PyTorch {expected[i]}, gfs {actual[i]}");
-    }
+    private static void Close(string what, float[] expected, float[] actual) => GoldenFiles.Close(what, expected, actual);
 }

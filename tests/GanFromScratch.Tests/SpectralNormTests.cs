@@ -1,0 +1,118 @@
+using System.Text.Json;
+using GanFromScratch.Engine;
+using GanFromScratch.Kernels;
+using GanFromScratch.Kernels.Cpu;
+using GanFromScratch.Nn;
+
+namespace GanFromScratch.Tests;
+
+/// <summary>
+/// Spectral normalization against PyTorch's spectral_norm (Golden/spectral_norm.json, from
+/// tools/golden/spectral_norm.py, in double) on Linear, Conv2d and ConvTranspose2d, on the CPU and
+/// on the ILGPU emulator: the training forward's output, updated u and v, σ̂, gradients and second
+/// derivatives; the evaluation forward. σ̂ against a singular value decomposition; the buffers.
+/// </summary>
+public class SpectralNormTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture>
+{
+    private static readonly JsonElement Golden = GoldenFiles.Json("spectral_norm.json");
+
+    public static TheoryData<string, bool> Layers()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var c in Golden.GetProperty("layers").EnumerateArray())
+            foreach (bool emulated in new[] { false, true }) data.Add(c.GetProperty("name").GetString()!, emulated);
+        return data;
+    }
+
+    private static float[] Floats(JsonElement e) => e.EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
+    private static int[] Ints(JsonElement e) => e.EnumerateArray().Select(v => v.GetInt32()).ToArray();
+
+    private static Module Make(string name, RandomStream random) => name switch
+    {
+        "linear" => new Linear(3, 4, random).WithSpectralNorm(random),
+        "conv2d" => new Conv2d(2, 3, 3, random, stride: 1, padding: 1).WithSpectralNorm(random),
+        "conv_transpose2d" => new ConvTranspose2d(3, 2, 4, random, stride: 2, padding: 1).WithSpectralNorm(random),
+        _ => throw new ArgumentException(name),
+    };
+
+    private static (Tensor Weight, Tensor Bias, SpectralNorm Sn) Parts(Module m) => m switch
+    {
+        Linear l => (l.Weight, l.Bias!, l.SpectralNorm!),
+        ConvolutionLayer c => (c.Weight, c.Bias!, c.SpectralNorm!),
+        _ => throw new ArgumentException(m.GetType().Name),
+    };
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void A_training_forward_matches_pytorch_with_its_gradients_and_second_derivatives(string name, bool emulated)
+    {
+        var c = Golden.GetProperty("layers").EnumerateArray().Single(l => l.GetProperty("name").GetString() == name);
+        Backend backend = emulated ? fixture.Backend : CpuBackend.Instance;
+        using var _ = Device.Use(backend);
+        var layer = Make(name, new RandomStream(1));
+        var (weight, bias, sn) = Parts(layer);
+        weight.Load(Floats(c.GetProperty("weight")));
+        bias.Load(Floats(c.GetProperty("bias")));
+        sn.U.Load(Floats(c.GetProperty("u0")));
+        sn.V.Load(Floats(c.GetProperty("v0")));
+        var x = Tensor.FromArray(Floats(c.GetProperty("input")), Ints(c.GetProperty("input_shape"))).RequiresGrad_();
+
+        var y = layer.Forward(x);
+        Assert.Equal(Ints(c.GetProperty("output_shape")), y.Shape);
+        Close("output", Floats(c.GetProperty("output")), y.ToArray());
+        Close("u", Floats(c.GetProperty("u1")), sn.U.ToArray());
+        Close("v", Floats(c.GetProperty("v1")), sn.V.ToArray());
+        Close("σ̂", [(float)c.GetProperty("sigma").GetDouble()], [SpectralNorm.Sigma(sn.Matrix(weight), sn.U, sn.V).Item()]);
+
+        var w = Tensor.FromArray(Floats(c.GetProperty("w")), y.Shape);
+        var grads = Autograd.Grad([(y * w).Sum()], [x, weight], createGraph: true);
+        Close("gradient of the input", Floats(c.GetProperty("grad_input")), grads[0]!.ToArray());
+        Close("gradient of the weight", Floats(c.GetProperty("grad_weight")), grads[1]!.ToArray());
+        var ux = Tensor.FromArray(Floats(c.GetProperty("u_input")), x.Shape);
+        var uw = Tensor.FromArray(Floats(c.GetProperty("u_weight")), weight.Shape);
+        var second = Autograd.Grad([(grads[0]! * ux).Sum() + (grads[1]! * uw).Sum()], [x, weight]);
+        Close("second derivative of the input", Floats(c.GetProperty("second_input")), second[0]!.ToArray());
+        Close("second derivative of the weight", Floats(c.GetProperty("second_weight")), second[1]!.ToArray());
+
+        layer.Eval();
+        var u = sn.U.ToArray();
+        using (Autograd.NoGrad()) Close("evaluation output", Floats(c.GetProperty("output_eval")), layer.Forward(x).ToArray());
+        Assert.Equal(u, sn.U.ToArray()); // evaluation leaves u (and v) as they are
+    }
+
+    [Fact]
+    public void Sigma_approaches_the_largest_singular_value_and_the_normalized_weight_tends_to_norm_1()
+    {
+        var m = Golden.GetProperty("matrix");
+        var singular = Floats(m.GetProperty("singular_values"));
+        var layer = new Linear(7, 5, new RandomStream(3), bias: false).WithSpectralNorm(new RandomStream(4));
+        layer.Weight.Load(Floats(m.GetProperty("values")));
+        var x = Tensor.Zeros(1, 7);
+        float Sigma() => SpectralNorm.Sigma(layer.SpectralNorm!.Matrix(layer.Weight), layer.SpectralNorm.U, layer.SpectralNorm.V).Item();
+        using (Autograd.NoGrad()) layer.Forward(x);
+        float afterOne = Sigma();
+        Assert.True(afterOne <= singular[0] * (1 + 1e-5f), $"σ̂ {afterOne} after one iteration exceeds σ₁ {singular[0]}"); // uᵀWv ≤ σ₁ for unit u, v
+        using (Autograd.NoGrad())
+            for (int i = 0; i < 200; i++) layer.Forward(x);
+        float sigma = Sigma();
+        Assert.True(Math.Abs(sigma - singular[0]) <= 1e-4f * singular[0], $"σ̂ {sigma}, σ₁ from the SVD {singular[0]}");
+        Assert.True(Math.Abs(singular[0] / sigma - 1) <= 1e-4f, "the largest singular value of W/σ̂ is σ₁/σ̂");
+        Assert.True(Math.Abs(afterOne - singular[0]) > Math.Abs(sigma - singular[0]), "the iterations bring σ̂ closer");
+    }
+
+    [Fact]
+    public void U_and_v_are_buffers_saved_with_the_state_and_not_trained()
+    {
+        var layer = new Conv2d(2, 3, 3, new RandomStream(1)).WithSpectralNorm(new RandomStream(2));
+        Assert.Equal(["weight", "bias"], layer.NamedParameters().Select(p => p.Name));
+        Assert.Equal(["weight_u", "weight_v"], layer.NamedBuffers().Select(b => b.Name));
+        Assert.Equal([3], layer.SpectralNorm!.U.Shape);
+        Assert.Equal([2 * 3 * 3], layer.SpectralNorm.V.Shape);
+        Assert.Equal(1f, layer.SpectralNorm.U.Square().Sum().Item(), 5);
+        var transposed = (ConvTranspose2d)new ConvTranspose2d(3, 2, 4, new RandomStream(1)).WithSpectralNorm(new RandomStream(2));
+        Assert.Equal([2], transposed.SpectralNorm!.U.Shape); // the output channels: dimension 1 of [in, out, k, k]
+        Assert.Same(transposed.SpectralNorm, transposed.WithSpectralNorm(new RandomStream(9)) is ConvolutionLayer c ? c.SpectralNorm : null);
+    }
+
+    private static void Close(string what, float[] expected, float[] actual) => GoldenFiles.Close(what, expected, actual);
+}

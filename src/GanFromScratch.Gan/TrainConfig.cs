@@ -30,6 +30,8 @@ public sealed record TrainConfig
     public int Dim { get; init; } = 512;
     public ulong Seed { get; init; } = 1;
     public int EvalEvery { get; init; } = 100;
+    /// <summary>Whose layers compute with spectrally normalized weights: none, critic, generator or both (<see cref="SpectralNormalization"/>).</summary>
+    public string SpectralNorm { get; init; } = SpectralNormalization.None;
 
     // ---- images only ----
     /// <summary>Network pair for images (<see cref="ImageNetworks.Names"/>); null: the variant's default.</summary>
@@ -136,6 +138,7 @@ public sealed record TrainConfig
         Require(LrD is null || (LrD > 0 && float.IsFinite(LrD.Value)), "--lr-d", $"must be a positive number (got {LrD})");
         Require(CriticIters >= 1, "--critic-iters", $"must be at least 1 (got {CriticIters})");
         Require(Dim >= 1, "--dim", $"must be at least 1 (got {Dim})");
+        Require(SpectralNormalization.Choices.Contains(SpectralNorm), "--spectral-norm", $"must be one of {string.Join(", ", SpectralNormalization.Choices)} (got {SpectralNorm})");
         Require(EvalEvery >= 1, "--eval-every", $"must be at least 1 (got {EvalEvery})");
         Require(SampleEvery >= 1, "--sample-every", $"must be at least 1 (got {SampleEvery})");
         Require(FdSamples >= 2, "--fd-samples", $"must be at least 2 (got {FdSamples})");

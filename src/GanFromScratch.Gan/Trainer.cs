@@ -17,7 +17,8 @@ public readonly record struct StepLosses(float CriticW, float CriticLoss, float 
 /// the data side (<see cref="IGanData"/>), the random streams, and one generator iteration
 /// (<see cref="Step"/>) at a time. Every random number comes from a named stream of the run's
 /// seed — 0 the initial weights, 1 the toy data, 2 the noise, 3 the interpolation factors, 4 the
-/// labels asked of a conditional generator, 5 latent codes, 10 and up the evaluations' — so a seed fixes the run,
+/// labels asked of a conditional generator, 5 latent codes, 10 and up the evaluations', 21 spectral
+/// normalization's starting vectors — so a seed fixes the run,
 /// and a checkpoint that saves each stream's offset resumes it exactly.
 /// </summary>
 public sealed class Trainer
@@ -34,6 +35,7 @@ public sealed class Trainer
         Variant = config.Rules;
         Data = data;
         Players = Variant.CreatePlayers(new NetworkBuilder(config, data.Shape, config.Stream(0)));
+        SpectralNormalization.Apply(Players, config);
         Variant.CheckPlayers(Players, config);
         (_noise, _alpha, _labels, _codes) = (config.Stream(2), config.Stream(3), config.Stream(4), config.Stream(5));
         Latent = Variant.Latent(config, data.Shape);

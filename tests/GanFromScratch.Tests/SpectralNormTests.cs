@@ -116,3 +116,76 @@ public class SpectralNormTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtur
 
     private static void Close(string what, float[] expected, float[] actual) => GoldenFiles.Close(what, expected, actual);
 }
+
+/// <summary><c>--spectral-norm</c> on a run: which layers, the initial weights, checkpoints and resume, the command line.</summary>
+public sealed class SpectralNormTrainingTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gfs-sn-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static Gan.TrainConfig Small(string spectralNorm) =>
+        TestRuns.Defaults("wgan-gp") with { Dim = 16, BatchSize = 32, Iters = 6, Seed = 3, SpectralNorm = spectralNorm };
+
+    [Theory]
+    [InlineData("critic", 0, 4)]
+    [InlineData("generator", 4, 0)]
+    [InlineData("both", 4, 4)]
+    [InlineData("none", 0, 0)]
+    public void Every_linear_layer_of_the_chosen_players_is_normalized_and_the_initial_weights_stay(string choice, int generatorLayers, int criticLayers)
+    {
+        var trainer = TestRuns.Toy(Small(choice));
+        int Normalized(Module m) => m.Modules().OfType<Linear>().Count(l => l.SpectralNorm is not null);
+        Assert.Equal(generatorLayers, Normalized(trainer.Players.Generator));
+        Assert.Equal(criticLayers, Normalized(trainer.Players.Critic));
+        Assert.Equal(TestRuns.Weights(TestRuns.Toy(Small("none"))), TestRuns.Weights(trainer));
+        var state = TestRuns.State(trainer).Select(s => s.Name).ToHashSet();
+        Assert.Equal(criticLayers > 0, state.Contains("critic.main.0.weight_u") && state.Contains("critic.main.6.weight_v"));
+        Assert.Equal(generatorLayers > 0, state.Contains("generator.main.0.weight_u"));
+    }
+
+    [Fact]
+    public void Resuming_restores_u_and_v_and_continues_exactly()
+    {
+        var straight = TestRuns.Toy(Small("both"));
+        for (int i = 0; i < 4; i++) straight.Step();
+        var first = TestRuns.Toy(Small("both"));
+        first.Step();
+        first.Step();
+        string path = Path.Combine(_dir, "c.safetensors");
+        TestRuns.Save(first, path);
+        var resumed = TestRuns.LoadToy(path);
+        Assert.Equal(TestRuns.State(first).Select(s => s.Values), TestRuns.State(resumed).Select(s => s.Values));
+        resumed.Step();
+        resumed.Step();
+        var expected = TestRuns.State(straight);
+        var actual = TestRuns.State(resumed);
+        Assert.Equal(expected.Select(s => s.Name), actual.Select(s => s.Name));
+        Assert.Equal(expected.Select(s => s.Values), actual.Select(s => s.Values)); // weights, u and v, bit for bit
+        Assert.NotEqual(TestRuns.State(first).Single(s => s.Name == "critic.main.0.weight_u").Values,
+            actual.Single(s => s.Name == "critic.main.0.weight_u").Values); // the power iterations moved u
+    }
+
+    [Fact]
+    public void The_command_line_records_it_refuses_a_bad_choice_and_keeps_it_at_resume()
+    {
+        string run = Path.Combine(_dir, "run");
+        string[] tiny = ["--dataset", "8gaussians", "--dim", "8", "--batch-size", "16", "--threads", "1", "--out", run];
+        var (code, output, err) = Gfs.Run(["train", "wgan", "--iters", "2", "--eval-every", "1", "--spectral-norm", "critic", .. tiny]);
+        Assert.True(code == 0, err);
+        Assert.Contains("spectral norm: critic", output);
+        Assert.Contains("\"spectral_norm\":\"critic\"", File.ReadAllText(Path.Combine(run, "config.json")).Replace(" ", ""));
+
+        (code, _, err) = Gfs.Run(["train", "wgan", "--iters", "3", "--resume", "--spectral-norm", "both", .. tiny]);
+        Assert.Equal(2, code);
+        Assert.Contains("was trained with --spectral-norm critic, not both", err);
+        (code, _, err) = Gfs.Run(["train", "wgan", "--iters", "3", "--resume", .. tiny]);
+        Assert.True(code == 0, err);
+
+        string other = Path.Combine(_dir, "other");
+        (code, _, err) = Gfs.Run("train", "wgan", "--spectral-norm", "encoder", "--iters", "1", "--out", other);
+        Assert.Equal(2, code);
+        Assert.Contains("'encoder' not recognized", err);
+        Assert.False(Directory.Exists(other));
+    }
+}

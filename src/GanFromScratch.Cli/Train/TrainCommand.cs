@@ -38,6 +38,11 @@ internal static class TrainCommand
             Description = $"Images: the network pair, {string.Join(" or ", ImageNetworks.Names)}. Default: the variant's (see above); a gradient " +
                           "penalty refuses a critic with batch norm.",
         };
+        public readonly Option<string?> SpectralNorm = new Option<string?>("--spectral-norm")
+        {
+            Description = "Spectral normalization (Miyato et al. 2018): every linear and convolution layer of the critic, the generator or both " +
+                          "computes with W/σ̂(W), σ̂ its largest singular value by one power iteration per training step. Default: none.",
+        }.AcceptOnlyFromAmong(SpectralNormalization.Choices);
         public readonly Option<string?> Data = new("--data") { Description = $"Images: a folder of MNIST-format IDX files instead of {FashionMnist.DefaultFolder}." };
         public readonly Option<int?> SampleEvery = CommonOptions.AtLeast(new Option<int?>("--sample-every") { Description = "Images: save a grid of samples from fixed noise every N iterations (default 100)." }, 1);
         public readonly Option<string?> Classifier = new("--classifier")
@@ -51,7 +56,7 @@ internal static class TrainCommand
         public readonly Option<string?> Resume = new("--resume")
         {
             Description = "Continue from a checkpoint: the run folder's own (no value) or the file given. The networks and the data come from " +
-                          "the checkpoint (--dataset, --data, --dim, --arch and --seed cannot change); the training settings given beside " +
+                          "the checkpoint (--dataset, --data, --dim, --arch, --spectral-norm and --seed cannot change); the training settings given beside " +
                           "--resume (--iters, --lr, --beta1, --beta2, --critic-iters, --batch-size, the variant's options, the evaluation " +
                           "settings) replace the saved ones, and the change is recorded in config.json and metrics.jsonl.",
             Arity = ArgumentArity.ZeroOrOne,
@@ -62,7 +67,7 @@ internal static class TrainCommand
         public readonly Option<int> Threads = CommonOptions.Threads();
 
         public IEnumerable<Option> All() =>
-            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads];
+            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads];
     }
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -156,6 +161,7 @@ internal static class TrainCommand
             SampleEvery = parse.GetValue(o.SampleEvery) ?? defaults.SampleEvery,
             FdSamples = parse.GetValue(o.FdSamples) ?? defaults.FdSamples,
             Arch = images ? parse.GetValue(o.Arch) : null,
+            SpectralNorm = parse.GetValue(o.SpectralNorm) ?? defaults.SpectralNorm,
             DataDir = parse.GetValue(o.Data) is { } dir ? Path.GetFullPath(CommonOptions.NonEmptyPath(dir, "--data")) : null,
             // A full path: a resumed run finds its classifier from any working folder.
             Classifier = images && (parse.GetValue(o.Classifier) ?? ExistingClassifier(dataset)) is { } classifierPath ? Path.GetFullPath(classifierPath) : null,
@@ -239,7 +245,8 @@ internal static class TrainCommand
     {
         var config = trainer.Config;
         string outDir = folder.Path;
-        string arch = config.Kind == DataKind.Images ? $" ({config.Arch ?? trainer.Variant.DefaultArch})" : "";
+        string arch = (config.Kind == DataKind.Images ? $" ({config.Arch ?? trainer.Variant.DefaultArch})" : "") +
+            (config.SpectralNorm == SpectralNormalization.None ? "" : $" · spectral norm: {config.SpectralNorm}");
         string own = string.Concat(trainer.Variant.Options.Select(opt => $"{opt.Name} {opt.Format(config.Options.GetValueOrDefault(opt.Key, opt.DefaultFor(config.Kind)))} · "));
         stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {(config.LrG is null && config.LrD is null ? TrainingRun.Format(config.Lr) : $"G {TrainingRun.Format(config.LrFor(Roles.Generator))}, D {TrainingRun.Format(config.LrFor(Roles.Critic))}")} · " +
                          $"{config.CriticIters} critic step(s) · {own}seed {config.Seed} · {threads} thread(s) → {outDir}");
@@ -363,12 +370,13 @@ internal static class TrainCommand
         {
             if (explicitlyGiven && !EqualityComparer<T>.Default.Equals(savedValue, givenValue))
                 throw new UsageException($"The checkpoint {checkpoint} was trained with {option} {savedValue}, not {givenValue}: a resumed run keeps " +
-                                         "its networks and data (--dataset, --data, --dim, --arch, --seed). Start a new run (another --out, or --force) to change them.");
+                                         "its networks and data (--dataset, --data, --dim, --arch, --spectral-norm, --seed). Start a new run (another --out, or --force) to change them.");
         }
         Fixed("--dataset", saved.Dataset, given.Dataset, Given(parse, o.Dataset));
         Fixed("--data", saved.DataDir, given.DataDir, Given(parse, o.Data));
         Fixed("--dim", saved.Dim, given.Dim, Given(parse, o.Dim));
         Fixed("--arch", saved.Arch ?? saved.Rules.DefaultArch, given.Arch ?? given.Rules.DefaultArch, Given(parse, o.Arch));
+        Fixed("--spectral-norm", saved.SpectralNorm, given.SpectralNorm, Given(parse, o.SpectralNorm));
         Fixed("--seed", saved.Seed, given.Seed, Given(parse, o.Seed));
 
         int iteration = int.TryParse(Nn.SafeTensors.ReadMetadata(checkpoint).GetValueOrDefault("iteration"), out int it) ? it : 0;

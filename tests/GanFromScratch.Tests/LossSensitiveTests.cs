@@ -133,7 +133,7 @@ public sealed class LossSensitiveTests : IDisposable
     [Theory]
     [InlineData("--tau", "0", "--tau must be a positive number")]
     [InlineData("--gamma", "-1", "--gamma must be a number ≥ 0")]
-    [InlineData("--positive", "exp", "'exp' not recognized. Must be one of:")]
+    [InlineData("--positive", "exp", "'exp' not recognized. Must be one of:\n\t'softplus'")]
     [InlineData("--weight-decay", "-0.1", "--weight-decay must be a number ≥ 0")]
     [InlineData("--penalty", "nan", "--penalty must be a finite number (got NaN)")]
     public void Bad_options_are_refused_with_exit_2_and_nothing_written(string option, string value, string expected)

@@ -40,6 +40,8 @@ public class ToyTrainingGoldenTests
         };
         if (variant == "wgan-gp") config = config.WithOption(WganGp.Lambda, c.GetProperty("lambda").GetSingle());
         if (variant == "wgan") config = config.WithOption(Wgan.Clip, c.GetProperty("clip").GetSingle());
+        if (variant == "loss-sensitive")
+            config = config.WithOption(LossSensitive.Penalty, c.GetProperty("lambda").GetSingle()).WithOption(LossSensitive.Decay, c.GetProperty("weight_decay").GetSingle());
         var trainer = TestRuns.Toy(config);
         var (g, d) = (((ToyMlp)trainer.Players.Generator).Main, ((ToyMlp)trainer.Players.Critic).Main);
         Load(g, c.GetProperty("init").GetProperty("generator")); // the script's networks are bare Sequentials: no "main."

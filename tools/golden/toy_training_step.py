@@ -35,7 +35,11 @@ VARIANTS = {
     "wgan": ("rmsprop", 1e-2, 5, None, 0.05),
     "gan": ("adam", 1e-2, 1, None, None),
     "lsgan": ("adam", 1e-2, 1, None, None),
+    # The loss-sensitive GAN with gfs's toy defaults (softplus loss, margin τ = 1, the penalty λ 0.1 on the critic's
+    # output, Adam β (0.5, 0.999)) and a weight decay of 1e-2 on both players, so that every term matters.
+    "loss-sensitive": ("adam", 1e-2, 2, 0.1, None),
 }
+LS_TAU, LS_DECAY = 1.0, 1e-2
 cases = []
 for name, (opt_name, lr, critic_iters, lam, clip) in VARIANTS.items():
     G, D = mlp(2), mlp(1)
@@ -44,7 +48,10 @@ for name, (opt_name, lr, critic_iters, lam, clip) in VARIANTS.items():
             m.weight.data.normal_(0.0, 0.3)  # larger than gan_toy.py's 0.02, so every term matters
             m.bias.data.normal_(0.0, 0.1)
     init = {"generator": flat(G), "critic": flat(D)}
-    if opt_name == "adam":
+    if name == "loss-sensitive":
+        optD = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999), weight_decay=LS_DECAY)
+        optG = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999), weight_decay=LS_DECAY)
+    elif opt_name == "adam":
         optD = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.9))
         optG = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.9))
     else:
@@ -61,6 +68,9 @@ for name, (opt_name, lr, critic_iters, lam, clip) in VARIANTS.items():
             loss = F.softplus(-r).mean() + F.softplus(f).mean()
         elif name == "lsgan":
             loss = 0.5 * ((r - 1) ** 2).mean() + 0.5 * (f ** 2).mean()
+        elif name == "loss-sensitive":
+            margin = LS_TAU * (real - fake).abs().sum(1, keepdim=True)
+            loss = F.relu(margin + F.softplus(r) - F.softplus(f)).mean()
         else:
             loss = f.mean() - r.mean()
         total, penalty = loss, 0.0
@@ -81,10 +91,12 @@ for name, (opt_name, lr, critic_iters, lam, clip) in VARIANTS.items():
     G.zero_grad()
     g_noise = torch.randn(B, 2)
     s = D(G(g_noise))
-    g_loss = F.softplus(-s).mean() if name == "gan" else 0.5 * ((s - 1) ** 2).mean() if name == "lsgan" else -s.mean()
+    g_loss = (F.softplus(-s).mean() if name == "gan" else 0.5 * ((s - 1) ** 2).mean() if name == "lsgan"
+              else F.softplus(s).mean() if name == "loss-sensitive" else -s.mean())
     g_loss.backward()
     optG.step()
     cases.append({"variant": name, "lr": lr, "critic_iters": critic_iters, "lambda": lam or 0.0, "clip": clip or 0.0,
+                  "weight_decay": LS_DECAY if name == "loss-sensitive" else 0.0,
                   "init": init, "critic_steps": steps, "g_noise": g_noise.flatten().tolist(), "g_loss": g_loss.item(),
                   "after": {"generator": flat(G), "critic": flat(D)}})
 

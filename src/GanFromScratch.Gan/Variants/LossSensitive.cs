@@ -47,11 +47,13 @@ public sealed class LossSensitive : Variant
         0f, g => g >= 0 && float.IsFinite(g), "a number ≥ 0");
 
     public static readonly VariantOption<string> Positive = new("positive",
-        "What makes the loss L_θ(x) non-negative: softplus (default: smooth, its gradient never dies) or relu (the authors'; where the " +
-        "critic's output is negative at every real and generated sample the game stops: on 8gaussians, seed 1, from the first iteration).",
-        "softplus", _ => true, "relu or softplus")
+        "What makes the loss L_θ(x) non-negative: softplus (default: smooth) or relu (the authors' lsgan.lua; where the critic's " +
+        "output is negative at every real and generated sample the game stops: on 8gaussians, seed 1, from the first iteration); " +
+        "none takes the critic's output itself, as the authors' group's lsgan-gp.py (with γ = 0 only differences of L enter the game, " +
+        "and nothing saturates where L is small).",
+        "softplus", _ => true, "softplus, relu or none")
     {
-        Choices = ["relu", "softplus"],
+        Choices = ["softplus", "relu", "none"],
     };
 
     public static readonly VariantOption<float> Decay = new("weight-decay",
@@ -86,8 +88,13 @@ public sealed class LossSensitive : Variant
             GradientPenalty.RequirePerSampleCritic(players.Critic, config.Kind == DataKind.Images ? config.Arch ?? DefaultArch : "toy");
     }
 
-    /// <summary>L_θ(x) = relu(f(x)) or softplus(f(x)), [n, 1].</summary>
-    public static Tensor Loss(Tensor f, string positive) => positive == "softplus" ? f.Softplus() : f.Relu();
+    /// <summary>L_θ(x) = softplus(f(x)), relu(f(x)) or f(x) itself, [n, 1].</summary>
+    public static Tensor Loss(Tensor f, string positive) => positive switch
+    {
+        "softplus" => f.Softplus(),
+        "relu" => f.Relu(),
+        _ => f,
+    };
 
     /// <summary>Δ⁽ⁱ⁾ = τ·‖x⁽ⁱ⁾ − x̃⁽ⁱ⁾‖₁ over each pair's values, [n, 1], a constant (no gradient flows into it).</summary>
     public static Tensor Margin(Tensor real, Tensor fake, float tau)

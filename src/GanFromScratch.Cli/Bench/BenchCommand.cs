@@ -170,6 +170,12 @@ internal static class BenchCommand
                           "prints both medians and the median ratio — what one variant costs over another, free of the drift between runs.",
         };
         against.AcceptOnlyFromAmong([.. Registry.Names]);
+        var spectralNorm = new Option<string?>("--spectral-norm")
+        {
+            Description = "Spectral normalization of the timed variant's critic, generator or both (not of --against's): with --against the same " +
+                          "variant, what it costs.",
+        };
+        spectralNorm.AcceptOnlyFromAmong(SpectralNormalization.Choices);
         var device = DeviceChoice.Option();
         var command = new Command("train-step",
             "Time one generator iteration (wgan-gp: five critic steps with the gradient penalty, then one generator step) " +
@@ -177,9 +183,10 @@ internal static class BenchCommand
             "tools/bench/toy_train_step.py and tools/bench/mnist_train_step.py time the same in PyTorch.\n\n" +
             "Examples:\n  gfs bench train-step --json\n  gfs bench train-step --threads 1 --iters 50\n  gfs bench train-step --variant wgan --dim 256\n" +
             "  gfs bench train-step --dataset fashion-mnist --iters 10\n" +
-            "  gfs bench train-step --variant cgan --against gan --dataset fashion-mnist --iters 40")
+            "  gfs bench train-step --variant cgan --against gan --dataset fashion-mnist --iters 40\n" +
+            "  gfs bench train-step --spectral-norm critic --against wgan-gp --threads 1")
         {
-            variant, dataset, dim, batch, iters, warmup, threads, json, against, device,
+            variant, dataset, dim, batch, iters, warmup, threads, json, against, spectralNorm, device,
         };
         command.SetAction(parse =>
         {
@@ -189,7 +196,11 @@ internal static class BenchCommand
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, parse.GetValue(json) ? stderr : stdout);
             bool images = parse.GetValue(dataset) == "fashion-mnist";
             var defaults = TrainConfig.Defaults(v, images ? "fashion-mnist" : "8gaussians");
-            var config = defaults with { Dim = parse.GetValue(dim) ?? defaults.Dim, BatchSize = parse.GetValue(batch) ?? defaults.BatchSize };
+            var config = defaults with
+            {
+                Dim = parse.GetValue(dim) ?? defaults.Dim, BatchSize = parse.GetValue(batch) ?? defaults.BatchSize,
+                SpectralNorm = parse.GetValue(spectralNorm) ?? SpectralNormalization.None,
+            };
             config.Validate();
             if (parse.GetValue(against) is { } other)
             {
@@ -200,12 +211,15 @@ internal static class BenchCommand
                 if (parse.GetValue(json))
                     stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                     {
-                        ["variant"] = name, ["against"] = other, ["dataset"] = parse.GetValue(dataset)!, ["dim"] = config.Dim, ["batch"] = config.BatchSize,
+                        ["variant"] = name, ["spectral_norm"] = config.SpectralNorm, ["against"] = other, ["dataset"] = parse.GetValue(dataset)!, ["dim"] = config.Dim, ["batch"] = config.BatchSize,
                         ["threads"] = t, ["ms_per_iter"] = Math.Round(msVariant, 2), ["against_ms_per_iter"] = Math.Round(ms, 2), ["median_ratio"] = Math.Round(ratio, 3),
                     }));
                 else
-                    stdout.WriteLine($"{name}: {msVariant:F1} ms per generator iteration, {other}: {ms:F1} ms (medians of {parse.GetValue(iters)}, alternated); " +
-                                     $"{name} / {other}: {ratio:F3} (the median of the rounds' ratios).");
+                {
+                    string timed = config.SpectralNorm == SpectralNormalization.None ? name : $"{name} (spectral norm: {config.SpectralNorm})";
+                    stdout.WriteLine($"{timed}: {msVariant:F1} ms per generator iteration, {other}: {ms:F1} ms (medians of {parse.GetValue(iters)}, alternated); " +
+                                     $"{timed} / {other}: {ratio:F3} (the median of the rounds' ratios).");
+                }
                 return GfsApp.Ok;
             }
             var (median, _) = TrainStepBench.Run(config, parse.GetValue(warmup), parse.GetValue(iters));

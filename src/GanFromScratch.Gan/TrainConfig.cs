@@ -32,6 +32,8 @@ public sealed record TrainConfig
     public int EvalEvery { get; init; } = 100;
     /// <summary>Whose layers compute with spectrally normalized weights: none, critic, generator or both (<see cref="SpectralNormalization"/>).</summary>
     public string SpectralNorm { get; init; } = SpectralNormalization.None;
+    /// <summary>The weight β of the generator's orthogonal regularization (<see cref="OrthogonalRegularization"/>); 0: none.</summary>
+    public float Ortho { get; init; }
 
     // ---- images only ----
     /// <summary>Network pair for images (<see cref="ImageNetworks.Names"/>); null: the variant's default.</summary>
@@ -90,6 +92,7 @@ public sealed record TrainConfig
             Beta1 = d.Beta1,
             Beta2 = d.Beta2,
             CriticIters = d.CriticSteps,
+            SpectralNorm = d.SpectralNorm,
             Options = variant.Options.ToDictionary(o => o.Key, o => o.DefaultFor(kind)),
         };
     }
@@ -138,6 +141,7 @@ public sealed record TrainConfig
         Require(LrD is null || (LrD > 0 && float.IsFinite(LrD.Value)), "--lr-d", $"must be a positive number (got {LrD})");
         Require(CriticIters >= 1, "--critic-iters", $"must be at least 1 (got {CriticIters})");
         Require(Dim >= 1, "--dim", $"must be at least 1 (got {Dim})");
+        Require(Ortho >= 0 && float.IsFinite(Ortho), "--ortho", $"must be a number ≥ 0 (got {Ortho})");
         Require(SpectralNormalization.Choices.Contains(SpectralNorm), "--spectral-norm", $"must be one of {string.Join(", ", SpectralNormalization.Choices)} (got {SpectralNorm})");
         Require(EvalEvery >= 1, "--eval-every", $"must be at least 1 (got {EvalEvery})");
         Require(SampleEvery >= 1, "--sample-every", $"must be at least 1 (got {SampleEvery})");

@@ -132,8 +132,13 @@ public sealed class Trainer
         return losses;
     }
 
-    /// <summary>One generator step on <paramref name="batch"/>; returns its loss. Call inside a <see cref="TensorScope"/>.</summary>
-    public Tensor GeneratorStep(Batch batch) => Learn(_generatorStepPlayers, () => Variant.GeneratorLoss(Game, batch), l => l);
+    /// <summary>
+    /// One generator step on <paramref name="batch"/>: the variant's generator loss plus, with
+    /// <c>--ortho β</c>, the orthogonal regularization of the generator's weights; returns the
+    /// variant's loss alone. Call inside a <see cref="TensorScope"/>.
+    /// </summary>
+    public Tensor GeneratorStep(Batch batch) => Learn(_generatorStepPlayers, () => Variant.GeneratorLoss(Game, batch),
+        loss => Config.Ortho > 0 ? loss + OrthogonalRegularization.Of(Players.Generator, Config.Ortho) : loss);
 
     /// <summary>
     /// One step of the game: the <paramref name="learners"/> learn, every other player is frozen

@@ -38,6 +38,10 @@ public class ImageOpGoldenTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
         // g = |g| + 0.5 keeps the lengths away from 0, as in the Python case.
         ["loss_sensitive_softplus"] = x => LossSensitiveObjective(x, "softplus", 0.2f, 0.3f),
         ["loss_sensitive_relu"] = x => LossSensitiveObjective([x[0] + 0.3f, x[1] + 0.3f], "relu", 0.5f, 0f).Square(),
+        ["hinge_critic"] = x => Gan.Hinge.CriticObjective(1.5f * x[0], 1.5f * x[1]).Square().Reshape(1),
+        ["hinge_generator"] = x => Gan.Hinge.GeneratorObjective(x[0]).Square().Reshape(1),
+        ["orthogonal_regularization_linear"] = x => Gan.OrthogonalRegularization.Penalty(x[0], 0.3f).Reshape(1),
+        ["orthogonal_regularization_conv"] = x => Gan.OrthogonalRegularization.Penalty(x[0], 0.3f).Reshape(1),
         ["weight_norm_linear"] = x => Nn.WeightNormLinear.Compute(x[0], x[1], x[2].Abs() + 0.5f, x[3]).Square(),
     };
 

@@ -94,6 +94,7 @@ public class OpGradientTests
         ["loss_sensitive_critic"] = (x => Gan.LossSensitive.CriticObjective(Gan.LossSensitive.Loss(x[0], "softplus"), Gan.LossSensitive.Loss(x[1], "softplus"),
             Gan.LossSensitive.Margin(Tensor.FromArray([0.5f, -1.2f, 1.1f, 0.4f, -0.2f, 0.9f], 3, 2), Tensor.FromArray([0.1f, -0.9f, 0.2f, 0.6f, -1f, 0.4f], 3, 2), 0.1f),
             0.3f).Objective.Reshape(1), () => [Input(1, 3, 1), Input(2, 3, 1)]),
+        ["orthogonal_regularization"] = (x => Gan.OrthogonalRegularization.Penalty(x[0], 0.3f).Reshape(1), () => [Input(1, 3, 4)]),
         ["permute"] = (x => x[0].Permute(2, 0, 1) * x[1], () => [Input(1, 2, 3, 4), Input(2, 4, 2, 3)]),
         ["im2col"] = (x => x[0].Im2Col(3, 2, stride: 2, padding: 1).Square(), () => [Input(1, 2, 2, 5, 4)]),
         ["col2im"] = (x => x[0].Col2Im(2, 1, 4, 5, 3, 2, stride: 2, padding: 1).Square(), () => [Input(1, 6, 12)]),

@@ -58,6 +58,13 @@ cases = [
         + F.relu(0.2 * LS_DISTANCE + F.softplus(fr) - F.softplus(ff)).mean()).reshape(1)),
     # (The relu case squared: a piecewise-linear function's second derivatives are all 0.)
     ("loss_sensitive_relu", [(4, 1), (4, 1)], lambda fr, ff: F.relu(0.5 * LS_DISTANCE + F.relu(fr + 0.3) - F.relu(ff + 0.3)).mean().reshape(1) ** 2),
+    # The hinge loss of SN-GAN and BigGAN: the critic's mean relu(1 − D(x)) + mean relu(1 + D(G(z))) on scores on both
+    # sides of the margins (squared: piecewise linear, its second derivatives are 0), and the generator's −mean D(G(z)).
+    ("hinge_critic", [(6, 1), (5, 1)], lambda r, f: ((F.relu(1 - 1.5 * r).mean() + F.relu(1 + 1.5 * f).mean()) ** 2).reshape(1)),
+    ("hinge_generator", [(5, 1)], lambda f: (-f.mean()).reshape(1) ** 2),
+    # BigGAN's orthogonal regularization β‖W Wᵀ ⊙ (1 − I)‖²_F, β 0.3, W viewed as [dimension 0, the rest].
+    ("orthogonal_regularization_linear", [(4, 6)], lambda w: (0.3 * ((w @ w.t()) * (1 - torch.eye(4))).pow(2).sum()).reshape(1)),
+    ("orthogonal_regularization_conv", [(3, 2, 2, 2)], lambda w: (0.3 * ((w.reshape(3, -1) @ w.reshape(3, -1).t()) * (1 - torch.eye(3))).pow(2).sum()).reshape(1)),
 ]
 
 out = []

@@ -41,8 +41,14 @@ internal static class TrainCommand
         public readonly Option<string?> SpectralNorm = new Option<string?>("--spectral-norm")
         {
             Description = "Spectral normalization (Miyato et al. 2018): every linear and convolution layer of the critic, the generator or both " +
-                          "computes with W/σ̂(W), σ̂ its largest singular value by one power iteration per training step. Default: none.",
+                          "computes with W/σ̂(W), σ̂ its largest singular value by one power iteration per training forward. Default: the variant's " +
+                          "(hinge: critic; the others none).",
         }.AcceptOnlyFromAmong(SpectralNormalization.Choices);
+        public readonly Option<float?> Ortho = new("--ortho")
+        {
+            Description = "BigGAN's orthogonal regularization: β‖WWᵀ ⊙ (1 − I)‖²_F of every linear and convolution weight of the generator " +
+                          "added to its loss (BigGAN: 1e-4). Default: 0, none.",
+        };
         public readonly Option<string?> Data = new("--data") { Description = $"Images: a folder of MNIST-format IDX files instead of {FashionMnist.DefaultFolder}." };
         public readonly Option<int?> SampleEvery = CommonOptions.AtLeast(new Option<int?>("--sample-every") { Description = "Images: save a grid of samples from fixed noise every N iterations (default 100)." }, 1);
         public readonly Option<string?> Classifier = new("--classifier")
@@ -67,7 +73,7 @@ internal static class TrainCommand
         public readonly Option<int> Threads = CommonOptions.Threads();
 
         public IEnumerable<Option> All() =>
-            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads];
+            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads];
     }
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -162,6 +168,7 @@ internal static class TrainCommand
             FdSamples = parse.GetValue(o.FdSamples) ?? defaults.FdSamples,
             Arch = images ? parse.GetValue(o.Arch) : null,
             SpectralNorm = parse.GetValue(o.SpectralNorm) ?? defaults.SpectralNorm,
+            Ortho = parse.GetValue(o.Ortho) ?? defaults.Ortho,
             DataDir = parse.GetValue(o.Data) is { } dir ? Path.GetFullPath(CommonOptions.NonEmptyPath(dir, "--data")) : null,
             // A full path: a resumed run finds its classifier from any working folder.
             Classifier = images && (parse.GetValue(o.Classifier) ?? ExistingClassifier(dataset)) is { } classifierPath ? Path.GetFullPath(classifierPath) : null,
@@ -246,7 +253,8 @@ internal static class TrainCommand
         var config = trainer.Config;
         string outDir = folder.Path;
         string arch = (config.Kind == DataKind.Images ? $" ({config.Arch ?? trainer.Variant.DefaultArch})" : "") +
-            (config.SpectralNorm == SpectralNormalization.None ? "" : $" · spectral norm: {config.SpectralNorm}");
+            (config.SpectralNorm == SpectralNormalization.None ? "" : $" · spectral norm: {config.SpectralNorm}") +
+            (config.Ortho > 0 ? $" · ortho {TrainingRun.Format(config.Ortho)}" : "");
         string own = string.Concat(trainer.Variant.Options.Select(opt => $"{opt.Name} {opt.Format(config.Options.GetValueOrDefault(opt.Key, opt.DefaultFor(config.Kind)))} · "));
         stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {(config.LrG is null && config.LrD is null ? TrainingRun.Format(config.Lr) : $"G {TrainingRun.Format(config.LrFor(Roles.Generator))}, D {TrainingRun.Format(config.LrFor(Roles.Critic))}")} · " +
                          $"{config.CriticIters} critic step(s) · {own}seed {config.Seed} · {threads} thread(s) → {outDir}");
@@ -397,6 +405,7 @@ internal static class TrainCommand
         Change("beta1", c => c.Beta1, (c, v) => c with { Beta1 = v }, Given(parse, o.Beta1));
         Change("beta2", c => c.Beta2, (c, v) => c with { Beta2 = v }, Given(parse, o.Beta2));
         Change("critic_iters", c => c.CriticIters, (c, v) => c with { CriticIters = v }, Given(parse, o.CriticIters));
+        Change("ortho", c => c.Ortho, (c, v) => c with { Ortho = v }, Given(parse, o.Ortho));
         Change("batch_size", c => c.BatchSize, (c, v) => c with { BatchSize = v }, Given(parse, o.BatchSize));
         Change("eval_every", c => c.EvalEvery, (c, v) => c with { EvalEvery = v }, Given(parse, o.EvalEvery));
         Change("sample_every", c => c.SampleEvery, (c, v) => c with { SampleEvery = v }, Given(parse, o.SampleEvery));

@@ -13,6 +13,7 @@ public static class Registry
         new Lsgan(),
         new Wgan(),
         new WganGp(),
+        new Hinge(),
         new Cgan(),
         new CwganGp(),
         new Acgan(),

@@ -9,6 +9,7 @@ public static class Roles
     public const string Generator = "generator";
     public const string Critic = "critic";
     public const string Encoder = "encoder";
+    public const string GeneratorEma = "generator_ema";
 }
 
 /// <summary>One network of a run in its role, and the optimizer that trains it (set by the trainer).</summary>
@@ -41,6 +42,15 @@ public sealed class Players
 
     /// <summary>Every player, the generator and the critic first.</summary>
     public IReadOnlyList<Player> All => _all;
+
+    /// <summary>These players and <paramref name="more"/>.</summary>
+    public Players With(params Player[] more) => new(Generator, Critic, [.. _all.Skip(2), .. more]);
+
+    /// <summary>The same players with <paramref name="generator"/> in the generator's role (what samples are drawn from).</summary>
+    public Players WithGenerator(Module generator) => new(generator, Critic, [.. _all.Skip(2)]);
+
+    /// <summary>The player in <paramref name="role"/>, or null.</summary>
+    public Player? Find(string role) => _all.FirstOrDefault(p => p.Role == role);
 
     public Player this[string role] => _all.FirstOrDefault(p => p.Role == role)
         ?? throw new ArgumentException($"There is no player '{role}' (players: {string.Join(", ", _all.Select(p => p.Role))}).");

@@ -34,6 +34,10 @@ public sealed record TrainConfig
     public string SpectralNorm { get; init; } = SpectralNormalization.None;
     /// <summary>The weight β of the generator's orthogonal regularization (<see cref="OrthogonalRegularization"/>); 0: none.</summary>
     public float Ortho { get; init; }
+    /// <summary>The decay of the generator's moving average (<see cref="MovingAverage"/>); 0: none.</summary>
+    public float EmaDecay { get; init; }
+    /// <summary>The iteration from which the moving average averages (before it, it copies the generator).</summary>
+    public int EmaStart { get; init; }
 
     // ---- images only ----
     /// <summary>Network pair for images (<see cref="ImageNetworks.Names"/>); null: the variant's default.</summary>
@@ -142,6 +146,8 @@ public sealed record TrainConfig
         Require(CriticIters >= 1, "--critic-iters", $"must be at least 1 (got {CriticIters})");
         Require(Dim >= 1, "--dim", $"must be at least 1 (got {Dim})");
         Require(Ortho >= 0 && float.IsFinite(Ortho), "--ortho", $"must be a number ≥ 0 (got {Ortho})");
+        Require(EmaDecay == 0 || (EmaDecay > 0 && EmaDecay < 1), "--ema", $"must be a decay between 0 and 1, exclusive, such as 0.999 (got {EmaDecay})");
+        Require(EmaStart >= 0, "--ema-start", $"must be at least 0 (got {EmaStart})");
         Require(SpectralNormalization.Choices.Contains(SpectralNorm), "--spectral-norm", $"must be one of {string.Join(", ", SpectralNormalization.Choices)} (got {SpectralNorm})");
         Require(EvalEvery >= 1, "--eval-every", $"must be at least 1 (got {EvalEvery})");
         Require(SampleEvery >= 1, "--sample-every", $"must be at least 1 (got {SampleEvery})");

@@ -34,8 +34,9 @@ public sealed class Trainer
         Config = config;
         Variant = config.Rules;
         Data = data;
-        Players = Variant.CreatePlayers(new NetworkBuilder(config, data.Shape, config.Stream(0)));
-        SpectralNormalization.Apply(Players, config);
+        Players = MakePlayers(config, data);
+        if (config.EmaDecay > 0) // the averaged generator starts as the generator: built again from the same streams
+            Players = Players.With(new Player(Roles.GeneratorEma, MakePlayers(config, data).Generator));
         Variant.CheckPlayers(Players, config);
         (_noise, _alpha, _labels, _codes) = (config.Stream(2), config.Stream(3), config.Stream(4), config.Stream(5));
         Latent = Variant.Latent(config, data.Shape);
@@ -44,6 +45,14 @@ public sealed class Trainer
         foreach (var player in _criticStepPlayers.Concat(_generatorStepPlayers).Distinct())
             player.Optimizer = MakeOptimizer(player.Network, config.LrFor(player.Role), Variant.WeightDecay(config, player.Role));
         Game = new Game(config, Players);
+        SamplingGame = Players.Find(Roles.GeneratorEma) is { } ema ? new Game(config, Players.WithGenerator(ema.Network)) : Game;
+    }
+
+    private static Players MakePlayers(TrainConfig config, IGanData data)
+    {
+        var players = config.Rules.CreatePlayers(new NetworkBuilder(config, data.Shape, config.Stream(0)));
+        SpectralNormalization.Apply(players, config);
+        return players;
     }
 
     public TrainConfig Config { get; }
@@ -51,6 +60,12 @@ public sealed class Trainer
     public IGanData Data { get; }
     public Players Players { get; }
     public Game Game { get; }
+
+    /// <summary>The game whose generator draws the samples and is evaluated: the moving average with <c>--ema</c>, else <see cref="Game"/>.</summary>
+    public Game SamplingGame { get; }
+
+    /// <summary>Whether the run keeps a moving average of the generator.</summary>
+    public bool HasMovingAverage => !ReferenceEquals(SamplingGame, Game);
 
     /// <summary>What the generator starts from: the noise and the variant's latent codes.</summary>
     public Latent Latent { get; }
@@ -111,6 +126,8 @@ public sealed class Trainer
                 b = b with { Real = real.Narrow(0, (steps - 1) * batch, batch), RealLabels = realLabels?.Narrow(0, (steps - 1) * batch, batch) };
             gLoss = scope.Keep(GeneratorStep(WithCodes(b, _codes)));
         }
+        if (HasMovingAverage)
+            MovingAverage.Update(SamplingGame.Generator, Players.Generator, Iteration + 1 >= Config.EmaStart ? Config.EmaDecay : 0f);
         Tensor[] read = [objective, total, gLoss, penalty ?? objective, .. diagnostics?.Select(d => d.Value) ?? []];
         var values = Tensor.Items(read);
         if (!float.IsFinite(values[1])) throw Diverged(Iteration + 1, "critic loss");
@@ -204,11 +221,13 @@ public sealed class Trainer
     /// <paramref name="n"/> samples from noise drawn from <paramref name="noise"/> (and, for a
     /// conditional generator, the given <paramref name="labels"/>; a variant's latent codes are
     /// drawn from the same stream unless given), in evaluation mode (batch norm's running
-    /// statistics), without gradients.
+    /// statistics), without gradients — from the moving average of the generator where the run keeps
+    /// one, unless <paramref name="raw"/> asks for the learning generator.
     /// </summary>
-    public Tensor Generate(int n, RandomStream noise, Tensor? labels = null, Tensor? category = null, Tensor? continuous = null)
+    public Tensor Generate(int n, RandomStream noise, Tensor? labels = null, Tensor? category = null, Tensor? continuous = null, bool raw = false)
     {
-        var g = Players.Generator;
+        var game = raw ? Game : SamplingGame;
+        var g = game.Generator;
         g.Eval();
         try
         {
@@ -220,7 +239,7 @@ public sealed class Trainer
                     var drawn = WithCodes(batch, noise);
                     batch = batch with { Category = category ?? drawn.Category, Continuous = continuous ?? drawn.Continuous };
                 }
-                return Variant.Generate(Game, batch);
+                return Variant.Generate(game, batch);
             }
         }
         finally

@@ -7,7 +7,7 @@ namespace GanFromScratch.Tests;
 
 /// <summary>
 /// BigGAN's parts a user switches on with any variant: the hinge game (the <c>hinge</c> variant),
-/// orthogonal regularization (<c>--ortho</c>). Their formulas are checked against PyTorch in
+/// orthogonal regularization (<c>--ortho</c>), the moving average of the generator (<c>--ema</c>). Their formulas are checked against PyTorch in
 /// ImageOpGoldenTests (hinge_*, orthogonal_regularization_*); spectral normalization in SpectralNormTests.
 /// </summary>
 public sealed class BigGanPartsTests : IDisposable
@@ -86,5 +86,99 @@ public sealed class BigGanPartsTests : IDisposable
         var config = TrainConfig.FromJson(File.ReadAllText(Path.Combine(run, "config.json")));
         Assert.Equal(1e-3f, config.Ortho);
         Assert.Contains(config.Changes, c => c.Setting == "ortho");
+    }
+
+    private static float[][] StateOf(Module m) => [.. m.NamedState().Select(t => t.Value.ToArray())];
+
+    [Fact]
+    public void The_moving_average_starts_as_the_generator_and_follows_it_with_its_decay()
+    {
+        var trainer = TestRuns.Toy(Small("wgan-gp") with { EmaDecay = 0.9f });
+        var ema = trainer.Players[Roles.GeneratorEma].Network;
+        Assert.Null(trainer.Players[Roles.GeneratorEma].Optimizer);
+        Assert.Equal(StateOf(trainer.Players.Generator), StateOf(ema));
+        var g0 = StateOf(trainer.Players.Generator);
+        trainer.Step();
+        var g1 = StateOf(trainer.Players.Generator);
+        var averaged = StateOf(ema);
+        for (int t = 0; t < g0.Length; t++)
+            for (int i = 0; i < g0[t].Length; i++)
+                Assert.Equal(0.9f * g0[t][i] + 0.1f * g1[t][i], averaged[t][i], 6);
+        Assert.NotEqual(g1, averaged);
+        using (TensorScope.Begin())
+        {
+            var fromAverage = trainer.Generate(8, new RandomStream(5)).ToArray();
+            Assert.NotEqual(fromAverage, trainer.Generate(8, new RandomStream(5), raw: true).ToArray());
+            ema.Eval();
+            using (Autograd.NoGrad())
+                Assert.Equal(fromAverage, ema.Forward(Tensor.Randn([8, 2], new RandomStream(5))).ToArray());
+            ema.Train();
+        }
+    }
+
+    [Fact]
+    public void Before_its_start_the_average_copies_the_generator()
+    {
+        var trainer = TestRuns.Toy(Small("wgan-gp") with { EmaDecay = 0.5f, EmaStart = 3 });
+        trainer.Step();
+        trainer.Step();
+        Assert.Equal(StateOf(trainer.Players.Generator), StateOf(trainer.Players[Roles.GeneratorEma].Network));
+        trainer.Step();
+        Assert.NotEqual(StateOf(trainer.Players.Generator), StateOf(trainer.Players[Roles.GeneratorEma].Network));
+    }
+
+    [Fact]
+    public void A_run_with_the_average_resumes_bit_for_bit()
+    {
+        var config = Small("wgan-gp") with { EmaDecay = 0.9f, SpectralNorm = "both" };
+        var straight = TestRuns.Toy(config);
+        for (int i = 0; i < 4; i++) straight.Step();
+        var first = TestRuns.Toy(config);
+        first.Step();
+        first.Step();
+        string path = Path.Combine(_dir, "c.safetensors");
+        TestRuns.Save(first, path);
+        var resumed = TestRuns.LoadToy(path);
+        resumed.Step();
+        resumed.Step();
+        var (expected, actual) = (TestRuns.State(straight), TestRuns.State(resumed));
+        Assert.Contains(actual, t => t.Name == "generator_ema.main.0.weight_u");
+        Assert.Equal(expected.Select(t => t.Name), actual.Select(t => t.Name));
+        Assert.Equal(expected.Select(t => t.Values), actual.Select(t => t.Values));
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("-0.5")]
+    [InlineData("1.5")]
+    public void A_decay_outside_0_to_1_is_refused_and_nothing_written(string decay)
+    {
+        string run = Path.Combine(_dir, "bad");
+        var (code, _, err) = Gfs.Run("train", "wgan-gp", "--ema", decay, "--iters", "1", "--threads", "1", "--out", run);
+        Assert.Equal(2, code);
+        Assert.Contains("--ema must be a decay between 0 and 1", err);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
+    public void The_evaluations_measure_both_generators()
+    {
+        string run = Path.Combine(_dir, "run");
+        var (code, output, err) = Gfs.Run("train", "lsgan", "--ema", "0.5", "--iters", "2", "--eval-every", "1", "--dim", "8", "--batch-size", "16",
+            "--lr", "0.01", "--threads", "1", "--out", run);
+        Assert.True(code == 0, err);
+        Assert.Contains("ema 0.5 from iteration 0", output);
+        var lines = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, l => Assert.True(l.TryGetProperty("w1_raw", out _)));
+        Assert.NotEqual(lines[^1].GetProperty("w1").GetDouble(), lines[^1].GetProperty("w1_raw").GetDouble());
+
+        ImageDataTests.WriteTinyMnist(_dir, 24);
+        var images = Gan.Data.FashionMnist.Load(_dir, train: true);
+        var config = TestRuns.Defaults("wgan-gp", "mnist") with { DataDir = _dir, Dim = 2, BatchSize = 4, CriticIters = 1, Lr = 1e-2f, FdSamples = 8, EmaDecay = 0.5f };
+        var trainer = TestRuns.Images(config, images, images, new FeatureClassifier(new RandomStream(1)));
+        trainer.Step();
+        var line = trainer.Data.Evaluate(trainer, _dir);
+        Assert.NotEqual(line["fd"]!.GetValue<double>(), line["fd_raw"]!.GetValue<double>());
     }
 }

@@ -49,6 +49,16 @@ internal static class TrainCommand
             Description = "BigGAN's orthogonal regularization: β‖WWᵀ ⊙ (1 − I)‖²_F of every linear and convolution weight of the generator " +
                           "added to its loss (BigGAN: 1e-4). Default: 0, none.",
         };
+        public readonly Option<float?> Ema = new("--ema")
+        {
+            Description = "Keep a moving average of the generator's weights with this decay (BigGAN: 0.9999; for runs of a few thousand " +
+                          "iterations 0.999): samples and evaluations use it, and fd_raw (w1_raw on toy data) measures the learning generator. " +
+                          "Default: none.",
+        };
+        public readonly Option<int?> EmaStart = CommonOptions.AtLeast(new Option<int?>("--ema-start")
+        {
+            Description = "The iteration from which the moving average averages; before it, it copies the generator (default 0).",
+        }, 0);
         public readonly Option<string?> Data = new("--data") { Description = $"Images: a folder of MNIST-format IDX files instead of {FashionMnist.DefaultFolder}." };
         public readonly Option<int?> SampleEvery = CommonOptions.AtLeast(new Option<int?>("--sample-every") { Description = "Images: save a grid of samples from fixed noise every N iterations (default 100)." }, 1);
         public readonly Option<string?> Classifier = new("--classifier")
@@ -62,7 +72,7 @@ internal static class TrainCommand
         public readonly Option<string?> Resume = new("--resume")
         {
             Description = "Continue from a checkpoint: the run folder's own (no value) or the file given. The networks and the data come from " +
-                          "the checkpoint (--dataset, --data, --dim, --arch, --spectral-norm and --seed cannot change); the training settings given beside " +
+                          "the checkpoint (--dataset, --data, --dim, --arch, --spectral-norm, --ema and --seed cannot change); the training settings given beside " +
                           "--resume (--iters, --lr, --beta1, --beta2, --critic-iters, --batch-size, the variant's options, the evaluation " +
                           "settings) replace the saved ones, and the change is recorded in config.json and metrics.jsonl.",
             Arity = ArgumentArity.ZeroOrOne,
@@ -73,7 +83,7 @@ internal static class TrainCommand
         public readonly Option<int> Threads = CommonOptions.Threads();
 
         public IEnumerable<Option> All() =>
-            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads];
+            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Ema, EmaStart, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads];
     }
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -169,6 +179,8 @@ internal static class TrainCommand
             Arch = images ? parse.GetValue(o.Arch) : null,
             SpectralNorm = parse.GetValue(o.SpectralNorm) ?? defaults.SpectralNorm,
             Ortho = parse.GetValue(o.Ortho) ?? defaults.Ortho,
+            EmaDecay = parse.GetValue(o.Ema) ?? defaults.EmaDecay,
+            EmaStart = parse.GetValue(o.EmaStart) ?? defaults.EmaStart,
             DataDir = parse.GetValue(o.Data) is { } dir ? Path.GetFullPath(CommonOptions.NonEmptyPath(dir, "--data")) : null,
             // A full path: a resumed run finds its classifier from any working folder.
             Classifier = images && (parse.GetValue(o.Classifier) ?? ExistingClassifier(dataset)) is { } classifierPath ? Path.GetFullPath(classifierPath) : null,
@@ -254,7 +266,8 @@ internal static class TrainCommand
         string outDir = folder.Path;
         string arch = (config.Kind == DataKind.Images ? $" ({config.Arch ?? trainer.Variant.DefaultArch})" : "") +
             (config.SpectralNorm == SpectralNormalization.None ? "" : $" · spectral norm: {config.SpectralNorm}") +
-            (config.Ortho > 0 ? $" · ortho {TrainingRun.Format(config.Ortho)}" : "");
+            (config.Ortho > 0 ? $" · ortho {TrainingRun.Format(config.Ortho)}" : "") +
+            (config.EmaDecay > 0 ? $" · ema {TrainingRun.Format(config.EmaDecay)} from iteration {config.EmaStart}" : "");
         string own = string.Concat(trainer.Variant.Options.Select(opt => $"{opt.Name} {opt.Format(config.Options.GetValueOrDefault(opt.Key, opt.DefaultFor(config.Kind)))} · "));
         stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {(config.LrG is null && config.LrD is null ? TrainingRun.Format(config.Lr) : $"G {TrainingRun.Format(config.LrFor(Roles.Generator))}, D {TrainingRun.Format(config.LrFor(Roles.Critic))}")} · " +
                          $"{config.CriticIters} critic step(s) · {own}seed {config.Seed} · {threads} thread(s) → {outDir}");
@@ -378,13 +391,14 @@ internal static class TrainCommand
         {
             if (explicitlyGiven && !EqualityComparer<T>.Default.Equals(savedValue, givenValue))
                 throw new UsageException($"The checkpoint {checkpoint} was trained with {option} {savedValue}, not {givenValue}: a resumed run keeps " +
-                                         "its networks and data (--dataset, --data, --dim, --arch, --spectral-norm, --seed). Start a new run (another --out, or --force) to change them.");
+                                         "its networks and data (--dataset, --data, --dim, --arch, --spectral-norm, --ema, --seed). Start a new run (another --out, or --force) to change them.");
         }
         Fixed("--dataset", saved.Dataset, given.Dataset, Given(parse, o.Dataset));
         Fixed("--data", saved.DataDir, given.DataDir, Given(parse, o.Data));
         Fixed("--dim", saved.Dim, given.Dim, Given(parse, o.Dim));
         Fixed("--arch", saved.Arch ?? saved.Rules.DefaultArch, given.Arch ?? given.Rules.DefaultArch, Given(parse, o.Arch));
         Fixed("--spectral-norm", saved.SpectralNorm, given.SpectralNorm, Given(parse, o.SpectralNorm));
+        Fixed("--ema", saved.EmaDecay, given.EmaDecay, Given(parse, o.Ema));
         Fixed("--seed", saved.Seed, given.Seed, Given(parse, o.Seed));
 
         int iteration = int.TryParse(Nn.SafeTensors.ReadMetadata(checkpoint).GetValueOrDefault("iteration"), out int it) ? it : 0;
@@ -406,6 +420,7 @@ internal static class TrainCommand
         Change("beta2", c => c.Beta2, (c, v) => c with { Beta2 = v }, Given(parse, o.Beta2));
         Change("critic_iters", c => c.CriticIters, (c, v) => c with { CriticIters = v }, Given(parse, o.CriticIters));
         Change("ortho", c => c.Ortho, (c, v) => c with { Ortho = v }, Given(parse, o.Ortho));
+        Change("ema_start", c => c.EmaStart, (c, v) => c with { EmaStart = v }, Given(parse, o.EmaStart));
         Change("batch_size", c => c.BatchSize, (c, v) => c with { BatchSize = v }, Given(parse, o.BatchSize));
         Change("eval_every", c => c.EvalEvery, (c, v) => c with { EvalEvery = v }, Given(parse, o.EvalEvery));
         Change("sample_every", c => c.SampleEvery, (c, v) => c with { SampleEvery = v }, Given(parse, o.SampleEvery));

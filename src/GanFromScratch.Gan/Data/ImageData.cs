@@ -125,10 +125,10 @@ public sealed class ImageData : IGanData
     /// <paramref name="noise"/>; a conditional generator is asked for every class in turn, and its
     /// class accuracy measured too.
     /// </summary>
-    public ImageMeasures Measure(Trainer trainer, ImageQuality quality, RandomStream noise)
+    public ImageMeasures Measure(Trainer trainer, ImageQuality quality, RandomStream noise, bool raw = false)
     {
         var labels = BalancedLabels(trainer, quality.Samples);
-        return quality.Measure((start, k) => trainer.Generate(k, noise, labels is null ? null : ToyData.Labels(labels[start..(start + k)])), labels);
+        return quality.Measure((start, k) => trainer.Generate(k, noise, labels is null ? null : ToyData.Labels(labels[start..(start + k)]), raw: raw), labels);
     }
 
     /// <summary>The first n test (or training) images with their classes (null when that split was not loaded).</summary>
@@ -139,7 +139,7 @@ public sealed class ImageData : IGanData
         return (split.Batch(0, n), [.. split.Labels[..n].Select(l => (int)l)]);
     }
 
-    public IReadOnlyList<string> PlottedMetrics => ["fd", "score", "class_acc", "critic_w", "g_loss", "grad_norm"];
+    public IReadOnlyList<string> PlottedMetrics => ["fd", "fd_raw", "score", "class_acc", "critic_w", "g_loss", "grad_norm"];
 
     /// <summary>
     /// grad_norm: the critic's mean ‖∇ₓD‖ at interpolates between 64 fixed real and generated
@@ -166,6 +166,8 @@ public sealed class ImageData : IGanData
             line["fd"] = TrainingRun.Round(m.Fd);
             line["score"] = TrainingRun.Round(m.Score);
             if (m.ClassAccuracy is { } accuracy) line["class_acc"] = TrainingRun.Round(accuracy);
+            if (trainer.HasMovingAverage) // the learning generator, beside its moving average
+                line["fd_raw"] = TrainingRun.Round(Measure(trainer, _quality, trainer.Config.Stream(13), raw: true).Fd);
         }
         return line;
     }

@@ -55,7 +55,7 @@ public sealed class ToyData : IGanData
     /// <summary>Toy runs draw their frames at evaluations, with the measures in the title.</summary>
     public void AfterStep(Trainer trainer, string outDir) { }
 
-    public IReadOnlyList<string> PlottedMetrics => ["w1", "hq", "modes", "class_acc", "critic_w", "g_loss", "grad_norm"];
+    public IReadOnlyList<string> PlottedMetrics => ["w1", "w1_raw", "hq", "modes", "class_acc", "critic_w", "g_loss", "grad_norm"];
 
     /// <summary>The measures of one evaluation and the points they were taken on.</summary>
     public sealed record Evaluation(double W1, double GradNorm, int? Modes, double? HighQuality, double? ClassAccuracy,
@@ -99,6 +99,16 @@ public sealed class ToyData : IGanData
         return new Evaluation(w1, gradNorm, modes, hq, classAccuracy, fake, labels?[..n], real);
     }
 
+    /// <summary>W1 of the learning generator where samples come from its moving average: the same noise and real points as <see cref="Measure"/>'s.</summary>
+    private double RawW1(Trainer trainer)
+    {
+        const int n = 1024;
+        int[]? labels = trainer.Variant.NeedsLabels ? [.. Enumerable.Range(0, n).Select(i => i % Shape.Classes)] : null;
+        float[] generated;
+        using (TensorScope.Begin()) generated = trainer.Generate(n, trainer.Config.Stream(10), labels is null ? null : Labels(labels), raw: true).ToArray();
+        return ToyMetrics.Wasserstein1(generated, Dataset.Sample(n, trainer.Config.Stream(11)));
+    }
+
     private const float PictureRange = 3f;
 
     /// <summary>Measures the generator (<see cref="Measure"/>) and draws a frame: critic contours, real and generated points.</summary>
@@ -106,6 +116,7 @@ public sealed class ToyData : IGanData
     {
         var eval = Measure(trainer);
         var line = new JsonObject { ["grad_norm"] = TrainingRun.Round(eval.GradNorm) };
+        if (trainer.HasMovingAverage) line["w1_raw"] = TrainingRun.Round(RawW1(trainer));
         if (eval.Modes is { } modes) line["modes"] = modes;
         if (eval.HighQuality is { } hq) line["hq"] = TrainingRun.Round(hq);
         if (eval.ClassAccuracy is { } accuracy) line["class_acc"] = TrainingRun.Round(accuracy);

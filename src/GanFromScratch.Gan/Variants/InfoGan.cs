@@ -243,11 +243,11 @@ public sealed class InfoGan : Variant, ILatentTraversal
         {
             var noise = Tensor.Rand([1, NoiseSize], config.Stream(16), -1f, 1f).Expand(n, NoiseSize);
             var batch = new Batch(noise) { Category = Tensor.FromArray(category, n), Continuous = Tensor.FromArray(continuous, n, c) };
-            var g = trainer.Players.Generator;
+            var g = trainer.SamplingGame.Generator;
             g.Eval();
             try
             {
-                using (Autograd.NoGrad()) pixels = Generate(trainer.Game, batch).ToArray();
+                using (Autograd.NoGrad()) pixels = Generate(trainer.SamplingGame, batch).ToArray();
             }
             finally
             {

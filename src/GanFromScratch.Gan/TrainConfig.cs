@@ -34,6 +34,8 @@ public sealed record TrainConfig
     public string SpectralNorm { get; init; } = SpectralNormalization.None;
     /// <summary>The weight β of the generator's orthogonal regularization (<see cref="OrthogonalRegularization"/>); 0: none.</summary>
     public float Ortho { get; init; }
+    /// <summary>Micro-batches per step whose gradients add up (<c>--accumulate</c>): the step of a batch this many times larger.</summary>
+    public int Accumulate { get; init; } = 1;
     /// <summary>The decay of the generator's moving average (<see cref="MovingAverage"/>); 0: none.</summary>
     public float EmaDecay { get; init; }
     /// <summary>The iteration from which the moving average averages (before it, it copies the generator).</summary>
@@ -146,6 +148,7 @@ public sealed record TrainConfig
         Require(CriticIters >= 1, "--critic-iters", $"must be at least 1 (got {CriticIters})");
         Require(Dim >= 1, "--dim", $"must be at least 1 (got {Dim})");
         Require(Ortho >= 0 && float.IsFinite(Ortho), "--ortho", $"must be a number ≥ 0 (got {Ortho})");
+        Require(Accumulate >= 1, "--accumulate", $"must be at least 1 (got {Accumulate})");
         Require(EmaDecay == 0 || (EmaDecay > 0 && EmaDecay < 1), "--ema", $"must be a decay between 0 and 1, exclusive, such as 0.999 (got {EmaDecay})");
         Require(EmaStart >= 0, "--ema-start", $"must be at least 0 (got {EmaStart})");
         Require(SpectralNormalization.Choices.Contains(SpectralNorm), "--spectral-norm", $"must be one of {string.Join(", ", SpectralNormalization.Choices)} (got {SpectralNorm})");

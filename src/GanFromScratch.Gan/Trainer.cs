@@ -84,34 +84,43 @@ public sealed class Trainer
 
     /// <summary>
     /// One generator iteration: <see cref="TrainConfig.CriticIters"/> critic steps, each on the
-    /// next real batch and fresh noise, then one generator step on fresh noise. The real batches
-    /// of all critic steps are drawn at once (one upload); each step runs in its own
-    /// <see cref="TensorScope"/>; the losses are read once, at the end (the last critic step's
-    /// and the generator's), so nothing else waits for a GPU. A non-finite loss stops the run.
+    /// next real batch and fresh noise, then one generator step on fresh noise. With
+    /// <c>--accumulate N</c> each step is N micro-batches of the batch size, each with its own real
+    /// samples and draws, their gradients summed with weight 1/N before the optimizer's one step:
+    /// the step of one batch N times larger (the draws come from the same streams in the same
+    /// order), where no batch norm mixes samples. The real batches of all critic steps are drawn
+    /// at once (one upload); each step runs in its own <see cref="TensorScope"/>; the losses are
+    /// read once, at the end (the last critic step's and the generator's), so nothing else waits
+    /// for a GPU. A non-finite loss stops the run.
     /// </summary>
     public StepLosses Step()
     {
         using var whole = TensorScope.Begin();
-        int steps = Config.CriticIters, batch = Config.BatchSize;
+        int steps = Config.CriticIters, batch = Config.BatchSize, micro = Config.Accumulate;
         bool labels = Variant.NeedsLabels;
-        var (real, realLabels) = Data.NextReal(steps * batch, labels);
-        var (labelled, labelledLabels) = Variant.LabelsPerClass(Config) > 0 ? Data.NextLabelled(steps * batch) : default((Tensor?, Tensor?));
+        var (real, realLabels) = Data.NextReal(steps * micro * batch, labels);
+        var (labelled, labelledLabels) = Variant.LabelsPerClass(Config) > 0 ? Data.NextLabelled(steps * micro * batch) : default((Tensor?, Tensor?));
         Tensor objective = null!, total = null!;
         Tensor? penalty = null;
         IReadOnlyList<(string Name, Tensor Value)>? diagnostics = null;
         for (int k = 0; k < steps; k++)
         {
             using var scope = TensorScope.Begin();
-            var b = WithCodes(new Batch(Noise(batch, _noise))
+            var batches = new Batch[micro];
+            for (int j = 0; j < micro; j++)
             {
-                Real = real.Narrow(0, k * batch, batch),
-                Alpha = Variant.UsesInterpolates ? Tensor.Rand([batch, .. Data.Shape.Sample.Select(_ => 1)], _alpha) : null,
-                RealLabels = realLabels?.Narrow(0, k * batch, batch),
-                Labelled = labelled?.Narrow(0, k * batch, batch),
-                LabelledLabels = labelledLabels?.Narrow(0, k * batch, batch),
-                FakeLabels = labels ? FakeLabels(batch) : null,
-            }, _codes);
-            var losses = CriticStep(b);
+                int first = (k * micro + j) * batch;
+                batches[j] = WithCodes(new Batch(Noise(batch, _noise))
+                {
+                    Real = real.Narrow(0, first, batch),
+                    Alpha = Variant.UsesInterpolates ? Tensor.Rand([batch, .. Data.Shape.Sample.Select(_ => 1)], _alpha) : null,
+                    RealLabels = realLabels?.Narrow(0, first, batch),
+                    Labelled = labelled?.Narrow(0, first, batch),
+                    LabelledLabels = labelledLabels?.Narrow(0, first, batch),
+                    FakeLabels = labels ? FakeLabels(batch) : null,
+                }, _codes);
+            }
+            var losses = CriticStep(batches);
             if (k < steps - 1) continue;
             (objective, total) = (scope.Keep(losses.Objective), scope.Keep(losses.Total));
             if (losses.Penalty is { } p) penalty = scope.Keep(p);
@@ -121,10 +130,16 @@ public sealed class Trainer
         Tensor gLoss;
         using (var scope = TensorScope.Begin())
         {
-            var b = new Batch(Noise(batch, _noise)) { FakeLabels = labels ? FakeLabels(batch) : null };
-            if (Variant.GeneratorStepSeesReal)
-                b = b with { Real = real.Narrow(0, (steps - 1) * batch, batch), RealLabels = realLabels?.Narrow(0, (steps - 1) * batch, batch) };
-            gLoss = scope.Keep(GeneratorStep(WithCodes(b, _codes)));
+            var batches = new Batch[micro];
+            for (int j = 0; j < micro; j++)
+            {
+                var b = new Batch(Noise(batch, _noise)) { FakeLabels = labels ? FakeLabels(batch) : null };
+                int first = ((steps - 1) * micro + j) * batch;
+                if (Variant.GeneratorStepSeesReal)
+                    b = b with { Real = real.Narrow(0, first, batch), RealLabels = realLabels?.Narrow(0, first, batch) };
+                batches[j] = WithCodes(b, _codes);
+            }
+            gLoss = scope.Keep(GeneratorStep(batches));
         }
         if (HasMovingAverage)
             MovingAverage.Update(SamplingGame.Generator, Players.Generator, Iteration + 1 >= Config.EmaStart ? Config.EmaDecay : 0f);
@@ -142,11 +157,25 @@ public sealed class Trainer
     /// critic step's players (the others frozen), then what follows it (a weight constraint).
     /// Call inside a <see cref="TensorScope"/>.
     /// </summary>
-    public CriticLosses CriticStep(Batch batch)
+    public CriticLosses CriticStep(Batch batch) => CriticStep([batch]);
+
+    /// <summary>One critic step on micro-batches whose gradients add up, each with weight 1/count; returns the losses averaged over them.</summary>
+    public CriticLosses CriticStep(IReadOnlyList<Batch> batches)
     {
-        var losses = Learn(_criticStepPlayers, () => Variant.CriticLoss(Game, batch), l => l.Total);
+        var losses = Learn(_criticStepPlayers, batches.Count, j => Variant.CriticLoss(Game, batches[j]), l => l.Total,
+            (scope, l) =>
+            {
+                scope.Keep(l.Objective);
+                if (l.Penalty is { } p) scope.Keep(p);
+                foreach (var (_, d) in l.Diagnostics ?? []) scope.Keep(d);
+            });
         Variant.AfterCriticStep(Game);
-        return losses;
+        if (losses.Count == 1) return losses[0];
+        float w = 1f / losses.Count;
+        return new CriticLosses(w * Sum(losses.Select(l => l.Objective)), losses[0].Penalty is null ? null : w * Sum(losses.Select(l => l.Penalty!)))
+        {
+            Diagnostics = losses[0].Diagnostics?.Select((d, i) => (d.Name, w * Sum(losses.Select(l => l.Diagnostics![i].Value)))).ToList(),
+        };
     }
 
     /// <summary>
@@ -154,28 +183,57 @@ public sealed class Trainer
     /// <c>--ortho β</c>, the orthogonal regularization of the generator's weights; returns the
     /// variant's loss alone. Call inside a <see cref="TensorScope"/>.
     /// </summary>
-    public Tensor GeneratorStep(Batch batch) => Learn(_generatorStepPlayers, () => Variant.GeneratorLoss(Game, batch),
-        loss => Config.Ortho > 0 ? loss + OrthogonalRegularization.Of(Players.Generator, Config.Ortho) : loss);
+    public Tensor GeneratorStep(Batch batch) => GeneratorStep([batch]);
+
+    /// <summary>One generator step on micro-batches whose gradients add up, each with weight 1/count; returns the loss averaged over them.</summary>
+    public Tensor GeneratorStep(IReadOnlyList<Batch> batches)
+    {
+        var losses = Learn(_generatorStepPlayers, batches.Count, j => Variant.GeneratorLoss(Game, batches[j]),
+            loss => Config.Ortho > 0 ? loss + OrthogonalRegularization.Of(Players.Generator, Config.Ortho) : loss,
+            (scope, loss) => scope.Keep(loss));
+        return losses.Count == 1 ? losses[0] : (1f / losses.Count) * Sum(losses);
+    }
+
+    private static Tensor Sum(IEnumerable<Tensor> terms) => terms.Aggregate((a, b) => a + b);
 
     /// <summary>
     /// One step of the game: the <paramref name="learners"/> learn, every other player is frozen
     /// (no gradient is formed for its weights, as the reference scripts freeze the critic while the
-    /// generator learns); <paramref name="loss"/> is computed, back-propagated, and each learner's
-    /// optimizer takes its step.
+    /// generator learns); the loss of each of <paramref name="count"/> micro-batches is computed
+    /// and back-propagated (weighted 1/count, each in a scope of its own that keeps what
+    /// <paramref name="keep"/> and the learners' gradients need), and each learner's optimizer
+    /// takes its step on the summed gradients.
     /// </summary>
-    private T Learn<T>(Player[] learners, Func<T> loss, Func<T, Tensor> total)
+    private List<T> Learn<T>(Player[] learners, int count, Func<int, T> loss, Func<T, Tensor> total, Action<TensorScope, T> keep)
     {
         foreach (var player in Players.All) player.Network.RequiresGrad_(learners.Contains(player));
         try
         {
-            var result = loss();
-            total(result).Backward();
+            var results = new List<T>(count);
+            if (count == 1)
+            {
+                var result = loss(0);
+                total(result).Backward();
+                results.Add(result);
+            }
+            else
+                for (int j = 0; j < count; j++)
+                {
+                    using var scope = TensorScope.Begin();
+                    var result = loss(j);
+                    ((1f / count) * total(result)).Backward();
+                    keep(scope, result);
+                    foreach (var learner in learners)
+                        foreach (var p in learner.Network.Parameters())
+                            if (p.Grad is { } g) scope.Keep(g);
+                    results.Add(result);
+                }
             foreach (var learner in learners)
             {
                 learner.Optimizer!.Step();
                 learner.Optimizer.ZeroGrad();
             }
-            return result;
+            return results;
         }
         finally
         {

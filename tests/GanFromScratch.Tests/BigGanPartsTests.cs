@@ -7,7 +7,8 @@ namespace GanFromScratch.Tests;
 
 /// <summary>
 /// BigGAN's parts a user switches on with any variant: the hinge game (the <c>hinge</c> variant),
-/// orthogonal regularization (<c>--ortho</c>), the moving average of the generator (<c>--ema</c>). Their formulas are checked against PyTorch in
+/// orthogonal regularization (<c>--ortho</c>), the moving average of the generator (<c>--ema</c>),
+/// gradient accumulation (<c>--accumulate</c>). Their formulas are checked against PyTorch in
 /// ImageOpGoldenTests (hinge_*, orthogonal_regularization_*); spectral normalization in SpectralNormTests.
 /// </summary>
 public sealed class BigGanPartsTests : IDisposable
@@ -180,5 +181,75 @@ public sealed class BigGanPartsTests : IDisposable
         trainer.Step();
         var line = trainer.Data.Evaluate(trainer, _dir);
         Assert.NotEqual(line["fd"]!.GetValue<double>(), line["fd_raw"]!.GetValue<double>());
+    }
+
+    /// <summary>Every tensor of the two runs' states (weights, optimizers' moments) within float rounding of each other.</summary>
+    private static void SameState(Trainer expected, Trainer actual, Func<string, bool> which)
+    {
+        var (sa, sb) = (TestRuns.State(expected), TestRuns.State(actual));
+        Assert.Equal(sa.Select(t => t.Name), sb.Select(t => t.Name));
+        foreach (var ((name, a), (_, b)) in sa.Zip(sb).Where(p => which(p.First.Name)))
+        {
+            var off = Enumerable.Range(0, a.Length).Where(i => Math.Abs(a[i] - b[i]) > 1e-6f + 1e-3f * Math.Abs(a[i])).ToList();
+            Assert.True(off.Count == 0, $"{name}: {off.Count} of {a.Length} differ, as {string.Join("; ", off.Take(4).Select(i => $"{a[i]} vs {b[i]}"))}");
+        }
+    }
+
+    [Theory]
+    [InlineData("wgan-gp")]        // the penalty's double backward, per micro-batch
+    [InlineData("loss-sensitive")] // a measure of its own (active hinges), averaged over the micro-batches
+    public void A_step_on_4_micro_batches_is_the_step_on_their_union(string variant)
+    {
+        // Adam's first moment after one step is (1 − β₁)·g: the summed gradient, scale included (Adam's steps are not).
+        var large = TestRuns.Toy(Small(variant) with { BatchSize = 64, Ortho = 1e-3f });
+        var accumulated = TestRuns.Toy(Small(variant) with { BatchSize = 16, Accumulate = 4, Ortho = 1e-3f });
+        var random = new RandomStream(8);
+        using var _ = TensorScope.Begin();
+        var (real, noise, alpha, gNoise) = (Tensor.Randn([64, 2], random), Tensor.Randn([64, 2], random), Tensor.Rand([64, 1], random), Tensor.Randn([64, 2], random));
+        Batch[] Quarters() => [.. Enumerable.Range(0, 4).Select(j => new Batch(noise.Narrow(0, 16 * j, 16)) { Real = real.Narrow(0, 16 * j, 16), Alpha = alpha.Narrow(0, 16 * j, 16) })];
+        var (a, b) = (large.CriticStep(new Batch(noise) { Real = real, Alpha = alpha }), accumulated.CriticStep(Quarters()));
+        Assert.Equal(a.Total.Item(), b.Total.Item(), 5);
+        Assert.Equal(a.Objective.Item(), b.Objective.Item(), 5);
+        if (a.Diagnostics is { } d) Assert.Equal(d[0].Value.Item(), b.Diagnostics![0].Value.Item(), 5);
+        SameState(large, accumulated, name => name.StartsWith("optimizer.critic.exp_avg") && !name.Contains("exp_avg_sq"));
+        var (ga, gb) = (large.GeneratorStep(new Batch(gNoise)),
+            accumulated.GeneratorStep([.. Enumerable.Range(0, 4).Select(j => new Batch(gNoise.Narrow(0, 16 * j, 16)))]));
+        Assert.Equal(ga.Item(), gb.Item(), 5);
+        SameState(large, accumulated, name => name.StartsWith("optimizer.generator.exp_avg") && !name.Contains("exp_avg_sq"));
+    }
+
+    [Fact]
+    public void Training_with_4_micro_batches_follows_training_with_batches_4_times_larger()
+    {
+        // The trainer draws the micro-batches from the same streams in the same order as the large batches.
+        var large = TestRuns.Toy(Small("wgan-gp") with { BatchSize = 64, CriticIters = 2, Ortho = 1e-3f });
+        var accumulated = TestRuns.Toy(Small("wgan-gp") with { BatchSize = 16, Accumulate = 4, CriticIters = 2, Ortho = 1e-3f });
+        for (int i = 0; i < 3; i++)
+        {
+            var (a, b) = (large.Step(), accumulated.Step());
+            Assert.Equal((a.CriticLoss, a.CriticW, a.GLoss, a.Penalty), (b.CriticLoss, b.CriticW, b.GLoss, b.Penalty), new Close4());
+        }
+        SameState(large, accumulated, _ => true);
+        var small = TestRuns.Toy(Small("wgan-gp") with { BatchSize = 16, CriticIters = 2 });
+        var once = TestRuns.Toy(Small("wgan-gp") with { BatchSize = 16, Accumulate = 4, CriticIters = 2 });
+        Assert.NotEqual(small.Step().CriticLoss, once.Step().CriticLoss); // the other micro-batches count
+    }
+
+    private sealed class Close4 : IEqualityComparer<(float, float, float, float)>
+    {
+        private static bool Near(float a, float b) => Math.Abs(a - b) <= 1e-4f + 1e-4f * Math.Abs(a);
+        public bool Equals((float, float, float, float) a, (float, float, float, float) b) =>
+            Near(a.Item1, b.Item1) && Near(a.Item2, b.Item2) && Near(a.Item3, b.Item3) && Near(a.Item4, b.Item4);
+        public int GetHashCode((float, float, float, float) x) => 0;
+    }
+
+    [Fact]
+    public void Accumulate_below_1_is_refused_and_nothing_written()
+    {
+        string run = Path.Combine(_dir, "bad");
+        var (code, _, err) = Gfs.Run("train", "wgan-gp", "--accumulate", "0", "--iters", "1", "--threads", "1", "--out", run);
+        Assert.Equal(2, code);
+        Assert.Contains("--accumulate", err);
+        Assert.False(Directory.Exists(run));
     }
 }

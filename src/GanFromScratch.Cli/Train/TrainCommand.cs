@@ -49,6 +49,12 @@ internal static class TrainCommand
             Description = "BigGAN's orthogonal regularization: β‖WWᵀ ⊙ (1 − I)‖²_F of every linear and convolution weight of the generator " +
                           "added to its loss (BigGAN: 1e-4). Default: 0, none.",
         };
+        public readonly Option<int?> Accumulate = CommonOptions.AtLeast(new Option<int?>("--accumulate")
+        {
+            Description = "Gradient accumulation: each step is N micro-batches of --batch-size, each with fresh real samples, their gradients " +
+                          "summed with weight 1/N — the step of a batch N times larger without its memory (exactly so where no batch norm " +
+                          "mixes samples). Default 1.",
+        }, 1);
         public readonly Option<float?> Ema = new("--ema")
         {
             Description = "Keep a moving average of the generator's weights with this decay (BigGAN: 0.9999; for runs of a few thousand " +
@@ -83,7 +89,7 @@ internal static class TrainCommand
         public readonly Option<int> Threads = CommonOptions.Threads();
 
         public IEnumerable<Option> All() =>
-            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Ema, EmaStart, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads];
+            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Accumulate, Ema, EmaStart, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads];
     }
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -179,6 +185,7 @@ internal static class TrainCommand
             Arch = images ? parse.GetValue(o.Arch) : null,
             SpectralNorm = parse.GetValue(o.SpectralNorm) ?? defaults.SpectralNorm,
             Ortho = parse.GetValue(o.Ortho) ?? defaults.Ortho,
+            Accumulate = parse.GetValue(o.Accumulate) ?? defaults.Accumulate,
             EmaDecay = parse.GetValue(o.Ema) ?? defaults.EmaDecay,
             EmaStart = parse.GetValue(o.EmaStart) ?? defaults.EmaStart,
             DataDir = parse.GetValue(o.Data) is { } dir ? Path.GetFullPath(CommonOptions.NonEmptyPath(dir, "--data")) : null,
@@ -267,6 +274,7 @@ internal static class TrainCommand
         string arch = (config.Kind == DataKind.Images ? $" ({config.Arch ?? trainer.Variant.DefaultArch})" : "") +
             (config.SpectralNorm == SpectralNormalization.None ? "" : $" · spectral norm: {config.SpectralNorm}") +
             (config.Ortho > 0 ? $" · ortho {TrainingRun.Format(config.Ortho)}" : "") +
+            (config.Accumulate > 1 ? $" · {config.Accumulate} micro-batches per step" : "") +
             (config.EmaDecay > 0 ? $" · ema {TrainingRun.Format(config.EmaDecay)} from iteration {config.EmaStart}" : "");
         string own = string.Concat(trainer.Variant.Options.Select(opt => $"{opt.Name} {opt.Format(config.Options.GetValueOrDefault(opt.Key, opt.DefaultFor(config.Kind)))} · "));
         stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {(config.LrG is null && config.LrD is null ? TrainingRun.Format(config.Lr) : $"G {TrainingRun.Format(config.LrFor(Roles.Generator))}, D {TrainingRun.Format(config.LrFor(Roles.Critic))}")} · " +
@@ -420,6 +428,7 @@ internal static class TrainCommand
         Change("beta2", c => c.Beta2, (c, v) => c with { Beta2 = v }, Given(parse, o.Beta2));
         Change("critic_iters", c => c.CriticIters, (c, v) => c with { CriticIters = v }, Given(parse, o.CriticIters));
         Change("ortho", c => c.Ortho, (c, v) => c with { Ortho = v }, Given(parse, o.Ortho));
+        Change("accumulate", c => c.Accumulate, (c, v) => c with { Accumulate = v }, Given(parse, o.Accumulate));
         Change("ema_start", c => c.EmaStart, (c, v) => c with { EmaStart = v }, Given(parse, o.EmaStart));
         Change("batch_size", c => c.BatchSize, (c, v) => c with { BatchSize = v }, Given(parse, o.BatchSize));
         Change("eval_every", c => c.EvalEvery, (c, v) => c with { EvalEvery = v }, Given(parse, o.EvalEvery));

@@ -172,8 +172,8 @@ internal static class BenchCommand
         against.AcceptOnlyFromAmong([.. Registry.Names]);
         var spectralNorm = new Option<string?>("--spectral-norm")
         {
-            Description = "Spectral normalization of the timed variant's critic, generator or both (not of --against's): with --against the same " +
-                          "variant, what it costs.",
+            Description = "Spectral normalization of the timed variant's critic, generator or both, or none (default: the variant's; --against " +
+                          "keeps its own): with --against the same variant, what it costs.",
         };
         spectralNorm.AcceptOnlyFromAmong(SpectralNormalization.Choices);
         var device = DeviceChoice.Option();
@@ -199,7 +199,7 @@ internal static class BenchCommand
             var config = defaults with
             {
                 Dim = parse.GetValue(dim) ?? defaults.Dim, BatchSize = parse.GetValue(batch) ?? defaults.BatchSize,
-                SpectralNorm = parse.GetValue(spectralNorm) ?? SpectralNormalization.None,
+                SpectralNorm = parse.GetValue(spectralNorm) ?? defaults.SpectralNorm,
             };
             config.Validate();
             if (parse.GetValue(against) is { } other)

@@ -246,9 +246,35 @@ public sealed class Trainer
         new(iteration, $"The {what} became NaN or infinite at iteration {iteration}.");
 
     /// <summary>n rows of noise from <paramref name="stream"/>, as the variant's latent draws it.</summary>
-    private Tensor Noise(int n, RandomStream stream) => Latent.Distribution == NoiseDistribution.Uniform
-        ? Tensor.Rand([n, Latent.NoiseSize], stream, -1f, 1f)
-        : Tensor.Randn([n, Latent.NoiseSize], stream);
+    private Tensor Noise(int n, RandomStream stream) => Draw([n, Latent.NoiseSize], stream);
+
+    private Tensor Draw(int[] shape, RandomStream stream) => Latent.Distribution == NoiseDistribution.Uniform
+        ? Tensor.Rand(shape, stream, -1f, 1f)
+        : Tensor.Randn(shape, stream);
+
+    /// <summary>
+    /// The truncation trick (BigGAN, section 3.1): n rows of noise as <see cref="Noise(int, RandomStream)"/>
+    /// draws them, every value with |zᵢ| &gt; <paramref name="truncation"/> drawn again from the same
+    /// stream until it falls within (a truncated normal by rejection, the same for a seed on every backend).
+    /// </summary>
+    public Tensor TruncatedNoise(int n, RandomStream stream, float truncation)
+    {
+        if (!(truncation > 0) || float.IsInfinity(truncation)) throw new ArgumentOutOfRangeException(nameof(truncation), $"The truncation must be a positive number, got {truncation}.");
+        var z = Noise(n, stream).ToArray();
+        var outside = Enumerable.Range(0, z.Length).Where(i => MathF.Abs(z[i]) > truncation).ToList();
+        while (outside.Count > 0)
+        {
+            var redrawn = Draw([outside.Count], stream).ToArray();
+            var still = new List<int>();
+            for (int j = 0; j < outside.Count; j++)
+            {
+                z[outside[j]] = redrawn[j];
+                if (MathF.Abs(redrawn[j]) > truncation) still.Add(outside[j]);
+            }
+            outside = still;
+        }
+        return Tensor.FromArray(z, n, Latent.NoiseSize);
+    }
 
     /// <summary>The batch with the variant's latent codes drawn from <paramref name="stream"/> (unchanged when it has none).</summary>
     private Batch WithCodes(Batch batch, RandomStream stream)
@@ -280,9 +306,11 @@ public sealed class Trainer
     /// conditional generator, the given <paramref name="labels"/>; a variant's latent codes are
     /// drawn from the same stream unless given), in evaluation mode (batch norm's running
     /// statistics), without gradients — from the moving average of the generator where the run keeps
-    /// one, unless <paramref name="raw"/> asks for the learning generator.
+    /// one, unless <paramref name="raw"/> asks for the learning generator; with <paramref name="truncation"/>
+    /// T, from noise truncated to [−T, T] (<see cref="TruncatedNoise"/>).
     /// </summary>
-    public Tensor Generate(int n, RandomStream noise, Tensor? labels = null, Tensor? category = null, Tensor? continuous = null, bool raw = false)
+    public Tensor Generate(int n, RandomStream noise, Tensor? labels = null, Tensor? category = null, Tensor? continuous = null, bool raw = false,
+        float? truncation = null)
     {
         var game = raw ? Game : SamplingGame;
         var g = game.Generator;
@@ -291,7 +319,7 @@ public sealed class Trainer
         {
             using (Autograd.NoGrad())
             {
-                var batch = new Batch(Noise(n, noise)) { FakeLabels = labels };
+                var batch = new Batch(truncation is { } t ? TruncatedNoise(n, noise, t) : Noise(n, noise)) { FakeLabels = labels };
                 if (Latent.HasCodes)
                 {
                     var drawn = WithCodes(batch, noise);

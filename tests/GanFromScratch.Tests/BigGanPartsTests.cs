@@ -8,7 +8,7 @@ namespace GanFromScratch.Tests;
 /// <summary>
 /// BigGAN's parts a user switches on with any variant: the hinge game (the <c>hinge</c> variant),
 /// orthogonal regularization (<c>--ortho</c>), the moving average of the generator (<c>--ema</c>),
-/// gradient accumulation (<c>--accumulate</c>). Their formulas are checked against PyTorch in
+/// gradient accumulation (<c>--accumulate</c>), the truncation trick (<c>--truncation</c>, <c>--truncation-curve</c>). Their formulas are checked against PyTorch in
 /// ImageOpGoldenTests (hinge_*, orthogonal_regularization_*); spectral normalization in SpectralNormTests.
 /// </summary>
 public sealed class BigGanPartsTests : IDisposable
@@ -251,5 +251,60 @@ public sealed class BigGanPartsTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--accumulate", err);
         Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
+    public void Truncated_noise_lies_within_the_bound_and_is_fixed_by_the_stream()
+    {
+        var trainer = TestRuns.Toy(Small("wgan-gp"));
+        using var _ = TensorScope.Begin();
+        var z = trainer.TruncatedNoise(500, new RandomStream(4), 0.5f).ToArray();
+        Assert.Equal(1000, z.Length);
+        Assert.All(z, v => Assert.InRange(v, -0.5f, 0.5f));
+        Assert.Equal(z, trainer.TruncatedNoise(500, new RandomStream(4), 0.5f).ToArray());
+        Assert.True(z.Count(v => MathF.Abs(v) > 0.25f) > 300, "not squeezed: a truncated normal, about half of it beyond T/2");
+        // A bound no draw reaches changes nothing: the noise is the untruncated noise.
+        Assert.Equal(Tensor.Randn([500, 2], new RandomStream(4)).ToArray(), trainer.TruncatedNoise(500, new RandomStream(4), 100f).ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => trainer.TruncatedNoise(4, new RandomStream(4), 0f));
+    }
+
+    [Fact]
+    public void Sample_and_eval_truncate_and_the_curve_is_printed_and_plotted()
+    {
+        ImageDataTests.WriteTinyMnist(_dir, 24);
+        string run = Path.Combine(_dir, "cgan");
+        Assert.Equal(0, Gfs.Run("train", "cgan", "--dataset", "mnist", "--data", _dir, "--dim", "2", "--batch-size", "4", "--iters", "2",
+            "--eval-every", "2", "--threads", "1", "--out", run).Code);
+        string checkpoint = Path.Combine(run, TrainingRun.CheckpointFile), classifier = Path.Combine(_dir, "classifier.safetensors");
+        new FeatureClassifier(new RandomStream(1)).Save(classifier, "mnist", 0.1);
+
+        string grid = Path.Combine(_dir, "grid.png");
+        foreach (var bad in new[] { "0", "-1", "nan" })
+        {
+            var (badCode, _, badErr) = Gfs.Run("sample", "--checkpoint", checkpoint, "--truncation", bad, "-n", "8", "--out", grid);
+            Assert.Equal(2, badCode);
+            Assert.Contains("--truncation must be a positive number", badErr);
+            Assert.False(File.Exists(grid));
+        }
+        var (code, _, err) = Gfs.Run("sample", "--checkpoint", checkpoint, "--truncation", "0.5", "-n", "8", "--out", grid);
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(grid));
+
+        string picture = Path.Combine(_dir, "curve.png");
+        (code, var output, err) = Gfs.Run("eval", "--checkpoint", checkpoint, "--classifier", classifier, "-n", "8", "--truncation-curve", "--plot", picture);
+        Assert.True(code == 0, err);
+        var rows = output.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && (char.IsDigit(l[0]) || l.StartsWith("none"))).ToList();
+        Assert.Equal(["0.25", "0.5", "1", "1.5", "2", "none"], rows.Select(r => r.Split(' ')[0]));
+        Assert.All(rows, r => Assert.Equal(4, r.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length)); // T, fd, score, class_acc
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(picture)[..4]);
+        // "none" is the untruncated measurement that plain eval prints
+        (code, var plain, _) = Gfs.Run("eval", "--checkpoint", checkpoint, "--classifier", classifier, "-n", "8");
+        Assert.Equal(0, code);
+        string fdNone = rows[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        Assert.Contains(fdNone, plain.Split('\n').Single(l => l.TrimStart().StartsWith("fd ")));
+
+        (code, _, err) = Gfs.Run("eval", "--samples", Path.Combine(_dir, "x.npy"), "--truncation-curve");
+        Assert.Equal(2, code);
+        Assert.Contains("need --checkpoint", err);
     }
 }

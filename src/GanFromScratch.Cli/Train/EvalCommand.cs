@@ -24,6 +24,13 @@ internal static class EvalCommand
         var data = new Option<string?>("--data") { Description = "With --samples: a folder of MNIST-format IDX files for that dataset." };
         var classifier = new Option<string?>("--classifier") { Description = $"The classifier whose features define fd (default {ClassifierCommand.DefaultPath("<dataset>")})." };
         var count = CommonOptions.AtLeast(new Option<int>("-n") { Description = "Generated images (and test images) to compare.", DefaultValueFactory = _ => 10000 }, 2);
+        var truncation = SampleCommand.TruncationOption();
+        var curve = new Option<bool>("--truncation-curve")
+        {
+            Description = "Measure the checkpoint's generator at truncations T = 0.25, 0.5, 1, 1.5, 2 and none, print fd, score (and class_acc) " +
+                          "for each and plot them against T (--plot): the fidelity–diversity trade-off of the BigGAN paper.",
+        };
+        var plot = new Option<string?>("--plot") { Description = "With --truncation-curve: the picture to write (default: truncation.png beside the checkpoint)." };
         var device = DeviceChoice.Option();
         var threads = CommonOptions.Threads();
         var command = new Command("eval",
@@ -35,14 +42,21 @@ internal static class EvalCommand
             "probe_acc and recon, ssgan's test_acc) prints those too.\n\n" +
             "Examples:\n  gfs eval --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors\n" +
             "  gfs eval --checkpoint run/checkpoint.safetensors --classifier my/classifier.safetensors -n 2000\n" +
-            "  gfs eval --samples runs/cgan-torch/samples.npy      (labels from runs/cgan-torch/samples.labels.npy)")
+            "  gfs eval --samples runs/cgan-torch/samples.npy      (labels from runs/cgan-torch/samples.labels.npy)\n" +
+            "  gfs eval --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --truncation-curve -n 5000")
         {
-            checkpoint, samples, labels, dataset, data, classifier, count, device, threads,
+            checkpoint, samples, labels, dataset, data, classifier, count, truncation, curve, plot, device, threads,
         };
         command.SetAction(parse =>
         {
             string? path = parse.GetValue(checkpoint), file = parse.GetValue(samples);
             if ((path is null) == (file is null)) throw new UsageException("Give --checkpoint (a gfs run) or --samples (a .npy of images), one of the two.");
+            float? truncated = SampleCommand.Truncation(parse, truncation);
+            bool wantsCurve = parse.GetValue(curve);
+            if (file is not null && (truncated is not null || wantsCurve))
+                throw new UsageException("--truncation and --truncation-curve draw the generator's noise: they need --checkpoint, not --samples.");
+            if (truncated is not null && wantsCurve) throw new UsageException("Give --truncation T or --truncation-curve, not both.");
+            if (parse.GetValue(plot) is not null && !wantsCurve) throw new UsageException("--plot is the picture of --truncation-curve; give that too.");
             CommonOptions.ApplyThreads(parse, threads, stdout);
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
 
@@ -79,9 +93,17 @@ internal static class EvalCommand
             int n = Math.Min(Math.Min(parse.GetValue(count), test.Count), available);
             var clock = Stopwatch.StartNew();
             var quality = new ImageQuality(model, test, n);
+            if (wantsCurve)
+            {
+                string picture = parse.GetValue(plot) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path!))!, "truncation.png");
+                TruncationCurve(trainer!, quality, what, n, picture, stdout);
+                stdout.WriteLine($"  ({clock.Elapsed.TotalSeconds:F1} s; plotted in {picture})");
+                return GfsApp.Ok;
+            }
             var (fd, score, classAccuracy) = trainer is not null
-                ? ((ImageData)trainer.Data).Measure(trainer, quality, new RandomStream(1))
+                ? ((ImageData)trainer.Data).Measure(trainer, quality, new RandomStream(1), truncation: truncated)
                 : quality.Measure(generate, classes);
+            if (truncated is { } t) what += $", noise truncated to |z| ≤ {TrainingRun.Format(t)}";
             var (floor, realScore, _) = quality.Measure((start, k) => train.Batch(start, k));
             stdout.WriteLine($"{what}, {n:N0} samples:");
             stdout.WriteLine($"  fd        {fd,10:F3}   (training images against test images: {floor:F3})");
@@ -99,6 +121,31 @@ internal static class EvalCommand
             return GfsApp.Ok;
         });
         return command;
+    }
+
+    /// <summary>The truncations of the curve; null: none. BigGAN's figure sweeps T from 2 down to 0.04.</summary>
+    public static readonly float?[] CurveTruncations = [0.25f, 0.5f, 1f, 1.5f, 2f, null];
+
+    /// <summary>Where "none" stands on the plot's T axis.</summary>
+    private const double NoneOnAxis = 3;
+
+    /// <summary>fd, score (and class_acc) at each of <see cref="CurveTruncations"/>, the same noise stream for each: a table and a plot.</summary>
+    private static void TruncationCurve(Trainer trainer, ImageQuality quality, string what, int n, string picture, TextWriter stdout)
+    {
+        var rows = CurveTruncations.Select(t => (T: t, M: ((ImageData)trainer.Data).Measure(trainer, quality, new RandomStream(1), truncation: t))).ToList();
+        bool conditional = rows[0].M.ClassAccuracy is not null;
+        stdout.WriteLine($"{what}, {n:N0} samples at each truncation T (|z| ≤ T):");
+        stdout.WriteLine($"  {"T",-6} {"fd",10} {"score",8}" + (conditional ? $" {"class_acc",10}" : ""));
+        foreach (var (t, m) in rows)
+            stdout.WriteLine($"  {(t is { } v ? TrainingRun.Format(v) : "none"),-6} {m.Fd,10:F3} {m.Score,8:F3}" + (conditional ? $" {m.ClassAccuracy,10:F4}" : ""));
+        double[] x = [.. rows.Select(r => r.T is { } v ? (double)v : NoneOnAxis)];
+        var series = new List<(string, double[], double[])>
+        {
+            ("fd (lower is better)", x, [.. rows.Select(r => r.M.Fd)]),
+            ("score (higher is better)", x, [.. rows.Select(r => r.M.Score)]),
+        };
+        if (conditional) series.Add(("class_acc", x, [.. rows.Select(r => r.M.ClassAccuracy!.Value)]));
+        MetricsPlot.Save(picture, series, $"truncation: {what}", $"truncation T (|z| ≤ T; {NoneOnAxis:0} = none)");
     }
 
     /// <summary>Images [n, 1, 28, 28] in [0, 1] from a .npy file, and their labels from --labels or the file beside it.</summary>

@@ -36,6 +36,7 @@ internal static class SampleCommand
                           "code's values, columns code K from −2 to 2, everything else fixed — as a PNG.",
         }, 1);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the generator's noise.", DefaultValueFactory = _ => 1UL };
+        var truncation = TruncationOption();
         var device = DeviceChoice.Option();
         var threads = CommonOptions.Threads();
         var command = new Command("sample",
@@ -45,13 +46,15 @@ internal static class SampleCommand
             "  gfs sample --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors -n 64 --out grid.png\n" +
             "  gfs sample --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors -n 10000 --out samples.npy\n" +
             "  gfs sample --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --class 3 5 -n 16 --out dresses-and-sandals.png\n" +
-            "  gfs sample --checkpoint runs/infogan-fashion-mnist/checkpoint.safetensors --code 2 --out traversal.png")
+            "  gfs sample --checkpoint runs/infogan-fashion-mnist/checkpoint.safetensors --code 2 --out traversal.png\n" +
+            "  gfs sample --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --truncation 0.5 -n 64 --out truncated.png")
         {
-            checkpoint, count, output, classes, code, seed, device, threads,
+            checkpoint, count, output, classes, code, seed, truncation, device, threads,
         };
         command.SetAction(parse =>
         {
             int n = parse.GetValue(count);
+            float? truncated = Truncation(parse, truncation);
             string path = CommonOptions.NonEmptyPath(parse.GetValue(checkpoint), "--checkpoint");
             string target = CommonOptions.NonEmptyPath(parse.GetValue(output), "--out");
             if (!File.Exists(path)) throw new UsageException($"No checkpoint at {path}.");
@@ -102,7 +105,7 @@ internal static class SampleCommand
             }
             float[] samples;
             using (TensorScope.Begin())
-                samples = trainer.Generate(n, new RandomStream(parse.GetValue(seed)), labels is null ? null : ToyData.Labels(labels)).ToArray();
+                samples = trainer.Generate(n, new RandomStream(parse.GetValue(seed)), labels is null ? null : ToyData.Labels(labels), truncation: truncated).ToArray();
             string what = Write(target, extension, samples, labels, n, shape);
             stdout.WriteLine($"Wrote {what} of the generator at iteration {trainer.Iteration} to {target}" +
                              (labels is null ? "." : $" (classes {string.Join(", ", labels.Distinct().Order())}{(extension == ".npy" ? $"; labels in {LabelsPath(target)}" : "")})."));
@@ -110,6 +113,21 @@ internal static class SampleCommand
         });
         return command;
     }
+
+    /// <summary>--truncation T: the truncation trick's bound on the noise.</summary>
+    public static Option<float?> TruncationOption() => new("--truncation")
+    {
+        Description = "The truncation trick (BigGAN): every noise value with |z| > T is drawn again until it falls within [−T, T]; smaller T " +
+                      "trades variety for fidelity. Default: no truncation.",
+    };
+
+    /// <summary>The truncation given, checked: a positive, finite number (else exit 2, before anything is written).</summary>
+    public static float? Truncation(ParseResult parse, Option<float?> option) => parse.GetValue(option) switch
+    {
+        null => null,
+        float t when t > 0 && float.IsFinite(t) => t,
+        float t => throw new UsageException($"--truncation must be a positive number (got {t.ToString(CultureInfo.InvariantCulture)}): the bound T on |z|."),
+    };
 
     /// <summary>Where the labels of a .npy of samples go: samples.npy → samples.labels.npy.</summary>
     public static string LabelsPath(string samples) => Path.ChangeExtension(samples, ".labels.npy");

@@ -7,7 +7,7 @@ namespace GanFromScratch.Gan.Artifacts;
 public static class MetricsPlot
 {
     /// <param name="series">Measure name → (iteration, value) points.</param>
-    public static void Save(string path, IReadOnlyList<(string Name, double[] Iterations, double[] Values)> series, string title)
+    public static void Save(string path, IReadOnlyList<(string Name, double[] Iterations, double[] Values)> series, string title, string xLabel = "iteration")
     {
         var multi = new Multiplot();
         multi.RemovePlot(multi.GetPlot(0));
@@ -17,7 +17,7 @@ public static class MetricsPlot
             var line = plot.Add.Scatter(iterations, values);
             line.MarkerSize = 3;
             plot.YLabel(name);
-            plot.XLabel("iteration");
+            plot.XLabel(xLabel);
             multi.AddPlot(plot);
         }
         if (series.Count > 0) multi.GetPlot(0).Title(title);

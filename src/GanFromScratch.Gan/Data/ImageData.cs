@@ -125,10 +125,11 @@ public sealed class ImageData : IGanData
     /// <paramref name="noise"/>; a conditional generator is asked for every class in turn, and its
     /// class accuracy measured too.
     /// </summary>
-    public ImageMeasures Measure(Trainer trainer, ImageQuality quality, RandomStream noise, bool raw = false)
+    public ImageMeasures Measure(Trainer trainer, ImageQuality quality, RandomStream noise, bool raw = false, float? truncation = null)
     {
         var labels = BalancedLabels(trainer, quality.Samples);
-        return quality.Measure((start, k) => trainer.Generate(k, noise, labels is null ? null : ToyData.Labels(labels[start..(start + k)]), raw: raw), labels);
+        return quality.Measure((start, k) => trainer.Generate(k, noise, labels is null ? null : ToyData.Labels(labels[start..(start + k)]), raw: raw,
+            truncation: truncation), labels);
     }
 
     /// <summary>The first n test (or training) images with their classes (null when that split was not loaded).</summary>

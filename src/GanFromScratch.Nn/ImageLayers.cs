@@ -101,19 +101,28 @@ public sealed class BatchNorm : Module
     public Tensor RunningMean { get; }
     public Tensor RunningVar { get; }
 
-    public override Tensor Forward(Tensor x)
+    public override Tensor Forward(Tensor x) => Normalize(x, Weight, Bias, RunningMean, RunningVar, Eps, Momentum, Training, $"BatchNorm({Channels})");
+
+    /// <summary>
+    /// Batch norm of x over its channels (axis 1): in <paramref name="training"/> mode with the
+    /// batch's statistics, which update the running ones (the variance unbiased, as PyTorch); in
+    /// evaluation mode with the running ones. <paramref name="weight"/> and <paramref name="bias"/> may be null (no affine part).
+    /// </summary>
+    internal static Tensor Normalize(Tensor x, Tensor? weight, Tensor? bias, Tensor runningMean, Tensor runningVar, float eps, float momentum,
+        bool training, string layer)
     {
-        if (x.Rank < 2 || x.Shape[1] != Channels)
-            throw new ArgumentException($"BatchNorm({Channels}) expects [batch, {Channels}, …], got {Shapes.Format(x.Shape)}.");
-        if (!Training) return Tensor.BatchNormWithStatistics(x, RunningMean, RunningVar, Weight, Bias, Eps);
-        var y = Tensor.BatchNorm(x, Weight, Bias, Eps, out var mean, out var variance);
-        int count = x.Size / Channels;
+        int channels = runningMean.Size;
+        if (x.Rank < 2 || x.Shape[1] != channels)
+            throw new ArgumentException($"{layer} expects [batch, {channels}, …], got {Shapes.Format(x.Shape)}.");
+        if (!training) return Tensor.BatchNormWithStatistics(x, runningMean, runningVar, weight, bias, eps);
+        var y = Tensor.BatchNorm(x, weight, bias, eps, out var mean, out var variance);
+        int count = x.Size / channels;
         if (count < 2)
-            throw new ArgumentException($"BatchNorm in training needs more than one value per channel, got input {Shapes.Format(x.Shape)}.");
+            throw new ArgumentException($"{layer.Split('(')[0]} in training needs more than one value per channel, got input {Shapes.Format(x.Shape)}.");
         using (Autograd.NoGrad())
         {
-            RunningMean.CopyFrom(RunningMean * (1f - Momentum) + mean.Detach() * Momentum);
-            RunningVar.CopyFrom(RunningVar * (1f - Momentum) + variance.Detach() * (Momentum * count / (count - 1f)));
+            runningMean.CopyFrom(runningMean * (1f - momentum) + mean.Detach() * momentum);
+            runningVar.CopyFrom(runningVar * (1f - momentum) + variance.Detach() * (momentum * count / (count - 1f)));
         }
         return y;
     }

@@ -65,6 +65,15 @@ cases = [
     # BigGAN's orthogonal regularization β‖W Wᵀ ⊙ (1 − I)‖²_F, β 0.3, W viewed as [dimension 0, the rest].
     ("orthogonal_regularization_linear", [(4, 6)], lambda w: (0.3 * ((w @ w.t()) * (1 - torch.eye(4))).pow(2).sum()).reshape(1)),
     ("orthogonal_regularization_conv", [(3, 2, 2, 2)], lambda w: (0.3 * ((w.reshape(3, -1) @ w.reshape(3, -1).t()) * (1 - torch.eye(3))).pow(2).sum()).reshape(1)),
+    # BigGAN's class-conditional batch norm: normalized without an affine part of its own, then scaled by 1 + Linear(e)
+    # and shifted by Linear(e) of a condition vector e per sample (the shared class embedding, joined with a chunk of z).
+    ("conditional_batch_norm", [(4, 3, 2, 2), (4, 5), (3, 5), (3,), (3, 5), (3,)], lambda x, e, wg, bg, wb, bb:
+        F.batch_norm(x, None, None, training=True, eps=1e-5) * (1 + F.linear(e, wg, bg)).view(4, 3, 1, 1) + F.linear(e, wb, bb).view(4, 3, 1, 1)),
+    ("conditional_batch_norm_1d", [(5, 3), (5, 2), (3, 2), (3,), (3, 2), (3,)], lambda x, e, wg, bg, wb, bb:
+        F.batch_norm(x, None, None, training=True, eps=1e-5) * (1 + F.linear(e, wg, bg)) + F.linear(e, wb, bb)),
+    # The projection discriminator's head: ψ(h) + ⟨embed(y), h⟩ for classes [2, 0, 1, 2, 1] (class 3 of 4 never picked).
+    ("projection_head", [(5, 4), (1, 4), (1,), (4, 4)], lambda h, w, b, emb:
+        F.linear(h, w, b) + (F.embedding(torch.tensor([2, 0, 1, 2, 1]), emb) * h).sum(1, keepdim=True)),
 ]
 
 out = []

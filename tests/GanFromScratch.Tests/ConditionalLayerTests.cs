@@ -1,0 +1,54 @@
+using GanFromScratch.Engine;
+using GanFromScratch.Nn;
+
+namespace GanFromScratch.Tests;
+
+/// <summary>
+/// BigGAN's conditional layers as modules: conditional batch norm with its running statistics and
+/// the projection head. Their formulas are checked against PyTorch in ImageOpGoldenTests
+/// (conditional_batch_norm*, projection_head) and by finite differences in OpGradientTests.
+/// </summary>
+public sealed class ConditionalLayerTests
+{
+    [Fact]
+    public void Conditional_batch_norm_is_batch_norm_scaled_and_shifted_by_the_condition()
+    {
+        using var _ = TensorScope.Begin();
+        var random = new RandomStream(2);
+        var layer = new ConditionalBatchNorm(3, 5, random);
+        Assert.Equal(["gain.weight", "gain.bias", "bias.weight", "bias.bias"], layer.NamedParameters().Select(p => p.Name));
+        Assert.Equal(["running_mean", "running_var"], layer.NamedBuffers().Select(b => b.Name));
+        var x = Tensor.Randn([4, 3, 2, 2], random);
+        var e = Tensor.Randn([4, 5], random);
+        var expected = ConditionalBatchNorm.Compute(x, e, layer.Gain.Weight, layer.Gain.Bias!, layer.Shift.Weight, layer.Shift.Bias!).ToArray();
+        var plain = new BatchNorm(3);
+        Assert.Equal(expected, layer.Forward(x, e).ToArray());
+        plain.Forward(x);
+        Assert.Equal(plain.RunningMean.ToArray(), layer.RunningMean.ToArray()); // the running statistics as batch norm keeps them
+        Assert.Equal(plain.RunningVar.ToArray(), layer.RunningVar.ToArray());
+
+        // Zero gain and shift layers: exactly the normalization, in evaluation mode with the running statistics.
+        foreach (var p in layer.Parameters()) p.CopyFrom(Tensor.ZerosLike(p));
+        layer.Eval();
+        plain.Eval();
+        plain.Weight.CopyFrom(Tensor.Ones(3));
+        Assert.Equal(plain.Forward(x).ToArray(), layer.Forward(x, e).ToArray());
+        Assert.Throws<InvalidOperationException>(() => layer.Forward(x));
+        Assert.Throws<ArgumentException>(() => layer.Forward(x, Tensor.Zeros(4, 2)));
+    }
+
+    [Fact]
+    public void The_projection_head_adds_the_inner_product_with_the_class_vector()
+    {
+        using var _ = TensorScope.Begin();
+        var head = new ProjectionHead(2, 3, new RandomStream(1));
+        Assert.Equal(["psi.weight", "psi.bias", "embed.weight"], head.NamedParameters().Select(p => p.Name));
+        head.Psi.Weight.Load([1f, -1f]);
+        head.Psi.Bias!.Load([0.5f]);
+        head.Embed.Weight.Load([1f, 0f, 0f, 2f, -1f, -1f]);
+        var h = Tensor.FromArray([3f, 1f, 3f, 1f], 2, 2);
+        // ψ(h) = 3 − 1 + 0.5 = 2.5 for both rows; class 1: ⟨(0, 2), (3, 1)⟩ = 2; class 2: ⟨(−1, −1), (3, 1)⟩ = −4.
+        Assert.Equal([4.5f, -1.5f], head.Forward(h, Tensor.FromArray([1f, 2f], 2)).ToArray());
+        Assert.Throws<InvalidOperationException>(() => head.Forward(h));
+    }
+}

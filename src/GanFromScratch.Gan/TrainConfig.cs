@@ -99,6 +99,8 @@ public sealed record TrainConfig
             Beta2 = d.Beta2,
             CriticIters = d.CriticSteps,
             SpectralNorm = d.SpectralNorm,
+            Ortho = d.Ortho,
+            EmaDecay = d.EmaDecay,
             Options = variant.Options.ToDictionary(o => o.Key, o => o.DefaultFor(kind)),
         };
     }

@@ -308,3 +308,75 @@ public sealed class BigGanPartsTests : IDisposable
         Assert.Contains("need --checkpoint", err);
     }
 }
+
+/// <summary>The assembled biggan variant: its defaults, its networks' parts, a step, resume, the data it refuses.</summary>
+public sealed class BigGanVariantTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gfs-biggan-v-").FullName;
+    private readonly Gan.Data.ImageDataset _images;
+
+    public BigGanVariantTests()
+    {
+        ImageDataTests.WriteTinyMnist(_dir, 24);
+        _images = Gan.Data.FashionMnist.Load(_dir, train: true);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private TrainConfig Small() => TestRuns.Defaults("biggan", "mnist") with { DataDir = _dir, Dim = 4, BatchSize = 4, Iters = 4 };
+
+    [Fact]
+    public void The_defaults_are_biggans_and_every_part_is_on()
+    {
+        var c = TestRuns.Defaults("biggan", "fashion-mnist");
+        Assert.Equal((5e-5f, 2e-4f, 0f, 0.999f, 2), (c.LrFor(Roles.Generator), c.LrFor(Roles.Critic), c.Beta1, c.Beta2, c.CriticIters));
+        Assert.Equal(("both", 1e-4f, 0.999f), (c.SpectralNorm, c.Ortho, c.EmaDecay));
+        var trainer = TestRuns.Images(Small(), _images);
+        var g = trainer.Players.Generator;
+        Assert.Equal(4, g.Modules().OfType<ConditionalBatchNorm>().Count());
+        Assert.Single(trainer.Players.Critic.Modules().OfType<ProjectionHead>());
+        Assert.All(g.Modules().OfType<Linear>().Concat(trainer.Players.Critic.Modules().OfType<Linear>()), l => Assert.NotNull(l.SpectralNorm));
+        Assert.DoesNotContain(OrthogonalRegularization.Weights(g), w => w.Shape is [10, BigGanNetworks.EmbeddingSize]); // the shared embedding is left out
+        Assert.NotNull(trainer.Players.Find(Roles.GeneratorEma));
+        Assert.Equal(new Latent(BigGanNetworks.NoiseSize), trainer.Latent);
+    }
+
+    [Fact]
+    public void A_step_moves_both_players_and_the_generator_makes_images_of_each_class()
+    {
+        var trainer = TestRuns.Images(Small(), _images);
+        var before = TestRuns.Weights(trainer);
+        var losses = trainer.Step();
+        Assert.True(float.IsFinite(losses.CriticLoss) && float.IsFinite(losses.GLoss), $"{losses}");
+        Assert.NotEqual(before, TestRuns.Weights(trainer));
+        using var _ = TensorScope.Begin();
+        var images = trainer.Generate(3, new RandomStream(2), Tensor.FromArray([0f, 4f, 9f], 3), truncation: 1f);
+        Assert.Equal([3, 1, 28, 28], images.Shape);
+        Assert.All(images.ToArray(), v => Assert.InRange(v, 0f, 1f));
+    }
+
+    [Fact]
+    public void A_biggan_run_resumes_bit_for_bit()
+    {
+        var straight = TestRuns.Images(Small(), _images);
+        straight.Step();
+        straight.Step();
+        var first = TestRuns.Images(Small(), _images);
+        first.Step();
+        string path = Path.Combine(_dir, "c.safetensors");
+        TestRuns.Save(first, path);
+        var resumed = TestRuns.LoadImages(path, _images);
+        resumed.Step();
+        Assert.Equal(TestRuns.State(straight).Select(t => t.Values), TestRuns.State(resumed).Select(t => t.Values));
+    }
+
+    [Fact]
+    public void Toy_data_is_refused()
+    {
+        string run = Path.Combine(_dir, "toy");
+        var (code, _, err) = Gfs.Run("train", "biggan", "--dataset", "8gaussians", "--iters", "1", "--out", run);
+        Assert.Equal(2, code);
+        Assert.Contains("biggan trains on", err);
+        Assert.False(Directory.Exists(run));
+    }
+}

@@ -17,6 +17,7 @@ public static class Registry
         new Cgan(),
         new CwganGp(),
         new Acgan(),
+        new BigGan(),
         new InfoGan(),
         new BiGan(),
         new Ssgan(),

@@ -15,8 +15,10 @@ public enum OptimizerKind { Adam, RmsProp }
 /// <param name="LrD">The critic's learning rate, if not <paramref name="Lr"/>.</param>
 /// <param name="ImageBatchSize">Samples per batch on images, if not gan_mnist.py's 50.</param>
 /// <param name="SpectralNorm">Whose layers are spectrally normalized unless <c>--spectral-norm</c> says otherwise (<see cref="SpectralNormalization"/>).</param>
+/// <param name="Ortho">The orthogonal regularization's β unless <c>--ortho</c> says otherwise.</param>
+/// <param name="EmaDecay">The decay of the generator's moving average unless <c>--ema</c> says otherwise (0: none).</param>
 public sealed record Hyperparameters(float Lr, float Beta1 = 0.5f, float Beta2 = 0.9f, int CriticSteps = 1, OptimizerKind Optimizer = OptimizerKind.Adam,
-    float? LrG = null, float? LrD = null, int? ImageBatchSize = null, string SpectralNorm = SpectralNormalization.None);
+    float? LrG = null, float? LrD = null, int? ImageBatchSize = null, string SpectralNorm = SpectralNormalization.None, float Ortho = 0f, float EmaDecay = 0f);
 
 /// <summary>How the noise z is drawn.</summary>
 public enum NoiseDistribution

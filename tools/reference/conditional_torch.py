@@ -179,7 +179,7 @@ def acgan_iteration(G, D, optG, optD, x, y, fake_class_weight=1.0):
 
 # --- samples and the training loop ------------------------------------------------------------
 
-def write_samples(G, n, prefix, seed, conditional=True):
+def write_samples(G, n, prefix, seed, conditional=True, noise=NOISE):
     """n images from G in eval mode as uint8 [n, 28, 28] to PREFIX.npy and, for a conditional G (label of
     sample i = i % 10), the labels as int64 [n] to PREFIX.labels.npy. The noise has its own random stream
     (seeded from --seed), so exporting does not change the training's, and every export uses the same noise."""
@@ -190,7 +190,7 @@ def write_samples(G, n, prefix, seed, conditional=True):
     with torch.no_grad():
         for start in range(0, n, 500):
             y = labels[start:start + 500]
-            z = torch.randn(len(y), NOISE, generator=rng)
+            z = torch.randn(len(y), noise, generator=rng)
             x = G(z, y) if conditional else G(z)
             images.append(torch.round(255 * x.clamp(0, 1)).to(torch.uint8).view(-1, 28, 28))  # half to even
     G.train()

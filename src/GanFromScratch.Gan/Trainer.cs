@@ -67,6 +67,32 @@ public sealed class Trainer
     /// <summary>Whether the run keeps a moving average of the generator.</summary>
     public bool HasMovingAverage => !ReferenceEquals(SamplingGame, Game);
 
+    private bool _standingStatistics;
+
+    /// <summary>Samples in the batch whose statistics the averaged generator's batch norms take.</summary>
+    public const int StandingBatch = 500;
+
+    /// <summary>
+    /// Before samples are drawn from the moving average: its batch norms' running statistics set to
+    /// those of a batch of 500 of its own samples (noise from stream 22 of the seed; for a conditional
+    /// generator every class in turn) — BigGAN's standing statistics — once per change of its weights.
+    /// A function of the averaged weights alone, so a resumed run gets the same.
+    /// </summary>
+    public void PrepareSampling()
+    {
+        if (!HasMovingAverage || _standingStatistics) return;
+        var stream = Config.Stream(22);
+        BatchStatistics.Recompute(SamplingGame.Generator, () =>
+        {
+            var batch = new Batch(Noise(StandingBatch, stream))
+            {
+                FakeLabels = Variant.NeedsLabels ? Tensor.FromArray([.. Enumerable.Range(0, StandingBatch).Select(i => (float)(i % Data.Shape.Classes))], StandingBatch) : null,
+            };
+            Variant.Generate(SamplingGame, WithCodes(batch, stream));
+        });
+        _standingStatistics = true;
+    }
+
     /// <summary>What the generator starts from: the noise and the variant's latent codes.</summary>
     public Latent Latent { get; }
 
@@ -142,7 +168,10 @@ public sealed class Trainer
             gLoss = scope.Keep(GeneratorStep(batches));
         }
         if (HasMovingAverage)
+        {
             MovingAverage.Update(SamplingGame.Generator, Players.Generator, Iteration + 1 >= Config.EmaStart ? Config.EmaDecay : 0f);
+            _standingStatistics = false;
+        }
         Tensor[] read = [objective, total, gLoss, penalty ?? objective, .. diagnostics?.Select(d => d.Value) ?? []];
         var values = Tensor.Items(read);
         if (!float.IsFinite(values[1])) throw Diverged(Iteration + 1, "critic loss");
@@ -313,6 +342,7 @@ public sealed class Trainer
         float? truncation = null)
     {
         var game = raw ? Game : SamplingGame;
+        if (!raw) PrepareSampling();
         var g = game.Generator;
         g.Eval();
         try

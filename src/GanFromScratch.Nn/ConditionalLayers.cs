@@ -29,7 +29,7 @@ public sealed class ConditionalBatchNorm : Module
     public int Channels { get; }
     public int ConditionSize { get; }
     public float Eps { get; }
-    public float Momentum { get; }
+    public float Momentum { get; internal set; }
 
     /// <summary>e ↦ W_g e + b_g: the gain's offset from 1.</summary>
     public Linear Gain { get; }

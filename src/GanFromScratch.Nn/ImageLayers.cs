@@ -95,7 +95,7 @@ public sealed class BatchNorm : Module
 
     public int Channels { get; }
     public float Eps { get; }
-    public float Momentum { get; }
+    public float Momentum { get; internal set; }
     public Tensor Weight { get; }
     public Tensor Bias { get; }
     public Tensor RunningMean { get; }

@@ -118,6 +118,29 @@ public sealed class BigGanPartsTests : IDisposable
     }
 
     [Fact]
+    public void The_averaged_generator_samples_with_batch_statistics_of_its_own()
+    {
+        ImageDataTests.WriteTinyMnist(_dir, 24);
+        var images = Gan.Data.FashionMnist.Load(_dir, train: true);
+        var config = TestRuns.Defaults("lsgan", "mnist") with { DataDir = _dir, Dim = 2, BatchSize = 4, Lr = 1e-2f, EmaDecay = 0.5f };
+        var trainer = TestRuns.Images(config, images);
+        trainer.Step();
+        var ema = trainer.Players[Roles.GeneratorEma].Network;
+        float[][] Stats() => [.. BatchStatistics.Buffers(ema).Select(b => b.ToArray())];
+        var averaged = Stats(); // not averaged: the buffers stay as they were built
+        Assert.All(averaged, b => Assert.True(b.All(v => v == 0f) || b.All(v => v == 1f)));
+        float[] first;
+        using (TensorScope.Begin()) first = trainer.Generate(4, new RandomStream(3)).ToArray();
+        var standing = Stats();
+        Assert.NotEqual(averaged, standing);
+        Assert.NotEqual(Stats(), BatchStatistics.Buffers(trainer.Players.Generator).Select(b => b.ToArray()).ToArray());
+        using (TensorScope.Begin()) Assert.Equal(first, trainer.Generate(4, new RandomStream(3)).ToArray());
+        var again = TestRuns.Images(config, images);
+        again.Step();
+        using (TensorScope.Begin()) Assert.Equal(first, again.Generate(4, new RandomStream(3)).ToArray()); // a function of the weights
+    }
+
+    [Fact]
     public void Before_its_start_the_average_copies_the_generator()
     {
         var trainer = TestRuns.Toy(Small("wgan-gp") with { EmaDecay = 0.5f, EmaStart = 3 });

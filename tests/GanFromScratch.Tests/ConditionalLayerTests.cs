@@ -51,4 +51,19 @@ public sealed class ConditionalLayerTests
         Assert.Equal([4.5f, -1.5f], head.Forward(h, Tensor.FromArray([1f, 2f], 2)).ToArray());
         Assert.Throws<InvalidOperationException>(() => head.Forward(h));
     }
+
+    [Fact]
+    public void Standing_statistics_are_the_statistics_of_one_batch_and_leave_mode_and_momentum_as_they_were()
+    {
+        using var _ = TensorScope.Begin();
+        var norm = new BatchNorm(2);
+        norm.Eval();
+        var x = Tensor.FromArray([1f, 10f, 3f, 20f, 5f, 60f], 3, 2); // channel 0: 1, 3, 5; channel 1: 10, 20, 60
+        BatchStatistics.Recompute(norm, () => norm.Forward(x));
+        Assert.Equal([3f, 30f], norm.RunningMean.ToArray());
+        Assert.Equal([4f, 700f], norm.RunningVar.ToArray()); // unbiased: (4 + 0 + 4) / 2, (400 + 100 + 900) / 2
+        Assert.False(norm.Training);
+        Assert.Equal(0.1f, norm.Momentum);
+        Assert.Equal([norm.RunningMean, norm.RunningVar], BatchStatistics.Buffers(norm));
+    }
 }

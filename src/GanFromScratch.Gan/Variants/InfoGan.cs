@@ -243,6 +243,7 @@ public sealed class InfoGan : Variant, ILatentTraversal
         {
             var noise = Tensor.Rand([1, NoiseSize], config.Stream(16), -1f, 1f).Expand(n, NoiseSize);
             var batch = new Batch(noise) { Category = Tensor.FromArray(category, n), Continuous = Tensor.FromArray(continuous, n, c) };
+            trainer.PrepareSampling();
             var g = trainer.SamplingGame.Generator;
             g.Eval();
             try

@@ -42,12 +42,12 @@ internal static class TrainCommand
         {
             Description = "Spectral normalization (Miyato et al. 2018): every linear and convolution layer of the critic, the generator or both " +
                           "computes with W/σ̂(W), σ̂ its largest singular value by one power iteration per training forward. Default: the variant's " +
-                          "(hinge: critic; the others none).",
+                          "(hinge: critic; biggan: both; the others none).",
         }.AcceptOnlyFromAmong(SpectralNormalization.Choices);
         public readonly Option<float?> Ortho = new("--ortho")
         {
             Description = "BigGAN's orthogonal regularization: β‖WWᵀ ⊙ (1 − I)‖²_F of every linear and convolution weight of the generator " +
-                          "added to its loss (BigGAN: 1e-4). Default: 0, none.",
+                          "added to its loss. Default: the variant's (biggan: 1e-4; the others 0, none).",
         };
         public readonly Option<int?> Accumulate = CommonOptions.AtLeast(new Option<int?>("--accumulate")
         {
@@ -59,7 +59,7 @@ internal static class TrainCommand
         {
             Description = "Keep a moving average of the generator's weights with this decay (BigGAN: 0.9999; for runs of a few thousand " +
                           "iterations 0.999): samples and evaluations use it, and fd_raw (w1_raw on toy data) measures the learning generator. " +
-                          "Default: none.",
+                          "Default: the variant's (biggan: 0.999; the others none).",
         };
         public readonly Option<int?> EmaStart = CommonOptions.AtLeast(new Option<int?>("--ema-start")
         {

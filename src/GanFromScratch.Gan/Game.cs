@@ -52,7 +52,7 @@ public sealed class Players
     /// <summary>The player in <paramref name="role"/>, or null.</summary>
     public Player? Find(string role) => _all.FirstOrDefault(p => p.Role == role);
 
-    public Player this[string role] => _all.FirstOrDefault(p => p.Role == role)
+    public Player this[string role] => Find(role)
         ?? throw new ArgumentException($"There is no player '{role}' (players: {string.Join(", ", _all.Select(p => p.Role))}).");
 }
 

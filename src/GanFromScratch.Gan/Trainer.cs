@@ -86,7 +86,7 @@ public sealed class Trainer
         {
             var batch = new Batch(Noise(StandingBatch, stream))
             {
-                FakeLabels = Variant.NeedsLabels ? Tensor.FromArray([.. Enumerable.Range(0, StandingBatch).Select(i => (float)(i % Data.Shape.Classes))], StandingBatch) : null,
+                FakeLabels = BalancedLabels(StandingBatch) is { } labels ? Tensor.FromArray([.. labels.Select(l => (float)l)], StandingBatch) : null,
             };
             Variant.Generate(SamplingGame, WithCodes(batch, stream));
         });
@@ -316,6 +316,12 @@ public sealed class Trainer
             Continuous = Latent.Continuous > 0 ? Tensor.Rand([n, Latent.Continuous], stream, -1f, 1f) : null,
         };
     }
+
+    /// <summary>
+    /// Labels for <paramref name="n"/> samples of a conditional generator, every class in turn
+    /// (label of sample i = i mod classes, so any prefix is balanced); null for an unconditional one.
+    /// </summary>
+    public int[]? BalancedLabels(int n) => Variant.NeedsLabels ? [.. Enumerable.Range(0, n).Select(i => i % Data.Shape.Classes)] : null;
 
     /// <summary>Labels asked of the generator: uniform over the classes, as the real data's are.</summary>
     private Tensor FakeLabels(int n) => RandomLabels(n, Data.Shape.Classes, _labels);

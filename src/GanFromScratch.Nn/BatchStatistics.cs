@@ -11,12 +11,8 @@ namespace GanFromScratch.Nn;
 public static class BatchStatistics
 {
     /// <summary>The running statistics of <paramref name="network"/>'s batch norms, the tensors <see cref="Recompute"/> sets.</summary>
-    public static IEnumerable<Tensor> Buffers(Module network) => network.Modules().SelectMany(m => m switch
-    {
-        BatchNorm b => new[] { b.RunningMean, b.RunningVar },
-        ConditionalBatchNorm c => [c.RunningMean, c.RunningVar],
-        _ => [],
-    });
+    public static IEnumerable<Tensor> Buffers(Module network) =>
+        network.Modules().OfType<IRunningStatistics>().SelectMany(n => new[] { n.RunningMean, n.RunningVar });
 
     /// <summary>
     /// Runs <paramref name="forward"/> (one batch through <paramref name="network"/>) in training
@@ -25,12 +21,13 @@ public static class BatchStatistics
     /// </summary>
     public static void Recompute(Module network, Action forward)
     {
-        var norms = network.Modules().Where(m => m is BatchNorm or ConditionalBatchNorm).ToList();
+        var norms = network.Modules().OfType<IRunningStatistics>().ToList();
         if (norms.Count == 0) return;
         bool training = network.Training;
-        var momenta = norms.Select(SetMomentum(1f)).ToList();
+        var momenta = norms.Select(n => n.Momentum).ToList();
         try
         {
+            foreach (var n in norms) n.Momentum = 1f;
             network.Train();
             using var scope = TensorScope.Begin();
             using var _ = Autograd.NoGrad();
@@ -38,19 +35,16 @@ public static class BatchStatistics
         }
         finally
         {
-            for (int i = 0; i < norms.Count; i++) SetMomentum(momenta[i])(norms[i]);
+            for (int i = 0; i < norms.Count; i++) norms[i].Momentum = momenta[i];
             network.Train(training);
         }
     }
+}
 
-    /// <summary>Sets a batch norm's momentum; returns the one it had.</summary>
-    private static Func<Module, float> SetMomentum(float momentum) => m =>
-    {
-        switch (m)
-        {
-            case BatchNorm b: { float old = b.Momentum; b.Momentum = momentum; return old; }
-            case ConditionalBatchNorm c: { float old = c.Momentum; c.Momentum = momentum; return old; }
-            default: throw new ArgumentException(m.GetType().Name);
-        }
-    };
+/// <summary>A normalization layer that keeps running statistics of the batches it sees (BatchNorm, ConditionalBatchNorm).</summary>
+internal interface IRunningStatistics
+{
+    Tensor RunningMean { get; }
+    Tensor RunningVar { get; }
+    float Momentum { get; set; }
 }

@@ -13,7 +13,7 @@ namespace GanFromScratch.Nn;
 /// with this block's chunk of z. The gain is 1 + Linear(e) so that a layer starts near plain batch
 /// norm. Running statistics as <see cref="BatchNorm"/>'s, used in evaluation mode.
 /// </summary>
-public sealed class ConditionalBatchNorm : Module
+public sealed class ConditionalBatchNorm : Module, IRunningStatistics
 {
     public ConditionalBatchNorm(int channels, int conditionSize, RandomStream random, float eps = 1e-5f, float momentum = 0.1f)
     {
@@ -29,7 +29,9 @@ public sealed class ConditionalBatchNorm : Module
     public int Channels { get; }
     public int ConditionSize { get; }
     public float Eps { get; }
-    public float Momentum { get; internal set; }
+    public float Momentum { get; private set; }
+
+    float IRunningStatistics.Momentum { get => Momentum; set => Momentum = value; }
 
     /// <summary>e ↦ W_g e + b_g: the gain's offset from 1.</summary>
     public Linear Gain { get; }
@@ -49,7 +51,7 @@ public sealed class ConditionalBatchNorm : Module
     {
         if (condition.Rank != 2 || condition.Shape[0] != x.Shape[0] || condition.Shape[1] != ConditionSize)
             throw new ArgumentException($"ConditionalBatchNorm({Channels}, condition {ConditionSize}) expects a condition [{x.Shape[0]}, {ConditionSize}], got {Shapes.Format(condition.Shape)}.");
-        var normalized = BatchNorm.Normalize(x, null, null, RunningMean, RunningVar, Eps, Momentum, Training, $"ConditionalBatchNorm({Channels})");
+        var normalized = BatchNorm.Normalize(x, null, null, RunningMean, RunningVar, Eps, Momentum, Training, "ConditionalBatchNorm");
         return Modulate(normalized, Gain.Forward(condition), Shift.Forward(condition));
     }
 

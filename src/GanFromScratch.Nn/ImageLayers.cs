@@ -10,7 +10,7 @@ namespace GanFromScratch.Nn;
 /// the weight's second extent times the kernel's area (in·k·k for a convolution; out·k·k for a
 /// transposed one, whose weight is [in, out, k, k]), so that the same seed gives the same scale.
 /// </summary>
-public abstract class ConvolutionLayer : Module
+public abstract class ConvolutionLayer : Module, IWeightedLayer
 {
     protected ConvolutionLayer(string layer, int inChannels, int outChannels, int kernelSize, int stride, int padding,
         int[] weightShape, RandomStream random, bool bias)
@@ -44,6 +44,8 @@ public abstract class ConvolutionLayer : Module
         SpectralNorm ??= Nn.SpectralNorm.Attach(this, Weight, OutputAxis, random, powerIterations);
         return this;
     }
+
+    IWeightedLayer IWeightedLayer.WithSpectralNorm(RandomStream random, int powerIterations) => WithSpectralNorm(random, powerIterations);
 
     /// <summary>The weight the layer computes with: W, or W/σ̂(W) under spectral normalization.</summary>
     protected Tensor EffectiveWeight => SpectralNorm?.Apply(Weight, Training) ?? Weight;
@@ -81,7 +83,7 @@ public sealed class ConvTranspose2d(int inChannels, int outChannels, int kernelS
 /// variance unbiased); in evaluation it uses the running statistics. weight starts at 1, bias at 0.
 /// A batch norm couples the samples of a batch, which is why a gradient penalty critic must not have one.
 /// </summary>
-public sealed class BatchNorm : Module
+public sealed class BatchNorm : Module, IRunningStatistics
 {
     public BatchNorm(int channels, float eps = 1e-5f, float momentum = 0.1f)
     {
@@ -95,13 +97,15 @@ public sealed class BatchNorm : Module
 
     public int Channels { get; }
     public float Eps { get; }
-    public float Momentum { get; internal set; }
+    public float Momentum { get; private set; }
+
+    float IRunningStatistics.Momentum { get => Momentum; set => Momentum = value; }
     public Tensor Weight { get; }
     public Tensor Bias { get; }
     public Tensor RunningMean { get; }
     public Tensor RunningVar { get; }
 
-    public override Tensor Forward(Tensor x) => Normalize(x, Weight, Bias, RunningMean, RunningVar, Eps, Momentum, Training, $"BatchNorm({Channels})");
+    public override Tensor Forward(Tensor x) => Normalize(x, Weight, Bias, RunningMean, RunningVar, Eps, Momentum, Training, "BatchNorm");
 
     /// <summary>
     /// Batch norm of x over its channels (axis 1): in <paramref name="training"/> mode with the
@@ -113,12 +117,12 @@ public sealed class BatchNorm : Module
     {
         int channels = runningMean.Size;
         if (x.Rank < 2 || x.Shape[1] != channels)
-            throw new ArgumentException($"{layer} expects [batch, {channels}, …], got {Shapes.Format(x.Shape)}.");
+            throw new ArgumentException($"{layer}({channels}) expects [batch, {channels}, …], got {Shapes.Format(x.Shape)}.");
         if (!training) return Tensor.BatchNormWithStatistics(x, runningMean, runningVar, weight, bias, eps);
         var y = Tensor.BatchNorm(x, weight, bias, eps, out var mean, out var variance);
         int count = x.Size / channels;
         if (count < 2)
-            throw new ArgumentException($"{layer.Split('(')[0]} in training needs more than one value per channel, got input {Shapes.Format(x.Shape)}.");
+            throw new ArgumentException($"{layer} in training needs more than one value per channel, got input {Shapes.Format(x.Shape)}.");
         using (Autograd.NoGrad())
         {
             runningMean.CopyFrom(runningMean * (1f - momentum) + mean.Detach() * momentum);

@@ -15,7 +15,7 @@ public interface IFusesActivation
 }
 
 /// <summary>y = x·Wᵀ + b, W of shape [out, in] as in PyTorch (so weights load unchanged).</summary>
-public sealed class Linear : Module, IFusesActivation
+public sealed class Linear : Module, IFusesActivation, IWeightedLayer
 {
     public Linear(int inFeatures, int outFeatures, RandomStream random, bool bias = true)
     {
@@ -41,6 +41,8 @@ public sealed class Linear : Module, IFusesActivation
         SpectralNorm ??= Nn.SpectralNorm.Attach(this, Weight, 0, random, powerIterations);
         return this;
     }
+
+    IWeightedLayer IWeightedLayer.WithSpectralNorm(RandomStream random, int powerIterations) => WithSpectralNorm(random, powerIterations);
 
     public override Tensor Forward(Tensor x) => Forward(x, GemmActivation.None);
 

@@ -111,3 +111,16 @@ public sealed class SpectralNorm
         return sn;
     }
 }
+
+/// <summary>A layer that computes with one weight matrix (Linear, Conv2d, ConvTranspose2d): what spectral normalization and orthogonal regularization act on.</summary>
+public interface IWeightedLayer
+{
+    /// <summary>The weight as trained (before spectral normalization).</summary>
+    Tensor Weight { get; }
+
+    /// <summary>The spectral normalization of the weight, if switched on.</summary>
+    SpectralNorm? SpectralNorm { get; }
+
+    /// <summary>Computes with W/σ̂(W) from now on; returns this.</summary>
+    IWeightedLayer WithSpectralNorm(RandomStream random, int powerIterations = 1);
+}

@@ -79,7 +79,7 @@ internal static class TrainCommand
         {
             Description = "Continue from a checkpoint: the run folder's own (no value) or the file given. The networks and the data come from " +
                           "the checkpoint (--dataset, --data, --dim, --arch, --spectral-norm, --ema and --seed cannot change); the training settings given beside " +
-                          "--resume (--iters, --lr, --beta1, --beta2, --critic-iters, --batch-size, the variant's options, the evaluation " +
+                          "--resume (--iters, --lr, --beta1, --beta2, --critic-iters, --batch-size, --ortho, --accumulate, --ema-start, the variant's options, the evaluation " +
                           "settings) replace the saved ones, and the change is recorded in config.json and metrics.jsonl.",
             Arity = ArgumentArity.ZeroOrOne,
         };

@@ -98,13 +98,6 @@ public sealed class ImageData : IGanData
     }
 
     /// <summary>
-    /// Labels for <paramref name="n"/> samples of a conditional generator, every class in turn
-    /// (label of sample i = i mod classes, so any prefix is balanced); null for an unconditional one.
-    /// </summary>
-    public int[]? BalancedLabels(Trainer trainer, int n) =>
-        trainer.Variant.NeedsLabels ? [.. Enumerable.Range(0, n).Select(i => i % Shape.Classes)] : null;
-
-    /// <summary>
     /// The picture of the generator at one moment: 64 samples from the same noise every time, 8 per
     /// row; for a conditional generator 8 samples of each class, one class per row.
     /// </summary>
@@ -127,7 +120,7 @@ public sealed class ImageData : IGanData
     /// </summary>
     public ImageMeasures Measure(Trainer trainer, ImageQuality quality, RandomStream noise, bool raw = false, float? truncation = null)
     {
-        var labels = BalancedLabels(trainer, quality.Samples);
+        var labels = trainer.BalancedLabels(quality.Samples);
         return quality.Measure((start, k) => trainer.Generate(k, noise, labels is null ? null : ToyData.Labels(labels[start..(start + k)]), raw: raw,
             truncation: truncation), labels);
     }
@@ -154,7 +147,7 @@ public sealed class ImageData : IGanData
         {
             var real = real64.Batch(0, Math.Min(GridSamples, real64.Count));
             int n = real.Shape[0];
-            var labels = BalancedLabels(trainer, n) is { } l ? ToyData.Labels(l) : null;
+            var labels = trainer.BalancedLabels(n) is { } l ? ToyData.Labels(l) : null;
             var fake = trainer.Generate(n, trainer.Config.Stream(10), labels);
             if (!Array.TrueForAll(fake.ToArray(), float.IsFinite)) throw Trainer.Diverged(trainer.Iteration, "generator's output");
             var (_, norm) = GradientPenalty.Compute(x => trainer.CriticScore(x, labels), real, fake, Tensor.Rand([n, 1, 1, 1], trainer.Config.Stream(12)), 0f);

@@ -73,7 +73,7 @@ public sealed class ToyData : IGanData
     {
         const int n = 1024, forModes = 2500;
         var config = trainer.Config;
-        int[]? labels = trainer.Variant.NeedsLabels ? [.. Enumerable.Range(0, forModes).Select(i => i % Shape.Classes)] : null;
+        int[]? labels = trainer.BalancedLabels(forModes);
         float[] generated;
         using (TensorScope.Begin()) generated = trainer.Generate(forModes, config.Stream(10), labels is null ? null : Labels(labels)).ToArray();
         if (!Array.TrueForAll(generated, float.IsFinite)) throw Trainer.Diverged(trainer.Iteration, "generator's output");
@@ -103,7 +103,7 @@ public sealed class ToyData : IGanData
     private double RawW1(Trainer trainer)
     {
         const int n = 1024;
-        int[]? labels = trainer.Variant.NeedsLabels ? [.. Enumerable.Range(0, n).Select(i => i % Shape.Classes)] : null;
+        int[]? labels = trainer.BalancedLabels(n);
         float[] generated;
         using (TensorScope.Begin()) generated = trainer.Generate(n, trainer.Config.Stream(10), labels is null ? null : Labels(labels), raw: true).ToArray();
         return ToyMetrics.Wasserstein1(generated, Dataset.Sample(n, trainer.Config.Stream(11)));

@@ -34,6 +34,10 @@ public static class GradientPenalty
     /// The penalty is taken per sample: ‖∇ₓD(x̂ᵢ)‖ must depend on x̂ᵢ alone. Batch norm mixes the
     /// samples of a batch, so the penalty would be wrong: such a critic is refused.
     /// </summary>
+    public static void RequirePerSampleCritic(Players players, TrainConfig config) =>
+        RequirePerSampleCritic(players.Critic, config.Kind == Data.DataKind.Images ? config.Arch ?? config.Rules.DefaultArch : "toy");
+
+    /// <inheritdoc cref="RequirePerSampleCritic(Players, TrainConfig)"/>
     public static void RequirePerSampleCritic(Module critic, string arch)
     {
         if (critic.Modules().OfType<BatchNorm>().Any())

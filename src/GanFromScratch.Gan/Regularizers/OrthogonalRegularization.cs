@@ -30,12 +30,7 @@ public static class OrthogonalRegularization
     }
 
     /// <summary>The weights R_β applies to: those of every Linear, Conv2d and ConvTranspose2d of <paramref name="network"/>.</summary>
-    public static IEnumerable<Tensor> Weights(Module network) => network.Modules().Select(m => m switch
-    {
-        Linear l => l.Weight,
-        ConvolutionLayer c => c.Weight,
-        _ => null,
-    }).OfType<Tensor>();
+    public static IEnumerable<Tensor> Weights(Module network) => network.Modules().OfType<IWeightedLayer>().Select(l => l.Weight);
 
     /// <summary>Σ R_β(W) over <paramref name="network"/>'s weights.</summary>
     public static Tensor Of(Module network, float beta) =>

@@ -30,14 +30,9 @@ public static class SpectralNormalization
         var random = config.Stream(21);
         int layers = 0;
         foreach (var role in RolesOf(config.SpectralNorm))
-            foreach (var module in players[role].Network.Modules())
+            foreach (var layer in players[role].Network.Modules().OfType<IWeightedLayer>())
             {
-                switch (module)
-                {
-                    case Linear linear: linear.WithSpectralNorm(random); break;
-                    case ConvolutionLayer conv: conv.WithSpectralNorm(random); break;
-                    default: continue;
-                }
+                layer.WithSpectralNorm(random);
                 layers++;
             }
         return layers;

@@ -25,7 +25,7 @@ public sealed class CwganGp : Variant
     public override Players CreatePlayers(NetworkBuilder networks) => new(networks.ConditionalGenerator(), networks.ConditionalCritic());
 
     public override void CheckPlayers(Players players, TrainConfig config) =>
-        GradientPenalty.RequirePerSampleCritic(players.Critic, config.Kind == DataKind.Images ? config.Arch ?? DefaultArch : "toy");
+        GradientPenalty.RequirePerSampleCritic(players, config);
 
     public override CriticLosses CriticLoss(Game game, Batch batch)
     {

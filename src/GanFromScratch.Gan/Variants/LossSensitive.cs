@@ -85,7 +85,7 @@ public sealed class LossSensitive : Variant
     public override void CheckPlayers(Players players, TrainConfig config)
     {
         if (Penalty.Of(config) > 0)
-            GradientPenalty.RequirePerSampleCritic(players.Critic, config.Kind == DataKind.Images ? config.Arch ?? DefaultArch : "toy");
+            GradientPenalty.RequirePerSampleCritic(players, config);
     }
 
     /// <summary>L_θ(x) = softplus(f(x)), relu(f(x)) or f(x) itself, [n, 1].</summary>

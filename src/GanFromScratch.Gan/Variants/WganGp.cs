@@ -37,7 +37,7 @@ public sealed class WganGp : Variant
 
     /// <summary>The penalty is per sample: the critic must not mix the samples of a batch.</summary>
     public override void CheckPlayers(Players players, TrainConfig config) =>
-        GradientPenalty.RequirePerSampleCritic(players.Critic, config.Kind == DataKind.Images ? config.Arch ?? DefaultArch : "toy");
+        GradientPenalty.RequirePerSampleCritic(players, config);
 
     public override CriticLosses CriticLoss(Game game, Batch batch)
     {

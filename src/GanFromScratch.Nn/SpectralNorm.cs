@@ -67,13 +67,12 @@ public sealed class SpectralNorm
     public Tensor Apply(Tensor weight, bool training)
     {
         var m = Matrix(weight);
-        Tensor u, v;
+        Tensor u = U, v = V;
         using (Autograd.NoGrad())
         {
-            (u, v) = (Copy(U), Copy(V));
-            if (training)
+            if (training && PowerIterations > 0)
             {
-                for (int k = 0; k < PowerIterations; k++)
+                for (int k = 0; k < PowerIterations; k++) // fresh tensors: the buffers are only read here
                 {
                     v = Normalize(Tensor.MatMul(u.Reshape(1, -1), m).Reshape(-1));   // Wᵀu / ‖Wᵀu‖
                     u = Normalize(Tensor.MatMul(m, v.Reshape(-1, 1)).Reshape(-1));   // Wv / ‖Wv‖
@@ -81,6 +80,8 @@ public sealed class SpectralNorm
                 U.CopyFrom(u);
                 V.CopyFrom(v);
             }
+            else
+                (u, v) = (Copy(U), Copy(V)); // a later training forward updates the buffers in place
         }
         return weight / Sigma(m, u, v);
     }

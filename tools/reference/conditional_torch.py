@@ -199,10 +199,10 @@ def write_samples(G, n, prefix, seed, conditional=True, noise=NOISE):
         np.save(prefix + ".labels.npy", labels.numpy())
 
 
-def parser(description):
+def parser(description, out_required=True):
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=out_required)
     p.add_argument("--iters", type=int, default=2000)
     p.add_argument("--batch-size", type=int, default=50)
     p.add_argument("--dim", type=int, default=64)

@@ -29,7 +29,7 @@ from conditional_torch import NOISE, critic_body, generator_body, parser, set_tr
 
 IMAGE_TAU = 0.0002 * 12288 * 2 / 784  # the authors' τ for 3·64·64 values in [−1, 1], rescaled to 784 in [0, 1]
 
-p = parser(__doc__.splitlines()[0])
+p = parser(__doc__.splitlines()[0], out_required=False)  # toy runs print their measures
 p.add_argument("--dataset", default="fashion-mnist", choices=["8gaussians", "fashion-mnist"])
 p.add_argument("--tau", type=float, default=None, help="the margin's scale (default 1 on toy data, 0.0063 on images)")
 p.add_argument("--gamma", type=float, default=0.0)
@@ -37,10 +37,7 @@ p.add_argument("--positive", default="softplus", choices=["softplus", "relu", "n
 p.add_argument("--penalty", type=float, default=None,
                help="λ of a WGAN-GP penalty on the critic's output f at interpolates (default 0.1 on toy data, 0 on images)")
 p.add_argument("--eval-every-toy", type=int, default=100)
-p.set_defaults(lr=1e-4, weight_decay=None, batch_size=None, dim=None, out=None)
-for action in p._actions:
-    if action.dest == "out":
-        action.required = False
+p.set_defaults(lr=1e-4, weight_decay=None, batch_size=None, dim=None)
 args = p.parse_args()
 toy_data = args.dataset == "8gaussians"
 tau = args.tau if args.tau is not None else (1.0 if toy_data else IMAGE_TAU)

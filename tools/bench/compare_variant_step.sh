@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# One training iteration of a variant with a PyTorch peer in tools/reference (infogan, bigan, ssgan), gfs
+# One training iteration of a variant with a PyTorch peer in tools/reference (infogan, bigan, ssgan, biggan), gfs
 # against that peer on this machine, alternating the two ROUNDS times per thread setting, at the
-# peer's batch (128; ssgan 100) on random 28×28 images. Each line printed is one measurement (a median over
+# peer's batch (128; ssgan 100, biggan 50) on random 28×28 images. Each line printed is one measurement (a median over
 # 5 iterations after 1 warm-up); compare the medians of each column.
 #
 #   tools/bench/compare_variant_step.sh VARIANT [ROUNDS]
@@ -10,8 +10,8 @@
 # OpenBLAS on the torch threads' behalf; more would oversubscribe the cores).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-VARIANT=${1:?usage: compare_variant_step.sh infogan|bigan|ssgan [ROUNDS]}
-BATCH=128; [ "$VARIANT" = ssgan ] && BATCH=100
+VARIANT=${1:?usage: compare_variant_step.sh infogan|bigan|ssgan|biggan [ROUNDS]}
+BATCH=128; [ "$VARIANT" = ssgan ] && BATCH=100; [ "$VARIANT" = biggan ] && BATCH=50
 ROUNDS=${2:-3}
 CORES=$(nproc)
 # GFS=path/to/gfs.dll times a build of your own; by default the working tree is built and timed.

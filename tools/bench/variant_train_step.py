@@ -1,5 +1,5 @@
 """PyTorch peer of `gfs bench train-step --variant V --dataset fashion-mnist`, for the variants whose
-peers live in tools/reference (infogan, bigan, ssgan): one training iteration of the peer's own networks
+peers live in tools/reference (infogan, bigan, ssgan, biggan): one training iteration of the peer's own networks
 and step (its `*_iteration` function, unchanged), on random 28×28 images in [0, 1] (the pixels do not
 change the cost). Prints the median milliseconds per iteration as one JSON object, as
 mnist_train_step.py does.
@@ -18,16 +18,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
 from timing import median_ms  # noqa: E402
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--variant", choices=["infogan", "bigan", "ssgan"], required=True)
+parser.add_argument("--variant", choices=["infogan", "bigan", "ssgan", "biggan"], required=True)
 parser.add_argument("--threads", type=int, default=1)
 parser.add_argument("--iters", type=int, default=10)
 parser.add_argument("--warmup", type=int, default=2)
 parser.add_argument("--dim", type=int, default=64)
-parser.add_argument("--batch", type=int, help="default: the peer's (128; ssgan 100)")
+parser.add_argument("--batch", type=int, help="default: the peer's (128; ssgan 100, biggan 50)")
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(1)
-args.batch = args.batch or (100 if args.variant == "ssgan" else 128)
+args.batch = args.batch or {"ssgan": 100, "biggan": 50}.get(args.variant, 128)
 x = torch.rand(args.batch, 1, 28, 28)
 
 if args.variant == "infogan":
@@ -46,6 +46,18 @@ elif args.variant == "ssgan":
     optD = torch.optim.Adam(D.parameters(), lr=3e-3, betas=(0.5, 0.999))
     x_lab, y_lab = torch.rand(args.batch, 1, 28, 28), torch.randint(0, 10, (args.batch,))
     step = lambda: peer.ssgan_iteration(G, D, optG, optD, x_lab, y_lab, x, 1.0)  # noqa: E731
+elif args.variant == "biggan":
+    import copy
+
+    import biggan_torch as peer
+
+    ch = max(1, args.dim // 2)
+    G, D = peer.spectral_normalize(peer.Generator(ch)), peer.spectral_normalize(peer.Critic(ch))
+    G_ema = copy.deepcopy(G)
+    optG = torch.optim.Adam(G.parameters(), lr=5e-5, betas=(0.0, 0.999))
+    optD = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.0, 0.999))
+    y = torch.randint(0, 10, (args.batch,))
+    step = lambda: peer.biggan_iteration(G, D, G_ema, optG, optD, lambda: (x, y), args.batch)  # noqa: E731
 else:
     import bigan_torch as peer
 

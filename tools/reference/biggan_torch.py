@@ -117,6 +117,35 @@ def ortho(net, beta):
     return total
 
 
+def biggan_iteration(G, D, G_ema, optG, optD, next_real, n, critic_steps=2, beta=1e-4, decay=0.999):
+    """One iteration: `critic_steps` hinge steps of D, each on its own real batch `next_real()`, one
+    generator step (hinge plus orthogonal regularization), then the moving average of G's state."""
+    set_trainable(D, True)
+    for _ in range(critic_steps):
+        x, y = next_real()
+        optD.zero_grad()
+        yf = torch.randint(0, CLASSES, (n,))
+        with torch.no_grad():
+            fake = G(torch.randn(n, NOISE), yf)
+        d_loss = F.relu(1 - D(x, y)).mean() + F.relu(1 + D(fake, yf)).mean()
+        d_loss.backward()
+        optD.step()
+    set_trainable(D, False)
+    optG.zero_grad()
+    yf = torch.randint(0, CLASSES, (n,))
+    g_loss = -D(G(torch.randn(n, NOISE), yf), yf).mean()
+    (g_loss + ortho(G, beta)).backward()
+    optG.step()
+    with torch.no_grad():
+        source = G.state_dict()
+        for key, value in G_ema.state_dict().items():
+            if value.dtype.is_floating_point:
+                value.mul_(decay).add_(source[key], alpha=1 - decay)
+            else:
+                value.copy_(source[key])
+    return d_loss, g_loss
+
+
 def main():
     import argparse
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -143,29 +172,7 @@ def main():
     n, start = args.batch_size, time.time()
     with open(os.path.join(args.out, "log.jsonl"), "w") as log:
         for it in range(1, args.iters + 1):
-            set_trainable(D, True)
-            for _ in range(2):
-                x, y = next(batches)
-                optD.zero_grad()
-                yf = torch.randint(0, CLASSES, (n,))
-                with torch.no_grad():
-                    fake = G(torch.randn(n, NOISE), yf)
-                d_loss = F.relu(1 - D(x, y)).mean() + F.relu(1 + D(fake, yf)).mean()
-                d_loss.backward()
-                optD.step()
-            set_trainable(D, False)
-            optG.zero_grad()
-            yf = torch.randint(0, CLASSES, (n,))
-            g_loss = -D(G(torch.randn(n, NOISE), yf), yf).mean()
-            (g_loss + ortho(G, 1e-4)).backward()
-            optG.step()
-            with torch.no_grad():
-                source = G.state_dict()
-                for key, value in G_ema.state_dict().items():
-                    if value.dtype.is_floating_point:
-                        value.mul_(0.999).add_(source[key], alpha=0.001)
-                    else:
-                        value.copy_(source[key])
+            d_loss, g_loss = biggan_iteration(G, D, G_ema, optG, optD, lambda: next(batches), n)
             if it % args.log_every == 0:
                 log.write(json.dumps({"iter": it, "critic_loss": d_loss.item(), "g_loss": g_loss.item(), "time_s": round(time.time() - start, 3)}) + "\n")
                 log.flush()

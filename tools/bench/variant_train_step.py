@@ -47,15 +47,9 @@ elif args.variant == "ssgan":
     x_lab, y_lab = torch.rand(args.batch, 1, 28, 28), torch.randint(0, 10, (args.batch,))
     step = lambda: peer.ssgan_iteration(G, D, optG, optD, x_lab, y_lab, x, 1.0)  # noqa: E731
 elif args.variant == "biggan":
-    import copy
-
     import biggan_torch as peer
 
-    ch = max(1, args.dim // 2)
-    G, D = peer.spectral_normalize(peer.Generator(ch)), peer.spectral_normalize(peer.Critic(ch))
-    G_ema = copy.deepcopy(G)
-    optG = torch.optim.Adam(G.parameters(), lr=5e-5, betas=(0.0, 0.999))
-    optD = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.0, 0.999))
+    G, D, G_ema, optG, optD = peer.players(args.dim)
     y = torch.randint(0, 10, (args.batch,))
     step = lambda: peer.biggan_iteration(G, D, G_ema, optG, optD, lambda: (x, y), args.batch)  # noqa: E731
 else:

@@ -117,6 +117,15 @@ def ortho(net, beta):
     return total
 
 
+def players(dim):
+    """G and D (ch = DIM/2, spectral normalization on both), the averaged copy of G and the two Adams."""
+    ch = max(1, dim // 2)
+    G, D = spectral_normalize(Generator(ch)), spectral_normalize(Critic(ch))
+    optG = torch.optim.Adam(G.parameters(), lr=5e-5, betas=(0.0, 0.999))
+    optD = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.0, 0.999))
+    return G, D, copy.deepcopy(G), optG, optD
+
+
 def biggan_iteration(G, D, G_ema, optG, optD, next_real, n, critic_steps=2, beta=1e-4, decay=0.999):
     """One iteration: `critic_steps` hinge steps of D, each on its own real batch `next_real()`, one
     generator step (hinge plus orthogonal regularization), then the moving average of G's state."""
@@ -162,11 +171,7 @@ def main():
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
-    ch = max(1, args.dim // 2)
-    G, D = spectral_normalize(Generator(ch)), spectral_normalize(Critic(ch))
-    G_ema = copy.deepcopy(G)
-    optG = torch.optim.Adam(G.parameters(), lr=5e-5, betas=(0.0, 0.999))
-    optD = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.0, 0.999))
+    G, D, G_ema, optG, optD = players(args.dim)
     images, labels = load_fashion_mnist(args.data)
     batches = real_batches(images, labels, args.batch_size)
     n, start = args.batch_size, time.time()

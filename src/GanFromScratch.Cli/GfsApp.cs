@@ -32,6 +32,15 @@ public static class GfsApp
             Bench.BenchCommand.Create(stdout, stderr),
         };
         ShortListings(root);
+        try
+        {
+            args = Train.RunConfigFile.WithVariantNamed(args);
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"gfs: {e.Message}");
+            return Usage;
+        }
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

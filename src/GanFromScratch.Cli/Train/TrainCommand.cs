@@ -83,18 +83,25 @@ internal static class TrainCommand
                           "settings) replace the saved ones, and the change is recorded in config.json and metrics.jsonl.",
             Arity = ArgumentArity.ZeroOrOne,
         };
+        public readonly Option<string?> Config = new("--config")
+        {
+            Description = "Rerun the settings of a run's config.json (every setting, the seed too); options given beside it override its " +
+                          "values, and the output names each one overridden. Default --out: the config's folder with -rerun added. " +
+                          "'gfs train --config RUN/config.json' takes the variant from the file.",
+        };
         public readonly Option<bool> Force = new("--force") { Description = "Start afresh in a run folder that already holds a run (its run files are replaced)." };
         public readonly Option<int?> EvalEvery = CommonOptions.AtLeast(new Option<int?>("--eval-every") { Description = "Evaluate, draw a frame and save a checkpoint every N iterations (default 100)." }, 1);
         public readonly Option<string> Device = DeviceChoice.Option();
         public readonly Option<int> Threads = CommonOptions.Threads();
 
         public IEnumerable<Option> All() =>
-            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Accumulate, Ema, EmaStart, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Force, EvalEvery, Device, Threads];
+            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Accumulate, Ema, EmaStart, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Config, Force, EvalEvery, Device, Threads];
     }
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var train = new Command("train", "Train a GAN (one subcommand per variant; see 'gfs train <variant> --help'), or the classifier that measures image GANs.");
+        var train = new Command("train", "Train a GAN (one subcommand per variant; see 'gfs train <variant> --help'), or the classifier that measures image GANs. " +
+            "'gfs train --config RUN/config.json' reruns a run's settings (options given after it override them).");
         foreach (var variant in Registry.All) train.Subcommands.Add(VariantCommand(variant, stdout, stderr));
         train.Subcommands.Add(ClassifierCommand.Create(stdout, stderr));
         return train;
@@ -139,6 +146,7 @@ internal static class TrainCommand
         if (variant.Accepts.Contains(DataKind.Images))
             examples.AddRange([$"gfs train {variant.Name} --dataset fashion-mnist", $"gfs train {variant.Name} --dataset mnist --data ~/mnist --out runs/mnist"]);
         examples.AddRange(variant.Examples);
+        examples.Add($"gfs train {variant.Name} --config {(toy ? "runs/25g" : "runs/mnist")}/config.json --seed 2 --out runs/seed2");
         examples.Add($"gfs train {variant.Name} --out {(toy ? "runs/25g" : "runs/mnist")} --resume --iters 8000 --lr {(d.Lr / 2).ToString("0.#########", System.Globalization.CultureInfo.InvariantCulture)}");
         var command = new Command(variant.Name,
             $"Train {variant.Summary}, on {string.Join(" or ", variant.Accepts.Select(Datasets.Describe))}. " +
@@ -158,8 +166,12 @@ internal static class TrainCommand
 
     private static int Run(Variant variant, ParseResult parse, Options o, List<(VariantOption Declared, Option Option)> own, TextWriter stdout, TextWriter stderr)
     {
-        string dataset = parse.GetValue(o.Dataset) ?? (variant.Accepts.Contains(DataKind.Toy) ? "8gaussians" : "fashion-mnist");
-        var defaults = Datasets.IsKnown(dataset) ? TrainConfig.Defaults(variant, dataset) : new TrainConfig { Variant = variant.Name, Dataset = dataset };
+        string? configFile = parse.GetValue(o.Config) is { } configGiven ? CommonOptions.NonEmptyPath(configGiven, "--config") : null;
+        // A rerun starts from the saved settings where a fresh run starts from the variant's defaults.
+        var rerun = configFile is null ? null : RerunConfig(configFile, variant, parse, o);
+        string dataset = parse.GetValue(o.Dataset) ?? rerun?.Dataset ?? (variant.Accepts.Contains(DataKind.Toy) ? "8gaussians" : "fashion-mnist");
+        var defaults = rerun is not null ? rerun with { Dataset = dataset }
+            : Datasets.IsKnown(dataset) ? TrainConfig.Defaults(variant, dataset) : new TrainConfig { Variant = variant.Name, Dataset = dataset };
         bool images = defaults.Kind == DataKind.Images;
         if (!images && (Given(parse, o.Arch) || Given(parse, o.Data) || Given(parse, o.Classifier) || Given(parse, o.FdSamples) || Given(parse, o.SampleEvery)))
             throw new UsageException("--arch, --data, --classifier, --fd-samples and --sample-every are for image datasets (--dataset fashion-mnist or mnist).");
@@ -182,23 +194,34 @@ internal static class TrainCommand
             EvalEvery = parse.GetValue(o.EvalEvery) ?? defaults.EvalEvery,
             SampleEvery = parse.GetValue(o.SampleEvery) ?? defaults.SampleEvery,
             FdSamples = parse.GetValue(o.FdSamples) ?? defaults.FdSamples,
-            Arch = images ? parse.GetValue(o.Arch) : null,
+            Arch = images ? parse.GetValue(o.Arch) ?? defaults.Arch : null,
             SpectralNorm = parse.GetValue(o.SpectralNorm) ?? defaults.SpectralNorm,
             Ortho = parse.GetValue(o.Ortho) ?? defaults.Ortho,
             Accumulate = parse.GetValue(o.Accumulate) ?? defaults.Accumulate,
             EmaDecay = parse.GetValue(o.Ema) ?? defaults.EmaDecay,
             EmaStart = parse.GetValue(o.EmaStart) ?? defaults.EmaStart,
-            DataDir = parse.GetValue(o.Data) is { } dir ? Path.GetFullPath(CommonOptions.NonEmptyPath(dir, "--data")) : null,
+            DataDir = parse.GetValue(o.Data) is { } dir ? Path.GetFullPath(CommonOptions.NonEmptyPath(dir, "--data")) : defaults.DataDir,
             // A full path: a resumed run finds its classifier from any working folder.
-            Classifier = images && (parse.GetValue(o.Classifier) ?? ExistingClassifier(dataset)) is { } classifierPath ? Path.GetFullPath(classifierPath) : null,
+            Classifier = images && (parse.GetValue(o.Classifier) ?? defaults.Classifier ?? ExistingClassifier(dataset)) is { } classifierPath
+                ? Path.GetFullPath(classifierPath) : null,
             Options = options,
         };
         given.Validate(); // names the option on impossible values (exit 2)
         bool resume = parse.GetResult(o.Resume) is not null;
+        if (resume && rerun is not null)
+            throw new UsageException("--config starts a new run from saved settings and --resume continues one: give one of them.");
+        if (rerun is not null)
+        {
+            var overridden = Overrides(rerun, given);
+            stdout.WriteLine($"Rerunning the settings of {configFile}" +
+                             (overridden.Count > 0 ? $"; overriding {string.Join(", ", overridden)}." : " (nothing overridden)."));
+        }
         string? resumeFrom = parse.GetValue(o.Resume) is { } path ? CommonOptions.NonEmptyPath(path, "--resume") : null;
         // Resuming a checkpoint by path continues in its own folder unless --out says otherwise.
         string outDir = parse.GetValue(o.Out) is { } outGiven ? CommonOptions.NonEmptyPath(outGiven, "--out")
-            : resumeFrom is not null ? Path.GetDirectoryName(Path.GetFullPath(resumeFrom))! : Path.Combine("runs", $"{variant.Name}-{given.Dataset}");
+            : resumeFrom is not null ? Path.GetDirectoryName(Path.GetFullPath(resumeFrom))!
+            : configFile is not null ? Path.GetDirectoryName(Path.GetFullPath(configFile))!.TrimEnd(Path.DirectorySeparatorChar) + "-rerun"
+            : Path.Combine("runs", $"{variant.Name}-{given.Dataset}");
         int threads = CommonOptions.ApplyThreads(parse, o.Threads, stdout);
         using var device = DeviceChoice.Use(parse.GetValue(o.Device)!, stdout);
 
@@ -253,6 +276,43 @@ internal static class TrainCommand
 
         using (folder)
             return Train(trainer, folder, changes, threads, stdout, stderr);
+    }
+
+    /// <summary>
+    /// The settings a <c>--config</c> rerun starts from: the file's, without the record of its
+    /// resumes (a rerun trains with the final settings from the start). A --dataset beside it may
+    /// name another dataset of the same kind only: the saved widths and batch sizes are for that kind.
+    /// </summary>
+    private static TrainConfig RerunConfig(string file, Variant variant, ParseResult parse, Options o)
+    {
+        var saved = RunConfigFile.Read(file) with { Changes = [] };
+        if (saved.Variant != variant.Name)
+            throw new UsageException($"{file} holds a {saved.Variant} run, not {variant.Name}: rerun it with 'gfs train {saved.Variant} --config {file}' " +
+                                     $"(or 'gfs train --config {file}').");
+        if (parse.GetValue(o.Dataset) is { } dataset && Datasets.IsKnown(dataset) && Datasets.KindOf(dataset) != saved.Kind)
+            throw new UsageException($"{file} trains on {Datasets.Describe(saved.Kind)}, and --dataset {dataset} is {Datasets.Describe(Datasets.KindOf(dataset))}: " +
+                                     "its saved sizes do not carry over. Start from the variant's defaults instead (leave out --config).");
+        return saved;
+    }
+
+    /// <summary>The settings of <paramref name="given"/> that differ from <paramref name="saved"/>'s, as "iters 1800 → 100".</summary>
+    private static List<string> Overrides(TrainConfig saved, TrainConfig given)
+    {
+        var before = JsonNode.Parse(saved.ToJson())!.AsObject();
+        var after = JsonNode.Parse(given.ToJson())!.AsObject();
+        var list = new List<string>();
+        void Compare(JsonObject from, JsonObject to, string prefix)
+        {
+            foreach (var (key, value) in to)
+            {
+                var old = from[key];
+                if (old is JsonObject oldObject && value is JsonObject newObject) Compare(oldObject, newObject, prefix + key + ".");
+                else if (old?.ToJsonString() != value?.ToJsonString())
+                    list.Add($"{prefix}{key} {old?.ToJsonString() ?? "null"} → {value?.ToJsonString() ?? "null"}");
+            }
+        }
+        Compare(before, after, "");
+        return list;
     }
 
     private static RunFolder OpenFolder(string outDir)

@@ -28,6 +28,7 @@ public static class GfsApp
             Train.SampleCommand.Create(stdout),
             Train.EncodeCommand.Create(stdout),
             Train.EvalCommand.Create(stdout),
+            Runs.RunsCommand.Create(stdout),
             Devices.DevicesCommand.Create(stdout),
             Bench.BenchCommand.Create(stdout, stderr),
         };

@@ -95,6 +95,10 @@ public sealed class RunFolder : IDisposable
     public static string? Holder(string path)
     {
         string lockPath = System.IO.Path.Combine(path, LockFile);
+        // This process's own record lock would not stop it from locking again (and unlocking would release it).
+        lock (Held)
+            if (Held.Contains(System.IO.Path.GetFullPath(path)))
+                return $"process {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
         if (!File.Exists(lockPath) || OperatingSystem.IsMacOS()) return null;
         using var stream = new FileStream(lockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         try

@@ -73,30 +73,48 @@ public static class TrainingRun
         JsonObject? last = null;
         bool interrupted = false;
         var config = trainer.Config;
-        while (trainer.Iteration < config.Iters)
+        try
         {
-            if (cancel.IsCancellationRequested)
-            {
-                interrupted = true;
-                break;
-            }
-            var losses = trainer.Step();
-            trainer.Data.AfterStep(trainer, outDir);
-            JsonObject? metrics = null;
-            if (trainer.Iteration % config.EvalEvery == 0 || trainer.Iteration == config.Iters)
-            {
-                metrics = MetricsLine(trainer, losses, Seconds(), outDir);
-                var snapshot = Checked(trainer.Snapshot(Seconds()), metrics);
-                File.AppendAllText(metricsPath, metrics.ToJsonString() + "\n");
-                FaultInjection.Reach("metrics.written"); // a crash with the line written and the checkpoint not
-                snapshot.Write(checkpoint);
-                last = metrics;
-            }
-            progress?.Invoke(new RunProgress(trainer.Iteration, config.Iters, losses, metrics));
+            Loop();
         }
-        if (interrupted) Checked(trainer.Snapshot(Seconds()), null).Write(checkpoint);
-        DrawMetrics(metricsPath, Path.Combine(outDir, MetricsPlotFile), $"{config.Variant} on {config.Dataset}", [.. trainer.Data.PlottedMetrics, .. trainer.Variant.MeasureNames]);
+        catch (RunDivergedException e)
+        {
+            // The last line says so (beyond the last checkpoint: a resume from it drops the line).
+            File.AppendAllText(metricsPath, new JsonObject { ["iter"] = e.Iteration, [DivergedKey] = e.Message }.ToJsonString(Readable) + "\n");
+            Draw();
+            throw;
+        }
+        Draw();
         return new RunResult(trainer.Iteration, Seconds(), interrupted, last, checkpoint);
+
+        void Draw() => DrawMetrics(metricsPath, Path.Combine(outDir, MetricsPlotFile), $"{config.Variant} on {config.Dataset}",
+            [.. trainer.Data.PlottedMetrics, .. trainer.Variant.MeasureNames]);
+
+        void Loop()
+        {
+            while (trainer.Iteration < config.Iters)
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    interrupted = true;
+                    break;
+                }
+                var losses = trainer.Step();
+                trainer.Data.AfterStep(trainer, outDir);
+                JsonObject? metrics = null;
+                if (trainer.Iteration % config.EvalEvery == 0 || trainer.Iteration == config.Iters)
+                {
+                    metrics = MetricsLine(trainer, losses, Seconds(), outDir);
+                    var snapshot = Checked(trainer.Snapshot(Seconds()), metrics);
+                    File.AppendAllText(metricsPath, metrics.ToJsonString() + "\n");
+                    FaultInjection.Reach("metrics.written"); // a crash with the line written and the checkpoint not
+                    snapshot.Write(checkpoint);
+                    last = metrics;
+                }
+                progress?.Invoke(new RunProgress(trainer.Iteration, config.Iters, losses, metrics));
+            }
+            if (interrupted) Checked(trainer.Snapshot(Seconds()), null).Write(checkpoint);
+        }
     }
 
     /// <summary>The snapshot, if every value in it is finite; else the run has diverged.</summary>
@@ -105,9 +123,15 @@ public static class TrainingRun
         if (snapshot.FirstNonFinite() is not var (name, value)) return snapshot;
         string shown = metrics is null ? "" : " (" + string.Join(", ", new[] { "critic_w", "g_loss", "w1", "fd" }
             .Where(k => metrics[k] is not null).Select(k => $"{k} {Format(Number(metrics[k]!))}")) + ")";
-        throw new RunDivergedException(snapshot.Iteration,
-            $"At iteration {snapshot.Iteration} the run's state is no longer finite: {name} holds {(float.IsNaN(value) ? "NaN" : value > 0 ? "+∞" : "−∞")}{shown}.");
+        string what = $"At iteration {snapshot.Iteration} the run's state is no longer finite: {name} holds {(float.IsNaN(value) ? "NaN" : value > 0 ? "+∞" : "−∞")}{shown}.";
+        throw new RunDivergedException(snapshot.Iteration, what);
     }
+
+    /// <summary>JSON text with its non-ASCII and quote characters as they are (∞, not \u221E).</summary>
+    public static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The key of the last metrics line of a run that diverged (its value: what was no longer finite).</summary>
+    public const string DivergedKey = "diverged";
 
     /// <summary>The files a run writes into its folder (besides the frames): what --force replaces.</summary>
     public static readonly string[] RunFiles = [CheckpointFile, MetricsFile, ConfigFile, MetricsPlotFile];

@@ -3,7 +3,11 @@ using GanFromScratch.Nn;
 
 namespace GanFromScratch.Gan.Artifacts;
 
-/// <summary>The metrics of a run over its iterations, one panel per measure, stacked.</summary>
+/// <summary>
+/// The metrics of a run over its iterations, one panel per measure, stacked; each panel titled
+/// with what its measure is and which way is better (<see cref="MetricNames"/>), distances, counts
+/// and fractions on an axis from 0.
+/// </summary>
 public static class MetricsPlot
 {
     /// <param name="series">Measure name → (iteration, value) points.</param>
@@ -16,11 +20,15 @@ public static class MetricsPlot
             var plot = new Plot();
             var line = plot.Add.Scatter(iterations, values);
             line.MarkerSize = 3;
+            var described = MetricNames.Describe(name);
+            plot.Title(described.Label, size: 13);
             plot.YLabel(name);
             plot.XLabel(xLabel);
+            if (described.AtLeastZero && values.Where(double.IsFinite).DefaultIfEmpty(0).Max() is var top)
+                plot.Axes.SetLimitsY(0, top > 0 ? top * 1.08 : 1); // a distance, count or fraction: from 0, never below it
             multi.AddPlot(plot);
         }
-        if (series.Count > 0) multi.GetPlot(0).Title(title);
+        if (series.Count > 0) multi.GetPlot(0).Title($"{title}\n{MetricNames.Describe(series[0].Name).Label}", size: 13);
         multi.Layout = new ScottPlot.MultiplotLayouts.Rows();
         AtomicFile.Write(path, temp => multi.SavePng(temp, 800, 220 * Math.Max(1, series.Count)));
     }

@@ -5,9 +5,10 @@ using GanFromScratch.Nn;
 namespace GanFromScratch.Gan.Artifacts;
 
 /// <summary>
-/// A picture of a toy run at one moment, like <c>gan_toy.py</c>'s frames: the critic's score
-/// as contour lines over the square, real points in orange, generated points in green (or, for a
-/// conditional generator, in one colour per label they were asked for).
+/// A picture of a toy run at one moment, like <c>gan_toy.py</c>'s frames: the critic's value D(x)
+/// over the square as shading (its scale in a colour bar) and as labelled contour lines, real points
+/// in orange, generated points in green (or, for a conditional generator, in one colour per label
+/// they were asked for); the legend below the square.
 /// </summary>
 public static class ToyFrame
 {
@@ -27,11 +28,17 @@ public static class ToyFrame
         heatmap.Extent = new CoordinateRect(-range, range, -range, range);
         heatmap.Colormap = new ScottPlot.Colormaps.Grayscale();
         heatmap.Opacity = 0.35;
+        var colorBar = plot.Add.ColorBar(heatmap);
+        colorBar.Label = "the critic's value D(x): shading and contours";
         var contour = plot.Add.ContourLines(grid);
-        contour.LineColor = Colors.Navy.WithAlpha(0.6);
+        var contourColor = Colors.Navy.WithAlpha(0.6);
+        contour.LineColor = contourColor;
+        contour.LabelStyle.IsVisible = false; // its labels round to whole numbers; ours say the level to three digits
+        LabelContours(plot, contour, range);
 
-        Points(plot, real, Colors.Orange, "real");
-        if (generatedLabels is null) Points(plot, generated, Colors.Green, "generated");
+        var legend = new List<LegendItem> { new() { LabelText = "contours of D(x)", LineColor = contourColor, LineWidth = 1 } };
+        legend.Add(Points(plot, real, Colors.Orange, "real"));
+        if (generatedLabels is null) legend.Add(Points(plot, generated, Colors.Green, "generated"));
         else
         {
             var palette = new ScottPlot.Palettes.Category10();
@@ -39,16 +46,38 @@ public static class ToyFrame
             {
                 var mine = Enumerable.Range(0, generatedLabels.Length).Where(i => generatedLabels[i] == label)
                     .SelectMany(i => new[] { generated[2 * i], generated[2 * i + 1] }).ToArray();
-                Points(plot, mine, palette.GetColor(label), $"generated, label {label}");
+                // The palette's second colour is the real points' orange: skipped.
+                legend.Add(Points(plot, mine, palette.GetColor(label < 1 ? label : label + 1), $"generated, label {label}"));
             }
         }
         plot.Axes.SetLimits(-range, range, -range, range);
         plot.Title(title);
-        plot.ShowLegend(Alignment.UpperRight);
-        AtomicFile.Write(path, temp => plot.SavePng(temp, 640, 640));
+        // Below the square, outside it: no legend box over the points or a contour's label.
+        plot.Legend.ManualItems.AddRange(legend);
+        plot.ShowLegend(Edge.Bottom);
+        AtomicFile.Write(path, temp => plot.SavePng(temp, 720, 720));
     }
 
-    private static void Points(Plot plot, float[] xy, Color color, string label)
+    /// <summary>Each contour's level written on it, at the point of its path farthest from the square's edges.</summary>
+    private static void LabelContours(Plot plot, ScottPlot.Plottables.ContourLines contour, float range)
+    {
+        foreach (var line in contour.Lines)
+        {
+            var points = line.Path.Points;
+            if (points.Length == 0) continue;
+            var at = points.MaxBy(p => Math.Min(range - Math.Abs(p.X), range - Math.Abs(p.Y)));
+            if (Math.Min(range - Math.Abs(at.X), range - Math.Abs(at.Y)) < 0.1 * range) continue; // a corner's sliver: its label would be cut
+            var text = plot.Add.Text(Level(line.Z), at);
+            text.LabelFontSize = 10;
+            text.LabelFontColor = Colors.Navy;
+            text.LabelBackgroundColor = Colors.White.WithAlpha(0.7);
+            text.LabelAlignment = Alignment.MiddleCenter;
+        }
+    }
+
+    private static string Level(double z) => (Math.Abs(z) < 5e-4 ? 0 : z).ToString("G3", System.Globalization.CultureInfo.InvariantCulture).Replace('E', 'e');
+
+    private static LegendItem Points(Plot plot, float[] xy, Color color, string label)
     {
         int n = xy.Length / 2;
         var xs = new double[n];
@@ -58,6 +87,6 @@ public static class ToyFrame
         scatter.Color = color.WithAlpha(0.7);
         scatter.MarkerShape = MarkerShape.Cross;
         scatter.MarkerSize = 4;
-        scatter.LegendText = label;
+        return new LegendItem { LabelText = label, MarkerShape = MarkerShape.Cross, MarkerColor = color, MarkerSize = 8, MarkerLineWidth = 2 };
     }
 }

@@ -133,7 +133,7 @@ public sealed class ImageData : IGanData
         return (split.Batch(0, n), [.. split.Labels[..n].Select(l => (int)l)]);
     }
 
-    public IReadOnlyList<string> PlottedMetrics => ["fd", "fd_raw", "score", "class_acc", "critic_w", "g_loss", "grad_norm"];
+    public IReadOnlyList<string> PlottedMetrics => ["fd", "fd_raw", "score", "class_acc", "critic_w", "critic_loss", "g_loss", "grad_norm"];
 
     /// <summary>
     /// grad_norm: the critic's mean ‖∇ₓD‖ at interpolates between 64 fixed real and generated

@@ -55,7 +55,7 @@ public sealed class ToyData : IGanData
     /// <summary>Toy runs draw their frames at evaluations, with the measures in the title.</summary>
     public void AfterStep(Trainer trainer, string outDir) { }
 
-    public IReadOnlyList<string> PlottedMetrics => ["w1", "w1_raw", "hq", "modes", "class_acc", "critic_w", "g_loss", "grad_norm"];
+    public IReadOnlyList<string> PlottedMetrics => ["w1", "w1_raw", "hq", "modes", "class_acc", "critic_w", "critic_loss", "g_loss", "grad_norm"];
 
     /// <summary>The measures of one evaluation and the points they were taken on.</summary>
     public sealed record Evaluation(double W1, double GradNorm, int? Modes, double? HighQuality, double? ClassAccuracy,

@@ -29,6 +29,7 @@ public static class GfsApp
             Train.EncodeCommand.Create(stdout),
             Train.EvalCommand.Create(stdout),
             Runs.RunsCommand.Create(stdout),
+            Report.ReportCommand.Create(stdout),
             Devices.DevicesCommand.Create(stdout),
             Bench.BenchCommand.Create(stdout, stderr),
         };

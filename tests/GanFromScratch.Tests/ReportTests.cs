@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using SkiaSharp;
+
+namespace GanFromScratch.Tests;
+
+/// <summary><c>gfs report</c>: a self-contained page, opened, played and photographed by headless Chromium; and its refusals.</summary>
+public sealed class ReportTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gfs-report-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Page => Path.Combine(_dir, "report.html");
+
+    private void MakeReport()
+    {
+        string run = Path.Combine(_dir, "run");
+        var (code, _, err) = Gfs.Run("train", "wgan-gp", "--iters", "6", "--eval-every", "2", "--dim", "16", "--batch-size", "32", "--threads", "1", "--out", run);
+        Assert.True(code == 0, err);
+        (code, var output, err) = Gfs.Run("report", run, "--out", Page);
+        Assert.True(code == 0, err);
+        Assert.Contains("Wrote", output);
+    }
+
+    [Fact]
+    public void The_page_holds_everything_it_shows()
+    {
+        MakeReport();
+        string html = File.ReadAllText(Page);
+        Assert.DoesNotContain("src=\"http", html);
+        Assert.DoesNotContain("<script src", html);
+        Assert.Equal(3 + 1, html.Split("src=\"data:image/png;base64,").Length - 1); // three frames and the final picture
+        Assert.Contains("data-metric=\"w1\"", html);
+        Assert.Contains("w1: Wasserstein-1 to the data (lower is better)", html);
+        Assert.Contains("<th>lr</th>", html);
+    }
+
+    internal static string? Chromium() => new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists);
+
+    private static string Browse(string chromium, params string[] args)
+    {
+        var info = new ProcessStartInfo(chromium) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])["--headless", "--no-sandbox", "--disable-gpu", .. args]) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(120_000), "chromium did not finish in 2 minutes");
+        return stdout.Result;
+    }
+
+    [ChromiumFact]
+    public void Chromium_opens_the_page_plays_the_frames_and_shows_chart_and_frame()
+    {
+        string chromium = Chromium()!;
+        MakeReport();
+        // After three seconds of page time the player has moved on from the first frame.
+        string dom = Browse(chromium, "--virtual-time-budget=3000", "--dump-dom", new Uri(Page).AbsoluteUri);
+        var current = System.Text.RegularExpressions.Regex.Match(dom, "class=\"player\"[^>]*data-current=\"([0-9]+)\"");
+        Assert.True(current.Success, "no player in the page chromium rendered");
+        Assert.NotEqual("0", current.Groups[1].Value);
+
+        string shot = Path.Combine(_dir, "shot.png");
+        Browse(chromium, "--window-size=1200,3000", $"--screenshot={shot}", new Uri(Page).AbsoluteUri);
+        using var bitmap = SKBitmap.Decode(shot);
+        Assert.NotNull(bitmap);
+        int chartLine = 0, frameGrey = 0;
+        for (int y = 0; y < bitmap.Height; y++)
+            for (int x = 0; x < bitmap.Width; x++)
+            {
+                var c = bitmap.GetPixel(x, y);
+                if (Math.Abs(c.Red - 0x1f) < 12 && Math.Abs(c.Green - 0x77) < 12 && Math.Abs(c.Blue - 0xb4) < 12) chartLine++; // the run's line colour
+                if (c.Red == c.Green && c.Green == c.Blue && c.Red is > 60 and < 200) frameGrey++;                             // the frame's shading
+            }
+        Assert.True(chartLine > 200, $"{chartLine} pixels of the charts' line colour");
+        Assert.True(frameGrey > 20_000, $"{frameGrey} grey pixels of a frame");
+    }
+
+    [Fact]
+    public void A_folder_that_is_not_a_run_is_refused_in_one_line()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "notarun"));
+        foreach (var (folder, expected) in new[] { (Path.Combine(_dir, "notarun"), "is not a run folder"), (Path.Combine(_dir, "missing"), "There is no run folder") })
+        {
+            var (code, output, err) = Gfs.Run("report", folder, "--out", Page);
+            Assert.Equal(2, code);
+            Assert.Contains(expected, err);
+            Assert.Single(err.TrimEnd().Split('\n'));
+            Assert.Equal("", output);
+            Assert.False(File.Exists(Page));
+        }
+    }
+}
+
+/// <summary>A test that needs headless Chromium: skipped, saying why, where it is not installed.</summary>
+public sealed class ChromiumFactAttribute : FactAttribute
+{
+    public ChromiumFactAttribute()
+    {
+        if (ReportTests.Chromium() is null) Skip = "needs chromium (apt-get install chromium; .ci/run installs it): the report page is not opened in a browser";
+    }
+}

@@ -73,6 +73,10 @@ public static class Checkpoint
     /// <summary>The format a file declares (read from its header only), or null.</summary>
     public static string? FormatOf(string path) => SafeTensors.ReadMetadata(path).GetValueOrDefault("format");
 
+    /// <summary>The iteration a checkpoint was saved at, as its header says (0 where it says none).</summary>
+    public static int SavedIteration(string path) =>
+        int.TryParse(SafeTensors.ReadMetadata(path).GetValueOrDefault("iteration"), out int iteration) ? iteration : 0;
+
     /// <summary>The configuration saved in a checkpoint (from its header only), in this gfs's terms; refuses what is not a training checkpoint.</summary>
     public static TrainConfig ReadConfig(string path) => ReadConfig(path, SafeTensors.ReadMetadata(path));
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -24,9 +23,12 @@ public sealed record RunRecord(string Path, TrainConfig Config, int Done, IReadO
     /// <summary>The evaluations: the metrics lines (not those that record a resume or a divergence).</summary>
     public IEnumerable<JsonObject> Evaluations => Lines.Where(l => l["resumed"] is null && l[TrainingRun.DivergedKey] is null);
 
+    /// <summary>The last evaluation's line (null before the first).</summary>
+    public JsonObject? LastEvaluation => Evaluations.LastOrDefault();
+
     /// <summary>The last evaluation's main metrics, by name.</summary>
     public IReadOnlyList<(string Name, double Value)> LastMetrics =>
-        Evaluations.LastOrDefault() is { } last
+        LastEvaluation is { } last
             ? [.. MainMetrics.Concat(Config.Rules.MeasureNames).Distinct().Where(k => last[k] is JsonValue).Select(k => (k, TrainingRun.Number(last[k]!)))]
             : [];
 
@@ -39,16 +41,7 @@ public sealed record RunRecord(string Path, TrainConfig Config, int Done, IReadO
         string configPath = System.IO.Path.Combine(folder, TrainingRun.ConfigFile);
         if (!File.Exists(configPath))
             throw new InvalidDataException($"{folder} is not a run folder (it has no {TrainingRun.ConfigFile}).");
-        TrainConfig config;
-        try
-        {
-            config = TrainConfig.FromJson(File.ReadAllText(configPath));
-            config.Validate();
-        }
-        catch (Exception e) when (e is JsonException or ArgumentException or NotSupportedException)
-        {
-            throw new InvalidDataException($"{configPath} is not a run's configuration: {e.Message.Split('\n')[0]}");
-        }
+        var config = TrainConfig.ReadFile(configPath);
         var lines = new List<JsonObject>();
         string metricsPath = System.IO.Path.Combine(folder, TrainingRun.MetricsFile);
         if (File.Exists(metricsPath))
@@ -63,10 +56,8 @@ public sealed record RunRecord(string Path, TrainConfig Config, int Done, IReadO
                     throw new InvalidDataException($"{metricsPath}, line {number}, is not a metrics line: {e.Message.Split('\n')[0]}");
                 }
             }
-        int done = 0;
         string checkpoint = System.IO.Path.Combine(folder, TrainingRun.CheckpointFile);
-        if (File.Exists(checkpoint))
-            done = int.TryParse(Nn.SafeTensors.ReadMetadata(checkpoint).GetValueOrDefault("iteration"), NumberStyles.None, CultureInfo.InvariantCulture, out int it) ? it : 0;
+        int done = File.Exists(checkpoint) ? Checkpoint.SavedIteration(checkpoint) : 0;
         string? holder = RunFolder.Holder(folder);
         var state = holder is not null ? RunState.Running
             : lines.LastOrDefault()?[TrainingRun.DivergedKey] is not null ? RunState.Diverged

@@ -121,6 +121,37 @@ public sealed record TrainConfig
     public static TrainConfig FromJson(string json) =>
         JsonSerializer.Deserialize<TrainConfig>(json, JsonOptions) ?? throw new InvalidDataException("The saved configuration is empty.");
 
+    /// <summary>
+    /// The settings a run saved in <paramref name="path"/> (its config.json), checked as the command
+    /// line checks them; <see cref="InvalidDataException"/> says in one line why a file is not one.
+    /// </summary>
+    public static TrainConfig ReadFile(string path)
+    {
+        TrainConfig config;
+        try
+        {
+            string json = File.ReadAllText(path);
+            using (var document = JsonDocument.Parse(json))
+                if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("variant", out var v) || v.ValueKind != JsonValueKind.String)
+                    throw new InvalidDataException("it names no variant");
+            config = FromJson(json);
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
+        {
+            string reason = string.Join(' ', e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            throw new InvalidDataException($"{path} is not a gfs run configuration ({reason}): give the config.json a run wrote.");
+        }
+        try
+        {
+            config.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}");
+        }
+        return config;
+    }
+
     /// <summary>Refuses impossible settings, naming the option (as the command line spells it).</summary>
     public void Validate()
     {

@@ -52,7 +52,7 @@ internal static class RunsCommand
                 continue;
             }
             string metrics = string.Join(" · ", run.LastMetrics.Select(m => $"{m.Name} {TrainingRun.Format(m.Value)}"));
-            string time = run.Evaluations.LastOrDefault()?["time_s"] is { } t ? Duration(TrainingRun.Number(t)) : "";
+            string time = run.LastEvaluation?["time_s"] is { } t ? Duration(TrainingRun.Number(t)) : "";
             table.AddRow(name, run.Config.Variant, run.Config.Dataset, $"{run.Done}/{run.Config.Iters}", Markup.Escape(metrics), time, Markup.Escape(State(run)));
         }
         console.Write(table);
@@ -81,9 +81,9 @@ internal static class RunsCommand
             ["dataset"] = run.Config.Dataset,
             ["done"] = run.Done,
             ["planned"] = run.Config.Iters,
-            ["last_eval_iter"] = run.Evaluations.LastOrDefault()?["iter"]?.DeepClone(),
+            ["last_eval_iter"] = run.LastEvaluation?["iter"]?.DeepClone(),
             ["metrics"] = metrics,
-            ["time_s"] = run.Evaluations.LastOrDefault()?["time_s"]?.DeepClone(),
+            ["time_s"] = run.LastEvaluation?["time_s"]?.DeepClone(),
             ["state"] = run.State.ToString().ToLowerInvariant(),
         };
         if (run.Holder is { } holder) o["holder"] = holder;

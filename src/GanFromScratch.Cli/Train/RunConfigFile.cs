@@ -1,4 +1,3 @@
-using System.Text.Json;
 using GanFromScratch.Gan;
 
 namespace GanFromScratch.Cli.Train;
@@ -12,28 +11,14 @@ internal static class RunConfigFile
         if (Directory.Exists(path) && File.Exists(Path.Combine(path, TrainingRun.ConfigFile))) path = Path.Combine(path, TrainingRun.ConfigFile);
         if (!File.Exists(path))
             throw new UsageException($"There is no config file at {path}: give a run's config.json (for example runs/wgan-gp-8gaussians/config.json).");
-        TrainConfig config;
         try
         {
-            string json = File.ReadAllText(path);
-            using (var document = JsonDocument.Parse(json))
-                if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("variant", out var v) || v.ValueKind != JsonValueKind.String)
-                    throw new InvalidDataException("it names no variant");
-            config = TrainConfig.FromJson(json);
+            return TrainConfig.ReadFile(path);
         }
-        catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
+        catch (InvalidDataException e)
         {
-            throw new UsageException($"{path} is not a gfs run configuration ({OneLine(e.Message)}): give the config.json a run wrote.");
+            throw new UsageException(e.Message);
         }
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException($"{path}: {e.Message}");
-        }
-        return config;
     }
 
     /// <summary>
@@ -48,6 +33,4 @@ internal static class RunConfigFile
         if (string.IsNullOrWhiteSpace(file) || file.StartsWith('-')) return args; // the parser says what is missing
         return ["train", Read(file).Variant, .. args[1..]];
     }
-
-    private static string OneLine(string message) => string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -469,7 +469,7 @@ internal static class TrainCommand
         Fixed("--ema", saved.EmaDecay, given.EmaDecay, Given(parse, o.Ema));
         Fixed("--seed", saved.Seed, given.Seed, Given(parse, o.Seed));
 
-        int iteration = int.TryParse(Nn.SafeTensors.ReadMetadata(checkpoint).GetValueOrDefault("iteration"), out int it) ? it : 0;
+        int iteration = Checkpoint.SavedIteration(checkpoint);
         var config = saved;
         var list = new List<SettingChange>();
         void Change<T>(string setting, Func<TrainConfig, T> get, Func<TrainConfig, T, TrainConfig> set, bool explicitlyGiven)

@@ -75,6 +75,39 @@ public sealed class ReportTests : IDisposable
         Assert.True(frameGrey > 20_000, $"{frameGrey} grey pixels of a frame");
     }
 
+    [ChromiumFact]
+    public void Chromium_plays_an_image_run_with_its_class_rows_named()
+    {
+        string chromium = Chromium()!;
+        ImageDataTests.WriteTinyMnist(_dir, 24);
+        string run = Path.Combine(_dir, "cgan");
+        var (code, _, err) = Gfs.Run("train", "cgan", "--dataset", "mnist", "--data", _dir, "--dim", "2", "--batch-size", "4", "--iters", "4",
+            "--eval-every", "2", "--sample-every", "1", "--threads", "1", "--out", run);
+        Assert.True(code == 0, err);
+        (code, _, err) = Gfs.Run("report", run, "--out", Page);
+        Assert.True(code == 0, err);
+
+        string dom = Browse(chromium, "--virtual-time-budget=3000", "--dump-dom", new Uri(Page).AbsoluteUri);
+        Assert.Contains("one class per row: row k asked for class k", dom);
+        var current = System.Text.RegularExpressions.Regex.Match(dom, "class=\"player\"[^>]*data-current=\"([0-9]+)\"");
+        Assert.True(current.Success, "no player in the page chromium rendered");
+        Assert.NotEqual("0", current.Groups[1].Value);
+
+        // The frame and the final grid are 28×28 digits on a dark ground: the screenshot holds many pixels of their greys.
+        string shot = Path.Combine(_dir, "shot.png");
+        Browse(chromium, "--window-size=1200,3000", $"--screenshot={shot}", new Uri(Page).AbsoluteUri);
+        using var bitmap = SKBitmap.Decode(shot);
+        Assert.NotNull(bitmap);
+        int dark = 0;
+        for (int y = 0; y < bitmap.Height; y++)
+            for (int x = 0; x < bitmap.Width; x++)
+            {
+                var c = bitmap.GetPixel(x, y);
+                if (c.Red == c.Green && c.Green == c.Blue && c.Red < 200) dark++;
+            }
+        Assert.True(dark > 300_000, $"{dark} grey pixels of sample grids"); // the page's text and charts alone give ~30,000
+    }
+
     [Fact]
     public void A_folder_that_is_not_a_run_is_refused_in_one_line()
     {

@@ -20,7 +20,7 @@ public static class RunReport
         var page = new StringBuilder();
         page.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>gfs report</title><style>")
             .Append("body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}")
-            .Append(".charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd}.player img{max-width:640px;display:block}")
+            .Append(".charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd}.player img{max-width:640px;display:block}.player img[hidden]{display:none}")
             .Append("</style></head><body>\n<h1>gfs report</h1>\n");
         page.Append("<h2>Runs</h2><table><tr><th>run</th><th>variant</th><th>dataset</th><th>iterations</th><th>state</th></tr>");
         for (int r = 0; r < runs.Count; r++)

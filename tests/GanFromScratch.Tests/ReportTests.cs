@@ -48,6 +48,24 @@ public sealed class ReportTests : IDisposable
         return stdout.Result;
     }
 
+    /// <summary>The player in the page Chromium rendered is past its first frame.</summary>
+    private static void AssertThePlayerMovedOn(string dom)
+    {
+        var current = System.Text.RegularExpressions.Regex.Match(dom, "class=\"player\"[^>]*data-current=\"([0-9]+)\"");
+        Assert.True(current.Success, "no player in the page chromium rendered");
+        Assert.NotEqual("0", current.Groups[1].Value);
+    }
+
+    /// <summary>A screenshot of the page, 1200 pixels wide and <paramref name="height"/> high.</summary>
+    private SKBitmap Screenshot(string chromium, int height)
+    {
+        string shot = Path.Combine(_dir, "shot.png");
+        Browse(chromium, $"--window-size=1200,{height}", $"--screenshot={shot}", new Uri(Page).AbsoluteUri);
+        var bitmap = SKBitmap.Decode(shot);
+        Assert.NotNull(bitmap);
+        return bitmap;
+    }
+
     [ChromiumFact]
     public void Chromium_opens_the_page_plays_the_frames_and_shows_chart_and_frame()
     {
@@ -55,14 +73,9 @@ public sealed class ReportTests : IDisposable
         MakeReport();
         // After three seconds of page time the player has moved on from the first frame.
         string dom = Browse(chromium, "--virtual-time-budget=3000", "--dump-dom", new Uri(Page).AbsoluteUri);
-        var current = System.Text.RegularExpressions.Regex.Match(dom, "class=\"player\"[^>]*data-current=\"([0-9]+)\"");
-        Assert.True(current.Success, "no player in the page chromium rendered");
-        Assert.NotEqual("0", current.Groups[1].Value);
+        AssertThePlayerMovedOn(dom);
 
-        string shot = Path.Combine(_dir, "shot.png");
-        Browse(chromium, "--window-size=1200,6000", $"--screenshot={shot}", new Uri(Page).AbsoluteUri);
-        using var bitmap = SKBitmap.Decode(shot);
-        Assert.NotNull(bitmap);
+        using var bitmap = Screenshot(chromium, 6000);
         int chartLine = 0, frameGrey = 0, shadedRows = 0;
         for (int y = 0; y < bitmap.Height; y++)
         {
@@ -96,15 +109,10 @@ public sealed class ReportTests : IDisposable
 
         string dom = Browse(chromium, "--virtual-time-budget=3000", "--dump-dom", new Uri(Page).AbsoluteUri);
         Assert.Contains("one class per row: row k asked for class k", dom);
-        var current = System.Text.RegularExpressions.Regex.Match(dom, "class=\"player\"[^>]*data-current=\"([0-9]+)\"");
-        Assert.True(current.Success, "no player in the page chromium rendered");
-        Assert.NotEqual("0", current.Groups[1].Value);
+        AssertThePlayerMovedOn(dom);
 
         // The frame and the final grid are 28×28 digits on a dark ground: the screenshot holds many pixels of their greys.
-        string shot = Path.Combine(_dir, "shot.png");
-        Browse(chromium, "--window-size=1200,3000", $"--screenshot={shot}", new Uri(Page).AbsoluteUri);
-        using var bitmap = SKBitmap.Decode(shot);
-        Assert.NotNull(bitmap);
+        using var bitmap = Screenshot(chromium, 3000);
         int dark = 0;
         for (int y = 0; y < bitmap.Height; y++)
             for (int x = 0; x < bitmap.Width; x++)

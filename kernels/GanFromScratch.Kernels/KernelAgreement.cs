@@ -188,11 +188,11 @@ public static class KernelAgreement
                     new GemmEpilogue(i[2], GemmBias.PerRow, GemmActivation.Relu)), tol);
         }
 
-        var geometries = new List<PatchGeometry> { new(2, 3, 7, 6, 3, 2, 2, 1), new(1, 2, 7, 8, 2, 1, 3, 1), new(3, 2, 4, 4, 4, 4, 1, 3) };
+        var geometries = new List<PatchGeometry> { new(2, 3, 7, 6, 3, 2, 2, 1), new(1, 2, 7, 8, 2, 1, 3, 1), new(3, 2, 4, 4, 4, 4, 1, 3), new(2, 3, 1, 9, 1, 5, 1, 0, 2) };
         if (large) geometries.Add(new(50, 64, 14, 14, 5, 5, 2, 2));
         foreach (var g in geometries)
         {
-            string name = $"[{g.Batch}, {g.Channels}, {g.Height}, {g.Width}] {g.KernelH}×{g.KernelW} stride {g.Stride} pad {g.Padding}";
+            string name = $"[{g.Batch}, {g.Channels}, {g.Height}, {g.Width}] {g.KernelH}×{g.KernelW} stride {g.Stride} pad {g.PaddingDescription}";
             // The same additions in the same order on both: equal to the last bit.
             yield return new("im2col", name, [Random(g.ImageSize, 3)], g.Rows * g.Columns, (b, i, y) => b.Im2Col(i[0], y, g), 0);
             yield return new("col2im", name, [Random(g.Rows * g.Columns, 4)], g.ImageSize, (b, i, y) => b.Col2Im(i[0], y, g), 0);

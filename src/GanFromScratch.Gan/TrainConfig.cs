@@ -53,13 +53,21 @@ public sealed record TrainConfig
     /// <summary>The classifier checkpoint whose features define the Fréchet distance (null: none, no fd).</summary>
     public string? Classifier { get; init; }
 
+    // ---- text only ----
+    /// <summary>The text to learn, one sample per line (null: Debian's fortunes, <see cref="TextCorpus"/>).</summary>
+    public string? TextFile { get; init; }
+    /// <summary>The most characters the vocabulary holds, the unknown one included (<c>--vocab</c>).</summary>
+    public int Vocab { get; init; } = TextCorpus.DefaultVocabularyLimit;
+    /// <summary>The run's characters by index, fixed when its corpus is first read (so a checkpoint is sampled without the corpus).</summary>
+    public IReadOnlyList<string>? Vocabulary { get; init; }
+
     /// <summary>The variant's own settings by key (<see cref="VariantOption.Key"/>); a missing one takes its default.</summary>
     public IReadOnlyDictionary<string, JsonElement> Options { get; init; } = new Dictionary<string, JsonElement>();
 
     /// <summary>Settings changed by resumes, oldest first.</summary>
     public IReadOnlyList<SettingChange> Changes { get; init; } = [];
 
-    /// <summary>Toy points or images, by the dataset's name.</summary>
+    /// <summary>Toy points, images or text, by the dataset's name.</summary>
     [JsonIgnore] public DataKind Kind => Datasets.KindOf(Dataset);
 
     /// <summary>The variant this run trains.</summary>
@@ -78,32 +86,41 @@ public sealed record TrainConfig
 
     /// <summary>
     /// A variant's settings on a dataset: its learning rate, betas, critic steps and options, and
-    /// the data's iterations, batch size and width (gan_toy.py's on toy data, gan_mnist.py's on images).
+    /// the data's iterations, batch size and width (gan_toy.py's on toy data, gan_mnist.py's on
+    /// images; on text gan_language.py's batch of 64 and critic steps, at a width and length a CPU
+    /// finishes in minutes: <see cref="TextDefaultDim"/>, <see cref="TextDefaultIters"/>).
     /// </summary>
     public static TrainConfig Defaults(Variant variant, string dataset)
     {
         var kind = Datasets.KindOf(dataset);
         var d = variant.Defaults;
-        bool toy = kind == DataKind.Toy;
+        bool toy = kind == DataKind.Toy, text = kind == DataKind.Text;
         return new TrainConfig
         {
             Variant = variant.Name,
             Dataset = dataset,
-            Iters = toy ? 1800 : 2000,
-            BatchSize = toy ? 256 : d.ImageBatchSize ?? 50,
-            Dim = toy ? 512 : 64,
+            Iters = toy ? 1800 : text ? TextDefaultIters : 2000,
+            BatchSize = toy ? 256 : text ? 64 : d.ImageBatchSize ?? 50,
+            Dim = toy ? 512 : text ? TextDefaultDim : 64,
+            EvalEvery = text ? 50 : 100,
             Lr = d.Lr,
             LrG = d.LrG,
             LrD = d.LrD,
             Beta1 = d.Beta1,
             Beta2 = d.Beta2,
-            CriticIters = d.CriticSteps,
+            CriticIters = text ? d.TextCriticSteps ?? d.CriticSteps : d.CriticSteps,
             SpectralNorm = d.SpectralNorm,
             Ortho = d.Ortho,
             EmaDecay = d.EmaDecay,
             Options = variant.Options.ToDictionary(o => o.Key, o => o.DefaultFor(kind)),
         };
     }
+
+    /// <summary>The text networks' width unless <c>--dim</c> says otherwise (the paper's is 512: about 60× the work per iteration).</summary>
+    public const int TextDefaultDim = 64;
+
+    /// <summary>Iterations on text unless <c>--iters</c> says otherwise (the paper trains 200,000).</summary>
+    public const int TextDefaultIters = 300;
 
     /// <summary>A copy with the variant's option <paramref name="key"/> set to <paramref name="value"/>.</summary>
     public TrainConfig WithOption<T>(VariantOption<T> option, T value) where T : notnull =>
@@ -159,7 +176,7 @@ public sealed record TrainConfig
             $"Unknown variant '{Variant}'. Valid variants: {string.Join(", ", Registry.Names)}.");
         if (!Datasets.IsKnown(Dataset))
             throw new ArgumentException($"Unknown dataset '{Dataset}'. Valid: {string.Join(", ", ToyDataset.Names)} (toy 2-D data), " +
-                                        $"{string.Join(", ", ImageDatasets.Names)} (images).");
+                                        $"{string.Join(", ", ImageDatasets.Names)} (images), {Datasets.Text} (lines of text).");
         var kind = Kind;
         if (!variant.Accepts.Contains(kind))
             throw new ArgumentException($"{Variant} trains on {string.Join(" or ", variant.Accepts.Select(Datasets.Describe))}, not on {Dataset}: " +
@@ -173,6 +190,7 @@ public sealed record TrainConfig
             if (!variant.Architectures.Contains(arch))
                 throw new ArgumentException($"--arch: {Variant} has no architecture '{arch}'. Valid: {string.Join(", ", variant.Architectures)}.");
         }
+        Require(Vocab >= 2, "--vocab", $"must be at least 2: the unknown character and one more (got {Vocab})");
         Require(Iters > 0, "--iters", $"must be at least 1 (got {Iters})");
         Require(BatchSize >= 1, "--batch-size", $"must be at least 1 (got {BatchSize})");
         Require(Lr > 0 && float.IsFinite(Lr), "--lr", $"must be a positive number (got {Lr})");
@@ -218,7 +236,7 @@ public sealed record TrainConfig
         if (realValues > int.MaxValue)
             throw new ArgumentException($"--batch-size {BatchSize} × --critic-iters {CriticIters} × {perSample} values per sample = {realValues:N0} values in an " +
                                         $"iteration's real batches, more than a tensor holds ({int.MaxValue:N0}): give a smaller --batch-size or --critic-iters.");
-        double work = Kind == DataKind.Toy ? 160.0 * Dim : 6000.0 * Dim * Dim;
+        double work = Kind switch { DataKind.Toy => 160.0 * Dim, DataKind.Text => 4000.0 * Dim, _ => 6000.0 * Dim * Dim };
         double bytes = 4.0 * realValues + BatchSize * (work + 4.0 * perSample * 8);
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (available > 0 && bytes > available)

@@ -144,6 +144,9 @@ public static class TrainingRun
         string frames = Path.Combine(outDir, FramesFolder);
         if (Directory.Exists(frames))
             foreach (var png in Directory.EnumerateFiles(frames, "iter_*.png")) File.Delete(png);
+        string samples = Path.Combine(outDir, Data.TextData.SamplesFolder);
+        if (Directory.Exists(samples))
+            foreach (var txt in Directory.EnumerateFiles(samples, "iter_*.txt")) File.Delete(txt);
     }
 
     /// <summary>The losses of the last iteration and the trainer's measures: one line of metrics.jsonl.</summary>

@@ -4,11 +4,12 @@ using GanFromScratch.Engine;
 namespace GanFromScratch.Nn;
 
 /// <summary>
-/// What <see cref="Conv2d"/> and <see cref="ConvTranspose2d"/> share, as PyTorch's <c>_ConvNd</c>:
-/// the sizes, a weight of the layer's layout, a bias per output channel, and PyTorch's default
-/// initialisation U(−1/√fan_in, 1/√fan_in) for both, with fan_in taken as PyTorch takes it —
-/// the weight's second extent times the kernel's area (in·k·k for a convolution; out·k·k for a
-/// transposed one, whose weight is [in, out, k, k]), so that the same seed gives the same scale.
+/// What <see cref="Conv1d"/>, <see cref="Conv2d"/> and <see cref="ConvTranspose2d"/> share, as
+/// PyTorch's <c>_ConvNd</c>: the sizes, a weight of the layer's layout, a bias per output channel,
+/// and PyTorch's default initialisation U(−1/√fan_in, 1/√fan_in) for both, with fan_in taken as
+/// PyTorch takes it — the weight's second extent times the kernel's size (in·k·k for a
+/// convolution, in·k for a 1-D one; out·k·k for a transposed one, whose weight is [in, out, k, k]),
+/// so that the same seed gives the same scale.
 /// </summary>
 public abstract class ConvolutionLayer : Module, IWeightedLayer
 {
@@ -19,7 +20,7 @@ public abstract class ConvolutionLayer : Module, IWeightedLayer
             throw new ArgumentException(
                 $"{layer} needs positive channels, kernel and stride and a non-negative padding; got in={inChannels}, out={outChannels}, kernel={kernelSize}, stride={stride}, padding={padding}.");
         (InChannels, OutChannels, KernelSize, Stride, Padding) = (inChannels, outChannels, kernelSize, stride, padding);
-        float bound = 1f / MathF.Sqrt(weightShape[1] * kernelSize * kernelSize);
+        float bound = 1f / MathF.Sqrt(weightShape[1..].Aggregate(1, (a, b) => a * b));
         Weight = RegisterParameter("weight", Tensor.Rand(weightShape, random, -bound, bound));
         if (bias) Bias = RegisterParameter("bias", Tensor.Rand([outChannels], random, -bound, bound));
     }
@@ -61,6 +62,16 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernelSize, Rand
     /// <summary>act(conv(x) + b), the bias and the activation applied by the convolution's GEMM.</summary>
     public Tensor Forward(Tensor x, GemmActivation activation, float slope = 0f) =>
         Tensor.Conv2d(x, EffectiveWeight, Bias, Stride, Padding, activation, slope);
+}
+
+/// <summary>
+/// 1-D convolution as PyTorch's <c>nn.Conv1d</c> (stride 1): weight [out, in, k], bias [out], on
+/// sequences [batch, channels, length]; padding (k − 1)/2 keeps the length.
+/// </summary>
+public sealed class Conv1d(int inChannels, int outChannels, int kernelSize, RandomStream random, int padding = 0, bool bias = true)
+    : ConvolutionLayer("Conv1d", inChannels, outChannels, kernelSize, 1, padding, [outChannels, inChannels, kernelSize], random, bias)
+{
+    public override Tensor Forward(Tensor x) => Tensor.Conv1d(x, EffectiveWeight, Bias, Padding);
 }
 
 /// <summary>2-D transposed convolution as PyTorch's <c>nn.ConvTranspose2d</c>: weight [in, out, k, k], bias [out].</summary>

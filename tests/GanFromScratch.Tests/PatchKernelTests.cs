@@ -9,19 +9,26 @@ public class PatchKernelTests
 {
     private static readonly Backend Cpu = CpuBackend.Instance;
 
-    /// <summary>batch, channels, height, width, kernel h, kernel w, stride, padding: odd sizes, gaps (stride &gt; kernel), windows off every edge.</summary>
-    public static TheoryData<int, int, int, int, int, int, int, int> Geometries => new()
+    /// <summary>
+    /// batch, channels, height, width, kernel h, kernel w, stride, padding of rows, of columns: odd
+    /// sizes, gaps (stride &gt; kernel), windows off every edge, and 1-D convolutions (height 1,
+    /// padded along the width only).
+    /// </summary>
+    public static TheoryData<int, int, int, int, int, int, int, int, int> Geometries => new()
     {
-        { 2, 3, 7, 6, 3, 2, 2, 1 },
-        { 1, 2, 5, 5, 3, 3, 1, 0 },
-        { 2, 1, 9, 9, 5, 5, 2, 2 },
-        { 1, 2, 7, 8, 2, 1, 3, 1 },
-        { 3, 2, 4, 4, 4, 4, 1, 3 },
+        { 2, 3, 7, 6, 3, 2, 2, 1, 1 },
+        { 1, 2, 5, 5, 3, 3, 1, 0, 0 },
+        { 2, 1, 9, 9, 5, 5, 2, 2, 2 },
+        { 1, 2, 7, 8, 2, 1, 3, 1, 1 },
+        { 3, 2, 4, 4, 4, 4, 1, 3, 3 },
+        { 2, 3, 1, 9, 1, 5, 1, 0, 2 },
+        { 1, 2, 1, 6, 1, 1, 1, 0, 0 },
+        { 2, 2, 5, 4, 3, 1, 1, 1, 0 },
     };
 
-    private static PatchGeometry Geometry(int b, int c, int h, int w, int kh, int kw, int s, int p) => new(b, c, h, w, kh, kw, s, p);
+    private static PatchGeometry Geometry(int b, int c, int h, int w, int kh, int kw, int s, int ph, int pw) => new(b, c, h, w, kh, kw, s, ph, pw);
 
-    /// <summary>The definition: row (c, i, j), column (b, oh, ow) holds x[b, c, oh·s − p + i, ow·s − p + j] or 0.</summary>
+    /// <summary>The definition: row (c, i, j), column (b, oh, ow) holds x[b, c, oh·s − ph + i, ow·s − pw + j] or 0.</summary>
     private static float[] Im2ColByDefinition(float[] x, PatchGeometry g)
     {
         var cols = new float[g.Rows * g.Columns];
@@ -32,7 +39,7 @@ public class PatchKernelTests
         for (int oh = 0; oh < g.OutH; oh++)
         for (int ow = 0; ow < g.OutW; ow++)
         {
-            int ih = oh * g.Stride - g.Padding + i, iw = ow * g.Stride - g.Padding + j;
+            int ih = oh * g.Stride - g.PaddingH + i, iw = ow * g.Stride - g.PaddingW + j;
             int row = (c * g.KernelH + i) * g.KernelW + j, column = (b * g.OutH + oh) * g.OutW + ow;
             cols[row * g.Columns + column] = ih >= 0 && ih < g.Height && iw >= 0 && iw < g.Width
                 ? x[((b * g.Channels + c) * g.Height + ih) * g.Width + iw] : 0f;
@@ -42,10 +49,11 @@ public class PatchKernelTests
 
     [Theory]
     [MemberData(nameof(Geometries))]
-    public void Im2col_matches_its_definition_and_col2im_is_its_adjoint(int b, int c, int h, int w, int kh, int kw, int s, int p)
+    public void Im2col_matches_its_definition_and_col2im_is_its_adjoint(int b, int c, int h, int w, int kh, int kw, int s, int ph, int pw)
     {
-        var g = Geometry(b, c, h, w, kh, kw, s, p);
-        Assert.Equal((h + 2 * p - kh) / s + 1, g.OutH);
+        var g = Geometry(b, c, h, w, kh, kw, s, ph, pw);
+        Assert.Equal((h + 2 * ph - kh) / s + 1, g.OutH);
+        Assert.Equal((w + 2 * pw - kw) / s + 1, g.OutW);
         var x = Random(g.ImageSize, 1);
         var cols = Down(Cpu, Run(Cpu, be => be.Im2Col, x, g.Rows * g.Columns, g), g.Rows * g.Columns);
         Assert.Equal(Im2ColByDefinition(x, g), cols);

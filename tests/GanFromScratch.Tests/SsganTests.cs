@@ -89,7 +89,7 @@ public sealed class SsganTests : IDisposable
         var config = Small(1);
         ulong key = config.Stream(19).Seed;
         var subset = _images.BalancedSubset(1, key);
-        var order = ImageBatches.Permutation(_images.Count, key);
+        var order = EpochOrder.Permutation(_images.Count, key);
         int Position(int i) => Array.IndexOf(order, i);
         var lastPicked = Enumerable.Range(0, 10).Select(c => subset.Where(i => _images.Labels[i] == c).Max(Position)).ToArray();
         var labels = (byte[])_images.Labels.Clone();

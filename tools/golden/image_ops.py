@@ -74,6 +74,12 @@ cases = [
     # The projection discriminator's head: ψ(h) + ⟨embed(y), h⟩ for classes [2, 0, 1, 2, 1] (class 3 of 4 never picked).
     ("projection_head", [(5, 4), (1, 4), (1,), (4, 4)], lambda h, w, b, emb:
         F.linear(h, w, b) + (F.embedding(torch.tensor([2, 0, 1, 2, 1]), emb) * h).sum(1, keepdim=True)),
+    # The character-level language model's 1-D convolutions (gan_language.py): kernel 5 padded to keep the length,
+    # kernel 1 (a linear map per position), and one residual block x + 0.3·conv(relu(conv(relu(x)))) on [batch, DIM, length].
+    ("conv1d_k5_p2", [(2, 3, 7), (4, 3, 5), (4,)], lambda x, w, b: F.conv1d(x, w, b, padding=2) ** 2),
+    ("conv1d_k1", [(2, 5, 4), (3, 5, 1), (3,)], lambda x, w, b: F.conv1d(x, w, b)),
+    ("text_residual_block", [(2, 3, 6), (3, 3, 5), (3,), (3, 3, 5), (3,)], lambda x, w1, b1, w2, b2:
+        x + 0.3 * F.conv1d(torch.relu(F.conv1d(torch.relu(x), w1, b1, padding=2)), w2, b2, padding=2)),
 ]
 
 out = []

@@ -69,7 +69,7 @@ public sealed unsafe partial class CpuBackend
                 for (int oh = 0; oh < g.OutH; oh++)
                     for (int ow = 0; ow < g.OutW; ow++)
                     {
-                        int ih = oh * g.Stride - g.Padding + i, iw = ow * g.Stride - g.Padding + j;
+                        int ih = oh * g.Stride - g.PaddingH + i, iw = ow * g.Stride - g.PaddingW + j;
                         map[((i * g.KernelW + j) * g.OutH + oh) * g.OutW + ow] = ih >= 0 && ih < g.Height && iw >= 0 && iw < g.Width ? ih * g.Width + iw : -1;
                     }
         return map;
@@ -111,7 +111,7 @@ public sealed unsafe partial class CpuBackend
 
     /// <summary>
     /// For each window offset ij = i·KW + j, the output positions oh·OW + ow whose input
-    /// (oh·s − p + i, ow·s − p + j) lies inside the image, with that input's position ih·W + iw:
+    /// (oh·s − ph + i, ow·s − pw + j) lies inside the image, with that input's position ih·W + iw:
     /// entries offsets[ij] … offsets[ij + 1] − 1 of <c>outputs</c> and <c>inputs</c>.
     /// </summary>
     private static (int[] Offsets, int[] Outputs, int[] Inputs) PairsByOffset(PatchGeometry g)
@@ -126,11 +126,11 @@ public sealed unsafe partial class CpuBackend
                 offsets[i * g.KernelW + j] = outputs.Count;
                 for (int oh = 0; oh < g.OutH; oh++)
                 {
-                    int ih = oh * g.Stride - g.Padding + i;
+                    int ih = oh * g.Stride - g.PaddingH + i;
                     if (ih < 0 || ih >= g.Height) continue;
                     for (int ow = 0; ow < g.OutW; ow++)
                     {
-                        int iw = ow * g.Stride - g.Padding + j;
+                        int iw = ow * g.Stride - g.PaddingW + j;
                         if (iw < 0 || iw >= g.Width) continue;
                         outputs.Add(oh * g.OutW + ow);
                         inputs.Add(ih * g.Width + iw);

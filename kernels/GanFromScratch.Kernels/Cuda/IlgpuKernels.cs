@@ -185,14 +185,14 @@ public static class IlgpuKernels
         int row = index / columns, column = index % columns;
         int j = row % g.KernelW, i = row / g.KernelW % g.KernelH, c = row / (g.KernelW * g.KernelH);
         int ow = column % g.OutW, oh = column / g.OutW % g.OutH, b = column / (g.OutW * g.OutH);
-        int ih = oh * g.Stride - g.Padding + i, iw = ow * g.Stride - g.Padding + j;
+        int ih = oh * g.Stride - g.PaddingH + i, iw = ow * g.Stride - g.PaddingW + j;
         cols[index] = ih >= 0 && ih < g.Height && iw >= 0 && iw < g.Width
             ? image[(((long)b * g.Channels + c) * g.Height + ih) * g.Width + iw] : 0f;
     }
 
     /// <summary>
     /// col2im as a gather: one thread per image element (b, c, h, w) sums the patch entries copied
-    /// from it — window offsets (i, j) in order, keeping those where (h + p − i) and (w + p − j)
+    /// from it — window offsets (i, j) in order, keeping those where (h + ph − i) and (w + pw − j)
     /// are multiples of the stride and land inside the output grid. No atomics, so deterministic.
     /// </summary>
     public static void Col2Im(Index1D index, ArrayView<float> cols, ArrayView<float> image, PatchGeometry g)
@@ -204,12 +204,12 @@ public static class IlgpuKernels
         float sum = 0f;
         for (int i = 0; i < g.KernelH; i++)
         {
-            int y = h + g.Padding - i;
+            int y = h + g.PaddingH - i;
             if (y < 0 || y % g.Stride != 0 || y / g.Stride >= g.OutH) continue;
             int oh = y / g.Stride;
             for (int j = 0; j < g.KernelW; j++)
             {
-                int x = w + g.Padding - j;
+                int x = w + g.PaddingW - j;
                 if (x < 0 || x % g.Stride != 0 || x / g.Stride >= g.OutW) continue;
                 int row = (c * g.KernelH + i) * g.KernelW + j;
                 sum += cols[row * columns + ((long)b * g.OutH + oh) * g.OutW + x / g.Stride];

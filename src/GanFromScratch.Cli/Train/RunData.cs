@@ -6,11 +6,16 @@ namespace GanFromScratch.Cli.Train;
 /// <summary>The data side a command needs for a run's configuration, loaded before anything is written; a missing file is a usage error.</summary>
 internal static class RunData
 {
-    /// <summary>What training needs: the toy distribution, or the training images and, with a classifier, the test images for fd.</summary>
-    public static IGanData ForTraining(TrainConfig config, TextWriter stdout)
+    /// <summary>
+    /// What training needs: the toy distribution; the training images and, with a classifier, the
+    /// test images for fd; or the text, whose vocabulary the configuration then records (a resumed
+    /// run reads its corpus by the vocabulary it saved).
+    /// </summary>
+    public static (TrainConfig Config, IGanData Data) ForTraining(TrainConfig config, TextWriter stdout)
     {
-        if (config.Kind == DataKind.Toy) return new ToyData(config);
-        return Usage(() =>
+        if (config.Kind == DataKind.Toy) return (config, new ToyData(config));
+        if (config.Kind == DataKind.Text) return Usage(() => ForText(config, stdout));
+        return (config, Usage<IGanData>(() =>
         {
             var train = ImageDatasets.Load(config.Dataset, config.DataDir, train: true);
             var test = ImageDatasets.Load(config.Dataset, config.DataDir, train: false);
@@ -22,12 +27,35 @@ internal static class RunData
             var (classifier, dataset, accuracy) = FeatureClassifier.Load(config.Classifier, config.Dataset);
             stdout.WriteLine($"fd and score in the features of {config.Classifier} ({dataset}, test accuracy {accuracy:P1}).");
             return new ImageData(config, train, test, classifier);
-        });
+        }));
+    }
+
+    private static (TrainConfig, IGanData) ForText(TrainConfig config, TextWriter stdout)
+    {
+        TextCorpus corpus;
+        try
+        {
+            corpus = TextCorpus.Load(config.TextFile, config.Vocab, config.Stream(2).Seed, config.Vocabulary);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        var withVocabulary = config with { Vocabulary = corpus.Vocabulary };
+        var data = new TextData(withVocabulary, corpus);
+        stdout.WriteLine($"{corpus.Name}: {corpus.Lines.Length:N0} lines ({data.TrainingLines:N0} to train on, {data.HeldOutLines:N0} held out), " +
+                         $"{corpus.Vocabulary.Count} characters; the floor (js1…js4 of {TextData.EvalLines} training lines against the held-out text): " +
+                         string.Join(" ", data.Floor.Select(f => f.ToString("F4", System.Globalization.CultureInfo.InvariantCulture))) + ".");
+        return (withVocabulary, data);
     }
 
     /// <summary>What sampling a generator needs: nothing of the data but its shape (the images need not be installed).</summary>
-    public static IGanData ForSampling(TrainConfig config) =>
-        config.Kind == DataKind.Toy ? new ToyData(config) : new ImageData(config, train: null);
+    public static IGanData ForSampling(TrainConfig config) => config.Kind switch
+    {
+        DataKind.Toy => new ToyData(config),
+        DataKind.Text => new TextData(config, corpus: null),
+        _ => new ImageData(config, train: null),
+    };
 
     /// <summary>A missing dataset or classifier file as a usage error, with the message that says what to install or pass.</summary>
     public static T Usage<T>(Func<T> load)

@@ -14,17 +14,18 @@ namespace GanFromScratch.Cli.Train;
 internal static class TrainCommand
 {
     /// <summary>The metrics printed per evaluation and in the summary, in this order.</summary>
-    private static readonly string[] ShownMetrics = ["critic_w", "g_loss", "grad_norm", "modes", "hq", "class_acc", "w1", "fd", "score"];
+    private static readonly string[] ShownMetrics = ["critic_w", "g_loss", "grad_norm", "modes", "hq", "class_acc", "w1", "fd", "score", "js1", "js2", "js3", "js4"];
 
     /// <summary>The options every variant has.</summary>
     private sealed class Options
     {
         public readonly Option<string?> Dataset = new("--dataset")
         {
-            Description = $"Toy 2-D data: {string.Join(", ", ToyDataset.Names)}; images: {string.Join(", ", ImageDatasets.Names)}.",
+            Description = $"Toy 2-D data: {string.Join(", ", ToyDataset.Names)}; images: {string.Join(", ", ImageDatasets.Names)}; " +
+                          $"lines of text: {Datasets.Text} (gan and wgan-gp; Debian's fortunes, or --data FILE).",
         };
-        public readonly Option<int?> Iters = CommonOptions.AtLeast(new Option<int?>("--iters") { Description = "Generator iterations (each after --critic-iters critic steps). Default: 1800 on toy data, 2000 on images." }, 1);
-        public readonly Option<int?> BatchSize = CommonOptions.AtLeast(new Option<int?>("--batch-size") { Description = "Samples per batch. Default: 256 on toy data; on images 50 (gan_mnist.py's), except " +
+        public readonly Option<int?> Iters = CommonOptions.AtLeast(new Option<int?>("--iters") { Description = $"Generator iterations (each after --critic-iters critic steps). Default: 1800 on toy data, 2000 on images, {TrainConfig.TextDefaultIters} on text." }, 1);
+        public readonly Option<int?> BatchSize = CommonOptions.AtLeast(new Option<int?>("--batch-size") { Description = "Samples per batch. Default: 256 on toy data, 64 on text; on images 50 (gan_mnist.py's), except " +
             string.Join(", ", Registry.All.Where(v => v.Defaults.ImageBatchSize is { } b && b != 50).Select(v => $"{v.Name} {v.Defaults.ImageBatchSize}")) + "." }, 1);
         public readonly Option<float?> Lr = new("--lr") { Description = "Learning rate of every player's optimizer (default: the variant's; see above)." };
         public readonly Option<float?> LrG = new("--lr-g") { Description = "The generator's learning rate, if not --lr's (default: the variant's)." };
@@ -32,7 +33,7 @@ internal static class TrainCommand
         public readonly Option<float?> Beta1 = new("--beta1") { Description = "Adam's β₁ (default: the variant's)." };
         public readonly Option<float?> Beta2 = new("--beta2") { Description = "Adam's β₂ (default: the variant's)." };
         public readonly Option<int?> CriticIters = CommonOptions.AtLeast(new Option<int?>("--critic-iters") { Description = "Critic steps per generator step (default: the variant's)." }, 1);
-        public readonly Option<int?> Dim = CommonOptions.AtLeast(new Option<int?>("--dim") { Description = "Width of the networks: hidden units on toy data (default 512), base channels DIM on images (default 64)." }, 1);
+        public readonly Option<int?> Dim = CommonOptions.AtLeast(new Option<int?>("--dim") { Description = $"Width of the networks: hidden units on toy data (default 512), base channels DIM on images (default 64), channels of the residual blocks on text (default {TrainConfig.TextDefaultDim}; the paper's 512 is about 60× the work)." }, 1);
         public readonly Option<string?> Arch = new("--arch")
         {
             Description = $"Images: the network pair, {string.Join(" or ", ImageNetworks.Names)}. Default: the variant's (see above); a gradient " +
@@ -65,7 +66,15 @@ internal static class TrainCommand
         {
             Description = "The iteration from which the moving average averages; before it, it copies the generator (default 0).",
         }, 0);
-        public readonly Option<string?> Data = new("--data") { Description = $"Images: a folder of MNIST-format IDX files instead of {FashionMnist.DefaultFolder}." };
+        public readonly Option<string?> Data = new("--data")
+        {
+            Description = $"Images: a folder of MNIST-format IDX files instead of {FashionMnist.DefaultFolder}. Text: a UTF-8 text file, one sample per " +
+                          $"line (cut or padded to {TextCorpus.SequenceLength} characters), instead of Debian's fortunes ({TextCorpus.FortunesFolder}).",
+        };
+        public readonly Option<int?> Vocab = CommonOptions.AtLeast(new Option<int?>("--vocab")
+        {
+            Description = $"Text: the most characters in the vocabulary, the unknown one included; rarer characters read as unknown (default {TextCorpus.DefaultVocabularyLimit}, the paper's).",
+        }, 2);
         public readonly Option<int?> SampleEvery = CommonOptions.AtLeast(new Option<int?>("--sample-every") { Description = "Images: save a grid of samples from fixed noise every N iterations (default 100)." }, 1);
         public readonly Option<string?> Classifier = new("--classifier")
         {
@@ -95,7 +104,7 @@ internal static class TrainCommand
         public readonly Option<int> Threads = CommonOptions.Threads();
 
         public IEnumerable<Option> All() =>
-            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Accumulate, Ema, EmaStart, Data, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Config, Force, EvalEvery, Device, Threads];
+            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Accumulate, Ema, EmaStart, Data, Vocab, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Config, Force, EvalEvery, Device, Threads];
     }
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -145,6 +154,8 @@ internal static class TrainCommand
             examples.AddRange([$"gfs train {variant.Name} --dataset 8gaussians", $"gfs train {variant.Name} --dataset 25gaussians --iters 5000 --out runs/25g"]);
         if (variant.Accepts.Contains(DataKind.Images))
             examples.AddRange([$"gfs train {variant.Name} --dataset fashion-mnist", $"gfs train {variant.Name} --dataset mnist --data ~/mnist --out runs/mnist"]);
+        if (variant.Accepts.Contains(DataKind.Text))
+            examples.AddRange([$"gfs train {variant.Name} --dataset text   (the fortunes; --data FILE for your own lines)"]);
         examples.AddRange(variant.Examples);
         examples.Add($"gfs train {variant.Name} --config {(toy ? "runs/25g" : "runs/mnist")}/config.json --seed 2 --out runs/seed2");
         examples.Add($"gfs train {variant.Name} --out {(toy ? "runs/25g" : "runs/mnist")} --resume --iters 8000 --lr {(d.Lr / 2).ToString("0.#########", System.Globalization.CultureInfo.InvariantCulture)}");
@@ -172,9 +183,13 @@ internal static class TrainCommand
         string dataset = parse.GetValue(o.Dataset) ?? rerun?.Dataset ?? (variant.Accepts.Contains(DataKind.Toy) ? "8gaussians" : "fashion-mnist");
         var defaults = rerun is not null ? rerun with { Dataset = dataset }
             : Datasets.IsKnown(dataset) ? TrainConfig.Defaults(variant, dataset) : new TrainConfig { Variant = variant.Name, Dataset = dataset };
-        bool images = defaults.Kind == DataKind.Images;
-        if (!images && (Given(parse, o.Arch) || Given(parse, o.Data) || Given(parse, o.Classifier) || Given(parse, o.FdSamples) || Given(parse, o.SampleEvery)))
-            throw new UsageException("--arch, --data, --classifier, --fd-samples and --sample-every are for image datasets (--dataset fashion-mnist or mnist).");
+        bool images = defaults.Kind == DataKind.Images, text = defaults.Kind == DataKind.Text;
+        if (!images && (Given(parse, o.Arch) || Given(parse, o.Classifier) || Given(parse, o.FdSamples) || Given(parse, o.SampleEvery)))
+            throw new UsageException("--arch, --classifier, --fd-samples and --sample-every are for image datasets (--dataset fashion-mnist or mnist).");
+        if (!images && !text && Given(parse, o.Data))
+            throw new UsageException("--data is for images (a folder of IDX files) and text (--dataset text: a text file); toy data is drawn, not read.");
+        if (!text && Given(parse, o.Vocab))
+            throw new UsageException("--vocab is for text (--dataset text).");
         var options = new Dictionary<string, JsonElement>(defaults.Options);
         foreach (var (declared, option) in own)
             if (GivenValue(parse, option) is { } value) options[declared.Key] = value;
@@ -200,7 +215,9 @@ internal static class TrainCommand
             Accumulate = parse.GetValue(o.Accumulate) ?? defaults.Accumulate,
             EmaDecay = parse.GetValue(o.Ema) ?? defaults.EmaDecay,
             EmaStart = parse.GetValue(o.EmaStart) ?? defaults.EmaStart,
-            DataDir = parse.GetValue(o.Data) is { } dir ? Path.GetFullPath(CommonOptions.NonEmptyPath(dir, "--data")) : defaults.DataDir,
+            DataDir = images && parse.GetValue(o.Data) is { } dir ? Path.GetFullPath(CommonOptions.NonEmptyPath(dir, "--data")) : defaults.DataDir,
+            TextFile = text && parse.GetValue(o.Data) is { } file ? Path.GetFullPath(CommonOptions.NonEmptyPath(file, "--data")) : defaults.TextFile,
+            Vocab = parse.GetValue(o.Vocab) ?? defaults.Vocab,
             // A full path: a resumed run finds its classifier from any working folder.
             Classifier = images && (parse.GetValue(o.Classifier) ?? defaults.Classifier ?? ExistingClassifier(dataset)) is { } classifierPath
                 ? Path.GetFullPath(classifierPath) : null,
@@ -237,8 +254,7 @@ internal static class TrainCommand
                 string checkpoint = resumeFrom ?? Path.Combine(outDir, TrainingRun.CheckpointFile);
                 if (!File.Exists(checkpoint))
                     throw new UsageException($"There is no checkpoint to resume at {checkpoint}. Give its path (--resume PATH) or the run's --out folder.");
-                var config = ResumedConfig(checkpoint, given, parse, o, own, out changes);
-                var data = RunData.ForTraining(config, stdout);
+                var (config, data) = RunData.ForTraining(ResumedConfig(checkpoint, given, parse, o, own, out changes), stdout);
                 try
                 {
                     trainer = Checkpoint.Load(checkpoint, config, data);
@@ -261,7 +277,8 @@ internal static class TrainCommand
         else
         {
             // Everything that can fail (data, networks, classifier) fails before the folder is touched.
-            trainer = new Trainer(given, RunData.ForTraining(given, stdout));
+            var (config, data) = RunData.ForTraining(given, stdout);
+            trainer = new Trainer(config, data);
             folder = OpenFolder(outDir);
             try
             {
@@ -387,7 +404,9 @@ internal static class TrainCommand
         if (!live)
             return TrainingRun.Train(trainer, folder, p =>
             {
-                if (p.Metrics is { } m) stdout.WriteLine(FormatMetrics(m, trainer.Variant));
+                if (p.Metrics is not { } m) return;
+                stdout.WriteLine(FormatMetrics(m, trainer.Variant));
+                foreach (var line in TextSamples(trainer, folder.Path, m)) stdout.WriteLine(line);
             }, cancel, changes);
 
         RunResult? result = null;
@@ -405,11 +424,17 @@ internal static class TrainCommand
                 {
                     task.Value = p.Iteration;
                     task.Description = Describe(p.Iteration, p.TotalIterations, p.Losses.CriticW);
-                    if (p.Metrics is { } m) console.MarkupLine(Markup.Escape(FormatMetrics(m, trainer.Variant)));
+                    if (p.Metrics is not { } m) return;
+                    console.MarkupLine(Markup.Escape(FormatMetrics(m, trainer.Variant)));
+                    foreach (var line in TextSamples(trainer, folder.Path, m)) console.MarkupLine(Markup.Escape(line));
                 }, cancel, changes);
             });
         return result!;
     }
+
+    /// <summary>On text, a few of the evaluation's generated lines (from samples/iter_NNNNNN.txt), indented under its progress line.</summary>
+    private static IEnumerable<string> TextSamples(Trainer trainer, string outDir, JsonObject m) =>
+        trainer.Config.Kind != DataKind.Text ? [] : TextData.FirstSamples(outDir, TrainingRun.Number(m["iter"]!) is var i ? (int)i : 0, 4).Select(l => "    | " + l);
 
     private static string Describe(int iteration, int total, float? criticW) =>
         $"iter {iteration}/{total}" + (criticW is { } w ? $"  critic_w {w,8:F4}" : "");
@@ -459,10 +484,12 @@ internal static class TrainCommand
         {
             if (explicitlyGiven && !EqualityComparer<T>.Default.Equals(savedValue, givenValue))
                 throw new UsageException($"The checkpoint {checkpoint} was trained with {option} {savedValue}, not {givenValue}: a resumed run keeps " +
-                                         "its networks and data (--dataset, --data, --dim, --arch, --spectral-norm, --ema, --seed). Start a new run (another --out, or --force) to change them.");
+                                         "its networks and data (--dataset, --data, --vocab, --dim, --arch, --spectral-norm, --ema, --seed). Start a new run (another --out, or --force) to change them.");
         }
         Fixed("--dataset", saved.Dataset, given.Dataset, Given(parse, o.Dataset));
-        Fixed("--data", saved.DataDir, given.DataDir, Given(parse, o.Data));
+        Fixed("--data", saved.DataDir, given.DataDir, Given(parse, o.Data) && saved.Kind == DataKind.Images);
+        Fixed("--data", saved.TextFile, given.TextFile, Given(parse, o.Data) && saved.Kind == DataKind.Text);
+        Fixed("--vocab", saved.Vocab, given.Vocab, Given(parse, o.Vocab));
         Fixed("--dim", saved.Dim, given.Dim, Given(parse, o.Dim));
         Fixed("--arch", saved.Arch ?? saved.Rules.DefaultArch, given.Arch ?? given.Rules.DefaultArch, Given(parse, o.Arch));
         Fixed("--spectral-norm", saved.SpectralNorm, given.SpectralNorm, Given(parse, o.SpectralNorm));
@@ -530,7 +557,8 @@ internal static class TrainCommand
                 if (m[key] is { } v) table.AddRow(key, TrainingRun.Format(TrainingRun.Number(v)));
         }
         table.AddRow("run folder", Markup.Escape(outDir));
-        table.AddRow("pictures", Markup.Escape(Path.Combine(outDir, TrainingRun.FramesFolder)) + ", " + Markup.Escape(Path.Combine(outDir, TrainingRun.MetricsPlotFile)));
+        string pictures = config.Kind == DataKind.Text ? Path.Combine(outDir, TextData.SamplesFolder) : Path.Combine(outDir, TrainingRun.FramesFolder);
+        table.AddRow(config.Kind == DataKind.Text ? "samples" : "pictures", Markup.Escape(pictures) + ", " + Markup.Escape(Path.Combine(outDir, TrainingRun.MetricsPlotFile)));
         table.AddRow("checkpoint", Markup.Escape(result.CheckpointPath));
         console.Write(table);
     }

@@ -56,7 +56,7 @@ public sealed class ImageDataset
         if (scarce >= 0)
             throw new ArgumentException($"--labels-per-class {perClass} is more than {Name}'s training images hold of class {scarce} " +
                                         $"({counts[scarce]}); give at most {counts.Min()}.");
-        var order = ImageBatches.Permutation(Count, key);
+        var order = EpochOrder.Permutation(Count, key);
         return [.. Enumerable.Range(0, classes).SelectMany(c => order.Where(i => Labels[i] == c).Take(perClass))];
     }
 
@@ -129,25 +129,20 @@ public static class FashionMnist
 }
 
 /// <summary>
-/// Batches in a seeded random order, reshuffled every epoch (a Fisher–Yates shuffle driven by the
-/// run's Philox stream); the last incomplete batch of an epoch is dropped. The position (epoch,
-/// next index) is all there is to save for an exact resume.
+/// Batches of images in a seeded random order, reshuffled every epoch (<see cref="EpochOrder"/>);
+/// the last incomplete batch of an epoch is dropped. The position (epoch, next index) is all there
+/// is to save for an exact resume.
 /// </summary>
 public sealed class ImageBatches(ImageDataset data, ulong seed)
 {
-    private int[]? _order;
+    private readonly EpochOrder _order = new(data.Count, seed, "images");
 
     public ImageDataset Data { get; } = data;
-    public int Epoch { get; private set; }
-    public int Position { get; private set; }
+    public int Epoch => _order.Epoch;
+    public int Position => _order.Position;
 
     /// <summary>Continue from a saved position.</summary>
-    public void Seek(int epoch, int position)
-    {
-        if (epoch < 0 || position < 0 || position > Data.Count)
-            throw new InvalidDataException($"Saved data position (epoch {epoch}, index {position}) does not fit {Data.Count} images.");
-        (Epoch, Position, _order) = (epoch, position, null);
-    }
+    public void Seek(int epoch, int position) => _order.Seek(epoch, position);
 
     /// <summary>The next batch of images [batch, 1, H, W] and their labels.</summary>
     public (Tensor Images, byte[] Labels) Next(int batch)
@@ -157,10 +152,34 @@ public sealed class ImageBatches(ImageDataset data, ulong seed)
     }
 
     /// <summary>The dataset indices of the next batch (what <see cref="Next"/> reads), moving on as it does.</summary>
-    public int[] NextIndices(int batch)
+    public int[] NextIndices(int batch) => _order.Next(batch);
+}
+
+/// <summary>
+/// Indices 0 … count − 1 in a seeded random order, batch after batch, reshuffled every epoch (a
+/// Fisher–Yates shuffle driven by the run's Philox stream); the last incomplete batch of an epoch
+/// is dropped. The position (epoch, next index) is all there is to save for an exact resume.
+/// </summary>
+public sealed class EpochOrder(int count, ulong seed, string what)
+{
+    private int[]? _order;
+
+    public int Epoch { get; private set; }
+    public int Position { get; private set; }
+
+    /// <summary>Continue from a saved position.</summary>
+    public void Seek(int epoch, int position)
     {
-        if (batch > Data.Count) throw new ArgumentException($"A batch of {batch} is larger than the dataset ({Data.Count} images).");
-        if (Position + batch > Data.Count) (Epoch, Position, _order) = (Epoch + 1, 0, null);
+        if (epoch < 0 || position < 0 || position > count)
+            throw new InvalidDataException($"Saved data position (epoch {epoch}, index {position}) does not fit {count} {what}.");
+        (Epoch, Position, _order) = (epoch, position, null);
+    }
+
+    /// <summary>The indices of the next batch, moving on.</summary>
+    public int[] Next(int batch)
+    {
+        if (batch > count) throw new ArgumentException($"A batch of {batch} is larger than the dataset ({count} {what}).");
+        if (Position + batch > count) (Epoch, Position, _order) = (Epoch + 1, 0, null);
         _order ??= Order(Epoch);
         var indices = _order.AsSpan(Position, batch).ToArray();
         Position += batch;
@@ -168,7 +187,7 @@ public sealed class ImageBatches(ImageDataset data, ulong seed)
     }
 
     /// <summary>The permutation of epoch <paramref name="epoch"/>: a pure function of (seed, epoch).</summary>
-    private int[] Order(int epoch) => Permutation(Data.Count, seed + 0x9E3779B97F4A7C15UL * (ulong)(epoch + 1));
+    private int[] Order(int epoch) => Permutation(count, seed + 0x9E3779B97F4A7C15UL * (ulong)(epoch + 1));
 
     /// <summary>A permutation of 0 … n − 1 that is a pure function of <paramref name="key"/> (Fisher–Yates on Philox numbers).</summary>
     public static int[] Permutation(int n, ulong key)

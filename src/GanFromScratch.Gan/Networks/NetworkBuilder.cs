@@ -6,7 +6,7 @@ namespace GanFromScratch.Gan;
 
 /// <summary>
 /// Builds a run's networks for its kind of data — gan_toy.py's MLPs for toy points, the image pair
-/// of <c>--arch</c> for images — at the run's width, all drawing their initial weights from one
+/// of <c>--arch</c> for images, gan_language.py's residual networks for text — at the run's width, all drawing their initial weights from one
 /// stream, in the order they are asked for. A variant's <see cref="Variant.CreatePlayers"/> asks
 /// for what its game needs: the plain pair, or networks with room for labels or extra outputs.
 /// </summary>
@@ -22,17 +22,23 @@ public sealed class NetworkBuilder(TrainConfig config, DataShape data, RandomStr
     public string Arch => Config.Arch ?? Config.Rules.DefaultArch;
 
     /// <summary>The generator: from noise, and <paramref name="extraInputs"/> more numbers per sample, to a sample.</summary>
-    public Module Generator(int extraInputs = 0) => Data.Kind == DataKind.Toy
-        ? ToyMlp.Generator(Config.Dim, Init, Data.NoiseSize + extraInputs)
-        : ImageNetworks.Generator(Arch, Config.Dim, Init, Data.NoiseSize + extraInputs);
+    public Module Generator(int extraInputs = 0) => Data.Kind switch
+    {
+        DataKind.Toy => ToyMlp.Generator(Config.Dim, Init, Data.NoiseSize + extraInputs),
+        DataKind.Text => TextNetworks.Generator(Config.Dim, Init, Data.Sample[1], Data.NoiseSize + extraInputs),
+        _ => ImageNetworks.Generator(Arch, Config.Dim, Init, Data.NoiseSize + extraInputs),
+    };
 
     /// <summary>
     /// The critic: from a sample, with <paramref name="extraChannels"/> more input features (toy)
     /// or channels (images), to <paramref name="outputs"/> scores.
     /// </summary>
-    public Module Critic(int extraChannels = 0, int outputs = 1) => Data.Kind == DataKind.Toy
-        ? ToyMlp.Critic(Config.Dim, Init, Data.Sample[0] + extraChannels, outputs)
-        : ImageNetworks.Critic(Arch, Config.Dim, Init, Data.Sample[0] + extraChannels, outputs);
+    public Module Critic(int extraChannels = 0, int outputs = 1) => Data.Kind switch
+    {
+        DataKind.Toy => ToyMlp.Critic(Config.Dim, Init, Data.Sample[0] + extraChannels, outputs),
+        DataKind.Text => TextNetworks.Critic(Config.Dim, Init, Data.Sample[1] + extraChannels, outputs),
+        _ => ImageNetworks.Critic(Arch, Config.Dim, Init, Data.Sample[0] + extraChannels, outputs),
+    };
 
     /// <summary>
     /// The generator G(z, y) of a conditional variant: the data's generator with the label's

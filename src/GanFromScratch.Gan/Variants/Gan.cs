@@ -1,3 +1,4 @@
+using GanFromScratch.Gan.Data;
 using GanFromScratch.Engine;
 
 namespace GanFromScratch.Gan;
@@ -29,6 +30,7 @@ public sealed class Gan : Variant
     public override string Name => "gan";
     public override string Summary => "the original minimax GAN (cross-entropy critic), Adam 1e-4";
     public override Hyperparameters Defaults => new(Lr: 1e-4f);
+    public override IReadOnlyList<DataKind> Accepts => [DataKind.Toy, DataKind.Images, DataKind.Text];
     public override IReadOnlyList<VariantOption> Options => [GeneratorObjective];
     public override IReadOnlyList<string> Examples => ["gfs train gan --g-loss saturating   (the original minimax loss)"];
 

@@ -17,8 +17,10 @@ public enum OptimizerKind { Adam, RmsProp }
 /// <param name="SpectralNorm">Whose layers are spectrally normalized unless <c>--spectral-norm</c> says otherwise (<see cref="SpectralNormalization"/>).</param>
 /// <param name="Ortho">The orthogonal regularization's β unless <c>--ortho</c> says otherwise.</param>
 /// <param name="EmaDecay">The decay of the generator's moving average unless <c>--ema</c> says otherwise (0: none).</param>
+/// <param name="TextCriticSteps">Critic steps per generator step on text, if not <paramref name="CriticSteps"/>.</param>
 public sealed record Hyperparameters(float Lr, float Beta1 = 0.5f, float Beta2 = 0.9f, int CriticSteps = 1, OptimizerKind Optimizer = OptimizerKind.Adam,
-    float? LrG = null, float? LrD = null, int? ImageBatchSize = null, string SpectralNorm = SpectralNormalization.None, float Ortho = 0f, float EmaDecay = 0f);
+    float? LrG = null, float? LrD = null, int? ImageBatchSize = null, string SpectralNorm = SpectralNormalization.None, float Ortho = 0f, float EmaDecay = 0f,
+    int? TextCriticSteps = null);
 
 /// <summary>How the noise z is drawn.</summary>
 public enum NoiseDistribution
@@ -72,7 +74,7 @@ public abstract class Variant
     /// <summary>The variant's own settings (<c>--lambda</c>, <c>--clip</c>, …).</summary>
     public virtual IReadOnlyList<VariantOption> Options => [];
 
-    /// <summary>The kinds of data the variant trains on.</summary>
+    /// <summary>The kinds of data the variant trains on (text: only the variants whose critic can take a softmax for a one-hot, <see cref="TextData"/>).</summary>
     public virtual IReadOnlyList<DataKind> Accepts => [DataKind.Toy, DataKind.Images];
 
     /// <summary>The image networks unless <c>--arch</c> says otherwise (<see cref="ImageNetworks.Names"/>).</summary>

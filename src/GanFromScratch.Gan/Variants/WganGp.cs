@@ -29,7 +29,8 @@ public sealed class WganGp : Variant
 
     public override string Name => "wgan-gp";
     public override string Summary => "WGAN with gradient penalty λ·(‖∇D(x̂)‖ − 1)², Adam 1e-4 β (0.5, 0.9), 5 critic steps";
-    public override Hyperparameters Defaults => new(Lr: 1e-4f, Beta1: 0.5f, Beta2: 0.9f, CriticSteps: 5);
+    public override Hyperparameters Defaults => new(Lr: 1e-4f, Beta1: 0.5f, Beta2: 0.9f, CriticSteps: 5, TextCriticSteps: 10);
+    public override IReadOnlyList<DataKind> Accepts => [DataKind.Toy, DataKind.Images, DataKind.Text];
     public override IReadOnlyList<VariantOption> Options => [Lambda];
     public override string DefaultArch => "gan-mnist";
     public override bool UsesInterpolates => true;

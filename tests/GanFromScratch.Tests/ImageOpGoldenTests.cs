@@ -46,6 +46,9 @@ public class ImageOpGoldenTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
         ["conditional_batch_norm_1d"] = x => Nn.ConditionalBatchNorm.Compute(x[0], x[1], x[2], x[3], x[4], x[5]),
         ["projection_head"] = x => Nn.ProjectionHead.Compute(x[0], Labels(2, 0, 1, 2, 1), x[1], x[2], x[3]),
         ["weight_norm_linear"] = x => Nn.WeightNormLinear.Compute(x[0], x[1], x[2].Abs() + 0.5f, x[3]).Square(),
+        ["conv1d_k5_p2"] = x => Tensor.Conv1d(x[0], x[1], x[2], padding: 2).Square(),
+        ["conv1d_k1"] = x => Tensor.Conv1d(x[0], x[1], x[2]),
+        ["text_residual_block"] = x => Gan.TextResidualBlock.Compute(x[0], x[1], x[2], x[3], x[4]),
     };
 
     /// <summary>The loss-sensitive critic objective on the Python case's fixed pairs of samples.</summary>

@@ -108,13 +108,18 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: every core).", DefaultValueFactory = _ => Environment.ProcessorCount };
         CommonOptions.AtLeast(threads, 1);
         var json = new Option<bool>("--json") { Description = "Print one JSON object per layer instead of a table." };
+        var text = new Option<bool>("--text")
+        {
+            Description = "Time the text model's 1-D convolutions instead (gan_language.py's at DIM 64, batch 64), each both ways: as a 2-D " +
+                          "convolution of height 1 (what gfs computes) and as shifted copies of the sequence times the weights.",
+        };
         var device = DeviceChoice.Option();
         var command = new Command("conv",
             "Time the convolutions of gan_mnist.py (DIM 64): the critic's three 5×5 stride-2 convolutions and the generator's three transposed ones, " +
             "forward alone and forward + backward (input and weight gradients), in milliseconds (medians). tools/bench/conv_torch.py times the same in PyTorch.\n\n" +
-            "Examples:\n  gfs bench conv\n  gfs bench conv --json --threads 1")
+            "Examples:\n  gfs bench conv\n  gfs bench conv --json --threads 1\n  gfs bench conv --text --threads 1")
         {
-            iters, batch, threads, json, device,
+            iters, batch, threads, json, text, device,
         };
         command.SetAction(parse =>
         {
@@ -122,9 +127,11 @@ internal static class BenchCommand
             CpuParallel.Threads = t;
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, parse.GetValue(json) ? stderr : stdout);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
-            var table = new Table().Title($"gan_mnist.py convolutions, batch {parse.GetValue(batch)}, {t} thread(s)");
+            bool ofText = parse.GetValue(text);
+            int b = ofText && parse.GetResult(batch) is not { Implicit: false } ? 64 : parse.GetValue(batch);
+            var table = new Table().Title($"{(ofText ? "gan_language.py" : "gan_mnist.py")} convolutions, batch {b}, {t} thread(s)");
             table.AddColumns("layer", "input", "weight", "forward ms", "forward+backward ms");
-            foreach (var c in ConvCase.GanMnist(parse.GetValue(batch)))
+            foreach (var c in ofText ? ConvCase.Text(b) : ConvCase.GanMnist(b))
             {
                 var (forward, backward) = ConvBench.Run(c, parse.GetValue(iters), warmup: 2);
                 if (parse.GetValue(json))
@@ -149,13 +156,14 @@ internal static class BenchCommand
         var dataset = new Option<string>("--dataset")
         {
             Description = "toy: gan_toy.py's MLPs on 2-D points; fashion-mnist: the image networks (gan_mnist.py's for wgan-gp) on random 28×28 images " +
-                          "(the pixels do not change the cost, so the dataset need not be installed).",
+                          "(the pixels do not change the cost, so the dataset need not be installed); text: gan_language.py's networks on random lines of 32 " +
+                          "characters over a vocabulary of 103 (the fortunes').",
             DefaultValueFactory = _ => "toy",
         };
-        dataset.AcceptOnlyFromAmong("toy", "fashion-mnist");
-        var dim = new Option<int?>("--dim") { Description = "Width of both networks (default: 512 hidden units for toy, DIM 64 for images)." };
+        dataset.AcceptOnlyFromAmong("toy", "fashion-mnist", "text");
+        var dim = new Option<int?>("--dim") { Description = $"Width of both networks (default: 512 hidden units for toy, DIM 64 for images, {TrainConfig.TextDefaultDim} for text)." };
         CommonOptions.AtLeast(dim, 1);
-        var batch = new Option<int?>("--batch-size") { Description = "Batch size (default: 256 for toy, 50 for images)." };
+        var batch = new Option<int?>("--batch-size") { Description = "Batch size (default: 256 for toy, 50 for images, 64 for text)." };
         CommonOptions.AtLeast(batch, 1);
         var iters = new Option<int>("--iters") { Description = "Timed generator iterations (the median is reported).", DefaultValueFactory = _ => 20 };
         CommonOptions.AtLeast(iters, 1);
@@ -183,6 +191,7 @@ internal static class BenchCommand
             "tools/bench/toy_train_step.py and tools/bench/mnist_train_step.py time the same in PyTorch.\n\n" +
             "Examples:\n  gfs bench train-step --json\n  gfs bench train-step --threads 1 --iters 50\n  gfs bench train-step --variant wgan --dim 256\n" +
             "  gfs bench train-step --dataset fashion-mnist --iters 10\n" +
+            "  gfs bench train-step --dataset text --iters 10   (tools/bench/text_train_step.py: the same in PyTorch)\n" +
             "  gfs bench train-step --variant cgan --against gan --dataset fashion-mnist --iters 40\n" +
             "  gfs bench train-step --spectral-norm critic --against wgan-gp --threads 1")
         {
@@ -194,8 +203,7 @@ internal static class BenchCommand
             var v = Registry.Get(name);
             int t = CommonOptions.ApplyThreads(parse, threads, parse.GetValue(json) ? stderr : stdout);
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, parse.GetValue(json) ? stderr : stdout);
-            bool images = parse.GetValue(dataset) == "fashion-mnist";
-            var defaults = TrainConfig.Defaults(v, images ? "fashion-mnist" : "8gaussians");
+            var defaults = TrainConfig.Defaults(v, parse.GetValue(dataset) switch { "fashion-mnist" => "fashion-mnist", "text" => GanFromScratch.Gan.Data.Datasets.Text, _ => "8gaussians" });
             var config = defaults with
             {
                 Dim = parse.GetValue(dim) ?? defaults.Dim, BatchSize = parse.GetValue(batch) ?? defaults.BatchSize,

@@ -8,8 +8,8 @@ namespace GanFromScratch.Cli.Bench;
 
 /// <summary>
 /// Times whole generator iterations (for wgan-gp: five critic steps with the penalty and one
-/// generator step) of toy training on the dataset's real batches, or of image training on
-/// random images, after warm-up iterations that are not timed (they fill the memory pool and
+/// generator step) of toy training on the dataset's real batches, of image training on
+/// random images, or of text training on random lines, after warm-up iterations that are not timed (they fill the memory pool and
 /// let the JIT finish).
 /// </summary>
 internal static class TrainStepBench
@@ -76,6 +76,29 @@ internal static class TrainStepBench
         return counter;
     }
 
-    private static Trainer Trainer(TrainConfig config) => new(config,
-        config.Kind == DataKind.Images ? new ImageData(config, ImageDataset.Random(config.BatchSize * 4, config.Seed)) : new ToyData(config));
+    private static Trainer Trainer(TrainConfig config)
+    {
+        switch (config.Kind)
+        {
+            case DataKind.Images:
+                return new(config, new ImageData(config, ImageDataset.Random(config.BatchSize * 4, config.Seed)));
+            case DataKind.Text:
+                var corpus = RandomText(config.BatchSize * config.CriticIters * 2);
+                var withVocabulary = config with { Vocabulary = corpus.Vocabulary };
+                return new(withVocabulary, new TextData(withVocabulary, corpus));
+            default:
+                return new(config, new ToyData(config));
+        }
+    }
+
+    /// <summary>
+    /// Lines of 32 random characters of 102 (a vocabulary of 103 with the unknown one, the fortunes'
+    /// size): the characters do not change the cost, so no corpus need be installed.
+    /// </summary>
+    private static TextCorpus RandomText(int lines)
+    {
+        var random = new Random(1);
+        return TextCorpus.FromLines(Enumerable.Range(0, lines).Select(_ =>
+            new string([.. Enumerable.Range(0, TextCorpus.SequenceLength).Select(_ => (char)('!' + random.Next(102)))])));
+    }
 }

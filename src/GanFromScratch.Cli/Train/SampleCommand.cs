@@ -20,7 +20,8 @@ internal static class SampleCommand
         var count = CommonOptions.AtLeast(new Option<int>("-n") { Description = "How many samples.", DefaultValueFactory = _ => 1000 }, 1);
         var output = new Option<string>("--out")
         {
-            Description = "File to write: toy data as CSV (columns x,y, and label for a conditional run); images as a PNG grid " +
+            Description = "File to write: toy data as CSV (columns x,y, and label for a conditional run); text as .txt (one line per sample, " +
+                          "its most likely character at each position); images as a PNG grid " +
                           "(8 per row) or as NumPy .npy (uint8 [n, 28, 28], the labels of a conditional run in <name>.labels.npy), " +
                           "which other scorers (pytorch-fid, torch-fidelity, your own classifier) read.",
             Required = true,
@@ -40,11 +41,12 @@ internal static class SampleCommand
         var device = DeviceChoice.Option();
         var threads = CommonOptions.Threads();
         var command = new Command("sample",
-            "Draw samples from a trained generator: toy data as CSV (one x,y point per line), images as a PNG grid (8 per row) or " +
+            "Draw samples from a trained generator: toy data as CSV (one x,y point per line), text as lines of a .txt, images as a PNG grid (8 per row) or " +
             "a .npy array. The training data need not be installed.\n\n" +
             "Examples:\n  gfs sample --checkpoint runs/wgan-gp-8gaussians/checkpoint.safetensors -n 1000 --out samples.csv\n" +
             "  gfs sample --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors -n 64 --out grid.png\n" +
             "  gfs sample --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors -n 10000 --out samples.npy\n" +
+            "  gfs sample --checkpoint runs/wgan-gp-text/checkpoint.safetensors -n 20 --out lines.txt\n" +
             "  gfs sample --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --class 3 5 -n 16 --out dresses-and-sandals.png\n" +
             "  gfs sample --checkpoint runs/infogan-fashion-mnist/checkpoint.safetensors --code 2 --out traversal.png\n" +
             "  gfs sample --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --truncation 0.5 -n 64 --out truncated.png")
@@ -63,7 +65,7 @@ internal static class SampleCommand
             if (Directory.Exists(target)) throw new UsageException($"--out {target} is a folder; give a file name.");
             var config = Checkpoint.ReadConfig(path);
             string extension = Path.GetExtension(target).ToLowerInvariant();
-            string[] allowed = config.Kind == DataKind.Toy ? [".csv"] : [".png", ".npy"];
+            string[] allowed = config.Kind switch { DataKind.Toy => [".csv"], DataKind.Text => [".txt"], _ => [".png", ".npy"] };
             if (!allowed.Contains(extension))
                 throw new UsageException($"--out {target}: samples of {Datasets.Describe(config.Kind)} are written as " +
                                          $"{string.Join(" or ", allowed)}; give a name ending in {string.Join(" or ", allowed)}.");
@@ -106,7 +108,7 @@ internal static class SampleCommand
             float[] samples;
             using (TensorScope.Begin())
                 samples = trainer.Generate(n, new RandomStream(parse.GetValue(seed)), labels is null ? null : ToyData.Labels(labels), truncation: truncated).ToArray();
-            string what = Write(target, extension, samples, labels, n, shape);
+            string what = Write(target, extension, samples, labels, n, shape, config);
             stdout.WriteLine($"Wrote {what} of the generator at iteration {trainer.Iteration} to {target}" +
                              (labels is null ? "." : $" (classes {string.Join(", ", labels.Distinct().Order())}{(extension == ".npy" ? $"; labels in {LabelsPath(target)}" : "")})."));
             return GfsApp.Ok;
@@ -132,10 +134,14 @@ internal static class SampleCommand
     /// <summary>Where the labels of a .npy of samples go: samples.npy → samples.labels.npy.</summary>
     public static string LabelsPath(string samples) => Path.ChangeExtension(samples, ".labels.npy");
 
-    private static string Write(string target, string extension, float[] samples, int[]? labels, int n, DataShape shape)
+    private static string Write(string target, string extension, float[] samples, int[]? labels, int n, DataShape shape, TrainConfig config)
     {
         switch (extension)
         {
+            case ".txt":
+                var lines = TextData.MostLikely(samples, n);
+                AtomicFile.WriteAllText(target, string.Concat(lines.Select(l => TextCorpus.Decode(l, config.Vocabulary!) + "\n")));
+                return $"{n} lines of text";
             case ".csv":
                 var csv = new StringBuilder(labels is null ? "x,y\n" : "x,y,label\n");
                 for (int i = 0; i < n; i++)

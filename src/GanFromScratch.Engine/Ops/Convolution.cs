@@ -80,8 +80,8 @@ public sealed partial class Tensor
     /// bias [Cout] → [B, Cout, L + 2·padding − k + 1]; padding (k − 1)/2 keeps the length for an odd
     /// k. It is the 2-D convolution of an image of height 1 padded along its width only: the same
     /// im2col and product, so its gradients of every order come with it. (Written instead as the k
-    /// shifted copies of the padded sequence concatenated and multiplied by W — see the tests and
-    /// <c>gfs bench conv1d</c> — it gives the same numbers more slowly.)
+    /// shifted copies of the padded sequence concatenated and multiplied by W, <see cref="Conv1dByShifts"/>,
+    /// it gives the same numbers more slowly: <c>gfs bench conv --text</c>.)
     /// </summary>
     public static Tensor Conv1d(Tensor x, Tensor weight, Tensor? bias = null, int padding = 0)
     {
@@ -97,6 +97,23 @@ public sealed partial class Tensor
         var g = new PatchGeometry(batch, channels, 1, length, 1, kernel, 1, 0, padding);
         return Convolve(x.Reshape(batch, channels, 1, length), weight.Reshape(outChannels, channels, 1, kernel), bias, g)
             .Reshape(batch, outChannels, g.OutW);
+    }
+
+    /// <summary>
+    /// <see cref="Conv1d"/> written out of differentiable ops alone, as a reader would first write
+    /// it: the sequence padded, its k shifted copies x[:, :, i : i + L′] stacked into the patch
+    /// matrix (row (c, i), column (b, t)), and one product with W[Cout, Cin·k]. The same numbers and
+    /// gradients as <see cref="Conv1d"/> (tested); the benchmark shows what the copies cost.
+    /// </summary>
+    public static Tensor Conv1dByShifts(Tensor x, Tensor weight, Tensor? bias = null, int padding = 0)
+    {
+        int batch = x.Shape[0], channels = x.Shape[1], k = weight.Shape[2], outChannels = weight.Shape[0];
+        var padded = x.Pad(2, padding, padding);
+        int length = padded.Shape[2] - k + 1;
+        var shifts = Enumerable.Range(0, k).Select(i => padded.Narrow(2, i, length).Reshape(batch, channels, 1, length)).ToArray();
+        var patches = Concat(shifts, 2).Permute(1, 2, 0, 3).Reshape(channels * k, batch * length);
+        var y = MatMul(weight.Reshape(outChannels, channels * k), patches).Reshape(outChannels, batch, length).Permute(1, 0, 2);
+        return bias is null ? y : y + bias.Reshape(1, outChannels, 1);
     }
 
     /// <summary>

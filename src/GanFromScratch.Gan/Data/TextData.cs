@@ -107,6 +107,13 @@ public sealed class TextData : IGanData
     {
         float[] p;
         using (TensorScope.Begin()) p = trainer.Generate(n, noise).ToArray();
+        if (!Array.TrueForAll(p, float.IsFinite)) throw Trainer.Diverged(trainer.Iteration, "generator's output");
+        return MostLikely(p, n);
+    }
+
+    /// <summary>Distributions [n, 32, V] (flat) as lines of character indices: the most likely at each position (the first on a tie).</summary>
+    public static List<int[]> MostLikely(float[] p, int n)
+    {
         int length = TextCorpus.SequenceLength, v = p.Length / (n * length);
         var lines = new List<int[]>(n);
         for (int b = 0; b < n; b++)
@@ -115,7 +122,6 @@ public sealed class TextData : IGanData
             for (int t = 0; t < length; t++)
             {
                 int at = (b * length + t) * v, best = 0;
-                if (!float.IsFinite(p[at])) throw Trainer.Diverged(trainer.Iteration, "generator's output");
                 for (int c = 1; c < v; c++)
                     if (p[at + c] > p[at + best]) best = c;
                 line[t] = best;

@@ -67,6 +67,15 @@ public sealed class TextCliTests : IDisposable
         Assert.Equal(Measures(lines[1]), Measures(File.ReadAllLines(Path.Combine(split, "metrics.jsonl"))[1]));
         Assert.Equal(samples, File.ReadAllLines(Path.Combine(split, "samples", "iter_000004.txt")));
 
+        // The report shows the samples beside the js charts.
+        string page = Path.Combine(_dir, "report.html");
+        (code, _, err) = Gfs.Run("report", whole, "--out", page);
+        Assert.True(code == 0, err);
+        string html = File.ReadAllText(page);
+        Assert.Contains("<th>iter_000004</th>", html);
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(string.Join("\n", samples.Take(5))), html);
+        Assert.Contains("data-metric=\"js4\"", html);
+
         // gfs sample writes text lines, with no corpus needed: the vocabulary is in the checkpoint.
         File.Delete(Corpus);
         string txt = Path.Combine(_dir, "lines-out.txt");

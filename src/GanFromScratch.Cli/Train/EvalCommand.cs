@@ -73,8 +73,9 @@ internal static class EvalCommand
                 if (!File.Exists(path)) throw new UsageException($"No checkpoint at {path}.");
                 var config = runConfig = Checkpoint.ReadConfig(path);
                 if (config.Kind != DataKind.Images)
-                    throw new UsageException($"{path} is a run on {config.Dataset} (toy data): gfs eval measures image generators. " +
-                                             "Toy runs are measured during training (w1, modes, hq in metrics.jsonl).");
+                    throw new UsageException($"{path} is a run on {config.Dataset} ({Datasets.Describe(config.Kind)}): gfs eval measures image generators. " +
+                                             (config.Kind == DataKind.Text ? "Text runs are measured during training (js1 … js4 in metrics.jsonl)."
+                                                 : "Toy runs are measured during training (w1, modes, hq in metrics.jsonl)."));
                 (name, dataDir) = (config.Dataset, config.DataDir);
                 trainer = Checkpoint.Load(path, config, RunData.ForSampling(config));
                 what = $"{config.Variant} on {config.Dataset}, iteration {trainer.Iteration}";

@@ -38,6 +38,7 @@ public static class RunReport
             foreach (var (key, value) in JsonNode.Parse(run.Config.ToJson())!.AsObject())
                 page.Append($"<tr><th>{E(key)}</th><td>{E(value?.ToJsonString() ?? "null")}</td></tr>");
             page.Append("</table>\n");
+            page.Append(TextSamples(run));
             string frames = Path.Combine(run.Path, TrainingRun.FramesFolder);
             var pictures = Directory.Exists(frames) ? Directory.EnumerateFiles(frames, "iter_*.png").Order(StringComparer.Ordinal).ToList() : [];
             if (pictures.Count == 0) continue;
@@ -51,6 +52,20 @@ public static class RunReport
         }
         page.Append(Script).Append("</body></html>\n");
         return page.ToString();
+    }
+
+    /// <summary>A text run's samples: the first lines of each evaluation's samples/iter_NNNNNN.txt (at most 12 evaluations, evenly spread), as a table.</summary>
+    private static string TextSamples(RunRecord run)
+    {
+        string folder = Path.Combine(run.Path, Data.TextData.SamplesFolder);
+        var files = Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "iter_*.txt").Order(StringComparer.Ordinal).ToList() : [];
+        if (files.Count == 0) return "";
+        const int shown = 12, lines = 5;
+        var picked = files.Count <= shown ? files : [.. Enumerable.Range(0, shown).Select(i => files[i * (files.Count - 1) / (shown - 1)])];
+        var html = new StringBuilder($"<h3>Samples (the first {lines} of each evaluation's lines, most likely character at each position)</h3><table class=\"samples\">");
+        foreach (var file in picked)
+            html.Append($"<tr><th>{E(Path.GetFileNameWithoutExtension(file))}</th><td><pre>{E(string.Join("\n", File.ReadLines(file, Encoding.UTF8).Take(lines)))}</pre></td></tr>");
+        return html.Append("</table>\n").ToString();
     }
 
     private static string Name(RunRecord run) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(run.Path)));

@@ -434,7 +434,7 @@ internal static class TrainCommand
 
     /// <summary>On text, a few of the evaluation's generated lines (from samples/iter_NNNNNN.txt), indented under its progress line.</summary>
     private static IEnumerable<string> TextSamples(Trainer trainer, string outDir, JsonObject m) =>
-        trainer.Config.Kind != DataKind.Text ? [] : TextData.FirstSamples(outDir, TrainingRun.Number(m["iter"]!) is var i ? (int)i : 0, 4).Select(l => "    | " + l);
+        trainer.Config.Kind != DataKind.Text ? [] : TextData.FirstSamples(outDir, (int)TrainingRun.Number(m["iter"]!), 4).Select(l => "    | " + l);
 
     private static string Describe(int iteration, int total, float? criticW) =>
         $"iter {iteration}/{total}" + (criticW is { } w ? $"  critic_w {w,8:F4}" : "");

@@ -62,24 +62,31 @@ public sealed class TextCorpus
         if (vocabularyLimit < 2)
             throw new ArgumentException($"--vocab must be at least 2 (the unknown character and one more), got {vocabularyLimit}.");
         var (name, raw) = path is null ? ReadFortunes() : ReadFile(path);
-        var lines = raw.Select(Normalize).Where(l => l.Length > 0).Select(Characters).ToList();
+        var lines = Prepare(raw);
         if (lines.Count < 2)
             throw new ArgumentException($"{name} holds {lines.Count} non-empty line(s); a text corpus needs at least 2 (one sample per line).");
-        vocabulary ??= CountVocabulary(lines, vocabularyLimit);
-        Shuffle(lines, seed);
-        var corpus = new TextCorpus(name, new int[lines.Count][], vocabulary);
-        for (int i = 0; i < lines.Count; i++) corpus.Lines[i] = corpus.Encode(lines[i]);
-        return corpus;
+        return Build(name, lines, vocabulary ?? CountVocabulary(lines, vocabularyLimit), seed);
     }
 
     /// <summary>A corpus of the given lines (tests), with the vocabulary counted from them.</summary>
     public static TextCorpus FromLines(IEnumerable<string> text, int vocabularyLimit = DefaultVocabularyLimit, ulong seed = 1)
     {
-        var lines = text.Select(Normalize).Where(l => l.Length > 0).Select(Characters).ToList();
-        var vocabulary = CountVocabulary(lines, vocabularyLimit);
-        Shuffle(lines, seed);
-        var corpus = new TextCorpus("lines", new int[lines.Count][], vocabulary);
-        for (int i = 0; i < lines.Count; i++) corpus.Lines[i] = corpus.Encode(lines[i]);
+        var lines = Prepare(text);
+        return Build("lines", lines, CountVocabulary(lines, vocabularyLimit), seed);
+    }
+
+    /// <summary>Raw lines as samples: normalized, the empty ones skipped, each cut to <see cref="SequenceLength"/> characters.</summary>
+    private static List<List<string>> Prepare(IEnumerable<string> raw) => [.. raw.Select(Normalize).Where(l => l.Length > 0).Select(Characters)];
+
+    /// <summary>
+    /// The samples in the seeded order of <see cref="EpochOrder.Permutation"/> (a pure function of the
+    /// seed), each encoded by <paramref name="vocabulary"/>.
+    /// </summary>
+    private static TextCorpus Build(string name, List<List<string>> lines, IReadOnlyList<string> vocabulary, ulong seed)
+    {
+        var order = EpochOrder.Permutation(lines.Count, seed);
+        var corpus = new TextCorpus(name, new int[lines.Count][], vocabulary);
+        for (int i = 0; i < lines.Count; i++) corpus.Lines[i] = corpus.Encode(lines[order[i]]);
         return corpus;
     }
 
@@ -138,15 +145,6 @@ public sealed class TextCorpus
             if (line.Count < SequenceLength) counts[Padding] = counts.GetValueOrDefault(Padding) + SequenceLength - line.Count;
         }
         return [Unknown, .. counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(limit - 1).Select(p => p.Key)];
-    }
-
-    /// <summary>The lines in the seeded order of <see cref="EpochOrder.Permutation"/> (a pure function of the seed).</summary>
-    private static void Shuffle(List<List<string>> lines, ulong seed)
-    {
-        var order = EpochOrder.Permutation(lines.Count, seed);
-        var shuffled = order.Select(i => lines[i]).ToList();
-        lines.Clear();
-        lines.AddRange(shuffled);
     }
 
     private static (string Name, IEnumerable<string> Lines) ReadFile(string path)

@@ -35,9 +35,6 @@ public sealed class NgramModel
     /// <summary>How many n-grams were counted.</summary>
     public long Total { get; }
 
-    /// <summary>How many distinct n-grams were seen.</summary>
-    public int Distinct => _counts.Count;
-
     private static string Key(int[] line, int start, int n) => string.Join(',', line.AsSpan(start, n).ToArray());
 
     private double LogP(string key) => _counts.TryGetValue(key, out int c) ? Math.Log(c) - Math.Log(Total) : double.NegativeInfinity;

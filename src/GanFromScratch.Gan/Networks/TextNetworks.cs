@@ -49,6 +49,10 @@ public sealed class TextResidualBlock : Module
 
     public override Tensor Forward(Tensor x) => Compute(x, First.Weight, First.Bias!, Second.Weight, Second.Bias!);
 
+    /// <summary>The <see cref="TextNetworks.Blocks"/> blocks of either network, in order.</summary>
+    public static Sequential Stack(int dim, RandomStream random) =>
+        new([.. Enumerable.Range(0, TextNetworks.Blocks).Select(_ => (Module)new TextResidualBlock(dim, random))]);
+
     /// <summary>The block as a function of its input and weights (what the golden test checks against PyTorch).</summary>
     public static Tensor Compute(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2) =>
         x + Scale * Tensor.Conv1d(Tensor.Conv1d(x.Relu(), w1, b1, padding: 2).Relu(), w2, b2, padding: 2);
@@ -63,7 +67,7 @@ public sealed class TextGenerator : Module
     {
         _dim = dim;
         Input = RegisterModule("input", new Linear(inputs, Data.TextCorpus.SequenceLength * dim, random));
-        Body = RegisterModule("blocks", new Sequential([.. Enumerable.Range(0, TextNetworks.Blocks).Select(_ => (Module)new TextResidualBlock(dim, random))]));
+        Body = RegisterModule("blocks", TextResidualBlock.Stack(dim, random));
         Output = RegisterModule("output", new Conv1d(dim, vocabulary, 1, random));
     }
 
@@ -85,7 +89,7 @@ public sealed class TextCritic : Module
     public TextCritic(int vocabulary, int dim, int outputs, RandomStream random)
     {
         Input = RegisterModule("input", new Conv1d(vocabulary, dim, 1, random));
-        Body = RegisterModule("blocks", new Sequential([.. Enumerable.Range(0, TextNetworks.Blocks).Select(_ => (Module)new TextResidualBlock(dim, random))]));
+        Body = RegisterModule("blocks", TextResidualBlock.Stack(dim, random));
         Output = RegisterModule("output", new Linear(Data.TextCorpus.SequenceLength * dim, outputs, random));
     }
 

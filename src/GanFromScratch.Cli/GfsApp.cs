@@ -31,6 +31,7 @@ public static class GfsApp
             Runs.RunsCommand.Create(stdout),
             Report.ReportCommand.Create(stdout),
             Devices.DevicesCommand.Create(stdout),
+            Distributed.DistributedCommand.Create(stdout),
             Bench.BenchCommand.Create(stdout, stderr),
         };
         ShortListings(root);

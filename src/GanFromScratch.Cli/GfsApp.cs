@@ -55,25 +55,24 @@ public static class GfsApp
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or UsageException or InvalidDataException)
+        catch (Exception e) when (Explain(e) is { } known)
         {
-            // A value that parsed as an option but makes no sense (a malformed shape, say), or an
-            // input file that is not what it should be (a truncated IDX file, a corrupt checkpoint).
-            stderr.WriteLine($"gfs: {e.Message}");
-            return Usage;
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            // A folder or file the user may not write (or read): theirs to choose differently.
-            stderr.WriteLine($"gfs: {e.Message.TrimEnd('.')}: choose a place you may write (--out), or change its permissions.");
-            return Usage;
-        }
-        catch (Exception e) when (e is InvalidOperationException or IOException)
-        {
-            stderr.WriteLine($"gfs: {e.Message}");
-            return Failure;
+            stderr.WriteLine($"gfs: {known.Message}");
+            return known.Code;
         }
     }
+
+    /// <summary>What gfs tells a user about an exception, and its exit code; null for one it does not expect (a bug: the trace is shown).</summary>
+    public static (string Message, int Code)? Explain(Exception e) => e switch
+    {
+        // A value that parsed as an option but makes no sense (a malformed shape, say), or an
+        // input file that is not what it should be (a truncated IDX file, a corrupt checkpoint).
+        ArgumentException or FormatException or UsageException or InvalidDataException => (e.Message, Usage),
+        // A folder or file the user may not write (or read): theirs to choose differently.
+        UnauthorizedAccessException => ($"{e.Message.TrimEnd('.')}: choose a place you may write (--out), or change its permissions.", Usage),
+        InvalidOperationException or IOException => (e.Message, Failure),
+        _ => null,
+    };
 
     /// <summary>
     /// In a command's list of subcommands, each shows the first paragraph of its description (the

@@ -46,7 +46,8 @@ public static class Checkpoint
     /// <summary>The formats written before players were saved by role (same tensor names; the variant's options were top-level settings).</summary>
     public const string ToyFormatV1 = "gfs-toy-checkpoint/1", ImageFormatV1 = "gfs-image-checkpoint/1";
 
-    private static IEnumerable<(string Name, Engine.Tensor Value)> Tensors(Players players) =>
+    /// <summary>Every tensor a checkpoint saves, by name: the players' networks, then their optimizers' state.</summary>
+    internal static IEnumerable<(string Name, Engine.Tensor Value)> State(Players players) =>
         players.All.SelectMany(p => p.Network.NamedState(p.Role + "."))
             .Concat(players.All.Where(p => p.Optimizer is not null)
                 .SelectMany(p => p.Optimizer!.State().Select(s => ($"optimizer.{p.Role}.{s.Name}", s.Value))));
@@ -64,7 +65,7 @@ public static class Checkpoint
         foreach (var p in trainer.Players.All.Where(p => p.Optimizer is not null))
             meta[$"optimizer.{p.Role}.step"] = Text(p.Optimizer!.StepCount);
         foreach (var (key, value) in trainer.Positions()) meta[key] = Text(value);
-        var tensors = Tensors(trainer.Players).Select(t => (t.Name, new StoredTensor(t.Value.Shape, t.Value.ToArray()))).ToList();
+        var tensors = State(trainer.Players).Select(t => (t.Name, new StoredTensor(t.Value.Shape, t.Value.ToArray()))).ToList();
         return new CheckpointSnapshot(tensors, meta, trainer.Iteration);
     }
 
@@ -141,7 +142,7 @@ public static class Checkpoint
         var trainer = new Trainer(config, data);
         try
         {
-            SafeTensors.LoadInto(tensors, Tensors(trainer.Players));
+            SafeTensors.LoadInto(tensors, State(trainer.Players));
             // Streams that a checkpoint written before them does not name had not been drawn from.
             ulong Read(string key) => key is "rng.labels" or "rng.codes" && !meta.ContainsKey(key) && (v1 || key == "rng.codes")
                 ? 0 : ulong.Parse(meta[key], CultureInfo.InvariantCulture);

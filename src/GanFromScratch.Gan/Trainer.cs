@@ -1,4 +1,5 @@
 using GanFromScratch.Engine;
+using GanFromScratch.Engine.Distributed;
 using GanFromScratch.Gan.Data;
 using GanFromScratch.Nn;
 
@@ -93,6 +94,65 @@ public sealed class Trainer
         _standingStatistics = true;
     }
 
+    /// <summary>
+    /// The processes this run trains on: this one alone, unless <see cref="Distribute"/> joined it
+    /// to an MPI job's ranks, each of which then computes its share of every batch.
+    /// </summary>
+    public ICollective Ranks => _parallel?.Ranks ?? Collectives.Single;
+
+    private DataParallel? _parallel;
+
+    /// <summary>
+    /// Data parallelism over <paramref name="ranks"/>: every batch is drawn whole, from the same
+    /// streams as in one process, and rank r computes rows [r·B/N, (r+1)·B/N) of it (so a run's
+    /// numbers, its checkpoints and their resumption do not depend on the rank count, up to the
+    /// order of additions); the gradients are averaged over the ranks before every optimizer step
+    /// and the reported losses after every iteration. Every rank starts from rank 0's state (its
+    /// weights, optimizer moments, counters and stream positions: a fresh run's or a resumed one's).
+    /// Batch norm normalizes each rank's rows alone (its statistics are per rank, as in PyTorch's
+    /// DistributedDataParallel without SyncBatchNorm).
+    /// </summary>
+    public void Distribute(ICollective ranks)
+    {
+        if (ranks.Size == 1) return;
+        if (Config.BatchSize % ranks.Size != 0)
+            throw new ArgumentException($"The batch of {Config.BatchSize} does not split evenly among {ranks.Size} ranks: give a --batch-size that is a multiple of {ranks.Size}.");
+        if (NetworkStreams().Any())
+            throw new ArgumentException($"The {Variant.Name} networks draw noise inside themselves (dropout or noise layers), which is not yet split among ranks: " +
+                                        "train this variant in one process.");
+        _parallel = new DataParallel(ranks);
+        _parallel.Broadcast(Checkpoint.State(Players).Select(s => s.Value).ToList());
+        var counters = Positions().Select(p => p.Value)
+            .Concat(Players.All.Where(p => p.Optimizer is not null).Select(p => (ulong)p.Optimizer!.StepCount))
+            .Append((ulong)Iteration).Append((ulong)BitConverter.DoubleToInt64Bits(PriorSeconds)).ToArray();
+        ranks.Broadcast(System.Runtime.InteropServices.MemoryMarshal.AsBytes(counters.AsSpan()), 0);
+        var keys = Positions().Select(p => p.Key).ToList();
+        RestorePositions(key => counters[keys.IndexOf(key)]);
+        int at = keys.Count;
+        foreach (var p in Players.All.Where(p => p.Optimizer is not null)) p.Optimizer!.StepCount = (long)counters[at++];
+        Iteration = (int)counters[at++];
+        PriorSeconds = BitConverter.Int64BitsToDouble((long)counters[at]);
+    }
+
+    /// <summary>This rank's rows of a whole batch (the batch itself in one process).</summary>
+    private Batch Share(Batch batch)
+    {
+        if (_parallel is null) return batch;
+        return batch with
+        {
+            Noise = Rows(batch.Noise)!, Real = Rows(batch.Real), RealLabels = Rows(batch.RealLabels), FakeLabels = Rows(batch.FakeLabels),
+            Category = Rows(batch.Category), Continuous = Rows(batch.Continuous), Labelled = Rows(batch.Labelled),
+            LabelledLabels = Rows(batch.LabelledLabels), Alpha = Rows(batch.Alpha),
+        };
+    }
+
+    private Tensor? Rows(Tensor? whole)
+    {
+        if (whole is null) return null;
+        int share = whole.Shape[0] / Ranks.Size;
+        return whole.Narrow(0, Ranks.Rank * share, share);
+    }
+
     /// <summary>What the generator starts from: the noise and the variant's latent codes.</summary>
     public Latent Latent { get; }
 
@@ -136,7 +196,7 @@ public sealed class Trainer
             for (int j = 0; j < micro; j++)
             {
                 int first = (k * micro + j) * batch;
-                batches[j] = WithCodes(new Batch(Noise(batch, _noise))
+                batches[j] = Share(WithCodes(new Batch(Noise(batch, _noise))
                 {
                     Real = real.Narrow(0, first, batch),
                     Alpha = Variant.UsesInterpolates ? Tensor.Rand([batch, .. Data.Shape.Sample.Select(_ => 1)], _alpha) : null,
@@ -144,7 +204,7 @@ public sealed class Trainer
                     Labelled = labelled?.Narrow(0, first, batch),
                     LabelledLabels = labelledLabels?.Narrow(0, first, batch),
                     FakeLabels = labels ? FakeLabels(batch) : null,
-                }, _codes);
+                }, _codes));
             }
             var losses = CriticStep(batches);
             if (k < steps - 1) continue;
@@ -163,7 +223,7 @@ public sealed class Trainer
                 int first = ((steps - 1) * micro + j) * batch;
                 if (Variant.GeneratorStepSeesReal)
                     b = b with { Real = real.Narrow(0, first, batch), RealLabels = realLabels?.Narrow(0, first, batch) };
-                batches[j] = WithCodes(b, _codes);
+                batches[j] = Share(WithCodes(b, _codes));
             }
             gLoss = scope.Keep(GeneratorStep(batches));
         }
@@ -174,6 +234,7 @@ public sealed class Trainer
         }
         Tensor[] read = [objective, total, gLoss, penalty ?? objective, .. diagnostics?.Select(d => d.Value) ?? []];
         var values = Tensor.Items(read);
+        Ranks.AllreduceMean(values); // the whole batch's losses: the mean of the ranks' equal shares
         if (!float.IsFinite(values[1])) throw Diverged(Iteration + 1, "critic loss");
         if (!float.IsFinite(values[2])) throw Diverged(Iteration + 1, "generator loss");
         Iteration++;
@@ -259,6 +320,7 @@ public sealed class Trainer
                 }
             foreach (var learner in learners)
             {
+                _parallel?.AverageGradients(learner.Network);
                 learner.Optimizer!.Step();
                 learner.Optimizer.ZeroGrad();
             }

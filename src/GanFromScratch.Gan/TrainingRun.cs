@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GanFromScratch.Engine.Distributed;
 using GanFromScratch.Gan.Artifacts;
 using GanFromScratch.Nn;
 
@@ -94,7 +95,7 @@ public static class TrainingRun
         {
             while (trainer.Iteration < config.Iters)
             {
-                if (cancel.IsCancellationRequested)
+                if (trainer.Ranks.OnAnyRank(cancel.IsCancellationRequested)) // every rank stops at the same iteration
                 {
                     interrupted = true;
                     break;
@@ -115,6 +116,17 @@ public static class TrainingRun
             }
             if (interrupted) Checked(trainer.Snapshot(Seconds()), null).Write(checkpoint);
         }
+    }
+
+    /// <summary>
+    /// The loop of a rank other than 0 in a distributed run: the same iterations as rank 0's
+    /// <see cref="Train"/>, stopped at the same one, and nothing written (rank 0 evaluates, draws and saves).
+    /// </summary>
+    public static int Follow(Trainer trainer, CancellationToken cancel)
+    {
+        while (trainer.Iteration < trainer.Config.Iters && !trainer.Ranks.OnAnyRank(cancel.IsCancellationRequested))
+            trainer.Step();
+        return trainer.Iteration;
     }
 
     /// <summary>The snapshot, if every value in it is finite; else the run has diverged.</summary>

@@ -21,7 +21,7 @@ internal static class DistributedCommand
         {
             using var ranks = Ranks.Open(requested: true);
             var wrong = Check(ranks);
-            bool anyWrong = ranks.Any(wrong.Count > 0);
+            bool anyWrong = ranks.OnAnyRank(wrong.Count > 0);
             foreach (var line in wrong) Console.Error.WriteLine($"gfs ({Ranks.Name(ranks)}): {line}");
             if (ranks.Rank == 0)
             {

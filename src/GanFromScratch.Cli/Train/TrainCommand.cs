@@ -1,8 +1,11 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanFromScratch.Gan;
 using GanFromScratch.Gan.Data;
+using GanFromScratch.Cli.Distributed;
+using GanFromScratch.Engine.Distributed;
 using Spectre.Console;
 
 namespace GanFromScratch.Cli.Train;
@@ -102,9 +105,15 @@ internal static class TrainCommand
         public readonly Option<int?> EvalEvery = CommonOptions.AtLeast(new Option<int?>("--eval-every") { Description = "Evaluate, draw a frame and save a checkpoint every N iterations (default 100)." }, 1);
         public readonly Option<string> Device = DeviceChoice.Option();
         public readonly Option<int> Threads = CommonOptions.Threads();
+        public readonly Option<bool> Distributed = new("--distributed")
+        {
+            Description = "Train on every process of an MPI job: each rank computes batch/N of every batch, the gradients are averaged " +
+                          "over the ranks, rank 0 writes the run folder. Found by itself when mpirun starts gfs " +
+                          "(mpirun -np 2 gfs train wgan-gp --threads 1 …); without an MPI library it says what to install.",
+        };
 
         public IEnumerable<Option> All() =>
-            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Accumulate, Ema, EmaStart, Data, Vocab, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Config, Force, EvalEvery, Device, Threads];
+            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Accumulate, Ema, EmaStart, Data, Vocab, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Config, Force, EvalEvery, Device, Threads, Distributed];
     }
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -171,12 +180,40 @@ internal static class TrainCommand
             "written), 128 + the signal when stopped by one (130 for Ctrl-C; the checkpoint is saved).\n\n" +
             "Examples:\n" + string.Join("\n", examples.Select(e => "  " + e)));
         foreach (var option in o.All().Concat(own.Select(x => x.Option))) command.Options.Add(option);
-        command.SetAction(parse => Run(variant, parse, o, own, stdout, stderr));
+        command.SetAction(parse => RunOnRanks(variant, parse, o, own, stdout, stderr));
         return command;
     }
 
-    private static int Run(Variant variant, ParseResult parse, Options o, List<(VariantOption Declared, Option Option)> own, TextWriter stdout, TextWriter stderr)
+    /// <summary>
+    /// The run in this process alone, or on every rank of an MPI job: there rank 0 speaks and writes,
+    /// the others train silently, and a failure on any rank ends every rank (MPI_Abort) with a
+    /// message naming the rank, since the others would wait for it forever.
+    /// </summary>
+    private static int RunOnRanks(Variant variant, ParseResult parse, Options o, List<(VariantOption Declared, Option Option)> own,
+        TextWriter stdout, TextWriter stderr)
     {
+        using var ranks = Ranks.Open(parse.GetValue(o.Distributed));
+        if (ranks.Size == 1) return Run(variant, parse, o, own, ranks, stdout, stderr);
+        int code;
+        try
+        {
+            code = Run(variant, parse, o, own, ranks, ranks.Rank == 0 ? stdout : TextWriter.Null, stderr);
+        }
+        catch (Exception e)
+        {
+            var (message, exit) = GfsApp.Explain(e) ?? (e.ToString(), GfsApp.Failure);
+            stderr.WriteLine($"gfs ({Ranks.Name(ranks)}): {message}");
+            ranks.Abort(exit);
+            throw;
+        }
+        if (code is GfsApp.Failure or GfsApp.Usage) ranks.Abort(code);
+        return code;
+    }
+
+    private static int Run(Variant variant, ParseResult parse, Options o, List<(VariantOption Declared, Option Option)> own, ICollective ranks,
+        TextWriter stdout, TextWriter stderr)
+    {
+        bool writes = ranks.Rank == 0; // in a distributed run rank 0 alone touches the run folder
         string? configFile = parse.GetValue(o.Config) is { } configGiven ? CommonOptions.NonEmptyPath(configGiven, "--config") : null;
         // A rerun starts from the saved settings where a fresh run starts from the variant's defaults.
         var rerun = configFile is null ? null : RerunConfig(configFile, variant, parse, o);
@@ -243,12 +280,12 @@ internal static class TrainCommand
         using var device = DeviceChoice.Use(parse.GetValue(o.Device)!, stdout);
 
         Trainer trainer;
-        RunFolder folder;
+        RunFolder? folder;
         IReadOnlyList<SettingChange> changes = [];
         if (resume)
         {
             // The folder is taken first: a checkpoint another gfs is writing is not read half-way.
-            folder = OpenFolder(outDir);
+            folder = writes ? OpenFolder(outDir) : null;
             try
             {
                 string checkpoint = resumeFrom ?? Path.Combine(outDir, TrainingRun.CheckpointFile);
@@ -270,7 +307,7 @@ internal static class TrainCommand
             }
             catch
             {
-                folder.Dispose();
+                folder?.Dispose();
                 throw;
             }
         }
@@ -279,20 +316,37 @@ internal static class TrainCommand
             // Everything that can fail (data, networks, classifier) fails before the folder is touched.
             var (config, data) = RunData.ForTraining(given, stdout);
             trainer = new Trainer(config, data);
-            folder = OpenFolder(outDir);
+            folder = writes ? OpenFolder(outDir) : null;
             try
             {
-                PrepareFreshFolder(folder, parse.GetValue(o.Force));
+                if (folder is not null) PrepareFreshFolder(folder, parse.GetValue(o.Force));
             }
             catch
             {
-                folder.Dispose();
+                folder?.Dispose();
                 throw;
             }
         }
 
+        trainer.Distribute(ranks); // every rank from rank 0's state
+        if (folder is null) return Follow(trainer);
         using (folder)
             return Train(trainer, folder, changes, threads, stdout, stderr);
+    }
+
+    /// <summary>A rank other than 0: the same iterations, stopped where rank 0 stops; rank 0 reports, evaluates and saves.</summary>
+    private static int Follow(Trainer trainer)
+    {
+        using var signals = new StopSignals();
+        try
+        {
+            TrainingRun.Follow(trainer, signals.Token);
+        }
+        catch (RunDivergedException)
+        {
+            return GfsApp.Failure; // every rank saw the same losses; rank 0 says so
+        }
+        return signals.Received is { } signal ? StopSignals.Describe(signal).ExitCode : GfsApp.Ok;
     }
 
     /// <summary>
@@ -355,7 +409,9 @@ internal static class TrainCommand
             (config.EmaDecay > 0 ? $" · ema {TrainingRun.Format(config.EmaDecay)} from iteration {config.EmaStart}" : "");
         string own = string.Concat(trainer.Variant.Options.Select(opt => $"{opt.Name} {opt.Format(config.Options.GetValueOrDefault(opt.Key, opt.DefaultFor(config.Kind)))} · "));
         stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {(config.LrG is null && config.LrD is null ? TrainingRun.Format(config.Lr) : $"G {TrainingRun.Format(config.LrFor(Roles.Generator))}, D {TrainingRun.Format(config.LrFor(Roles.Critic))}")} · " +
-                         $"{config.CriticIters} critic step(s) · {own}seed {config.Seed} · {threads} thread(s) → {outDir}");
+                         $"{config.CriticIters} critic step(s) · {own}seed {config.Seed} · {threads} thread(s)" +
+                         (trainer.Ranks.Size > 1 ? $" on each of {trainer.Ranks.Size} ranks ({trainer.Ranks.Description}; {config.BatchSize / trainer.Ranks.Size} samples of each batch per rank)" : "") +
+                         $" → {outDir}");
 
         using var signals = new StopSignals();
         RunResult result;
@@ -374,9 +430,10 @@ internal static class TrainCommand
         }
 
         PrintSummary(result, config, trainer.Variant, outDir, stdout);
-        if (signals.Received is { } signal)
+        if (result.Interrupted)
         {
-            var (name, code) = StopSignals.Describe(signal);
+            // In a distributed run the signal may have reached another rank only: every rank stops at the same iteration.
+            var (name, code) = signals.Received is { } signal ? StopSignals.Describe(signal) : ("a signal to another rank", StopSignals.Describe(PosixSignal.SIGTERM).ExitCode);
             stdout.WriteLine($"Stopped by {name} at iteration {result.Iteration}; checkpoint saved. Continue with: " +
                              $"gfs train {config.Variant} --out {outDir} --resume");
             return code;

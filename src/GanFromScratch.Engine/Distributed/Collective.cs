@@ -50,7 +50,7 @@ public static class Collectives
         ranks.Broadcast(MemoryMarshal.AsBytes(values), root);
 
     /// <summary>Whether <paramref name="flag"/> is true on any rank (every rank gets the same answer).</summary>
-    public static bool Any(this ICollective ranks, bool flag)
+    public static bool OnAnyRank(this ICollective ranks, bool flag)
     {
         if (ranks.Size == 1) return flag;
         Span<float> count = [flag ? 1f : 0f];

@@ -135,7 +135,7 @@ public sealed class Trainer
     }
 
     /// <summary>This rank's rows of a whole batch (the batch itself in one process).</summary>
-    private Batch Share(Batch batch)
+    public Batch Share(Batch batch)
     {
         if (_parallel is null) return batch;
         return batch with

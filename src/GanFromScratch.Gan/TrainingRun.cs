@@ -83,9 +83,11 @@ public static class TrainingRun
             // The last line says so (beyond the last checkpoint: a resume from it drops the line).
             File.AppendAllText(metricsPath, new JsonObject { ["iter"] = e.Iteration, [DivergedKey] = e.Message }.ToJsonString(Readable) + "\n");
             Draw();
+            trainer.Ranks.WaitForAll(); // the other ranks end when the files are written
             throw;
         }
         Draw();
+        trainer.Ranks.WaitForAll();
         return new RunResult(trainer.Iteration, Seconds(), interrupted, last, checkpoint);
 
         void Draw() => DrawMetrics(metricsPath, Path.Combine(outDir, MetricsPlotFile), $"{config.Variant} on {config.Dataset}",
@@ -103,10 +105,10 @@ public static class TrainingRun
                 var losses = trainer.Step();
                 trainer.Data.AfterStep(trainer, outDir);
                 JsonObject? metrics = null;
-                if (trainer.Iteration % config.EvalEvery == 0 || trainer.Iteration == config.Iters)
+                if (IsEvaluation(trainer))
                 {
                     metrics = MetricsLine(trainer, losses, Seconds(), outDir);
-                    var snapshot = Checked(trainer.Snapshot(Seconds()), metrics);
+                    var snapshot = Checked(trainer, trainer.Snapshot(Seconds()), metrics);
                     File.AppendAllText(metricsPath, metrics.ToJsonString() + "\n");
                     FaultInjection.Reach("metrics.written"); // a crash with the line written and the checkpoint not
                     snapshot.Write(checkpoint);
@@ -114,28 +116,57 @@ public static class TrainingRun
                 }
                 progress?.Invoke(new RunProgress(trainer.Iteration, config.Iters, losses, metrics));
             }
-            if (interrupted) Checked(trainer.Snapshot(Seconds()), null).Write(checkpoint);
+            if (interrupted) Checked(trainer, trainer.Snapshot(Seconds()), null).Write(checkpoint);
         }
     }
 
+    /// <summary>Whether the iteration just completed is one at which the run is evaluated and saved.</summary>
+    private static bool IsEvaluation(Trainer trainer) =>
+        trainer.Iteration % trainer.Config.EvalEvery == 0 || trainer.Iteration == trainer.Config.Iters;
+
     /// <summary>
     /// The loop of a rank other than 0 in a distributed run: the same iterations as rank 0's
-    /// <see cref="Train"/>, stopped at the same one, and nothing written (rank 0 evaluates, draws and saves).
+    /// <see cref="Train"/>, stopped at the same one, with the same agreements at the same moments
+    /// (whether to stop, whether rank 0 found the state finite, that the files are written), and
+    /// nothing written: rank 0 evaluates, draws and saves. Returns whether the run was stopped by a signal (to any rank).
     /// </summary>
-    public static int Follow(Trainer trainer, CancellationToken cancel)
+    public static bool Follow(Trainer trainer, CancellationToken cancel)
     {
-        while (trainer.Iteration < trainer.Config.Iters && !trainer.Ranks.OnAnyRank(cancel.IsCancellationRequested))
-            trainer.Step();
-        return trainer.Iteration;
+        bool interrupted = false;
+        try
+        {
+            while (trainer.Iteration < trainer.Config.Iters)
+            {
+                if (trainer.Ranks.OnAnyRank(cancel.IsCancellationRequested))
+                {
+                    interrupted = true;
+                    break;
+                }
+                trainer.Step();
+                if (IsEvaluation(trainer)) Checked(trainer, null, null);
+            }
+            if (interrupted) Checked(trainer, null, null);
+        }
+        finally
+        {
+            trainer.Ranks.WaitForAll();
+        }
+        return interrupted;
     }
 
-    /// <summary>The snapshot, if every value in it is finite; else the run has diverged.</summary>
-    private static CheckpointSnapshot Checked(CheckpointSnapshot snapshot, JsonObject? metrics)
+    /// <summary>
+    /// The snapshot, if every value in it is finite; else the run has diverged. In a distributed run
+    /// rank 0 checks its snapshot and every rank learns the answer (the others pass none).
+    /// </summary>
+    private static CheckpointSnapshot Checked(Trainer trainer, CheckpointSnapshot? snapshot, JsonObject? metrics)
     {
-        if (snapshot.FirstNonFinite() is not var (name, value)) return snapshot;
+        var found = snapshot?.FirstNonFinite();
+        if (!trainer.Ranks.OnAnyRank(found is not null)) return snapshot!;
+        if (found is not var (name, value))
+            throw new RunDivergedException(trainer.Iteration, $"At iteration {trainer.Iteration} rank 0 found the run's state no longer finite.");
         string shown = metrics is null ? "" : " (" + string.Join(", ", new[] { "critic_w", "g_loss", "w1", "fd" }
             .Where(k => metrics[k] is not null).Select(k => $"{k} {Format(Number(metrics[k]!))}")) + ")";
-        string what = $"At iteration {snapshot.Iteration} the run's state is no longer finite: {name} holds {(float.IsNaN(value) ? "NaN" : value > 0 ? "+∞" : "−∞")}{shown}.";
+        string what = $"At iteration {snapshot!.Iteration} the run's state is no longer finite: {name} holds {(float.IsNaN(value) ? "NaN" : value > 0 ? "+∞" : "−∞")}{shown}.";
         throw new RunDivergedException(snapshot.Iteration, what);
     }
 

@@ -12,15 +12,23 @@ internal sealed class GfsProcess : IDisposable
     private readonly Process _process;
     private readonly System.Text.StringBuilder _out = new(), _err = new();
 
+    /// <summary>The program as a command line starts it: <c>dotnet</c> and the path of gfs.dll.</summary>
+    public static readonly string[] Command = ["dotnet", Path.Combine(AppContext.BaseDirectory, "gfs.dll")];
+
     public GfsProcess(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+        : this(Command[0], [.. Command[1..], .. args], environment)
     {
-        var start = new ProcessStartInfo("dotnet")
+    }
+
+    /// <summary>Any program (<c>mpirun</c> starting gfs, say) in place of gfs itself.</summary>
+    public GfsProcess(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gfs.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
         _process = new Process { StartInfo = start };

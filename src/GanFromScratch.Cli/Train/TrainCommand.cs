@@ -206,8 +206,7 @@ internal static class TrainCommand
             ranks.Abort(exit);
             throw;
         }
-        if (code is GfsApp.Failure or GfsApp.Usage) ranks.Abort(code);
-        return code;
+        return code; // a failure every rank agreed on (a diverged run) ends every rank by itself
     }
 
     private static int Run(Variant variant, ParseResult parse, Options o, List<(VariantOption Declared, Option Option)> own, ICollective ranks,
@@ -340,13 +339,13 @@ internal static class TrainCommand
         using var signals = new StopSignals();
         try
         {
-            TrainingRun.Follow(trainer, signals.Token);
+            if (!TrainingRun.Follow(trainer, signals.Token)) return GfsApp.Ok;
         }
         catch (RunDivergedException)
         {
-            return GfsApp.Failure; // every rank saw the same losses; rank 0 says so
+            return GfsApp.Failure; // every rank saw the same; rank 0 says so
         }
-        return signals.Received is { } signal ? StopSignals.Describe(signal).ExitCode : GfsApp.Ok;
+        return StopSignals.Describe(signals.Received ?? PosixSignal.SIGTERM).ExitCode; // stopped with the others
     }
 
     /// <summary>

@@ -49,6 +49,9 @@ public static class Collectives
     public static void Broadcast(this ICollective ranks, Span<float> values, int root = 0) =>
         ranks.Broadcast(MemoryMarshal.AsBytes(values), root);
 
+    /// <summary>Returns when every rank has called it (a one-number all-reduce): no rank ends while another still writes.</summary>
+    public static void WaitForAll(this ICollective ranks) => ranks.OnAnyRank(false);
+
     /// <summary>Whether <paramref name="flag"/> is true on any rank (every rank gets the same answer).</summary>
     public static bool OnAnyRank(this ICollective ranks, bool flag)
     {

@@ -130,8 +130,16 @@ public sealed partial class Tensor : IDisposable
     public float[] ToArray()
     {
         var data = new float[Size];
-        Backend.Download(Buffer, 0, data);
+        CopyTo(data);
         return data;
+    }
+
+    /// <summary>Copies the data into <paramref name="destination"/>, which holds exactly <see cref="Size"/> floats (waits for queued kernels).</summary>
+    public void CopyTo(Span<float> destination)
+    {
+        if (destination.Length != Size)
+            throw new ArgumentException($"CopyTo: room for {destination.Length} values given for a tensor of shape {Shapes.Format(Shape)} ({Size} elements).");
+        Backend.Download(Buffer, 0, destination);
     }
 
     /// <summary>The value of a one-element tensor.</summary>

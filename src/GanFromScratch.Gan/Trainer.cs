@@ -102,6 +102,9 @@ public sealed class Trainer
 
     private DataParallel? _parallel;
 
+    /// <summary>Seconds this rank has spent averaging gradients with the others (0 in one process).</summary>
+    public double ExchangeSeconds => _parallel?.ExchangeSeconds ?? 0;
+
     /// <summary>
     /// Data parallelism over <paramref name="ranks"/>: every batch is drawn whole, from the same
     /// streams as in one process, and rank r computes rows [r·B/N, (r+1)·B/N) of it (so a run's

@@ -16,16 +16,20 @@ public sealed class DataParallel(ICollective ranks)
 
     public ICollective Ranks { get; } = ranks;
 
+    /// <summary>Seconds spent averaging gradients so far (copies and all-reduce, waits for slower ranks included): what data parallelism costs.</summary>
+    public double ExchangeSeconds { get; private set; }
+
     /// <summary>Averages the gradients of <paramref name="network"/>'s parameters (those that have one: the same on every rank, whose graphs are the same).</summary>
     public void AverageGradients(Module network)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var parameters = network.Parameters().Where(p => p.Grad is not null).ToList();
         int total = parameters.Sum(p => p.Size);
         if (!_fused.TryGetValue(network, out var fused) || fused.Length != total) _fused[network] = fused = new float[total];
         int at = 0;
         foreach (var p in parameters)
         {
-            p.Grad!.ToArray().CopyTo(fused, at);
+            p.Grad!.CopyTo(fused.AsSpan(at, p.Size));
             at += p.Size;
         }
         Ranks.AllreduceMean(fused);
@@ -35,6 +39,7 @@ public sealed class DataParallel(ICollective ranks)
             p.Grad = Tensor.FromArray(fused.AsSpan(at, p.Size), p.Shape, p.Grad!.Backend);
             at += p.Size;
         }
+        ExchangeSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
     /// <summary>Rank <paramref name="root"/>'s values of <paramref name="tensors"/> copied into every rank's (one fused broadcast).</summary>
@@ -45,7 +50,7 @@ public sealed class DataParallel(ICollective ranks)
         if (Ranks.Rank == root)
             foreach (var t in tensors)
             {
-                t.ToArray().CopyTo(fused, at);
+                t.CopyTo(fused.AsSpan(at, t.Size));
                 at += t.Size;
             }
         Ranks.Broadcast(fused.AsSpan(), root);

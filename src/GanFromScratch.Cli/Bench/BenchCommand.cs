@@ -193,7 +193,8 @@ internal static class BenchCommand
             "  gfs bench train-step --dataset fashion-mnist --iters 10\n" +
             "  gfs bench train-step --dataset text --iters 10   (tools/bench/text_train_step.py: the same in PyTorch)\n" +
             "  gfs bench train-step --variant cgan --against gan --dataset fashion-mnist --iters 40\n" +
-            "  gfs bench train-step --spectral-norm critic --against wgan-gp --threads 1")
+            "  gfs bench train-step --spectral-norm critic --against wgan-gp --threads 1\n" +
+            "  mpirun -np 2 gfs bench train-step --batch-size 512 --threads 1   (data parallel: each rank computes 256 rows; rank 0 prints)")
         {
             variant, dataset, dim, batch, iters, warmup, threads, json, against, spectralNorm, device,
         };
@@ -210,6 +211,24 @@ internal static class BenchCommand
                 SpectralNorm = parse.GetValue(spectralNorm) ?? defaults.SpectralNorm,
             };
             config.Validate();
+            using var ranks = Distributed.Ranks.Open(requested: false);
+            if (ranks.Size > 1)
+            {
+                if (parse.GetValue(against) is not null) throw new UsageException("--against times two variants in one process; leave it out under mpirun.");
+                var (distributedMs, _) = TrainStepBench.Run(config, parse.GetValue(warmup), parse.GetValue(iters), ranks, out double exchangeMs);
+                if (ranks.Rank != 0) return GfsApp.Ok;
+                if (parse.GetValue(json))
+                    stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                    {
+                        ["variant"] = name, ["dataset"] = parse.GetValue(dataset)!, ["dim"] = config.Dim, ["batch"] = config.BatchSize, ["ranks"] = ranks.Size,
+                        ["threads"] = t, ["ms_per_iter"] = Math.Round(distributedMs, 2), ["ms_exchange_per_iter"] = Math.Round(exchangeMs, 2),
+                    }));
+                else
+                    stdout.WriteLine($"{name} ({parse.GetValue(dataset)}), dim {config.Dim}, batch {config.BatchSize} on {ranks.Size} ranks ({config.BatchSize / ranks.Size} rows each), " +
+                                     $"{t} thread(s) per rank: {distributedMs:F1} ms per generator iteration (median of {parse.GetValue(iters)}), " +
+                                     $"of which {exchangeMs:F1} ms (mean) averaging gradients on rank 0, waits for the other ranks included.");
+                return GfsApp.Ok;
+            }
             if (parse.GetValue(against) is { } other)
             {
                 var otherDefaults = TrainConfig.Defaults(Registry.Get(other), config.Dataset);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GanFromScratch.Gan;
 using GanFromScratch.Engine;
+using GanFromScratch.Engine.Distributed;
 using GanFromScratch.Gan.Data;
 using GanFromScratch.Kernels;
 
@@ -14,11 +15,18 @@ namespace GanFromScratch.Cli.Bench;
 /// </summary>
 internal static class TrainStepBench
 {
-    public static (double MedianMs, double[] AllMs) Run(TrainConfig config, int warmup, int timed)
+    /// <param name="ranks">The ranks of an MPI job the iterations are split among (each rank times the job's iterations, its waits included), or null for this process alone.</param>
+    public static (double MedianMs, double[] AllMs) Run(TrainConfig config, int warmup, int timed, ICollective? ranks = null) =>
+        Run(config, warmup, timed, ranks, out _);
+
+    /// <param name="exchangeMs">Milliseconds per timed iteration spent averaging gradients among the ranks (0 alone).</param>
+    public static (double MedianMs, double[] AllMs) Run(TrainConfig config, int warmup, int timed, ICollective? ranks, out double exchangeMs)
     {
         config = config with { Iters = int.MaxValue };
         var trainer = Trainer(config);
+        if (ranks is not null) trainer.Distribute(ranks);
         for (int i = 0; i < warmup; i++) trainer.Step();
+        double exchangedBefore = trainer.ExchangeSeconds;
         var times = new double[timed];
         for (int i = 0; i < timed; i++)
         {
@@ -26,6 +34,7 @@ internal static class TrainStepBench
             trainer.Step();
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
+        exchangeMs = (trainer.ExchangeSeconds - exchangedBefore) * 1000 / timed;
         return (GemmBench.Median([.. times]), times);
     }
 

@@ -166,6 +166,8 @@ internal static class TrainCommand
         if (variant.Accepts.Contains(DataKind.Text))
             examples.AddRange([$"gfs train {variant.Name} --dataset text   (the fortunes; --data FILE for your own lines)"]);
         examples.AddRange(variant.Examples);
+        if (toy)
+            examples.Add($"mpirun -np 2 gfs train {variant.Name} --dataset 8gaussians --batch-size 512 --threads 1   (2 processes, each half of every batch)");
         examples.Add($"gfs train {variant.Name} --config {(toy ? "runs/25g" : "runs/mnist")}/config.json --seed 2 --out runs/seed2");
         examples.Add($"gfs train {variant.Name} --out {(toy ? "runs/25g" : "runs/mnist")} --resume --iters 8000 --lr {(d.Lr / 2).ToString("0.#########", System.Globalization.CultureInfo.InvariantCulture)}");
         var command = new Command(variant.Name,

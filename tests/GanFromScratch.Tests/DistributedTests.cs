@@ -184,6 +184,18 @@ public sealed class DistributedTests : IDisposable
             }
     }
 
+    /// <summary>The same on ILGPU's emulator of the CUDA kernels: the gradients go to the host, through MPI, and back.</summary>
+    [MpiFact]
+    public void On_the_cuda_kernels_emulated_two_ranks_equal_the_batch_in_two_halves()
+    {
+        string[] common = ["train", "wgan-gp", "--dataset", "8gaussians", "--dim", "16", "--threads", "1", "--iters", "2", "--eval-every", "1", "--device", "ilgpu-cpu"];
+        var (code, output, err) = Mpirun(2, [.. common, "--batch-size", "32", "--out", Folder("two")]);
+        Assert.True(code == 0, $"status {code}\n{output}\n{err}");
+        Assert.Equal(0, Gfs.Run([.. common, "--batch-size", "16", "--accumulate", "2", "--out", Folder("halves")]).Code);
+        Assert.Equal(Metrics(Folder("halves")).Select(Values), Metrics(Folder("two")).Select(Values));
+        AssertSameTensors(Folder("halves"), Folder("two"));
+    }
+
     [MpiFact]
     public void A_distributed_run_resumes_exactly_and_continues_on_another_rank_count()
     {

@@ -28,7 +28,7 @@ public sealed class WganGp : Variant
         0.1f, 10f, l => l >= 0 && float.IsFinite(l), "a number ≥ 0");
 
     public override string Name => "wgan-gp";
-    public override string Summary => "WGAN with gradient penalty λ·(‖∇D(x̂)‖ − 1)², Adam 1e-4 β (0.5, 0.9), 5 critic steps";
+    public override string Summary => "WGAN with gradient penalty λ·(‖∇D(x̂)‖ − 1)², Adam 1e-4 β (0.5, 0.9), 5 critic steps (10 on text, as gan_language.py)";
     public override Hyperparameters Defaults => new(Lr: 1e-4f, Beta1: 0.5f, Beta2: 0.9f, CriticSteps: 5, TextCriticSteps: 10);
     public override IReadOnlyList<DataKind> Accepts => [DataKind.Toy, DataKind.Images, DataKind.Text];
     public override IReadOnlyList<VariantOption> Options => [Lambda];

@@ -123,6 +123,7 @@ public sealed class Trainer
         if (NetworkStreams().Any())
             throw new ArgumentException($"The {Variant.Name} networks draw noise inside themselves (dropout or noise layers), which is not yet split among ranks: " +
                                         "train this variant in one process.");
+        RequireSameRun(ranks);
         _parallel = new DataParallel(ranks);
         _parallel.Broadcast(Checkpoint.State(Players).Select(s => s.Value).ToList());
         var counters = Positions().Select(p => p.Value)
@@ -135,6 +136,30 @@ public sealed class Trainer
         foreach (var p in Players.All.Where(p => p.Optimizer is not null)) p.Optimizer!.StepCount = (long)counters[at++];
         Iteration = (int)counters[at++];
         PriorSeconds = BitConverter.Int64BitsToDouble((long)counters[at]);
+    }
+
+    /// <summary>
+    /// Every rank must run the same loop on the same shapes, or its collective calls would not match
+    /// rank 0's (a hang, or MPI's error on a wrong size): what fixes the loop and the shapes is
+    /// compared with rank 0's first, and a rank started otherwise is named.
+    /// </summary>
+    private void RequireSameRun(ICollective ranks)
+    {
+        (string Name, long Value)[] mine =
+        [
+            ("batch size", Config.BatchSize), ("critic steps", Config.CriticIters), ("micro-batches", Config.Accumulate),
+            ("iterations", Config.Iters), ("evaluation interval", Config.EvalEvery), ("iteration", Iteration),
+            ("values in the weights and optimizer state", Checkpoint.State(Players).Sum(s => (long)s.Value.Size)),
+            ("random streams", Positions().Count()), ("variant (a hash of its name)", Variant.Name.Aggregate(17L, (h, c) => unchecked(h * 31 + c))),
+        ];
+        var first = mine.Select(m => m.Value).ToArray();
+        ranks.Broadcast(System.Runtime.InteropServices.MemoryMarshal.AsBytes(first.AsSpan()), 0);
+        int differs = Array.FindIndex(mine, m => m.Value != first[Array.IndexOf(mine, m)]);
+        if (!ranks.OnAnyRank(differs >= 0)) return;
+        throw new ArgumentException(differs >= 0
+            ? $"Rank {ranks.Rank} was started with other settings than rank 0 ({mine[differs].Name}: {mine[differs].Value} here, {first[differs]} on rank 0). " +
+              "Start every rank with the same command, on the same data and checkpoint."
+            : "Another rank was started with other settings than rank 0 (its message names them). Start every rank with the same command.");
     }
 
     /// <summary>This rank's rows of a whole batch (the batch itself in one process).</summary>

@@ -216,6 +216,17 @@ public sealed class DistributedTests : IDisposable
     }
 
     [MpiFact]
+    public void A_rank_started_with_other_settings_stops_every_rank_with_exit_2_before_anything_is_written()
+    {
+        string[] train = [.. GfsProcess.Command, .. Toy, "--iters", "4", "--out", Folder("mixed")];
+        using var job = new GfsProcess("mpirun", [.. Launcher, "-np", "1", .. train, "--batch-size", "64", ":", "-np", "1", .. train, "--batch-size", "32"]);
+        Assert.Equal(2, job.Wait(300));
+        // Rank 1 names the difference; rank 0 says another rank differs (which of the two MPI_Abort reaches first varies).
+        Assert.Matches("Rank 1 was started with other settings than rank 0 \\(batch size: 32 here, 64 on rank 0\\)|Another rank was started with other settings", job.Err + job.Out);
+        Assert.False(Directory.Exists(Folder("mixed")));
+    }
+
+    [MpiFact]
     public void A_killed_rank_ends_every_rank_with_a_non_zero_status_and_the_last_checkpoint_whole()
     {
         // Rank 1 alone is killed (SIGKILL, no handler runs) at its 8th iteration, after the checkpoint of iteration 6.

@@ -301,6 +301,7 @@ internal static class TrainCommand
                 {
                     throw new UsageException(e.Message + " Nothing was changed.");
                 }
+                trainer.Distribute(ranks); // every rank from rank 0's state
                 stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}" +
                                  (changes.Count > 0 ? $"; changed: {string.Join(", ", changes.Select(Describe))}." : "."));
                 if (trainer.Iteration >= trainer.Config.Iters)
@@ -317,6 +318,7 @@ internal static class TrainCommand
             // Everything that can fail (data, networks, classifier) fails before the folder is touched.
             var (config, data) = RunData.ForTraining(given, stdout);
             trainer = new Trainer(config, data);
+            trainer.Distribute(ranks); // every rank from rank 0's state
             folder = writes ? OpenFolder(outDir) : null;
             try
             {
@@ -329,7 +331,6 @@ internal static class TrainCommand
             }
         }
 
-        trainer.Distribute(ranks); // every rank from rank 0's state
         if (folder is null) return Follow(trainer);
         using (folder)
             return Train(trainer, folder, changes, threads, stdout, stderr);

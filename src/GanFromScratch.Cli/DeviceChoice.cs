@@ -20,8 +20,11 @@ internal static class DeviceChoice
     /// command runs; a thread-local choice keeps concurrent callers, such as tests, apart), says
     /// which in one line, and returns a scope that restores the previous default and releases the device.
     /// </summary>
-    public static IDisposable Use(string name, TextWriter stdout)
+    /// <param name="localRank">In a distributed run, this process's rank among those on its machine: "auto" and "cuda" then take its own GPU.</param>
+    public static IDisposable Use(string name, TextWriter stdout, int localRank = 0)
     {
+        if (localRank > 0)
+            name = Device.ForRank(name, localRank, name is "auto" or "cuda" ? Kernels.Cuda.IlgpuBackend.ListCudaDevices(out _).Count : 0);
         Backend backend;
         string note;
         try

@@ -223,6 +223,17 @@ public static class Device
     public const string Choices = "auto, cpu, cuda, cuda:N, ilgpu-cpu";
 
     /// <summary>
+    /// The device of the process with <paramref name="localRank"/> on a machine with <paramref name="gpus"/>
+    /// CUDA GPUs: with "auto" or "cuda", GPU localRank mod gpus (one GPU per rank, ranks beyond them
+    /// sharing); "auto" without GPUs stays the CPU; a device named outright is kept.
+    /// </summary>
+    public static string ForRank(string name, int localRank, int gpus) => name switch
+    {
+        "auto" or "cuda" when gpus > 0 => $"cuda:{localRank % gpus}",
+        _ => name,
+    };
+
+    /// <summary>
     /// Opens the device a user named: <c>cpu</c>; <c>cuda</c> or <c>cuda:N</c> (an NVIDIA GPU
     /// through ILGPU); <c>ilgpu-cpu</c> (the CUDA kernels on ILGPU's CPU emulator — slow, for
     /// testing); <c>auto</c> (the first CUDA device, else the CPU). <paramref name="note"/> says

@@ -134,6 +134,16 @@ public sealed class DistributedTests : IDisposable
                      second.Snapshot(0).Metadata.Where(m => m.Key.StartsWith("rng.", StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData("auto", 0, 4, "cuda:0")]
+    [InlineData("auto", 3, 4, "cuda:3")]
+    [InlineData("cuda", 5, 4, "cuda:1")]   // more ranks than GPUs on a machine share them
+    [InlineData("auto", 1, 0, "auto")]     // no GPU: the CPU, as in one process
+    [InlineData("cuda:2", 1, 4, "cuda:2")] // a device named outright is kept
+    [InlineData("cpu", 1, 4, "cpu")]
+    public void Each_rank_on_a_machine_takes_its_own_gpu(string given, int localRank, int gpus, string expected) =>
+        Assert.Equal(expected, Device.ForRank(given, localRank, gpus));
+
     [Fact]
     public void A_batch_that_does_not_split_among_the_ranks_is_refused()
     {

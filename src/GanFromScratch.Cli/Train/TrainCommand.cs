@@ -278,7 +278,7 @@ internal static class TrainCommand
             : configFile is not null ? Path.GetDirectoryName(Path.GetFullPath(configFile))!.TrimEnd(Path.DirectorySeparatorChar) + "-rerun"
             : Path.Combine("runs", $"{variant.Name}-{given.Dataset}");
         int threads = CommonOptions.ApplyThreads(parse, o.Threads, stdout);
-        using var device = DeviceChoice.Use(parse.GetValue(o.Device)!, stdout);
+        using var device = DeviceChoice.Use(parse.GetValue(o.Device)!, stdout, ranks.Size > 1 ? OpenMpi.LaunchedLocalRank : 0);
 
         Trainer trainer;
         RunFolder? folder;

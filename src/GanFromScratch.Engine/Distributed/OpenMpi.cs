@@ -44,12 +44,9 @@ public sealed unsafe class OpenMpi : ICollective
     public static bool Launched =>
         new[] { "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE" }.Any(v => Environment.GetEnvironmentVariable(v) is not null);
 
-    /// <summary>
-    /// The rank the launcher gave this process (from its environment, before MPI is started), or 0
-    /// outside a launcher: what decides, before anything else, which process speaks.
-    /// </summary>
-    public static int LaunchedRank =>
-        new[] { "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK" }.Select(Environment.GetEnvironmentVariable)
+    /// <summary>This process's rank among the job's processes on its machine (the launcher's OMPI_COMM_WORLD_LOCAL_RANK or MPI_LOCALRANKID), 0 outside a launcher: which GPU it takes.</summary>
+    public static int LaunchedLocalRank =>
+        new[] { "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID" }.Select(Environment.GetEnvironmentVariable)
             .FirstOrDefault(v => v is not null) is { } text && int.TryParse(text, out int rank) ? rank : 0;
 
     /// <summary>Starts MPI in this process (once; later calls return the same), or says what is missing.</summary>

@@ -102,6 +102,12 @@ public sealed class Trainer
 
     private DataParallel? _parallel;
 
+    /// <summary>The networks whose batch norms are synchronized during the training steps (none unless asked).</summary>
+    private Module[] _synchronized = [];
+
+    /// <summary>Whether batch norm takes its statistics over every rank's rows in the training steps.</summary>
+    public bool SyncsBatchNorm => _synchronized.Length > 0;
+
     /// <summary>Seconds this rank has spent averaging gradients with the others (0 in one process).</summary>
     public double ExchangeSeconds => _parallel?.ExchangeSeconds ?? 0;
 
@@ -115,7 +121,12 @@ public sealed class Trainer
     /// Batch norm normalizes each rank's rows alone (its statistics are per rank, as in PyTorch's
     /// DistributedDataParallel without SyncBatchNorm).
     /// </summary>
-    public void Distribute(ICollective ranks)
+    /// <param name="syncBatchNorm">
+    /// Batch norm over every rank's rows instead (synchronized batch norm), during the training steps —
+    /// the forwards every rank takes together; evaluations (rank 0 alone) keep their own rows. Then the
+    /// run normalizes as one process of the whole batch does.
+    /// </param>
+    public void Distribute(ICollective ranks, bool syncBatchNorm = false)
     {
         if (ranks.Size == 1) return;
         if (Config.BatchSize % ranks.Size != 0)
@@ -123,7 +134,8 @@ public sealed class Trainer
         if (NetworkStreams().Any())
             throw new ArgumentException($"The {Variant.Name} networks draw noise inside themselves (dropout or noise layers), which is not yet split among ranks: " +
                                         "train this variant in one process.");
-        RequireSameRun(ranks);
+        RequireSameRun(ranks, syncBatchNorm);
+        if (syncBatchNorm) _synchronized = [.. Variant.CriticStepTrains.Concat(Variant.GeneratorStepTrains).Distinct().Select(role => Players[role].Network)];
         _parallel = new DataParallel(ranks);
         _parallel.Broadcast(Checkpoint.State(Players).Select(s => s.Value).ToList());
         var counters = Positions().Select(p => p.Value)
@@ -143,14 +155,14 @@ public sealed class Trainer
     /// rank 0's (a hang, or MPI's error on a wrong size): what fixes the loop and the shapes is
     /// compared with rank 0's first, and a rank started otherwise is named.
     /// </summary>
-    private void RequireSameRun(ICollective ranks)
+    private void RequireSameRun(ICollective ranks, bool syncBatchNorm)
     {
         (string Name, long Value)[] mine =
         [
             ("batch size", Config.BatchSize), ("critic steps", Config.CriticIters), ("micro-batches", Config.Accumulate),
             ("iterations", Config.Iters), ("evaluation interval", Config.EvalEvery), ("iteration", Iteration),
             ("values in the weights and optimizer state", Checkpoint.State(Players).Sum(s => (long)s.Value.Size)),
-            ("random streams", Positions().Count()), ("variant (a hash of its name)", Variant.Name.Aggregate(17L, (h, c) => unchecked(h * 31 + c))),
+            ("random streams", Positions().Count()), ("synchronized batch norm (1 = on)", syncBatchNorm ? 1 : 0), ("variant (a hash of its name)", Variant.Name.Aggregate(17L, (h, c) => unchecked(h * 31 + c))),
         ];
         var first = mine.Select(m => m.Value).ToArray();
         ranks.Broadcast(System.Runtime.InteropServices.MemoryMarshal.AsBytes(first.AsSpan()), 0);
@@ -208,6 +220,19 @@ public sealed class Trainer
     /// for a GPU. A non-finite loss stops the run.
     /// </summary>
     public StepLosses Step()
+    {
+        foreach (var network in _synchronized) SyncBatchNorm.Apply(network, Ranks);
+        try
+        {
+            return TakeStep();
+        }
+        finally
+        {
+            foreach (var network in _synchronized) SyncBatchNorm.Apply(network, null);
+        }
+    }
+
+    private StepLosses TakeStep()
     {
         using var whole = TensorScope.Begin();
         int steps = Config.CriticIters, batch = Config.BatchSize, micro = Config.Accumulate;

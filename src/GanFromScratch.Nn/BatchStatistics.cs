@@ -41,6 +41,28 @@ public static class BatchStatistics
     }
 }
 
+/// <summary>Synchronized batch norm for a data-parallel run.</summary>
+public static class SyncBatchNorm
+{
+    /// <summary>
+    /// Every batch norm of <paramref name="network"/> takes its training statistics over the rows of
+    /// every rank of <paramref name="ranks"/> (PyTorch's <c>SyncBatchNorm.convert_sync_batchnorm</c>),
+    /// or, with null, over this process's rows again; returns how many it set.
+    /// </summary>
+    public static int Apply(Module network, Engine.Distributed.ICollective? ranks)
+    {
+        int count = 0;
+        foreach (var module in network.Modules())
+        {
+            if (module is BatchNorm plain) plain.Ranks = ranks;
+            else if (module is ConditionalBatchNorm conditional) conditional.Ranks = ranks;
+            else continue;
+            count++;
+        }
+        return count;
+    }
+}
+
 /// <summary>A normalization layer that keeps running statistics of the batches it sees (BatchNorm, ConditionalBatchNorm).</summary>
 internal interface IRunningStatistics
 {

@@ -42,6 +42,9 @@ public sealed class ConditionalBatchNorm : Module, IRunningStatistics
     public Tensor RunningMean { get; }
     public Tensor RunningVar { get; }
 
+    /// <summary>The ranks whose rows the batch statistics are taken over in training (synchronized batch norm), or null: this process's rows.</summary>
+    public Engine.Distributed.ICollective? Ranks { get; set; }
+
     public override Tensor Forward(Tensor x) =>
         throw new InvalidOperationException("ConditionalBatchNorm needs its condition: call Forward(x, e).");
 
@@ -51,7 +54,7 @@ public sealed class ConditionalBatchNorm : Module, IRunningStatistics
     {
         if (condition.Rank != 2 || condition.Shape[0] != x.Shape[0] || condition.Shape[1] != ConditionSize)
             throw new ArgumentException($"ConditionalBatchNorm({Channels}, condition {ConditionSize}) expects a condition [{x.Shape[0]}, {ConditionSize}], got {Shapes.Format(condition.Shape)}.");
-        var normalized = BatchNorm.Normalize(x, null, null, RunningMean, RunningVar, Eps, Momentum, Training, "ConditionalBatchNorm");
+        var normalized = BatchNorm.Normalize(x, null, null, RunningMean, RunningVar, Eps, Momentum, Training, "ConditionalBatchNorm", Ranks);
         return Modulate(normalized, Gain.Forward(condition), Shift.Forward(condition));
     }
 

@@ -1,5 +1,6 @@
 using GanFromScratch.Kernels;
 using GanFromScratch.Engine;
+using GanFromScratch.Engine.Distributed;
 
 namespace GanFromScratch.Nn;
 
@@ -116,22 +117,33 @@ public sealed class BatchNorm : Module, IRunningStatistics
     public Tensor RunningMean { get; }
     public Tensor RunningVar { get; }
 
-    public override Tensor Forward(Tensor x) => Normalize(x, Weight, Bias, RunningMean, RunningVar, Eps, Momentum, Training, "BatchNorm");
+    /// <summary>The ranks whose rows the batch statistics are taken over in training (synchronized batch norm), or null: this process's rows.</summary>
+    public ICollective? Ranks { get; set; }
+
+    public override Tensor Forward(Tensor x) => Normalize(x, Weight, Bias, RunningMean, RunningVar, Eps, Momentum, Training, "BatchNorm", Ranks);
 
     /// <summary>
     /// Batch norm of x over its channels (axis 1): in <paramref name="training"/> mode with the
     /// batch's statistics, which update the running ones (the variance unbiased, as PyTorch); in
     /// evaluation mode with the running ones. <paramref name="weight"/> and <paramref name="bias"/> may be null (no affine part).
     /// </summary>
+    /// <param name="ranks">With more than one rank, the statistics are those of every rank's rows (<see cref="Synchronized"/>).</param>
     internal static Tensor Normalize(Tensor x, Tensor? weight, Tensor? bias, Tensor runningMean, Tensor runningVar, float eps, float momentum,
-        bool training, string layer)
+        bool training, string layer, ICollective? ranks = null)
     {
         int channels = runningMean.Size;
         if (x.Rank < 2 || x.Shape[1] != channels)
             throw new ArgumentException($"{layer}({channels}) expects [batch, {channels}, …], got {Shapes.Format(x.Shape)}.");
         if (!training) return Tensor.BatchNormWithStatistics(x, runningMean, runningVar, weight, bias, eps);
-        var y = Tensor.BatchNorm(x, weight, bias, eps, out var mean, out var variance);
+        Tensor y, mean, variance;
         int count = x.Size / channels;
+        if (ranks is { Size: > 1 })
+        {
+            (y, mean, variance) = Synchronized(x, weight, bias, eps, ranks);
+            count *= ranks.Size;
+        }
+        else
+            y = Tensor.BatchNorm(x, weight, bias, eps, out mean, out variance);
         if (count < 2)
             throw new ArgumentException($"{layer} in training needs more than one value per channel, got input {Shapes.Format(x.Shape)}.");
         using (Autograd.NoGrad())
@@ -140,6 +152,28 @@ public sealed class BatchNorm : Module, IRunningStatistics
             runningVar.CopyFrom(runningVar * (1f - momentum) + variance.Detach() * (momentum * count / (count - 1f)));
         }
         return y;
+    }
+
+    /// <summary>
+    /// Synchronized batch norm (PyTorch's SyncBatchNorm): the mean and the biased variance of each
+    /// channel over the rows of every rank — from the sums of x and x² per channel, all-reduced in
+    /// one call — so that N ranks of B/N rows normalize as one process of B rows does. Made of
+    /// differentiable ops and <see cref="Tensor.AllreduceSum"/>, so its backward (and the ranks'
+    /// exchange in it) follows by itself.
+    /// </summary>
+    private static (Tensor Y, Tensor Mean, Tensor Variance) Synchronized(Tensor x, Tensor? weight, Tensor? bias, float eps, ICollective ranks)
+    {
+        int channels = x.Shape[1];
+        int[] axes = [0, .. Enumerable.Range(2, x.Rank - 2)];
+        int[] perChannel = [1, channels, .. Enumerable.Repeat(1, x.Rank - 2)];
+        float total = (float)x.Size / channels * ranks.Size;
+        var sums = Tensor.Concat([x.Sum(axes), x.Square().Sum(axes)]).AllreduceSum(ranks) * (1f / total);
+        var mean = sums.Narrow(0, 0, channels);
+        var variance = sums.Narrow(0, channels, channels) - mean.Square();
+        var y = (x - mean.Reshape(perChannel)) / (variance + eps).Sqrt().Reshape(perChannel);
+        if (weight is not null) y = y * weight.Reshape(perChannel);
+        if (bias is not null) y = y + bias.Reshape(perChannel);
+        return (y, mean, variance);
     }
 }
 

@@ -105,6 +105,12 @@ internal static class TrainCommand
         public readonly Option<int?> EvalEvery = CommonOptions.AtLeast(new Option<int?>("--eval-every") { Description = "Evaluate, draw a frame and save a checkpoint every N iterations (default 100)." }, 1);
         public readonly Option<string> Device = DeviceChoice.Option();
         public readonly Option<int> Threads = CommonOptions.Threads();
+        public readonly Option<bool> SyncBatchNorm = new("--sync-batch-norm")
+        {
+            Description = "In a distributed run, batch norm takes its statistics over every rank's rows (one small all-reduce per layer, " +
+                          "forward and backward), so the run normalizes as one process of the whole batch does; without it each rank " +
+                          "normalizes its own rows, as PyTorch's DistributedDataParallel does by default. No effect in one process.",
+        };
         public readonly Option<bool> Distributed = new("--distributed")
         {
             Description = "Train on every process of an MPI job: each rank computes batch/N of every batch, the gradients are averaged " +
@@ -113,7 +119,7 @@ internal static class TrainCommand
         };
 
         public IEnumerable<Option> All() =>
-            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Accumulate, Ema, EmaStart, Data, Vocab, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Config, Force, EvalEvery, Device, Threads, Distributed];
+            [Dataset, Iters, BatchSize, Lr, LrG, LrD, Beta1, Beta2, CriticIters, Dim, Arch, SpectralNorm, Ortho, Accumulate, Ema, EmaStart, Data, Vocab, SampleEvery, Classifier, FdSamples, Seed, Out, Resume, Config, Force, EvalEvery, Device, Threads, Distributed, SyncBatchNorm];
     }
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -301,7 +307,7 @@ internal static class TrainCommand
                 {
                     throw new UsageException(e.Message + " Nothing was changed.");
                 }
-                trainer.Distribute(ranks); // every rank from rank 0's state
+                trainer.Distribute(ranks, parse.GetValue(o.SyncBatchNorm)); // every rank from rank 0's state
                 stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}" +
                                  (changes.Count > 0 ? $"; changed: {string.Join(", ", changes.Select(Describe))}." : "."));
                 if (trainer.Iteration >= trainer.Config.Iters)
@@ -318,7 +324,7 @@ internal static class TrainCommand
             // Everything that can fail (data, networks, classifier) fails before the folder is touched.
             var (config, data) = RunData.ForTraining(given, stdout);
             trainer = new Trainer(config, data);
-            trainer.Distribute(ranks); // every rank from rank 0's state
+            trainer.Distribute(ranks, parse.GetValue(o.SyncBatchNorm)); // every rank from rank 0's state
             folder = writes ? OpenFolder(outDir) : null;
             try
             {
@@ -412,7 +418,8 @@ internal static class TrainCommand
         string own = string.Concat(trainer.Variant.Options.Select(opt => $"{opt.Name} {opt.Format(config.Options.GetValueOrDefault(opt.Key, opt.DefaultFor(config.Kind)))} · "));
         stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {(config.LrG is null && config.LrD is null ? TrainingRun.Format(config.Lr) : $"G {TrainingRun.Format(config.LrFor(Roles.Generator))}, D {TrainingRun.Format(config.LrFor(Roles.Critic))}")} · " +
                          $"{config.CriticIters} critic step(s) · {own}seed {config.Seed} · {threads} thread(s)" +
-                         (trainer.Ranks.Size > 1 ? $" on each of {trainer.Ranks.Size} ranks ({trainer.Ranks.Description}; {config.BatchSize / trainer.Ranks.Size} samples of each batch per rank)" : "") +
+                         (trainer.Ranks.Size > 1 ? $" on each of {trainer.Ranks.Size} ranks ({trainer.Ranks.Description}; {config.BatchSize / trainer.Ranks.Size} samples of each batch per rank" +
+                          (trainer.SyncsBatchNorm ? "; synchronized batch norm)" : ")") : "") +
                          $" → {outDir}");
 
         using var signals = new StopSignals();

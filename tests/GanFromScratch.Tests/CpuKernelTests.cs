@@ -22,6 +22,7 @@ public class CpuKernelTests
     [InlineData(2, 300, 40)]
     [InlineData(40, 2, 300)]
     [InlineData(33, 1, 20)]
+    [InlineData(37, 2, 9)]
     [InlineData(33, 3, 20)]
     [InlineData(21, 4, 13)]
     [InlineData(37, 45, 1)]
@@ -148,6 +149,33 @@ public class CpuKernelTests
                     for (int p = 0; p < k; p++) expected += a[t * m * k + i * k + p] * b[t * k * n + p * n + j];
                     Assert.Equal(expected, result[t * m * n + i * n + j], 4);
                 }
+    }
+
+    /// <summary>
+    /// A product with one or two columns takes four rows at a time; each dot is summed in the order
+    /// of the one-row loop, so a row computed alone (m = 1) is the same to the bit.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 300)]
+    [InlineData(2, 300)]
+    [InlineData(2, 13)]
+    public void Four_rows_at_a_time_give_each_row_as_alone_to_the_bit(int n, int k)
+    {
+        const int m = 11;
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        using var ba = Upload(a);
+        using var bb = Upload(b);
+        using var together = Upload(new float[m * n]);
+        Cpu.Gemm(false, false, m, n, k, 1f, ba, 0, k, 0, bb, 0, n, 0, 0f, together, 0, n, 0);
+        var all = Download(together, m * n);
+        for (int i = 0; i < m; i++)
+        {
+            using var row = Upload(a.AsSpan(i * k, k).ToArray());
+            using var alone = Upload(new float[n]);
+            Cpu.Gemm(false, false, 1, n, k, 1f, row, 0, k, 0, bb, 0, n, 0, 0f, alone, 0, n, 0);
+            Assert.Equal(all.AsSpan(i * n, n).ToArray(), Download(alone, n));
+        }
     }
 
     private static void CheckGemm(int m, int n, int k, bool ta, bool tb, float alpha, float beta)

@@ -253,7 +253,13 @@ public static unsafe class CpuGemm
         // One pass over each row of op(A) feeds all n (≤ Thin = 4) dot products.
         float* c0 = cols, c1 = cols + (n > 1 ? k : 0), c2 = cols + (n > 2 ? 2L * k : 0), c3 = cols + (n > 3 ? 3L * k : 0);
         float* dots = stackalloc float[4];
-        for (int i = 0; i < m; i++)
+        int i = 0;
+        // One or two columns (a layer's output of 1 or 2 units): four rows at a time, so that
+        // 4·n accumulators hide the multiply-adds' latency and each column load feeds four rows;
+        // every dot is summed in the same order as below, so the results are the same to the bit.
+        if (n == 1) for (; i <= m - 4; i += 4) FourRowDots(a, c, i, 1, k, c0, c0, alpha, beta);
+        else if (n == 2) for (; i <= m - 4; i += 4) FourRowDots(a, c, i, 2, k, c0, c1, alpha, beta);
+        for (; i < m; i++)
         {
             float* row = a.At(i, 0);
             Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
@@ -277,6 +283,59 @@ public static unsafe class CpuGemm
                 *dst = beta == 0f ? alpha * dots[j] : alpha * dots[j] + beta * *dst;
             }
         }
+    }
+
+    /// <summary>
+    /// Rows i … i+3 of C for n ≤ 2 columns (<paramref name="d1"/> aliases <paramref name="d0"/> when n = 1;
+    /// its dots are then computed and dropped): each dot a vector accumulator over k in steps of 8,
+    /// its lanes summed, then the remainder added element by element — ThinDots' order exactly.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FourRowDots(Operand a, Operand c, int i, int n, int k, float* d0, float* d1, float alpha, float beta)
+    {
+        float* r0 = a.At(i, 0), r1 = a.At(i + 1, 0), r2 = a.At(i + 2, 0), r3 = a.At(i + 3, 0);
+        Vector256<float> s00 = default, s10 = default, s20 = default, s30 = default;
+        Vector256<float> s01 = default, s11 = default, s21 = default, s31 = default;
+        int p = 0;
+        if (n == 1)
+            for (; p <= k - 8; p += 8)
+            {
+                var y0 = Vector256.Load(d0 + p);
+                s00 = Vector256.FusedMultiplyAdd(Vector256.Load(r0 + p), y0, s00);
+                s10 = Vector256.FusedMultiplyAdd(Vector256.Load(r1 + p), y0, s10);
+                s20 = Vector256.FusedMultiplyAdd(Vector256.Load(r2 + p), y0, s20);
+                s30 = Vector256.FusedMultiplyAdd(Vector256.Load(r3 + p), y0, s30);
+            }
+        else
+            for (; p <= k - 8; p += 8)
+            {
+                Vector256<float> y0 = Vector256.Load(d0 + p), y1 = Vector256.Load(d1 + p);
+                Vector256<float> x0 = Vector256.Load(r0 + p), x1 = Vector256.Load(r1 + p), x2 = Vector256.Load(r2 + p), x3 = Vector256.Load(r3 + p);
+                s00 = Vector256.FusedMultiplyAdd(x0, y0, s00);
+                s01 = Vector256.FusedMultiplyAdd(x0, y1, s01);
+                s10 = Vector256.FusedMultiplyAdd(x1, y0, s10);
+                s11 = Vector256.FusedMultiplyAdd(x1, y1, s11);
+                s20 = Vector256.FusedMultiplyAdd(x2, y0, s20);
+                s21 = Vector256.FusedMultiplyAdd(x2, y1, s21);
+                s30 = Vector256.FusedMultiplyAdd(x3, y0, s30);
+                s31 = Vector256.FusedMultiplyAdd(x3, y1, s31);
+            }
+        Span<float> dots = [Vector256.Sum(s00), Vector256.Sum(s01), Vector256.Sum(s10), Vector256.Sum(s11),
+                            Vector256.Sum(s20), Vector256.Sum(s21), Vector256.Sum(s30), Vector256.Sum(s31)];
+        for (int q = p; q < k; q++)
+        {
+            dots[0] += r0[q] * d0[q]; dots[1] += r0[q] * d1[q];
+            dots[2] += r1[q] * d0[q]; dots[3] += r1[q] * d1[q];
+            dots[4] += r2[q] * d0[q]; dots[5] += r2[q] * d1[q];
+            dots[6] += r3[q] * d0[q]; dots[7] += r3[q] * d1[q];
+        }
+        for (int r = 0; r < 4; r++)
+            for (int j = 0; j < n; j++)
+            {
+                float* dst = c.At(i + r, j);
+                float dot = dots[2 * r + j];
+                *dst = beta == 0f ? alpha * dot : alpha * dot + beta * *dst;
+            }
     }
 
     /// <summary>

@@ -206,6 +206,35 @@ public sealed class BigGanPartsTests : IDisposable
         Assert.NotEqual(line["fd"]!.GetValue<double>(), line["fd_raw"]!.GetValue<double>());
     }
 
+    /// <summary>
+    /// The moving average is a copy beside the learning generator, which trains as in a run without
+    /// --ema: so gfs sample --raw of an --ema run gives, to the bit, what gfs sample of the same run
+    /// without --ema gives, and without --raw the average's samples, which differ.
+    /// </summary>
+    [Fact]
+    public void Sample_raw_draws_the_learning_generator_and_eval_refuses_raw_without_a_checkpoint()
+    {
+        string[] common = ["train", "lsgan", "--iters", "3", "--eval-every", "3", "--dim", "8", "--batch-size", "16", "--lr", "0.01", "--threads", "1"];
+        string averaged = Path.Combine(_dir, "averaged"), plain = Path.Combine(_dir, "plain");
+        Assert.Equal(0, Gfs.Run([.. common, "--ema", "0.5", "--out", averaged]).Code);
+        Assert.Equal(0, Gfs.Run([.. common, "--out", plain]).Code);
+        string Sample(string run, string name, params string[] extra)
+        {
+            string file = Path.Combine(_dir, name);
+            var (code, output, err) = Gfs.Run(["sample", "--checkpoint", Path.Combine(run, "checkpoint.safetensors"), "-n", "50", "--out", file, .. extra]);
+            Assert.True(code == 0, err);
+            Assert.Contains(extra.Contains("--raw") ? "of the learning generator (--raw)" : run == averaged ? "of the moving average of the generator" : "of the generator", output);
+            return File.ReadAllText(file);
+        }
+        string raw = Sample(averaged, "raw.csv", "--raw"), average = Sample(averaged, "average.csv"), alone = Sample(plain, "alone.csv");
+        Assert.Equal(alone, raw);
+        Assert.NotEqual(alone, average);
+
+        var (refused, _, err) = Gfs.Run("eval", "--samples", Path.Combine(_dir, "none.npy"), "--raw");
+        Assert.Equal(2, refused);
+        Assert.Contains("--raw draw from the generator: they need --checkpoint", err);
+    }
+
     /// <summary>Every tensor of the two runs' states (weights, optimizers' moments) within float rounding of each other.</summary>
     private static void SameState(Trainer expected, Trainer actual, Func<string, bool> which)
     {

@@ -25,6 +25,7 @@ internal static class EvalCommand
         var classifier = new Option<string?>("--classifier") { Description = $"The classifier whose features define fd (default {ClassifierCommand.DefaultPath("<dataset>")})." };
         var count = CommonOptions.AtLeast(new Option<int>("-n") { Description = "Generated images (and test images) to compare.", DefaultValueFactory = _ => 10000 }, 2);
         var truncation = SampleCommand.TruncationOption();
+        var raw = SampleCommand.RawOption();
         var curve = new Option<bool>("--truncation-curve")
         {
             Description = "Measure the checkpoint's generator at truncations T = 0.25, 0.5, 1, 1.5, 2 and none, print fd, score (and class_acc) " +
@@ -43,9 +44,10 @@ internal static class EvalCommand
             "Examples:\n  gfs eval --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors\n" +
             "  gfs eval --checkpoint run/checkpoint.safetensors --classifier my/classifier.safetensors -n 2000\n" +
             "  gfs eval --samples runs/cgan-torch/samples.npy      (labels from runs/cgan-torch/samples.labels.npy)\n" +
-            "  gfs eval --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --truncation-curve -n 5000")
+            "  gfs eval --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --truncation-curve -n 5000\n" +
+            "  gfs eval --checkpoint runs/biggan-fashion-mnist/checkpoint.safetensors --raw   (the learning generator, not the moving average)")
         {
-            checkpoint, samples, labels, dataset, data, classifier, count, truncation, curve, plot, device, threads,
+            checkpoint, samples, labels, dataset, data, classifier, count, truncation, raw, curve, plot, device, threads,
         };
         command.SetAction(parse =>
         {
@@ -53,8 +55,9 @@ internal static class EvalCommand
             if ((path is null) == (file is null)) throw new UsageException("Give --checkpoint (a gfs run) or --samples (a .npy of images), one of the two.");
             float? truncated = SampleCommand.Truncation(parse, truncation);
             bool wantsCurve = parse.GetValue(curve);
-            if (file is not null && (truncated is not null || wantsCurve))
-                throw new UsageException("--truncation and --truncation-curve draw the generator's noise: they need --checkpoint, not --samples.");
+            bool learning = parse.GetValue(raw);
+            if (file is not null && (truncated is not null || wantsCurve || learning))
+                throw new UsageException("--truncation, --truncation-curve and --raw draw from the generator: they need --checkpoint, not --samples.");
             if (truncated is not null && wantsCurve) throw new UsageException("Give --truncation T or --truncation-curve, not both.");
             if (parse.GetValue(plot) is not null && !wantsCurve) throw new UsageException("--plot is the picture of --truncation-curve; give that too.");
             CommonOptions.ApplyThreads(parse, threads, stdout);
@@ -78,7 +81,7 @@ internal static class EvalCommand
                                                  : "Toy runs are measured during training (w1, modes, hq in metrics.jsonl)."));
                 (name, dataDir) = (config.Dataset, config.DataDir);
                 trainer = Checkpoint.Load(path, config, RunData.ForSampling(config));
-                what = $"{config.Variant} on {config.Dataset}, iteration {trainer.Iteration}";
+                what = $"{config.Variant} on {config.Dataset}, iteration {trainer.Iteration}" + (trainer.HasMovingAverage ? $", {SampleCommand.Which(trainer, learning)}" : "");
                 (generate, classes, available) = (null!, null, int.MaxValue);
             }
             else
@@ -97,12 +100,12 @@ internal static class EvalCommand
             if (wantsCurve)
             {
                 string picture = parse.GetValue(plot) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path!))!, "truncation.png");
-                TruncationCurve(trainer!, quality, what, n, picture, stdout);
+                TruncationCurve(trainer!, quality, what, n, picture, learning, stdout);
                 stdout.WriteLine($"  ({clock.Elapsed.TotalSeconds:F1} s; plotted in {picture})");
                 return GfsApp.Ok;
             }
             var (fd, score, classAccuracy) = trainer is not null
-                ? ((ImageData)trainer.Data).Measure(trainer, quality, new RandomStream(1), truncation: truncated)
+                ? ((ImageData)trainer.Data).Measure(trainer, quality, new RandomStream(1), raw: learning, truncation: truncated)
                 : quality.Measure(generate, classes);
             if (truncated is { } t) what += $", noise truncated to |z| ≤ {TrainingRun.Format(t)}";
             var (floor, realScore, _) = quality.Measure((start, k) => train.Batch(start, k));
@@ -131,9 +134,9 @@ internal static class EvalCommand
     private const double NoneOnAxis = 3;
 
     /// <summary>fd, score (and class_acc) at each of <see cref="CurveTruncations"/>, the same noise stream for each: a table and a plot.</summary>
-    private static void TruncationCurve(Trainer trainer, ImageQuality quality, string what, int n, string picture, TextWriter stdout)
+    private static void TruncationCurve(Trainer trainer, ImageQuality quality, string what, int n, string picture, bool raw, TextWriter stdout)
     {
-        var rows = CurveTruncations.Select(t => (T: t, M: ((ImageData)trainer.Data).Measure(trainer, quality, new RandomStream(1), truncation: t))).ToList();
+        var rows = CurveTruncations.Select(t => (T: t, M: ((ImageData)trainer.Data).Measure(trainer, quality, new RandomStream(1), raw, t))).ToList();
         bool conditional = rows[0].M.ClassAccuracy is not null;
         stdout.WriteLine($"{what}, {n:N0} samples at each truncation T (|z| ≤ T):");
         stdout.WriteLine($"  {"T",-6} {"fd",10} {"score",8}" + (conditional ? $" {"class_acc",10}" : ""));

@@ -38,6 +38,7 @@ internal static class SampleCommand
         }, 1);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the generator's noise.", DefaultValueFactory = _ => 1UL };
         var truncation = TruncationOption();
+        var raw = RawOption();
         var device = DeviceChoice.Option();
         var threads = CommonOptions.Threads();
         var command = new Command("sample",
@@ -49,9 +50,10 @@ internal static class SampleCommand
             "  gfs sample --checkpoint runs/wgan-gp-text/checkpoint.safetensors -n 20 --out lines.txt\n" +
             "  gfs sample --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --class 3 5 -n 16 --out dresses-and-sandals.png\n" +
             "  gfs sample --checkpoint runs/infogan-fashion-mnist/checkpoint.safetensors --code 2 --out traversal.png\n" +
-            "  gfs sample --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --truncation 0.5 -n 64 --out truncated.png")
+            "  gfs sample --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --truncation 0.5 -n 64 --out truncated.png\n" +
+            "  gfs sample --checkpoint runs/biggan-fashion-mnist/checkpoint.safetensors --raw --out raw.png   (not the moving average)")
         {
-            checkpoint, count, output, classes, code, seed, truncation, device, threads,
+            checkpoint, count, output, classes, code, seed, truncation, raw, device, threads,
         };
         command.SetAction(parse =>
         {
@@ -78,6 +80,7 @@ internal static class SampleCommand
                 if (k > traversal.ContinuousCodeCount(config))
                     throw new UsageException($"--code {k}: {path} has continuous codes 1 to {traversal.ContinuousCodeCount(config)}.");
                 if (extension != ".png") throw new UsageException($"--out {target}: a traversal is a picture; give a name ending in .png.");
+                if (parse.GetValue(raw)) throw new UsageException("--raw is for samples; a traversal is drawn from the run's sampling generator. Leave out one of the two.");
                 CommonOptions.ApplyThreads(parse, threads, stdout);
                 using var device1 = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
                 var run = Load(path);
@@ -107,14 +110,26 @@ internal static class SampleCommand
             }
             float[] samples;
             using (TensorScope.Begin())
-                samples = trainer.Generate(n, new RandomStream(parse.GetValue(seed)), labels is null ? null : ToyData.Labels(labels), truncation: truncated).ToArray();
+                samples = trainer.Generate(n, new RandomStream(parse.GetValue(seed)), labels is null ? null : ToyData.Labels(labels), raw: parse.GetValue(raw),
+                    truncation: truncated).ToArray();
             string what = Write(target, extension, samples, labels, n, shape, config);
-            stdout.WriteLine($"Wrote {what} of the generator at iteration {trainer.Iteration} to {target}" +
+            stdout.WriteLine($"Wrote {what} of {Which(trainer, parse.GetValue(raw))} at iteration {trainer.Iteration} to {target}" +
                              (labels is null ? "." : $" (classes {string.Join(", ", labels.Distinct().Order())}{(extension == ".npy" ? $"; labels in {LabelsPath(target)}" : "")})."));
             return GfsApp.Ok;
         });
         return command;
     }
+
+    /// <summary>--raw: the learning generator in place of its moving average.</summary>
+    public static Option<bool> RawOption() => new("--raw")
+    {
+        Description = "Draw from the learning generator, not from its moving average (for a run trained with --ema, which samples and " +
+                      "evaluates the average by default); a run without --ema has the one generator either way.",
+    };
+
+    /// <summary>Which generator a run's samples come from, for the message that reports them.</summary>
+    public static string Which(Trainer trainer, bool raw) =>
+        trainer.HasMovingAverage ? (raw ? "the learning generator (--raw)" : "the moving average of the generator") : "the generator";
 
     /// <summary>--truncation T: the truncation trick's bound on the noise.</summary>
     public static Option<float?> TruncationOption() => new("--truncation")

@@ -178,6 +178,40 @@ public class CpuKernelTests
         }
     }
 
+    /// <summary>
+    /// A product with few rows combines rows of B, two rows of C (or one) at a time in blocks held in
+    /// registers; every element still gets, p after p, a fused multiply-add (a multiply then an add in
+    /// the last n mod 8 columns, as the row-at-a-time loop did) — emulated here element by element.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 130, 7)]
+    [InlineData(2, 45, 9)]
+    [InlineData(3, 70, 5)]
+    [InlineData(4, 200, 3)]
+    public void Rows_combined_in_register_blocks_give_the_row_at_a_time_result_to_the_bit(int m, int n, int k)
+    {
+        const float alpha = 1.5f;
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        using var ba = Upload(a);
+        using var bb = Upload(b);
+        using var bc = Upload(new float[m * n]);
+        Cpu.Gemm(false, false, m, n, k, alpha, ba, 0, k, 0, bb, 0, n, 0, 0f, bc, 0, n, 0);
+        var c = Download(bc, m * n);
+        int vectorPart = n - n % 8;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float y = 0f;
+                for (int p = 0; p < k; p++)
+                {
+                    float s = alpha * a[i * k + p];
+                    y = j < vectorPart ? MathF.FusedMultiplyAdd(s, b[p * n + j], y) : y + s * b[p * n + j];
+                }
+                Assert.True(BitConverter.SingleToInt32Bits(y) == BitConverter.SingleToInt32Bits(c[i * n + j]), $"{m}x{n}x{k}: C[{i},{j}] = {c[i * n + j]:R}, expected {y:R}");
+            }
+    }
+
     private static void CheckGemm(int m, int n, int k, bool ta, bool tb, float alpha, float beta)
     {
         var a = Random(m * k, 1);

@@ -406,10 +406,11 @@ public static unsafe class CpuGemm
         {
             Vector256<float> a0 = Vector256.Load(r0 + j), a1 = Vector256.Load(r0 + j + 8), a2 = Vector256.Load(r0 + j + 16), a3 = Vector256.Load(r0 + j + 24);
             Vector256<float> b0 = Vector256.Load(r1 + j), b1 = Vector256.Load(r1 + j + 8), b2 = Vector256.Load(r1 + j + 16), b3 = Vector256.Load(r1 + j + 24);
-            for (int p = 0; p < k; p++)
+            float* x = b.At(0, j), u = a.At(i, 0), v = a.At(i + 1, 0);
+            long bStep = b.RowStride, aStep = a.ColStride;
+            for (int p = 0; p < k; p++, x += bStep, u += aStep, v += aStep)
             {
-                float* x = b.At(p, j);
-                Vector256<float> s0 = Vector256.Create(alpha * *a.At(i, p)), s1 = Vector256.Create(alpha * *a.At(i + 1, p));
+                Vector256<float> s0 = Vector256.Create(alpha * *u), s1 = Vector256.Create(alpha * *v);
                 Vector256<float> x0 = Vector256.Load(x), x1 = Vector256.Load(x + 8), x2 = Vector256.Load(x + 16), x3 = Vector256.Load(x + 24);
                 a0 = Vector256.FusedMultiplyAdd(s0, x0, a0); b0 = Vector256.FusedMultiplyAdd(s1, x0, b0);
                 a1 = Vector256.FusedMultiplyAdd(s0, x1, a1); b1 = Vector256.FusedMultiplyAdd(s1, x1, b1);
@@ -442,10 +443,11 @@ public static unsafe class CpuGemm
             float* r = row + j;
             Vector256<float> a0 = Vector256.Load(r), a1 = Vector256.Load(r + 8), a2 = Vector256.Load(r + 16), a3 = Vector256.Load(r + 24);
             Vector256<float> a4 = Vector256.Load(r + 32), a5 = Vector256.Load(r + 40), a6 = Vector256.Load(r + 48), a7 = Vector256.Load(r + 56);
-            for (int p = 0; p < k; p++)
+            float* x = b.At(0, j), u = a.At(i, 0);
+            long bStep = b.RowStride, aStep = a.ColStride;
+            for (int p = 0; p < k; p++, x += bStep, u += aStep)
             {
-                float* x = b.At(p, j);
-                var s0 = Vector256.Create(alpha * *a.At(i, p));
+                var s0 = Vector256.Create(alpha * *u);
                 a0 = Vector256.FusedMultiplyAdd(s0, Vector256.Load(x), a0);
                 a1 = Vector256.FusedMultiplyAdd(s0, Vector256.Load(x + 8), a1);
                 a2 = Vector256.FusedMultiplyAdd(s0, Vector256.Load(x + 16), a2);

@@ -358,17 +358,13 @@ public static unsafe class CpuGemm
             for (; i <= m - 2; i += 2)
             {
                 float* r0 = direct ? c.At(i, 0) : scratch, r1 = direct ? c.At(i + 1, 0) : scratch + n;
-                if (!direct || beta == 0f)
-                {
-                    new Span<float>(r0, n).Clear();
-                    new Span<float>(r1, n).Clear();
-                }
-                else if (beta != 1f)
+                bool fresh = !direct || beta == 0f; // the rows start from 0, not from what they hold
+                if (!fresh && beta != 1f)
                 {
                     Scale(r0, n, beta);
                     Scale(r1, n, beta);
                 }
-                TwoRowCombination(a, b, r0, r1, i, n, k, alpha);
+                TwoRowCombination(a, b, r0, r1, i, n, k, alpha, fresh);
                 if (!direct)
                     for (int r = 0; r < 2; r++)
                         for (int j = 0; j < n; j++)
@@ -380,9 +376,9 @@ public static unsafe class CpuGemm
         for (; i < m; i++)
         {
             float* row = direct ? c.At(i, 0) : scratch;
-            if (!direct || beta == 0f) new Span<float>(row, n).Clear();
-            else if (beta != 1f) Scale(row, n, beta);
-            OneRowCombination(a, b, row, i, n, k, alpha);
+            bool fresh = !direct || beta == 0f;
+            if (!fresh && beta != 1f) Scale(row, n, beta);
+            OneRowCombination(a, b, row, i, n, k, alpha, fresh);
             if (!direct)
                 for (int j = 0; j < n; j++)
                 {
@@ -399,13 +395,14 @@ public static unsafe class CpuGemm
     /// then an add in the last n mod 8 columns), so the results are the same to the bit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TwoRowCombination(Operand a, Operand b, float* r0, float* r1, int i, int n, int k, float alpha)
+    /// <param name="fresh">The rows start from 0 (β = 0 or a scratch row): their memory is not read, only written.</param>
+    private static void TwoRowCombination(Operand a, Operand b, float* r0, float* r1, int i, int n, int k, float alpha, bool fresh)
     {
         int j = 0;
         for (; j <= n - 32; j += 32)
         {
-            Vector256<float> a0 = Vector256.Load(r0 + j), a1 = Vector256.Load(r0 + j + 8), a2 = Vector256.Load(r0 + j + 16), a3 = Vector256.Load(r0 + j + 24);
-            Vector256<float> b0 = Vector256.Load(r1 + j), b1 = Vector256.Load(r1 + j + 8), b2 = Vector256.Load(r1 + j + 16), b3 = Vector256.Load(r1 + j + 24);
+            Vector256<float> a0 = Start(r0 + j, fresh), a1 = Start(r0 + j + 8, fresh), a2 = Start(r0 + j + 16, fresh), a3 = Start(r0 + j + 24, fresh);
+            Vector256<float> b0 = Start(r1 + j, fresh), b1 = Start(r1 + j + 8, fresh), b2 = Start(r1 + j + 16, fresh), b3 = Start(r1 + j + 24, fresh);
             float* x = b.At(0, j), u = a.At(i, 0), v = a.At(i + 1, 0);
             long bStep = b.RowStride, aStep = a.ColStride;
             for (int p = 0; p < k; p++, x += bStep, u += aStep, v += aStep)
@@ -422,12 +419,22 @@ public static unsafe class CpuGemm
         }
         // The rest of the row as Axpy does it, one source row at a time.
         if (j < n)
+        {
+            if (fresh)
+            {
+                new Span<float>(r0 + j, n - j).Clear();
+                new Span<float>(r1 + j, n - j).Clear();
+            }
             for (int p = 0; p < k; p++)
             {
                 Axpy(r0 + j, b.At(p, j), n - j, alpha * *a.At(i, p));
                 Axpy(r1 + j, b.At(p, j), n - j, alpha * *a.At(i + 1, p));
             }
+        }
     }
+
+    /// <summary>An accumulator's start: 0, or the 8 values at <paramref name="at"/>.</summary>
+    private static Vector256<float> Start(float* at, bool fresh) => fresh ? Vector256<float>.Zero : Vector256.Load(at);
 
     /// <summary>
     /// Row i of C (at <paramref name="row"/>) plus α·Σₚ A[i,p]·B[p,:], 64 columns at a time in eight
@@ -435,14 +442,14 @@ public static unsafe class CpuGemm
     /// order for every element as Axpy over the whole row, p after p.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OneRowCombination(Operand a, Operand b, float* row, int i, int n, int k, float alpha)
+    private static void OneRowCombination(Operand a, Operand b, float* row, int i, int n, int k, float alpha, bool fresh)
     {
         int j = 0;
         for (; j <= n - 64; j += 64)
         {
             float* r = row + j;
-            Vector256<float> a0 = Vector256.Load(r), a1 = Vector256.Load(r + 8), a2 = Vector256.Load(r + 16), a3 = Vector256.Load(r + 24);
-            Vector256<float> a4 = Vector256.Load(r + 32), a5 = Vector256.Load(r + 40), a6 = Vector256.Load(r + 48), a7 = Vector256.Load(r + 56);
+            Vector256<float> a0 = Start(r, fresh), a1 = Start(r + 8, fresh), a2 = Start(r + 16, fresh), a3 = Start(r + 24, fresh);
+            Vector256<float> a4 = Start(r + 32, fresh), a5 = Start(r + 40, fresh), a6 = Start(r + 48, fresh), a7 = Start(r + 56, fresh);
             float* x = b.At(0, j), u = a.At(i, 0);
             long bStep = b.RowStride, aStep = a.ColStride;
             for (int p = 0; p < k; p++, x += bStep, u += aStep)
@@ -461,8 +468,11 @@ public static unsafe class CpuGemm
             a4.Store(r + 32); a5.Store(r + 40); a6.Store(r + 48); a7.Store(r + 56);
         }
         if (j < n)
+        {
+            if (fresh) new Span<float>(row + j, n - j).Clear();
             for (int p = 0; p < k; p++)
                 Axpy(row + j, b.At(p, j), n - j, alpha * *a.At(i, p));
+        }
     }
 
     /// <summary>A row-major copy of the rows×cols operand x in the scratch array <paramref name="cache"/>.</summary>

@@ -51,15 +51,9 @@ public static class SyncBatchNorm
     /// </summary>
     public static int Apply(Module network, Engine.Distributed.ICollective? ranks)
     {
-        int count = 0;
-        foreach (var module in network.Modules())
-        {
-            if (module is BatchNorm plain) plain.Ranks = ranks;
-            else if (module is ConditionalBatchNorm conditional) conditional.Ranks = ranks;
-            else continue;
-            count++;
-        }
-        return count;
+        var norms = network.Modules().OfType<IRunningStatistics>().ToList();
+        foreach (var n in norms) n.Ranks = ranks;
+        return norms.Count;
     }
 }
 
@@ -69,4 +63,7 @@ internal interface IRunningStatistics
     Tensor RunningMean { get; }
     Tensor RunningVar { get; }
     float Momentum { get; set; }
+
+    /// <summary>The ranks whose rows the training statistics are taken over (synchronized batch norm), or null: this process's rows.</summary>
+    Engine.Distributed.ICollective? Ranks { get; set; }
 }

@@ -26,14 +26,10 @@ public sealed class DataParallel(ICollective ranks)
         var parameters = network.Parameters().Where(p => p.Grad is not null).ToList();
         int total = parameters.Sum(p => p.Size);
         if (!_fused.TryGetValue(network, out var fused) || fused.Length != total) _fused[network] = fused = new float[total];
-        int at = 0;
-        foreach (var p in parameters)
-        {
-            p.Grad!.CopyTo(fused.AsSpan(at, p.Size));
-            at += p.Size;
-        }
+        Pack(parameters.Select(p => p.Grad!), fused);
         Ranks.AllreduceMean(fused);
-        at = 0;
+        // New gradient tensors rather than loads into the old ones: a gradient may share its storage with a tensor of the graph.
+        int at = 0;
         foreach (var p in parameters)
         {
             p.Grad = Tensor.FromArray(fused.AsSpan(at, p.Size), p.Shape, p.Grad!.Backend);
@@ -42,20 +38,25 @@ public sealed class DataParallel(ICollective ranks)
         ExchangeSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
+    /// <summary>The tensors' values one after another in <paramref name="fused"/>.</summary>
+    private static void Pack(IEnumerable<Tensor> tensors, float[] fused)
+    {
+        int at = 0;
+        foreach (var t in tensors)
+        {
+            t.CopyTo(fused.AsSpan(at, t.Size));
+            at += t.Size;
+        }
+    }
+
     /// <summary>Rank <paramref name="root"/>'s values of <paramref name="tensors"/> copied into every rank's (one fused broadcast).</summary>
     public void Broadcast(IReadOnlyList<Tensor> tensors, int root = 0)
     {
         var fused = new float[tensors.Sum(t => t.Size)];
-        int at = 0;
-        if (Ranks.Rank == root)
-            foreach (var t in tensors)
-            {
-                t.CopyTo(fused.AsSpan(at, t.Size));
-                at += t.Size;
-            }
+        if (Ranks.Rank == root) Pack(tensors, fused);
         Ranks.Broadcast(fused.AsSpan(), root);
         if (Ranks.Rank == root) return;
-        at = 0;
+        int at = 0;
         foreach (var t in tensors)
         {
             t.Load(fused.AsSpan(at, t.Size));

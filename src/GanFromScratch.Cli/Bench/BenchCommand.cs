@@ -215,7 +215,7 @@ internal static class BenchCommand
             if (ranks.Size > 1)
             {
                 if (parse.GetValue(against) is not null) throw new UsageException("--against times two variants in one process; leave it out under mpirun.");
-                var (distributedMs, _) = TrainStepBench.Run(config, parse.GetValue(warmup), parse.GetValue(iters), ranks, out double exchangeMs);
+                var (distributedMs, exchangeMs) = TrainStepBench.Run(config, parse.GetValue(warmup), parse.GetValue(iters), ranks);
                 if (ranks.Rank != 0) return GfsApp.Ok;
                 if (parse.GetValue(json))
                     stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>

@@ -16,11 +16,8 @@ namespace GanFromScratch.Cli.Bench;
 internal static class TrainStepBench
 {
     /// <param name="ranks">The ranks of an MPI job the iterations are split among (each rank times the job's iterations, its waits included), or null for this process alone.</param>
-    public static (double MedianMs, double[] AllMs) Run(TrainConfig config, int warmup, int timed, ICollective? ranks = null) =>
-        Run(config, warmup, timed, ranks, out _);
-
-    /// <param name="exchangeMs">Milliseconds per timed iteration spent averaging gradients among the ranks (0 alone).</param>
-    public static (double MedianMs, double[] AllMs) Run(TrainConfig config, int warmup, int timed, ICollective? ranks, out double exchangeMs)
+    /// <returns>The median milliseconds per iteration, and the mean milliseconds per iteration spent averaging gradients among the ranks (0 alone).</returns>
+    public static (double MedianMs, double ExchangeMs) Run(TrainConfig config, int warmup, int timed, ICollective? ranks = null)
     {
         config = config with { Iters = int.MaxValue };
         var trainer = Trainer(config);
@@ -34,8 +31,7 @@ internal static class TrainStepBench
             trainer.Step();
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
-        exchangeMs = (trainer.ExchangeSeconds - exchangedBefore) * 1000 / timed;
-        return (GemmBench.Median([.. times]), times);
+        return (GemmBench.Median([.. times]), (trainer.ExchangeSeconds - exchangedBefore) * 1000 / timed);
     }
 
     /// <summary>

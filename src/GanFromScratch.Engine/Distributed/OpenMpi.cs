@@ -41,13 +41,15 @@ public sealed unsafe class OpenMpi : ICollective
     /// Whether this process was started by an MPI launcher (<c>mpirun</c>, <c>mpiexec</c>, <c>srun</c>):
     /// what the launchers put in the environment of every rank they start.
     /// </summary>
-    public static bool Launched =>
-        new[] { "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE" }.Any(v => Environment.GetEnvironmentVariable(v) is not null);
+    public static bool Launched => FirstSet("OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE") is not null;
 
     /// <summary>This process's rank among the job's processes on its machine (the launcher's OMPI_COMM_WORLD_LOCAL_RANK or MPI_LOCALRANKID), 0 outside a launcher: which GPU it takes.</summary>
     public static int LaunchedLocalRank =>
-        new[] { "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID" }.Select(Environment.GetEnvironmentVariable)
-            .FirstOrDefault(v => v is not null) is { } text && int.TryParse(text, out int rank) ? rank : 0;
+        int.TryParse(FirstSet("OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"), out int rank) ? rank : 0;
+
+    /// <summary>The value of the first of these environment variables that is set, or null.</summary>
+    private static string? FirstSet(params string[] variables) =>
+        variables.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => v is not null);
 
     /// <summary>Starts MPI in this process (once; later calls return the same), or says what is missing.</summary>
     public static OpenMpi Start() => _started ??= new OpenMpi();

@@ -134,6 +134,33 @@ public abstract class Backend : IDisposable
         DeviceBuffer b, int bOffset, int ldb, long strideB,
         float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1, GemmEpilogue epilogue = default);
 
+    /// <summary>
+    /// A product with the patch matrix P [Rows, Columns] of <paramref name="images"/> (the matrix
+    /// <see cref="Im2Col"/> writes; see <see cref="PatchGeometry"/>): C = α·A·P + β·C, A being
+    /// m×Rows — a convolution's forward, W·P(x), with the <paramref name="epilogue"/>'s bias and
+    /// activation — or, with <paramref name="transposed"/>, C = α·A·Pᵀ + β·C, A being m×Columns —
+    /// a convolution's weight gradient, ∂y·P(x)ᵀ. Storage is row-major with leading dimensions
+    /// lda and ldc. A backend may read P's elements from the images as it needs them instead of
+    /// writing the matrix out; the result is the same as <see cref="Im2Col"/> then <see cref="Gemm"/>.
+    /// </summary>
+    public abstract void PatchGemm(bool transposed, int m, float alpha, DeviceBuffer a, int aOffset, int lda,
+        DeviceBuffer images, PatchGeometry g, float beta, DeviceBuffer c, int cOffset, int ldc, GemmEpilogue epilogue = default);
+
+    /// <summary>
+    /// <see cref="PatchGemm"/> with the patch matrix written out: <see cref="Im2Col"/> into a
+    /// temporary buffer, then <see cref="Gemm"/> — for backends (and products) that do not read
+    /// the images directly.
+    /// </summary>
+    protected void PatchGemmThroughIm2Col(bool transposed, int m, float alpha, DeviceBuffer a, int aOffset, int lda,
+        DeviceBuffer images, PatchGeometry g, float beta, DeviceBuffer c, int cOffset, int ldc, GemmEpilogue epilogue)
+    {
+        using var patches = Allocate(g.Rows * g.Columns);
+        Im2Col(images, patches, g);
+        // op(B) = P [Rows, Columns], or Pᵀ read through strides.
+        Gemm(false, transposed, m, transposed ? g.Rows : g.Columns, transposed ? g.Columns : g.Rows, alpha, a, aOffset, lda, 0,
+            patches, 0, g.Columns, 0, beta, c, cOffset, ldc, 0, 1, epilogue);
+    }
+
     // ---- optimizer updates: one fused pass over a parameter tensor ---------------------------
     // The formulas are PyTorch's (torch.optim, 1.13), so a step here equals a step there.
 

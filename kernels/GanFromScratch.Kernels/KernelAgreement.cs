@@ -188,7 +188,13 @@ public static class KernelAgreement
                     new GemmEpilogue(i[2], GemmBias.PerRow, GemmActivation.Relu)), tol);
         }
 
-        var geometries = new List<PatchGeometry> { new(2, 3, 7, 6, 3, 2, 2, 1), new(1, 2, 7, 8, 2, 1, 3, 1), new(3, 2, 4, 4, 4, 4, 1, 3), new(2, 3, 1, 9, 1, 5, 1, 0, 2) };
+        // The last: gan_mnist.py's first critic convolution at batch 2 (rows of 14 outputs: col2im's
+        // stride-2 runs take a whole vector and a part).
+        var geometries = new List<PatchGeometry>
+        {
+            new(2, 3, 7, 6, 3, 2, 2, 1), new(1, 2, 7, 8, 2, 1, 3, 1), new(3, 2, 4, 4, 4, 4, 1, 3), new(2, 3, 1, 9, 1, 5, 1, 0, 2),
+            new(2, 2, 28, 28, 5, 5, 2, 2),
+        };
         if (large) geometries.Add(new(50, 64, 14, 14, 5, 5, 2, 2));
         foreach (var g in geometries)
         {
@@ -196,6 +202,15 @@ public static class KernelAgreement
             // The same additions in the same order on both: equal to the last bit.
             yield return new("im2col", name, [Random(g.ImageSize, 3)], g.Rows * g.Columns, (b, i, y) => b.Im2Col(i[0], y, g), 0);
             yield return new("col2im", name, [Random(g.Rows * g.Columns, 4)], g.ImageSize, (b, i, y) => b.Col2Im(i[0], y, g), 0);
+            // The products with the patch matrix: a convolution W·P(x) with bias and LeakyReLU (7
+            // output channels: the CPU's packed path), and a weight gradient α·∂y·P(x)ᵀ + β·C.
+            const int m = 7;
+            double tol = 1e-5 * Math.Max(1, Math.Sqrt(Math.Max(g.Rows, g.Columns)) / 4);
+            yield return new("patch_gemm", name + " W·P + bias, LeakyReLU", [Random(m * g.Rows, 5), Random(g.ImageSize, 3), Random(m, 6)], m * g.Columns,
+                (b, i, y) => b.PatchGemm(false, m, 1f, i[0], 0, g.Rows, i[1], g, 0f, y, 0, g.Columns,
+                    new GemmEpilogue(i[2], GemmBias.PerRow, GemmActivation.LeakyRelu, 0.2f)), tol);
+            yield return new("patch_gemm", name + " α 0.5 ∂y·Pᵀ β −2", [Random(m * g.Columns, 7), Random(g.ImageSize, 3)], m * g.Rows,
+                (b, i, y) => b.PatchGemm(true, m, 0.5f, i[0], 0, g.Columns, i[1], g, -2f, y, 0, g.Rows), tol, Random(m * g.Rows, 8));
         }
 
         var p = Random(77, 11);

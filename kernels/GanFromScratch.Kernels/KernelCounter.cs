@@ -12,6 +12,7 @@ public sealed class KernelCounter(Backend inner) : Backend
 {
     private readonly Dictionary<string, int> _counts = [];
     private readonly Dictionary<string, long> _ticks = [];
+    private readonly Dictionary<GemmProduct, (int Calls, long Ticks)> _gemms = [];
 
     public Backend Inner { get; } = inner;
 
@@ -31,10 +32,19 @@ public sealed class KernelCounter(Backend inner) : Backend
     public IReadOnlyDictionary<string, double> Milliseconds =>
         _ticks.ToDictionary(t => t.Key, t => t.Value * 1000.0 / System.Diagnostics.Stopwatch.Frequency);
 
+    /// <summary>
+    /// The GEMMs by shape: how many calls of each and the milliseconds they took, with the rate
+    /// (2·m·n·k·batch flops per call) — which products to make faster next.
+    /// </summary>
+    public IReadOnlyList<GemmProductTime> GemmsByShape =>
+        [.. _gemms.Select(g => new GemmProductTime(g.Key, g.Value.Calls, g.Value.Ticks * 1000.0 / System.Diagnostics.Stopwatch.Frequency))
+            .OrderByDescending(g => g.Milliseconds)];
+
     public void Reset()
     {
         _counts.Clear();
         _ticks.Clear();
+        _gemms.Clear();
     }
 
     /// <summary>Counts a call of <paramref name="kind"/> and times it until the returned scope ends.</summary>
@@ -148,8 +158,23 @@ public sealed class KernelCounter(Backend inner) : Backend
         DeviceBuffer b, int bOffset, int ldb, long strideB,
         float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1, GemmEpilogue epilogue = default)
     {
-        using var timed = Time(epilogue.IsNone ? "gemm" : "gemm_epilogue");
-        Inner.Gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, strideA, b, bOffset, ldb, strideB, beta, c, cOffset, ldc, strideC, batch, epilogue);
+        var shape = new GemmProduct(transA, transB, m, n, k, batch, !epilogue.IsNone);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        using (Time(epilogue.IsNone ? "gemm" : "gemm_epilogue"))
+            Inner.Gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, strideA, b, bOffset, ldb, strideB, beta, c, cOffset, ldc, strideC, batch, epilogue);
+        var (calls, ticks) = _gemms.GetValueOrDefault(shape);
+        _gemms[shape] = (calls + 1, ticks + System.Diagnostics.Stopwatch.GetTimestamp() - start);
+    }
+
+    public override void PatchGemm(bool transposed, int m, float alpha, DeviceBuffer a, int aOffset, int lda,
+        DeviceBuffer images, PatchGeometry g, float beta, DeviceBuffer c, int cOffset, int ldc, GemmEpilogue epilogue = default)
+    {
+        var shape = new GemmProduct(false, transposed, m, transposed ? g.Rows : g.Columns, transposed ? g.Columns : g.Rows, 1, !epilogue.IsNone, Patches: true);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        using (Time("patch_gemm"))
+            Inner.PatchGemm(transposed, m, alpha, a, aOffset, lda, images, g, beta, c, cOffset, ldc, epilogue);
+        var (calls, ticks) = _gemms.GetValueOrDefault(shape);
+        _gemms[shape] = (calls + 1, ticks + System.Diagnostics.Stopwatch.GetTimestamp() - start);
     }
 
     public override void SgdUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer? momentumBuffer, int n, float lr, float momentum, float weightDecay)
@@ -170,4 +195,23 @@ public sealed class KernelCounter(Backend inner) : Backend
         using var timed = Time("adam");
         Inner.AdamUpdate(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2);
     }
+}
+
+/// <summary>A GEMM's shape as the kernel counter groups calls: C (m×n) = op(A)·op(B) over k, <c>nt</c> = A·Bᵀ.</summary>
+/// <param name="Patches">op(B) is a patch matrix read from images (<see cref="Backend.PatchGemm"/>): a convolution.</param>
+public readonly record struct GemmProduct(bool TransA, bool TransB, int M, int N, int K, int Batch, bool Epilogue, bool Patches = false)
+{
+    /// <summary>nn, nt, tn or tt; "np" and "npᵀ" where B is a patch matrix.</summary>
+    public string Op => Patches ? (TransB ? "npᵀ" : "np") : $"{(TransA ? 't' : 'n')}{(TransB ? 't' : 'n')}";
+
+    /// <summary>"m×n×k", with "×batch" where the call multiplies several matrices.</summary>
+    public string Size => Batch == 1 ? $"{M}x{N}x{K}" : $"{M}x{N}x{K} ×{Batch}";
+
+    public double Flops => 2.0 * M * N * K * Batch;
+}
+
+/// <summary>The calls of one GEMM shape and the time they took.</summary>
+public readonly record struct GemmProductTime(GemmProduct Shape, int Calls, double Milliseconds)
+{
+    public double Gflops => Milliseconds > 0 ? Shape.Flops * Calls / (Milliseconds * 1e6) : 0;
 }

@@ -75,6 +75,87 @@ public class PatchKernelTests
         Assert.Contains("3×3", e.Message);
     }
 
+    /// <summary>
+    /// Products with the patch matrix that the CPU reads from the images instead of writing it out,
+    /// equal to im2col then the GEMM to the last bit, on 1 and 2 threads: a convolution W·P(x) with
+    /// its bias and activation and a weight gradient ∂y·P(x)ᵀ (α = 1, β = 0: computed directly from
+    /// the padded images where P has at least 64 rows and columns, else through panels packed from
+    /// the images), and both with α and β (always packed). Geometries: gan_mnist.py's
+    /// three critic convolutions (small batches), rows and columns that are not multiples of any
+    /// tile, a 1-D convolution, padding wider than the kernel's reach, and (the last) a product too
+    /// large to pack whole on 2 threads, whose columns of C the threads split.
+    /// </summary>
+    public static TheoryData<int, int, int, int, int, int, int, int, int, int> PatchProducts => new()
+    {
+        // m, then batch, channels, height, width, kernel h, kernel w, stride, padding of rows, of columns
+        { 64, 2, 1, 28, 28, 5, 5, 2, 2, 2 },
+        { 128, 3, 64, 14, 14, 5, 5, 2, 2, 2 },
+        { 256, 2, 128, 7, 7, 5, 5, 2, 2, 2 },
+        { 13, 3, 3, 9, 7, 3, 3, 1, 1, 1 },
+        { 21, 3, 8, 9, 7, 3, 3, 1, 1, 1 },
+        { 7, 5, 2, 11, 10, 3, 2, 2, 1, 0 },
+        { 9, 4, 6, 1, 32, 1, 5, 1, 0, 2 },
+        { 6, 2, 5, 4, 4, 4, 4, 1, 3, 3 },
+        { 8, 60, 64, 14, 14, 5, 5, 2, 2, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(PatchProducts))]
+    public void Patch_products_read_from_the_images_equal_im2col_then_gemm_to_the_bit(int m, int b, int c, int h, int w, int kh, int kw, int s, int ph, int pw)
+    {
+        var g = Geometry(b, c, h, w, kh, kw, s, ph, pw);
+        Assert.True(CpuGemm.PacksPatches(m, Math.Min(g.Rows, g.Columns), Math.Min(g.Rows, g.Columns)), "a packed product: the implicit path");
+        using var images = Up(Cpu, Random(g.ImageSize, 1));
+        using var patches = Cpu.Allocate(g.Rows * g.Columns);
+        Cpu.Im2Col(images, patches, g);
+        using var bias = Up(Cpu, Random(m, 5));
+        var products = new (string Name, bool Transposed, float Alpha, float Beta, GemmEpilogue Epilogue)[]
+        {
+            ("W·P + bias, LeakyReLU", false, 1f, 0f, new GemmEpilogue(bias, GemmBias.PerRow, GemmActivation.LeakyRelu, 0.2f)),
+            ("0.5·W·P − 2·C", false, 0.5f, -2f, default),
+            ("A·Pᵀ", true, 1f, 0f, default),
+            ("0.5·A·Pᵀ − 2·C", true, 0.5f, -2f, default),
+        };
+        foreach (var product in products)
+            foreach (int threads in new[] { 1, 2 })
+            {
+                CpuParallel.Threads = threads;
+                try
+                {
+                    int n = product.Transposed ? g.Rows : g.Columns, k = product.Transposed ? g.Columns : g.Rows;
+                    using var a = Up(Cpu, Random(m * k, 2));
+                    var c0 = Random(m * n, 3);
+                    using var implicitC = Up(Cpu, c0);
+                    Cpu.PatchGemm(product.Transposed, m, product.Alpha, a, 0, k, images, g, product.Beta, implicitC, 0, n, product.Epilogue);
+                    using var explicitC = Up(Cpu, c0);
+                    Cpu.Gemm(false, product.Transposed, m, n, k, product.Alpha, a, 0, k, 0, patches, 0, g.Columns, 0, product.Beta, explicitC, 0, n, 0, 1,
+                        product.Epilogue);
+                    var expected = Down(Cpu, explicitC, m * n);
+                    var actual = Down(Cpu, implicitC, m * n);
+                    for (int i = 0; i < expected.Length; i++)
+                        Assert.True(expected[i].Equals(actual[i]),
+                            $"{product.Name} on {threads} thread(s): C[{i}] = {actual[i]}, with im2col {expected[i]}");
+                }
+                finally { CpuParallel.Threads = Environment.ProcessorCount; }
+            }
+    }
+
+    /// <summary>A thin product (here 3 output channels) multiplies the patch matrix written out: the same numbers.</summary>
+    [Fact]
+    public void A_thin_patch_product_gives_the_product_with_the_written_out_patches()
+    {
+        var g = Geometry(2, 2, 6, 6, 3, 3, 1, 1, 1);
+        using var images = Up(Cpu, Random(g.ImageSize, 1));
+        using var patches = Cpu.Allocate(g.Rows * g.Columns);
+        Cpu.Im2Col(images, patches, g);
+        using var w = Up(Cpu, Random(3 * g.Rows, 2));
+        using var implicitC = Cpu.Allocate(3 * g.Columns);
+        Cpu.PatchGemm(false, 3, 1f, w, 0, g.Rows, images, g, 0f, implicitC, 0, g.Columns);
+        using var explicitC = Cpu.Allocate(3 * g.Columns);
+        Cpu.Gemm(false, false, 3, g.Columns, g.Rows, 1f, w, 0, g.Rows, 0, patches, 0, g.Columns, 0, 0f, explicitC, 0, g.Columns, 0);
+        Assert.Equal(Down(Cpu, explicitC, 3 * g.Columns), Down(Cpu, implicitC, 3 * g.Columns));
+    }
+
     private static DeviceBuffer Run(Backend backend, Func<Backend, Action<DeviceBuffer, DeviceBuffer, PatchGeometry>> kernel,
         float[] input, int outLength, PatchGeometry g)
     {

@@ -265,4 +265,20 @@ public sealed unsafe partial class CpuBackend : Backend
         for (int i = 0; i < batch; i++)
             CpuGemm.Multiply(transA, transB, m, n, k, alpha, pa + i * strideA, lda, pb + i * strideB, ldb, beta, pc + i * strideC, ldc, fused);
     }
+
+    /// <summary>
+    /// The packed products read the patch matrix's panels straight from the images
+    /// (<see cref="CpuGemm.MultiplyPatches"/>); thin ones, which do not pack, multiply it written out.
+    /// </summary>
+    public override void PatchGemm(bool transposed, int m, float alpha, DeviceBuffer a, int aOffset, int lda,
+        DeviceBuffer images, PatchGeometry g, float beta, DeviceBuffer c, int cOffset, int ldc, GemmEpilogue epilogue = default)
+    {
+        if (!CpuGemm.PacksPatches(m, transposed ? g.Rows : g.Columns, transposed ? g.Columns : g.Rows))
+        {
+            PatchGemmThroughIm2Col(transposed, m, alpha, a, aOffset, lda, images, g, beta, c, cOffset, ldc, epilogue);
+            return;
+        }
+        var fused = new CpuGemm.Epilogue(epilogue.Bias is null ? null : Ptr(epilogue.Bias), epilogue.BiasAlong, epilogue.Activation, epilogue.Slope);
+        CpuGemm.MultiplyPatches(transposed, m, alpha, Ptr(a) + aOffset, lda, Ptr(images), g, beta, Ptr(c) + cOffset, ldc, fused);
+    }
 }

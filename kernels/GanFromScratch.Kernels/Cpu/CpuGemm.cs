@@ -20,7 +20,7 @@ namespace GanFromScratch.Kernels.Cpu;
 /// <see cref="Epilogue"/> (bias, activation) is applied by each thread to its own part of C as
 /// soon as that part is finished, while it is still in cache.
 /// </summary>
-public static unsafe class CpuGemm
+public static unsafe partial class CpuGemm
 {
     /// <summary>With AVX-512 (32 vector registers) the tile is 12×32, else 6×16 with AVX2.</summary>
     public static readonly bool Wide = Vector512.IsHardwareAccelerated;
@@ -43,14 +43,31 @@ public static unsafe class CpuGemm
         return (float*)Unsafe.AsPointer(ref cache[0]);
     }
 
-    /// <summary>A matrix operand: element (i, j) lives at data[i·rowStride + j·colStride].</summary>
-    private readonly struct Operand(nint data, int rowStride, int colStride)
+    /// <summary>
+    /// A matrix operand: element (i, j) lives at data[i·rowStride + j·colStride] — or, for the B
+    /// operand of a convolution, in the images of a patch matrix that is never written out
+    /// (<see cref="ImagePatches"/>): its elements are read from the images as its panels are
+    /// packed, (i, j) being element (PatchRow + i, PatchColumn + j) of op(P).
+    /// </summary>
+    private readonly struct Operand
     {
-        public readonly nint Data = data;
-        public readonly int RowStride = rowStride, ColStride = colStride;
-        public float* At(int i, int j) => (float*)Data + (long)i * RowStride + (long)j * ColStride;
-        public Operand Offset(int i, int j) => new((nint)At(i, j), RowStride, ColStride);
-        public Operand Transposed => new(Data, ColStride, RowStride);
+        public readonly nint Data;
+        public readonly int RowStride, ColStride;
+        public readonly ImagePatches? Patches;
+        public readonly int PatchRow, PatchColumn;
+
+        public Operand(nint data, int rowStride, int colStride) => (Data, RowStride, ColStride) = (data, rowStride, colStride);
+
+        public Operand(ImagePatches patches, int row, int column) => (Patches, PatchRow, PatchColumn) = (patches, row, column);
+
+        public float* At(int i, int j) => Patches is null
+            ? (float*)Data + (long)i * RowStride + (long)j * ColStride
+            : throw new InvalidOperationException("A patch operand has no memory of its own: it is only packed.");
+
+        public Operand Offset(int i, int j) => Patches is null ? new((nint)At(i, j), RowStride, ColStride) : new(Patches, PatchRow + i, PatchColumn + j);
+
+        public Operand Transposed => Patches is null ? new(Data, ColStride, RowStride)
+            : throw new InvalidOperationException("A patch operand is packed as the B operand only.");
     }
 
     /// <summary>
@@ -116,8 +133,14 @@ public static unsafe class CpuGemm
         if (m <= 0 || n <= 0) return;
         var opA = transA ? new Operand((nint)a, 1, lda) : new Operand((nint)a, lda, 1);
         var opB = transB ? new Operand((nint)b, 1, ldb) : new Operand((nint)b, ldb, 1);
-        var opC = new Operand((nint)c, ldc, 1);
+        Multiply(opA, opB, new Operand((nint)c, ldc, 1), m, n, k, alpha, beta, epilogue);
+    }
 
+    /// <summary>C = α·op(A)·op(B) + β·C over operands (op(B) may be a patch matrix), then the epilogue.</summary>
+    private static void Multiply(Operand opA, Operand opB, Operand opC, int m, int n, int k, float alpha, float beta, Epilogue epilogue)
+    {
+        float* c = (float*)opC.Data;
+        int ldc = opC.RowStride;
         if (k == 0 || alpha == 0f)
         {
             for (int i = 0; i < m; i++)
@@ -529,8 +552,15 @@ public static unsafe class CpuGemm
     /// <summary>Packs op(A)[i0.., p0..] (mc×kc) as panels of MR rows: panel[p·MR + r].</summary>
     private static void PackA(Operand a, int i0, int p0, int mc, int kc, float* dst) => PackPanels(a, i0, p0, mc, kc, MR, dst);
 
-    /// <summary>Packs op(B)[p0.., j0..] (kc×nc) as panels of NR columns: panel[p·NR + c] — the panels of A's packing, for Bᵀ.</summary>
-    private static void PackB(Operand b, int p0, int j0, int kc, int nc, float* dst) => PackPanels(b.Transposed, j0, p0, nc, kc, NR, dst);
+    /// <summary>
+    /// Packs op(B)[p0.., j0..] (kc×nc) as panels of NR columns: panel[p·NR + c] — the panels of A's
+    /// packing, for Bᵀ; a patch matrix's panels are read straight from its images.
+    /// </summary>
+    private static void PackB(Operand b, int p0, int j0, int kc, int nc, float* dst)
+    {
+        if (b.Patches is { } patches) patches.Pack(b.PatchRow + p0, b.PatchColumn + j0, kc, nc, NR, dst);
+        else PackPanels(b.Transposed, j0, p0, nc, kc, NR, dst);
+    }
 
     /// <summary>
     /// Packs x[i0 + i, p0 + p] for i &lt; extent, p &lt; kc into panels <paramref name="width"/> rows

@@ -6,7 +6,7 @@ namespace GanFromScratch.Kernels.Cpu;
 /// <summary>
 /// im2col and col2im on the CPU (see <see cref="PatchGeometry"/>). Which input position a patch
 /// entry reads depends only on the window offset (i, j) and the output position (oh, ow), not
-/// on the image or channel, so it is worked out once per call (<see cref="InputMap"/>,
+/// on the image or channel, so it is worked out once per call (<see cref="PatchGeometry.InputMap"/>,
 /// <see cref="PairsByOffset"/>); the kernels then run long loops over these lists instead of
 /// short loops over window rows.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed unsafe partial class CpuBackend
     public override void Im2Col(DeviceBuffer image, DeviceBuffer cols, PatchGeometry g)
     {
         nint px = (nint)Ptr(image), pc = (nint)Ptr(cols);
-        var inputAt = InputMap(g);
+        var inputAt = g.InputMap();
         int columns = g.Columns, planeSize = g.Height * g.Width, outputSize = g.OutH * g.OutW, window = g.KernelH * g.KernelW;
         int batch = g.Batch, channels = g.Channels;
         CpuParallel.For(g.Rows, Math.Max(1, (1 << 14) / Math.Max(1, columns)), (start, end) =>
@@ -43,7 +43,7 @@ public sealed unsafe partial class CpuBackend
     /// AVX2's masked gather: the padding lanes are masked off (not read) and keep the zero they
     /// start with, so there is no branch per element.
     /// </summary>
-    private static void Gather(float* plane, int* at, float* dst, int n)
+    internal static void Gather(float* plane, int* at, float* dst, int n)
     {
         int q = 0;
         if (Avx2.IsSupported)
@@ -57,22 +57,6 @@ public sealed unsafe partial class CpuBackend
             }
         }
         for (; q < n; q++) dst[q] = at[q] >= 0 ? plane[at[q]] : 0f;
-    }
-
-    /// <summary>For each window offset ij and output position q = oh·OW + ow: the input position ih·W + iw it reads, or −1 outside the image.</summary>
-    private static int[] InputMap(PatchGeometry g)
-    {
-        int outputSize = g.OutH * g.OutW;
-        var map = new int[g.KernelH * g.KernelW * outputSize];
-        for (int i = 0; i < g.KernelH; i++)
-            for (int j = 0; j < g.KernelW; j++)
-                for (int oh = 0; oh < g.OutH; oh++)
-                    for (int ow = 0; ow < g.OutW; ow++)
-                    {
-                        int ih = oh * g.Stride - g.PaddingH + i, iw = ow * g.Stride - g.PaddingW + j;
-                        map[((i * g.KernelW + j) * g.OutH + oh) * g.OutW + ow] = ih >= 0 && ih < g.Height && iw >= 0 && iw < g.Width ? ih * g.Width + iw : -1;
-                    }
-        return map;
     }
 
     /// <summary>

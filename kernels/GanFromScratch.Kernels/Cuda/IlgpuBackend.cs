@@ -337,6 +337,11 @@ public sealed class IlgpuBackend : Backend
         if (n > 0) _col2im(n, V(cols), V(image), g);
     }
 
+    /// <summary>The patch matrix written out (im2col) and multiplied: no implicit-GEMM kernel on ILGPU yet.</summary>
+    public override void PatchGemm(bool transposed, int m, float alpha, DeviceBuffer a, int aOffset, int lda,
+        DeviceBuffer images, PatchGeometry g, float beta, DeviceBuffer c, int cOffset, int ldc, GemmEpilogue epilogue = default) =>
+        PatchGemmThroughIm2Col(transposed, m, alpha, a, aOffset, lda, images, g, beta, c, cOffset, ldc, epilogue);
+
     public override void Reduce(ReduceOp op, DeviceBuffer x, DeviceBuffer y, int outer, int extent, int inner)
     {
         int n = outer * inner;

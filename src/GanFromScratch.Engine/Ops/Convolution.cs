@@ -4,10 +4,21 @@ namespace GanFromScratch.Engine;
 
 /// <summary>
 /// Convolutions as matrix products. im2col copies every window of the image into a column of a
-/// matrix, so a convolution is one GEMM with the weights; col2im adds the columns back into an
-/// image. The two are linear and each other's transpose, so each is the other's derivative —
-/// and a convolution's gradients (of any order) are products and patch moves again, with no
-/// backward kernel of their own. A transposed convolution is the same two steps in the other order.
+/// matrix P, the patch matrix, so a convolution is one product W·P with the weights; col2im adds
+/// the columns of a matrix back into an image. The two are linear and each other's transpose.
+/// <para>
+/// Three products make up every convolution and all its derivatives, each the others' backward rule:
+/// </para>
+/// <code>
+/// PatchProduct            y = W·P(x)           ∂W = ∂y·P(x)ᵀ (PatchProductTransposed)   ∂x = col2im(Wᵀ·∂y) (ColumnsToImages)
+/// PatchProductTransposed  z = A·P(x)ᵀ          ∂A = ∂z·P(x)                              ∂x = col2im(∂zᵀ·A)
+/// ColumnsToImages         v = col2im(Wᵀ·U)     ∂W = U·P(∂v)ᵀ                             ∂U = W·P(∂v)
+/// </code>
+/// So gradients of gradients (the penalty's ∂/∂θ ‖∇ₓD‖) stay within the three, and P is never
+/// written out: the backend reads its elements from the images as its GEMM packs them
+/// (<see cref="Backend.PatchGemm"/>). A convolution is a PatchProduct; a transposed convolution
+/// a ColumnsToImages. Written with <see cref="Im2Col(int, int, int, int)"/> and a matrix product
+/// instead, they give the same numbers to the last bit (tested), and cost the patch matrix's memory.
 /// </summary>
 public sealed partial class Tensor
 {
@@ -66,13 +77,90 @@ public sealed partial class Tensor
         return Convolve(x, weight, bias, g, activation, slope);
     }
 
-    /// <summary>The convolution of <see cref="Conv2d"/> over patches of geometry <paramref name="g"/>: W[Cout, Cin·kH·kW] · im2col(x).</summary>
+    /// <summary>The convolution of <see cref="Conv2d"/> over patches of geometry <paramref name="g"/>: W[Cout, Cin·kH·kW] · P(x).</summary>
     private static Tensor Convolve(Tensor x, Tensor weight, Tensor? bias, PatchGeometry g, GemmActivation activation = GemmActivation.None, float slope = 0f)
     {
         int outChannels = weight.Shape[0];
-        return MatMulT(weight.Reshape(outChannels, g.Rows), Im2Col(x, g), false, false, bias, GemmBias.PerRow, activation, slope) // [Cout, B·OH·OW]
+        return PatchProduct(weight.Reshape(outChannels, g.Rows), x, g, bias, activation, slope) // [Cout, B·OH·OW]
             .Reshape(outChannels, g.Batch, g.OutH, g.OutW)
             .Permute(1, 0, 2, 3);
+    }
+
+    /// <summary>
+    /// act(W·P(x) + bias): W [m, Rows] times the patch matrix of images x (geometry g), a bias per
+    /// row, in one GEMM that reads P from x (<see cref="Backend.PatchGemm"/>) → [m, Columns].
+    /// The backward rule is <see cref="MatMulT(Tensor, Tensor, bool, bool, Tensor?, GemmBias, GemmActivation, float)"/>'s
+    /// for W·P with P's gradient taken on to x by col2im, each product formed only where needed.
+    /// </summary>
+    private static Tensor PatchProduct(Tensor w, Tensor x, PatchGeometry g, Tensor? bias = null,
+        GemmActivation activation = GemmActivation.None, float slope = 0f)
+    {
+        SameBackend("convolution", w, x);
+        int m = w.Shape[0];
+        var y = Empty(w, [m, g.Columns]);
+        w.Backend.PatchGemm(false, m, 1f, w.Buffer, 0, g.Rows, x.Buffer, g, 0f, y.Buffer, 0, g.Columns,
+            new GemmEpilogue(bias?.Buffer, GemmBias.PerRow, activation, slope));
+        string name = "patch_product" + (bias is null ? "" : "_bias") + activation switch
+        {
+            GemmActivation.Relu => "_relu",
+            GemmActivation.LeakyRelu => "_leaky_relu",
+            _ => "",
+        };
+        return Record(y, name, bias is null ? [w, x] : [w, x, bias], grad =>
+        {
+            var gy = activation switch
+            {
+                GemmActivation.Relu => PassPositive(grad, y, 0f),
+                GemmActivation.LeakyRelu => PassPositive(grad, y, slope),
+                _ => grad,
+            };
+            Tensor?[] gradients =
+            [
+                Needs(w) ? PatchProductTransposed(gy, x, g) : null, // ∂W = ∂y·P(x)ᵀ
+                Needs(x) ? ColumnsToImages(w, gy, g) : null,        // ∂x = col2im(Wᵀ·∂y)
+            ];
+            return bias is null ? gradients : [.. gradients, Needs(bias) ? gy.SumTo([m, 1]).Reshape(m) : null];
+        });
+    }
+
+    /// <summary>
+    /// A·P(x)ᵀ: A [m, Columns] times the transposed patch matrix of images x → [m, Rows] — a
+    /// convolution's weight gradient ∂y·P(x)ᵀ, in one GEMM that reads P from x.
+    /// </summary>
+    private static Tensor PatchProductTransposed(Tensor a, Tensor x, PatchGeometry g)
+    {
+        SameBackend("convolution", a, x);
+        int m = a.Shape[0];
+        var z = Empty(a, [m, g.Rows]);
+        a.Backend.PatchGemm(true, m, 1f, a.Buffer, 0, g.Columns, x.Buffer, g, 0f, z.Buffer, 0, g.Rows);
+        return Record(z, "patch_product_transposed", [a, x], grad =>
+        [
+            Needs(a) ? PatchProduct(grad, x, g) : null,     // ∂A = ∂z·P(x)
+            Needs(x) ? ColumnsToImages(grad, a, g) : null,  // ∂x = col2im(∂zᵀ·A)
+        ]);
+    }
+
+    /// <summary>
+    /// col2im(Wᵀ·U): W [m, Rows] and U [m, Columns] → images [Batch, Channels, Height, Width] of
+    /// geometry g — a transposed convolution, and a convolution's input gradient. The product
+    /// Wᵀ·U lives only until col2im has added it into the images.
+    /// </summary>
+    private static Tensor ColumnsToImages(Tensor w, Tensor u, PatchGeometry g)
+    {
+        SameBackend("convolution", w, u);
+        int m = w.Shape[0];
+        var images = Empty(u, [g.Batch, g.Channels, g.Height, g.Width]);
+        using (var patches = u.Backend.Allocate(g.Rows * g.Columns))
+        {
+            u.Backend.Gemm(true, false, g.Rows, g.Columns, m, 1f, w.Buffer, 0, g.Rows, 0, u.Buffer, 0, g.Columns, 0,
+                0f, patches, 0, g.Columns, 0);
+            u.Backend.Col2Im(patches, images.Buffer, g);
+        }
+        return Record(images, "columns_to_images", [w, u], grad =>
+        [
+            Needs(w) ? PatchProductTransposed(u, grad, g) : null, // ∂W = U·P(∂v)ᵀ
+            Needs(u) ? PatchProduct(w, grad, g) : null,           // ∂U = W·P(∂v)
+        ]);
     }
 
     /// <summary>
@@ -120,7 +208,7 @@ public sealed partial class Tensor
     /// 2-D transposed convolution (PyTorch's conv_transpose2d): x [B, Cin, H, W], weight
     /// [Cin, Cout, kH, kW] → [B, Cout, OH, OW] with OH = (H − 1)·stride − 2·padding + kH + outputPadding.
     /// It is the transpose of the convolution with the same weight: Wᵀ · x gives the patch matrix
-    /// of the output, and col2im adds the patches into it.
+    /// of the output, and col2im adds the patches into it (<see cref="ColumnsToImages"/>).
     /// </summary>
     public static Tensor ConvTranspose2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int outputPadding = 0)
     {
@@ -137,8 +225,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"conv_transpose2d: padding {padding} leaves no output for input {h}×{w} and kernel {kh}×{kw}.");
         var g = new PatchGeometry(batch, outChannels, outH, outW, kh, kw, stride, padding);
         var inputs = x.Permute(1, 0, 2, 3).Reshape(inChannels, batch * h * w);
-        var patches = MatMulT(weight.Reshape(inChannels, g.Rows), inputs, transA: true, transB: false);  // [Cout·kH·kW, B·H·W]
-        return AddChannelBias("conv_transpose2d", Col2Im(patches, g), bias);
+        return AddChannelBias("conv_transpose2d", ColumnsToImages(weight.Reshape(inChannels, g.Rows), inputs, g), bias); // col2im(Wᵀ·x)
     }
 
     private static Tensor AddChannelBias(string op, Tensor y, Tensor? bias)

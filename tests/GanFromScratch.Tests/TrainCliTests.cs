@@ -174,6 +174,30 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(2, Run("bench", "train-step", "--dataset", "cifar").Code);
     }
 
+    /// <summary>
+    /// --gemm-shapes lists one iteration's products by shape: their calls add up to the GEMM calls
+    /// counted by kind, and an image iteration's convolutions appear as products with patch
+    /// matrices (np: W·P(x), npᵀ: ∂y·P(x)ᵀ).
+    /// </summary>
+    [Fact]
+    public void Bench_train_step_lists_the_iterations_products_by_shape()
+    {
+        foreach (var (dataset, dim, ops) in new[] { ("toy", "16", new[] { "nn", "nt", "tn" }), ("fashion-mnist", "4", new[] { "np", "npᵀ", "tn" }) })
+        {
+            var (code, output, err) = Run("bench", "train-step", "--json", "--gemm-shapes", "--dataset", dataset, "--dim", dim, "--batch-size", "4",
+                "--iters", "2", "--warmup", "0", "--threads", "1");
+            Assert.True(code == 0, err);
+            using var json = JsonDocument.Parse(output);
+            var calls = json.RootElement.GetProperty("calls_per_iter");
+            int counted = new[] { "gemm", "gemm_epilogue", "patch_gemm" }.Sum(kind => calls.TryGetProperty(kind, out var v) ? v.GetInt32() : 0);
+            var gemms = json.RootElement.GetProperty("gemms").EnumerateArray().ToList();
+            Assert.Equal(counted, gemms.Sum(g => g.GetProperty("calls_per_iter").GetInt32()));
+            Assert.All(gemms, g => Assert.Matches(@"^\d+x\d+x\d+$", g.GetProperty("shape").GetString()));
+            Assert.All(ops, op => Assert.Contains(gemms, g => g.GetProperty("op").GetString() == op));
+            Assert.True(gemms.All(g => g.GetProperty("ms_per_iter").GetDouble() >= 0));
+        }
+    }
+
     [Fact]
     public void Bench_conv_times_the_six_gan_mnist_layers()
     {

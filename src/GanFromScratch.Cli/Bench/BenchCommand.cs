@@ -184,6 +184,10 @@ internal static class BenchCommand
                           "keeps its own): with --against the same variant, what it costs.",
         };
         spectralNorm.AcceptOnlyFromAmong(SpectralNormalization.Choices);
+        var gemmShapes = new Option<bool>("--gemm-shapes")
+        {
+            Description = "Also list the iteration's GEMMs by shape: calls, milliseconds and GFLOP/s of each (the products worth making faster next).",
+        };
         var device = DeviceChoice.Option();
         var command = new Command("train-step",
             "Time one generator iteration (wgan-gp: five critic steps with the gradient penalty, then one generator step) " +
@@ -191,12 +195,13 @@ internal static class BenchCommand
             "tools/bench/toy_train_step.py and tools/bench/mnist_train_step.py time the same in PyTorch.\n\n" +
             "Examples:\n  gfs bench train-step --json\n  gfs bench train-step --threads 1 --iters 50\n  gfs bench train-step --variant wgan --dim 256\n" +
             "  gfs bench train-step --dataset fashion-mnist --iters 10\n" +
+            "  gfs bench train-step --dataset fashion-mnist --threads 1 --gemm-shapes\n" +
             "  gfs bench train-step --dataset text --iters 10   (tools/bench/text_train_step.py: the same in PyTorch)\n" +
             "  gfs bench train-step --variant cgan --against gan --dataset fashion-mnist --iters 40\n" +
             "  gfs bench train-step --spectral-norm critic --against wgan-gp --threads 1\n" +
             "  mpirun -np 2 gfs bench train-step --batch-size 512 --threads 1   (data parallel: each rank computes 256 rows; rank 0 prints)")
         {
-            variant, dataset, dim, batch, iters, warmup, threads, json, against, spectralNorm, device,
+            variant, dataset, dim, batch, iters, warmup, threads, json, against, spectralNorm, gemmShapes, device,
         };
         command.SetAction(parse =>
         {
@@ -256,18 +261,31 @@ internal static class BenchCommand
             var kinds = counted.Counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).ToList();
             var times = timedCalls.Milliseconds.ToDictionary(m => m.Key, m => Math.Round(m.Value / parse.GetValue(iters), 3))
                 .OrderByDescending(m => m.Value).ToList();
+            var products = parse.GetValue(gemmShapes) ? timedCalls.GemmsByShape : null;
             if (parse.GetValue(json))
-                stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                var result = new Dictionary<string, object>
                 {
                     ["variant"] = name, ["dataset"] = parse.GetValue(dataset)!, ["dim"] = config.Dim, ["batch"] = config.BatchSize, ["threads"] = t,
                     ["ms_per_iter"] = Math.Round(median, 2),
                     ["kernels_per_iter"] = counted.Kernels, ["calls_per_iter"] = kinds.ToDictionary(c => c.Key, c => c.Value),
                     ["ms_per_iter_by_kind"] = times.ToDictionary(m => m.Key, m => m.Value),
-                }));
+                };
+                if (products is not null)
+                    result["gemms"] = products.Select(g => new Dictionary<string, object>
+                    {
+                        ["shape"] = g.Shape.Size, ["op"] = g.Shape.Op, ["epilogue"] = g.Shape.Epilogue, ["calls_per_iter"] = g.Calls / parse.GetValue(iters),
+                        ["ms_per_iter"] = Math.Round(g.Milliseconds / parse.GetValue(iters), 3), ["gflops"] = Math.Round(g.Gflops, 1),
+                    }).ToList();
+                stdout.WriteLine(JsonSerializer.Serialize(result));
+            }
             else
+            {
                 stdout.WriteLine($"{name} ({parse.GetValue(dataset)}), dim {config.Dim}, batch {config.BatchSize}, {t} thread(s): {median:F1} ms per generator iteration " +
                                  $"(median of {parse.GetValue(iters)}), {counted.Kernels} kernel calls ({string.Join(", ", kinds.Select(c => $"{c.Key} {c.Value}"))}); " +
                                  $"ms per iteration by kind: {string.Join(", ", times.Select(m => $"{m.Key} {m.Value:F2}"))}.");
+                if (products is not null) PrintProducts(products, parse.GetValue(iters), stdout);
+            }
             return GfsApp.Ok;
         });
         return command;
@@ -286,6 +304,18 @@ internal static class BenchCommand
         ["ratio"] = r.Ratio is { } q ? Math.Round(q, 3) : null,
         ["max_abs_diff"] = r.MaxDifference,
     });
+
+    /// <summary>The GEMMs of the timed iterations by shape, the costliest first, per iteration.</summary>
+    private static void PrintProducts(IReadOnlyList<Kernels.GemmProductTime> products, int iterations, TextWriter stdout)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
+        var table = new Table().Title("GEMMs of one iteration by shape (C m×n = op(A)·op(B) over k; kernels timed one by one)");
+        table.AddColumns("shape (m×n×k)", "op", "epilogue", "calls", "ms", "GFLOP/s");
+        foreach (var g in products)
+            table.AddRow(g.Shape.Size, g.Shape.Op, g.Shape.Epilogue ? "yes" : "", $"{(double)g.Calls / iterations:0.#}",
+                $"{g.Milliseconds / iterations:F2}", $"{g.Gflops:F1}");
+        console.Write(table);
+    }
 
     private static void PrintTable(List<GemmResult> results, int threads, TextWriter stdout)
     {

@@ -161,6 +161,22 @@ public abstract class Backend : IDisposable
             patches, 0, g.Columns, 0, beta, c, cOffset, ldc, 0, 1, epilogue);
     }
 
+    /// <summary>
+    /// images = col2im(Wᵀ·U): W [m, Rows] and U [m, Columns] row-major (leading dimensions Rows and
+    /// Columns), the images [Batch, Channels, Height, Width] of geometry g overwritten — a transposed
+    /// convolution, and a convolution's input gradient. A backend may sum each pixel directly
+    /// instead of forming Wᵀ·U; the result is that of <see cref="Gemm"/> then <see cref="Col2Im"/>.
+    /// </summary>
+    public abstract void Col2ImGemm(int m, DeviceBuffer w, DeviceBuffer u, DeviceBuffer images, PatchGeometry g);
+
+    /// <summary><see cref="Col2ImGemm"/> with the product written out: <see cref="Gemm"/> into a temporary buffer, then <see cref="Col2Im"/>.</summary>
+    protected void Col2ImGemmThroughPatches(int m, DeviceBuffer w, DeviceBuffer u, DeviceBuffer images, PatchGeometry g)
+    {
+        using var patches = Allocate(g.Rows * g.Columns);
+        Gemm(true, false, g.Rows, g.Columns, m, 1f, w, 0, g.Rows, 0, u, 0, g.Columns, 0, 0f, patches, 0, g.Columns, 0);
+        Col2Im(patches, images, g);
+    }
+
     // ---- optimizer updates: one fused pass over a parameter tensor ---------------------------
     // The formulas are PyTorch's (torch.optim, 1.13), so a step here equals a step there.
 

@@ -169,10 +169,20 @@ public sealed class KernelCounter(Backend inner) : Backend
     public override void PatchGemm(bool transposed, int m, float alpha, DeviceBuffer a, int aOffset, int lda,
         DeviceBuffer images, PatchGeometry g, float beta, DeviceBuffer c, int cOffset, int ldc, GemmEpilogue epilogue = default)
     {
-        var shape = new GemmProduct(false, transposed, m, transposed ? g.Rows : g.Columns, transposed ? g.Columns : g.Rows, 1, !epilogue.IsNone, Patches: true);
+        var shape = new GemmProduct(false, transposed, m, transposed ? g.Rows : g.Columns, transposed ? g.Columns : g.Rows, 1, !epilogue.IsNone, GemmPatches.Read);
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         using (Time("patch_gemm"))
             Inner.PatchGemm(transposed, m, alpha, a, aOffset, lda, images, g, beta, c, cOffset, ldc, epilogue);
+        var (calls, ticks) = _gemms.GetValueOrDefault(shape);
+        _gemms[shape] = (calls + 1, ticks + System.Diagnostics.Stopwatch.GetTimestamp() - start);
+    }
+
+    public override void Col2ImGemm(int m, DeviceBuffer w, DeviceBuffer u, DeviceBuffer images, PatchGeometry g)
+    {
+        var shape = new GemmProduct(true, false, g.Rows, g.Columns, m, 1, false, GemmPatches.IntoImages);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        using (Time("col2im_gemm"))
+            Inner.Col2ImGemm(m, w, u, images, g);
         var (calls, ticks) = _gemms.GetValueOrDefault(shape);
         _gemms[shape] = (calls + 1, ticks + System.Diagnostics.Stopwatch.GetTimestamp() - start);
     }
@@ -198,17 +208,25 @@ public sealed class KernelCounter(Backend inner) : Backend
 }
 
 /// <summary>A GEMM's shape as the kernel counter groups calls: C (m×n) = op(A)·op(B) over k, <c>nt</c> = A·Bᵀ.</summary>
-/// <param name="Patches">op(B) is a patch matrix read from images (<see cref="Backend.PatchGemm"/>): a convolution.</param>
-public readonly record struct GemmProduct(bool TransA, bool TransB, int M, int N, int K, int Batch, bool Epilogue, bool Patches = false)
+/// <param name="Patches">Where a patch matrix takes part: read as op(B) from images (<see cref="Backend.PatchGemm"/>), or C added into images (<see cref="Backend.Col2ImGemm"/>).</param>
+public readonly record struct GemmProduct(bool TransA, bool TransB, int M, int N, int K, int Batch, bool Epilogue, GemmPatches Patches = GemmPatches.None)
 {
-    /// <summary>nn, nt, tn or tt; "np" and "npᵀ" where B is a patch matrix.</summary>
-    public string Op => Patches ? (TransB ? "npᵀ" : "np") : $"{(TransA ? 't' : 'n')}{(TransB ? 't' : 'n')}";
+    /// <summary>nn, nt, tn or tt; "np" and "npᵀ" where B is a patch matrix, "tn→col2im" where C goes into images.</summary>
+    public string Op => Patches switch
+    {
+        GemmPatches.Read => TransB ? "npᵀ" : "np",
+        GemmPatches.IntoImages => "tn→col2im",
+        _ => $"{(TransA ? 't' : 'n')}{(TransB ? 't' : 'n')}",
+    };
 
     /// <summary>"m×n×k", with "×batch" where the call multiplies several matrices.</summary>
     public string Size => Batch == 1 ? $"{M}x{N}x{K}" : $"{M}x{N}x{K} ×{Batch}";
 
     public double Flops => 2.0 * M * N * K * Batch;
 }
+
+/// <summary>How a product involves a convolution's patch matrix.</summary>
+public enum GemmPatches { None, Read, IntoImages }
 
 /// <summary>The calls of one GEMM shape and the time they took.</summary>
 public readonly record struct GemmProductTime(GemmProduct Shape, int Calls, double Milliseconds)

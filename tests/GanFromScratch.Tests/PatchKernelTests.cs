@@ -140,6 +140,54 @@ public class PatchKernelTests
             }
     }
 
+    /// <summary>
+    /// col2im(Wᵀ·U) summed pixel by pixel (where P has at least 64 rows and columns) or through the
+    /// product equals the product then col2im to the last bit, on 1 and 2 threads: the geometries
+    /// above, and more with P large enough for the direct path — stride 1, stride 3, channels that
+    /// fill one panel and a part of another, and m = 300, whose dots take two slabs.
+    /// </summary>
+    public static TheoryData<int, int, int, int, int, int, int, int, int, int> IntoImages
+    {
+        get
+        {
+            var data = new TheoryData<int, int, int, int, int, int, int, int, int, int>();
+            foreach (var row in PatchProducts) data.Add((int)row[0], (int)row[1], (int)row[2], (int)row[3], (int)row[4], (int)row[5], (int)row[6], (int)row[7], (int)row[8], (int)row[9]);
+            data.Add(13, 3, 8, 9, 7, 3, 3, 1, 1, 1);
+            data.Add(9, 5, 8, 11, 10, 3, 3, 3, 1, 1);
+            data.Add(11, 2, 20, 7, 7, 5, 5, 2, 2, 2);
+            data.Add(300, 4, 4, 8, 8, 5, 5, 2, 2, 2);
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(IntoImages))]
+    public void Col2im_of_a_product_summed_pixel_by_pixel_equals_the_product_then_col2im_to_the_bit(int m, int b, int c, int h, int w, int kh, int kw, int s,
+        int ph, int pw)
+    {
+        var g = Geometry(b, c, h, w, kh, kw, s, ph, pw);
+        using var weights = Up(Cpu, Random(m * g.Rows, 1));
+        using var u = Up(Cpu, Random(m * g.Columns, 2));
+        using var patches = Cpu.Allocate(g.Rows * g.Columns);
+        Cpu.Gemm(true, false, g.Rows, g.Columns, m, 1f, weights, 0, g.Rows, 0, u, 0, g.Columns, 0, 0f, patches, 0, g.Columns, 0);
+        using var expectedImages = Cpu.Allocate(g.ImageSize);
+        Cpu.Col2Im(patches, expectedImages, g);
+        var expected = Down(Cpu, expectedImages, g.ImageSize);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            CpuParallel.Threads = threads;
+            try
+            {
+                using var images = Up(Cpu, Enumerable.Repeat(float.NaN, g.ImageSize).ToArray());
+                Cpu.Col2ImGemm(m, weights, u, images, g);
+                var actual = Down(Cpu, images, g.ImageSize);
+                for (int i = 0; i < expected.Length; i++)
+                    Assert.True(expected[i].Equals(actual[i]), $"{threads} thread(s), direct: {CpuGemm.SumsIntoImagesDirectly(m, g)}: pixel {i} = {actual[i]}, through the product {expected[i]}");
+            }
+            finally { CpuParallel.Threads = Environment.ProcessorCount; }
+        }
+    }
+
     /// <summary>A thin product (here 3 output channels) multiplies the patch matrix written out: the same numbers.</summary>
     [Fact]
     public void A_thin_patch_product_gives_the_product_with_the_written_out_patches()

@@ -177,19 +177,19 @@ public sealed class TrainCliTests : IDisposable
     /// <summary>
     /// --gemm-shapes lists one iteration's products by shape: their calls add up to the GEMM calls
     /// counted by kind, and an image iteration's convolutions appear as products with patch
-    /// matrices (np: W·P(x), npᵀ: ∂y·P(x)ᵀ).
+    /// matrices (np: W·P(x), npᵀ: ∂y·P(x)ᵀ, tn→col2im: col2im(Wᵀ·U)).
     /// </summary>
     [Fact]
     public void Bench_train_step_lists_the_iterations_products_by_shape()
     {
-        foreach (var (dataset, dim, ops) in new[] { ("toy", "16", new[] { "nn", "nt", "tn" }), ("fashion-mnist", "4", new[] { "np", "npᵀ", "tn" }) })
+        foreach (var (dataset, dim, ops) in new[] { ("toy", "16", new[] { "nn", "nt", "tn" }), ("fashion-mnist", "4", new[] { "np", "npᵀ", "tn→col2im" }) })
         {
             var (code, output, err) = Run("bench", "train-step", "--json", "--gemm-shapes", "--dataset", dataset, "--dim", dim, "--batch-size", "4",
                 "--iters", "2", "--warmup", "0", "--threads", "1");
             Assert.True(code == 0, err);
             using var json = JsonDocument.Parse(output);
             var calls = json.RootElement.GetProperty("calls_per_iter");
-            int counted = new[] { "gemm", "gemm_epilogue", "patch_gemm" }.Sum(kind => calls.TryGetProperty(kind, out var v) ? v.GetInt32() : 0);
+            int counted = new[] { "gemm", "gemm_epilogue", "patch_gemm", "col2im_gemm" }.Sum(kind => calls.TryGetProperty(kind, out var v) ? v.GetInt32() : 0);
             var gemms = json.RootElement.GetProperty("gemms").EnumerateArray().ToList();
             Assert.Equal(counted, gemms.Sum(g => g.GetProperty("calls_per_iter").GetInt32()));
             Assert.All(gemms, g => Assert.Matches(@"^\d+x\d+x\d+$", g.GetProperty("shape").GetString()));

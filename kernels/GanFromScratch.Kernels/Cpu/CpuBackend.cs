@@ -266,6 +266,13 @@ public sealed unsafe partial class CpuBackend : Backend
             CpuGemm.Multiply(transA, transB, m, n, k, alpha, pa + i * strideA, lda, pb + i * strideB, ldb, beta, pc + i * strideC, ldc, fused);
     }
 
+    /// <summary>Summed pixel by pixel where <see cref="CpuGemm.SumsIntoImagesDirectly"/> (<see cref="CpuGemm.ProductIntoImages"/>), else through the product.</summary>
+    public override void Col2ImGemm(int m, DeviceBuffer w, DeviceBuffer u, DeviceBuffer images, PatchGeometry g)
+    {
+        if (CpuGemm.SumsIntoImagesDirectly(m, g)) CpuGemm.ProductIntoImages(m, Ptr(w), Ptr(u), Ptr(images), g);
+        else Col2ImGemmThroughPatches(m, w, u, images, g);
+    }
+
     /// <summary>
     /// The packed products read the patch matrix's panels straight from the images
     /// (<see cref="CpuGemm.MultiplyPatches"/>); thin ones, which do not pack, multiply it written out.

@@ -71,40 +71,52 @@ public static unsafe partial class CpuGemm
             int t0 = (int)((long)tiles * t / threads), t1 = (int)((long)tiles * (t + 1) / threads);
             fixed (int* item = items, step = steps)
                 for (int panel = 0; panel < panels; panel++)
-                    for (int tile = t0; tile < t1; tile++)
-                        DirectTile(m, panel, tile * DirectItems, itemCount, stepCount, (float*)px, item, step, (float*)pp, (float*)pc, ldc);
+                    DirectPanel(m, panel, t0, t1, itemCount, stepCount, (float*)px, item, step, (float*)pp, (float*)pc, ldc);
             int c0 = Math.Min(itemCount, t0 * DirectItems), c1 = Math.Min(itemCount, t1 * DirectItems);
             epilogue.Apply((float*)pc, ldc, 0, m, c0, c1 - c0);
         });
     }
 
+    [ThreadStatic] private static float[]? _tileSums;
+
     /// <summary>
-    /// One tile of C: channels panel·16 … +15 at columns item0 … +5, over the steps in slabs of KC,
-    /// each slab's sums (from 0) added to the tile's total as the packed GEMM adds them into C.
+    /// Channels panel·16 … +15 of C at the tiles t0 … t1 − 1 (6 columns each): slab by slab of KC
+    /// steps, every tile's sums over the slab (from 0) added to its total as the packed GEMM adds
+    /// them into C — the slab's 16·KC packed values stay in L1 while the tiles pass — then the totals
+    /// written into C ([channels, columns]).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DirectTile(int m, int panel, int item0, int itemCount, int stepCount, float* x, int* items, int* steps,
+    private static void DirectPanel(int m, int panel, int t0, int t1, int itemCount, int stepCount, float* x, int* items, int* steps,
         float* packed, float* c, int ldc)
     {
         const int size = DirectItems * DirectChannels;
-        float* total = stackalloc float[size];
+        float* totals = Pinned(ref _tileSums, (long)(t1 - t0) * size);
         float* slab = stackalloc float[size];
-        int* at = items + item0;
-        float* weights = packed + (long)panel * DirectChannels * stepCount;
+        float* values = packed + (long)panel * DirectChannels * stepCount;
         for (int k0 = 0; k0 < stepCount; k0 += KC)
         {
             int kc = Math.Min(KC, stepCount - k0);
-            DirectMicro(kc, x + at[0], x + at[1], x + at[2], x + at[3], x + at[4], x + at[5], steps + k0, weights + (long)k0 * DirectChannels, slab);
-            if (k0 == 0) new Span<float>(slab, size).CopyTo(new Span<float>(total, size));
-            else
-                for (int e = 0; e < size; e += 8)
-                    (Vector256.Load(total + e) + Vector256.Load(slab + e)).Store(total + e);
+            for (int tile = t0; tile < t1; tile++)
+            {
+                int* at = items + tile * DirectItems;
+                float* total = totals + (long)(tile - t0) * size;
+                DirectMicro(kc, x + at[0], x + at[1], x + at[2], x + at[3], x + at[4], x + at[5], steps + k0, values + (long)k0 * DirectChannels,
+                    k0 == 0 ? total : slab);
+                if (k0 > 0)
+                    for (int e = 0; e < size; e += 8)
+                        (Vector256.Load(total + e) + Vector256.Load(slab + e)).Store(total + e);
+            }
         }
-        // total[r·16 + q] is channel panel·16 + q at column item0 + r: C is [channels, columns].
-        int count = Math.Min(DirectItems, itemCount - item0), channels = Math.Min(DirectChannels, m - panel * DirectChannels);
-        float* row = c + (long)panel * DirectChannels * ldc + item0;
-        for (int q = 0; q < channels; q++, row += ldc)
-            for (int r = 0; r < count; r++) row[r] = total[r * DirectChannels + q];
+        // total[r·16 + q] is channel panel·16 + q at column tile·6 + r.
+        int channels = Math.Min(DirectChannels, m - panel * DirectChannels);
+        for (int tile = t0; tile < t1; tile++)
+        {
+            float* total = totals + (long)(tile - t0) * size;
+            int item0 = tile * DirectItems, count = Math.Min(DirectItems, itemCount - item0);
+            float* row = c + (long)panel * DirectChannels * ldc + item0;
+            for (int q = 0; q < channels; q++, row += ldc)
+                for (int r = 0; r < count; r++) row[r] = total[r * DirectChannels + q];
+        }
     }
 
     /// <summary>

@@ -342,6 +342,10 @@ public sealed class IlgpuBackend : Backend
         DeviceBuffer images, PatchGeometry g, float beta, DeviceBuffer c, int cOffset, int ldc, GemmEpilogue epilogue = default) =>
         PatchGemmThroughIm2Col(transposed, m, alpha, a, aOffset, lda, images, g, beta, c, cOffset, ldc, epilogue);
 
+    /// <summary>The product written out, then col2im.</summary>
+    public override void Col2ImGemm(int m, DeviceBuffer w, DeviceBuffer u, DeviceBuffer images, PatchGeometry g) =>
+        Col2ImGemmThroughPatches(m, w, u, images, g);
+
     public override void Reduce(ReduceOp op, DeviceBuffer x, DeviceBuffer y, int outer, int extent, int inner)
     {
         int n = outer * inner;

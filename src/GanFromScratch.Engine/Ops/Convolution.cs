@@ -142,20 +142,15 @@ public sealed partial class Tensor
 
     /// <summary>
     /// col2im(Wᵀ·U): W [m, Rows] and U [m, Columns] → images [Batch, Channels, Height, Width] of
-    /// geometry g — a transposed convolution, and a convolution's input gradient. The product
-    /// Wᵀ·U lives only until col2im has added it into the images.
+    /// geometry g — a transposed convolution, and a convolution's input gradient, in one kernel
+    /// (<see cref="Backend.Col2ImGemm"/>) that need not form Wᵀ·U.
     /// </summary>
     private static Tensor ColumnsToImages(Tensor w, Tensor u, PatchGeometry g)
     {
         SameBackend("convolution", w, u);
         int m = w.Shape[0];
         var images = Empty(u, [g.Batch, g.Channels, g.Height, g.Width]);
-        using (var patches = u.Backend.Allocate(g.Rows * g.Columns))
-        {
-            u.Backend.Gemm(true, false, g.Rows, g.Columns, m, 1f, w.Buffer, 0, g.Rows, 0, u.Buffer, 0, g.Columns, 0,
-                0f, patches, 0, g.Columns, 0);
-            u.Backend.Col2Im(patches, images.Buffer, g);
-        }
+        u.Backend.Col2ImGemm(m, w.Buffer, u.Buffer, images.Buffer, g);
         return Record(images, "columns_to_images", [w, u], grad =>
         [
             Needs(w) ? PatchProductTransposed(u, grad, g) : null, // ∂W = U·P(∂v)ᵀ

@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace GanFromScratch.Kernels.Cpu;
+
+/// <summary>
+/// A transposed convolution (and a convolution's input gradient), images = col2im(Wᵀ·U), computed
+/// pixel by pixel without the [Rows, Columns] product in between. Pixel (b, c, ih, iw) receives,
+/// for each window offset ij = (i, j) in order, the dot product over m of column (c, ij) of W with
+/// column (b, oh, ow) of U, where (oh·s − ph + i, ow·s − pw + j) = (ih, iw). At stride s the pixels
+/// fall into s² classes by (ih mod s, iw mod s), and all pixels of a class take the same offsets;
+/// the kernel goes class by class, six pixels of a class at a time by sixteen channels, with the
+/// micro-kernel of <see cref="ConvolveDirect"/>: U's six columns (Uᵀ's rows) broadcast, W packed
+/// by offset into panels of sixteen channels.
+/// <para>
+/// The sums are im2col's and the packed GEMM's to the last bit: each dot over m in slabs of
+/// <see cref="KC"/> from 0 as the GEMM sums it, and each pixel from +0, adding the offsets' dots in
+/// increasing ij as col2im does.
+/// </para>
+/// </summary>
+public static unsafe partial class CpuGemm
+{
+    /// <summary>Whether <see cref="ProductIntoImages"/> takes col2im(Wᵀ·U) for m rows of W and U: where the product would take the packed path and P is large enough (as <see cref="ConvolvesDirectly"/>).</summary>
+    public static bool SumsIntoImagesDirectly(int m, PatchGeometry g) => ConvolvesDirectly(g) && PacksPatches(g.Rows, g.Columns, m);
+
+    [ThreadStatic] private static float[]? _uTransposed, _packOffsets, _pixelSums, _offsetSums;
+
+    /// <summary>images = col2im(Wᵀ·U): W [m, Rows] and U [m, Columns] row-major, images [B, C, H, W] overwritten.</summary>
+    public static void ProductIntoImages(int m, float* w, float* u, float* images, PatchGeometry g)
+    {
+        if (!SumsIntoImagesDirectly(m, g)) throw new ArgumentException($"col2im(Wᵀ·U) over {m} rows of a {g.Rows}×{g.Columns} patch matrix is computed through the product.");
+        int window = g.KernelH * g.KernelW, columns = g.Columns;
+        // Uᵀ [Columns, m]: a column's m values contiguous, what the micro-kernel steps through.
+        float* ut = Pinned(ref _uTransposed, (long)columns * m);
+        Transpose(u, m, columns, ut);
+        // W by offset: panel (ij, channel panel) holds W[k, (c, ij)] at [k·16 + q] for c = panel·16 + q;
+        // W read row by row, each panel row of 16 written whole.
+        int panels = (g.Channels + DirectChannels - 1) / DirectChannels, rows = g.Rows, channelCount = g.Channels;
+        float* packed = Pinned(ref _packOffsets, (long)window * panels * DirectChannels * m);
+        nint pw = (nint)w, pk = (nint)packed;
+        CpuParallel.For(m, 16, (start, end) =>
+        {
+            for (int k = start; k < end; k++)
+            {
+                float* row = (float*)pw + (long)k * rows;
+                for (int ij = 0; ij < window; ij++)
+                    for (int panel = 0; panel < panels; panel++)
+                    {
+                        float* dst = (float*)pk + (((long)ij * panels + panel) * m + k) * DirectChannels;
+                        for (int q = 0, ch = panel * DirectChannels; q < DirectChannels; q++, ch++)
+                            dst[q] = ch < channelCount ? row[ch * window + ij] : 0f;
+                    }
+            }
+        });
+        var classes = PixelClasses.Of(g);
+        int tiles = classes.Sum(k => k.Tiles);
+        int threads = (int)Math.Min(Math.Min(CpuParallel.Threads, Environment.ProcessorCount), Math.Max(1, Math.Min(tiles, 2L * m * g.Rows * columns / (1 << 20))));
+        nint pu = (nint)ut, pp = (nint)packed, pi = (nint)images;
+        CpuParallel.Run(threads, t =>
+        {
+            foreach (var pixels in classes)
+            {
+                int t0 = (int)((long)pixels.Tiles * t / threads), t1 = (int)((long)pixels.Tiles * (t + 1) / threads);
+                if (t1 > t0) SumClass(pixels, t0, t1, m, panels, g, (float*)pu, (float*)pp, (float*)pi);
+            }
+        });
+    }
+
+    /// <summary>dst [cols, rows] = srcᵀ for src [rows, cols] row-major: 8×8 blocks through registers, the edges one by one.</summary>
+    private static void Transpose(float* src, int rows, int cols, float* dst)
+    {
+        nint ps = (nint)src, pd = (nint)dst;
+        CpuParallel.For((cols + 7) / 8, 16, (start, end) =>
+        {
+            float* s = (float*)ps, d = (float*)pd;
+            for (int j = start * 8; j < Math.Min(cols, end * 8); j += 8)
+            {
+                int i = 0;
+                if (j + 8 <= cols && System.Runtime.Intrinsics.X86.Avx.IsSupported)
+                    for (; i + 8 <= rows; i += 8) Transpose8x8(s + (long)i * cols + j, cols, d + (long)j * rows + i, rows);
+                for (; i < rows; i++)
+                    for (int jj = j; jj < Math.Min(cols, j + 8); jj++) d[(long)jj * rows + i] = s[(long)i * cols + jj];
+            }
+        });
+    }
+
+    /// <summary>Tiles t0 … t1 − 1 of one class of pixels, every channel panel: their sums over the class's offsets, written into the images.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SumClass(PixelClass pixels, int t0, int t1, int m, int panels, PatchGeometry g, float* ut, float* packed, float* images)
+    {
+        const int size = DirectItems * DirectChannels;
+        int tiles = t1 - t0, offsets = pixels.Offsets.Length;
+        float* totals = Pinned(ref _pixelSums, (long)tiles * size);
+        float* dots = Pinned(ref _offsetSums, (long)tiles * size);
+        float* slab = stackalloc float[size];
+        int* identity = stackalloc int[KC];
+        for (int k = 0; k < KC; k++) identity[k] = k;
+        fixed (int* column = pixels.Columns, pixel = pixels.Pixels)
+            for (int panel = 0; panel < panels; panel++)
+            {
+                new Span<float>(totals, tiles * size).Clear();
+                for (int o = 0; o < offsets; o++)
+                {
+                    float* values = packed + ((long)pixels.Offsets[o] * panels + panel) * DirectChannels * m;
+                    // The dots over m, slab by slab as the GEMM sums them; the slab's values stay in L1 while the tiles pass.
+                    for (int k0 = 0; k0 < m; k0 += KC)
+                    {
+                        int kc = Math.Min(KC, m - k0);
+                        for (int tile = t0; tile < t1; tile++)
+                        {
+                            int* at = column + ((long)o * pixels.Tiles + tile) * DirectItems;
+                            float* dot = dots + (long)(tile - t0) * size;
+                            float* u0 = ut + k0;
+                            DirectMicro(kc, u0 + Math.Max(0, at[0]) * (long)m, u0 + Math.Max(0, at[1]) * (long)m, u0 + Math.Max(0, at[2]) * (long)m,
+                                u0 + Math.Max(0, at[3]) * (long)m, u0 + Math.Max(0, at[4]) * (long)m, u0 + Math.Max(0, at[5]) * (long)m,
+                                identity, values + (long)k0 * DirectChannels, k0 == 0 ? dot : slab);
+                            if (k0 > 0)
+                                for (int e = 0; e < size; e += 8)
+                                    (Vector256.Load(dot + e) + Vector256.Load(slab + e)).Store(dot + e);
+                        }
+                    }
+                    // Each pixel adds this offset's dot where the offset reaches it (col2im's order: offsets in increasing ij).
+                    for (int tile = t0; tile < t1; tile++)
+                    {
+                        int* at = column + ((long)o * pixels.Tiles + tile) * DirectItems;
+                        float* total = totals + (long)(tile - t0) * size, dot = dots + (long)(tile - t0) * size;
+                        for (int r = 0; r < DirectItems; r++)
+                            if (at[r] >= 0)
+                                for (int e = r * DirectChannels; e < (r + 1) * DirectChannels; e += 8)
+                                    (Vector256.Load(total + e) + Vector256.Load(dot + e)).Store(total + e);
+                    }
+                }
+                // total[r·16 + q] is channel panel·16 + q of the tile's pixel r.
+                int channels = Math.Min(DirectChannels, g.Channels - panel * DirectChannels), plane = g.Height * g.Width;
+                for (int tile = t0; tile < t1; tile++)
+                {
+                    float* total = totals + (long)(tile - t0) * size;
+                    for (int r = 0; r < DirectItems; r++)
+                    {
+                        int at = pixel[tile * DirectItems + r];
+                        if (at < 0) continue;
+                        int b = at / plane;
+                        float* dst = images + ((long)b * g.Channels + panel * DirectChannels) * plane + at % plane;
+                        for (int q = 0; q < channels; q++) dst[(long)q * plane] = total[r * DirectChannels + q];
+                    }
+                }
+            }
+    }
+
+    /// <summary>
+    /// The pixels (ih, iw) with ih ≡ ri and iw ≡ rj (mod stride), in tiles of six (b, ih, iw) in
+    /// order: Pixels[item] = b·H·W + ih·W + iw (−1 past the last); the window offsets ij that reach
+    /// them, increasing; and Columns[(o·Tiles + tile)·6 + r]: the column (b, oh, ow) of U whose patch
+    /// holds pixel r of the tile at offset o, or −1 where that column lies outside the output.
+    /// </summary>
+    private sealed record PixelClass(int[] Pixels, int[] Offsets, int[] Columns, int Tiles);
+
+    private static class PixelClasses
+    {
+        private static readonly ConcurrentDictionary<PatchGeometry, PixelClass[]> Tables = new();
+
+        public static PixelClass[] Of(PatchGeometry g)
+        {
+            if (Tables.Count > 64) Tables.Clear();
+            return Tables.GetOrAdd(g, Make);
+        }
+
+        private static PixelClass[] Make(PatchGeometry g)
+        {
+            int s = g.Stride;
+            var classes = new List<PixelClass>();
+            for (int ri = 0; ri < Math.Min(s, g.Height); ri++)
+                for (int rj = 0; rj < Math.Min(s, g.Width); rj++)
+                {
+                    var pixels = new List<int>();
+                    for (int b = 0; b < g.Batch; b++)
+                        for (int ih = ri; ih < g.Height; ih += s)
+                            for (int iw = rj; iw < g.Width; iw += s)
+                                pixels.Add((b * g.Height + ih) * g.Width + iw);
+                    int tiles = (pixels.Count + DirectItems - 1) / DirectItems;
+                    while (pixels.Count < tiles * DirectItems) pixels.Add(-1);
+                    var offsets = new List<int>();
+                    for (int i = 0; i < g.KernelH; i++)
+                        for (int j = 0; j < g.KernelW; j++)
+                            if (((ri + g.PaddingH - i) % s + s) % s == 0 && ((rj + g.PaddingW - j) % s + s) % s == 0)
+                                offsets.Add(i * g.KernelW + j);
+                    var columns = new int[offsets.Count * pixels.Count];
+                    for (int o = 0; o < offsets.Count; o++)
+                        for (int item = 0; item < pixels.Count; item++)
+                        {
+                            int at = pixels[item], i = offsets[o] / g.KernelW, j = offsets[o] % g.KernelW;
+                            int column = -1;
+                            if (at >= 0)
+                            {
+                                int iw = at % g.Width, ih = at / g.Width % g.Height, b = at / (g.Width * g.Height);
+                                int oh = (ih + g.PaddingH - i) / s, ow = (iw + g.PaddingW - j) / s;
+                                if (ih + g.PaddingH - i >= 0 && iw + g.PaddingW - j >= 0 && oh < g.OutH && ow < g.OutW)
+                                    column = (b * g.OutH + oh) * g.OutW + ow;
+                            }
+                            columns[o * pixels.Count + item] = column;
+                        }
+                    if (pixels.Count > 0) classes.Add(new PixelClass([.. pixels], [.. offsets], columns, tiles));
+                }
+            return [.. classes];
+        }
+    }
+}

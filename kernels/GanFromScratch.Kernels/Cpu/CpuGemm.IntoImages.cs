@@ -62,7 +62,8 @@ public static unsafe partial class CpuGemm
             foreach (var pixels in classes)
             {
                 int t0 = (int)((long)pixels.Tiles * t / threads), t1 = (int)((long)pixels.Tiles * (t + 1) / threads);
-                if (t1 > t0) SumClass(pixels, t0, t1, m, panels, g, (float*)pu, (float*)pp, (float*)pi);
+                for (int block = t0; block < t1; block += DirectBlock)
+                    SumClass(pixels, block, Math.Min(t1, block + DirectBlock), m, panels, g, (float*)pu, (float*)pp, (float*)pi);
             }
         });
     }

@@ -174,18 +174,27 @@ public static unsafe partial class CpuGemm
             for (int plane = start; plane < end; plane++)
             {
                 float* from = (float*)src + (long)plane * height * width, to = (float*)dst + (long)plane * hp * wp;
-                new Span<float>(to, top * wp).Clear();
-                for (int ih = 0; ih < height; ih++)
+                Zero(to, top * wp);
+                for (int ih = 0; ih < height; ih++, from += width)
                 {
                     float* line = to + (long)(top + ih) * wp;
-                    new Span<float>(line, left).Clear();
-                    new Span<float>(from + (long)ih * width, width).CopyTo(new Span<float>(line + left, width));
-                    new Span<float>(line + left + width, wp - left - width).Clear();
+                    Zero(line, left);
+                    int j = 0;
+                    for (; j <= width - 8; j += 8) Vector256.Load(from + j).Store(line + left + j);
+                    for (; j < width; j++) line[left + j] = from[j];
+                    Zero(line + left + width, wp - left - width);
                 }
-                new Span<float>(to + (long)(top + height) * wp, (hp - top - height) * wp).Clear();
+                Zero(to + (long)(top + height) * wp, (hp - top - height) * wp);
             }
         });
         return padded;
+    }
+
+    private static void Zero(float* at, int n)
+    {
+        int i = 0;
+        for (; i <= n - 8; i += 8) Vector256<float>.Zero.Store(at + i);
+        for (; i < n; i++) at[i] = 0f;
     }
 
     /// <summary>

@@ -83,7 +83,11 @@ internal sealed class WorkerTeam
                 Thread.SpinWait(20);
             if (Volatile.Read(ref _generation) == seen)
             {
-                Volatile.Write(ref _sleeping[index], 1);
+                // A full fence between announcing the sleep and reading the generation: with a plain
+                // store the read could pass it (x86 reorders a store before a later load), the caller
+                // could then bump the generation and read _sleeping as 0 (no wake-up sent) while this
+                // worker read the old generation and slept — and the caller would spin for ever.
+                Interlocked.Exchange(ref _sleeping[index], 1);
                 if (Volatile.Read(ref _generation) == seen) _wake[index].Wait();
                 else if (Interlocked.Exchange(ref _sleeping[index], 0) == 0) _wake[index].Wait(); // a wake-up was sent: take it
                 continue;

@@ -79,8 +79,10 @@ public class PatchKernelTests
     /// Products with the patch matrix that the CPU reads from the images instead of writing it out,
     /// equal to im2col then the GEMM to the last bit, on 1 and 2 threads: a convolution W·P(x) with
     /// its bias and activation and a weight gradient ∂y·P(x)ᵀ (α = 1, β = 0: computed directly from
-    /// the padded images where P has at least 64 rows and columns, else through panels packed from
-    /// the images), and both with α and β (always packed). Geometries: gan_mnist.py's
+    /// the padded images where the reduction has at least 64 steps and the result 16 columns, else
+    /// through panels packed from the images; a weight gradient of few rows, such as the first
+    /// layer's 25, splits its channel panels among the threads), and both with α and β (always
+    /// packed). Geometries: gan_mnist.py's
     /// three critic convolutions (small batches), rows and columns that are not multiples of any
     /// tile, a 1-D convolution, padding wider than the kernel's reach, and (the last) a product too
     /// large to pack whole on 2 threads, whose columns of C the threads split.

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace GanFromScratch.Kernels.Cpu;
 
@@ -21,8 +22,9 @@ namespace GanFromScratch.Kernels.Cpu;
 /// </summary>
 public static unsafe partial class CpuGemm
 {
-    /// <summary>Whether <see cref="ProductIntoImages"/> takes col2im(Wᵀ·U) for m rows of W and U: where the product would take the packed path and P is large enough (as <see cref="ConvolvesDirectly"/>).</summary>
-    public static bool SumsIntoImagesDirectly(int m, PatchGeometry g) => ConvolvesDirectly(g) && PacksPatches(g.Rows, g.Columns, m);
+    /// <summary>Whether <see cref="ProductIntoImages"/> takes col2im(Wᵀ·U) for m rows of W and U: where the product would take the packed path and P has at least <see cref="DirectMinimum"/> rows and columns (AVX2 and FMA needed).</summary>
+    public static bool SumsIntoImagesDirectly(int m, PatchGeometry g) =>
+        Avx2.IsSupported && Fma.IsSupported && g.Rows >= DirectMinimum && g.Columns >= DirectMinimum && PacksPatches(g.Rows, g.Columns, m);
 
     [ThreadStatic] private static float[]? _uTransposed, _packOffsets, _pixelSums, _offsetSums;
 

@@ -33,7 +33,7 @@ public static unsafe partial class CpuGemm
         int n = transposed ? g.Rows : g.Columns, k = transposed ? g.Columns : g.Rows;
         if (!PacksPatches(m, n, k))
             throw new ArgumentException($"A {m}×{n}×{k} product is thin: it multiplies the patch matrix written out, not read from the images.");
-        if (alpha == 1f && beta == 0f && ConvolvesDirectly(g))
+        if (alpha == 1f && beta == 0f && ConvolvesDirectly(g, transposed))
         {
             ConvolveDirect(transposed, m, a, lda, images, g, c, ldc, epilogue);
             return;

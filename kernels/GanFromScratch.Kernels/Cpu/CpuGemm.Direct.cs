@@ -110,7 +110,6 @@ public static unsafe partial class CpuGemm
     {
         const int size = DirectItems * DirectChannels;
         float* totals = Pinned(ref _tileSums, (long)(t1 - t0) * size);
-        float* slab = stackalloc float[size];
         float* values = packed + (long)panel * DirectChannels * stepCount;
         for (int k0 = 0; k0 < stepCount; k0 += KC)
         {
@@ -119,11 +118,9 @@ public static unsafe partial class CpuGemm
             {
                 int* at = items + tile * DirectItems;
                 float* total = totals + (long)(tile - t0) * size;
-                DirectMicro(kc, x + at[0], x + at[1], x + at[2], x + at[3], x + at[4], x + at[5], steps + k0, values + (long)k0 * DirectChannels,
-                    k0 == 0 ? total : slab);
-                if (k0 > 0)
-                    for (int e = 0; e < size; e += 8)
-                        (Vector256.Load(total + e) + Vector256.Load(slab + e)).Store(total + e);
+                float* from = values + (long)k0 * DirectChannels;
+                if (k0 == 0) DirectMicro<ListedSteps, StoreSums>(kc, x + at[0], x + at[1], x + at[2], x + at[3], x + at[4], x + at[5], steps, from, total);
+                else DirectMicro<ListedSteps, AddSums>(kc, x + at[0], x + at[1], x + at[2], x + at[3], x + at[4], x + at[5], steps + k0, from, total);
             }
         }
         // total[r·16 + q] is channel panel·16 + q at column tile·6 + r.
@@ -140,17 +137,20 @@ public static unsafe partial class CpuGemm
 
     /// <summary>
     /// The 6×16 micro-kernel: per step p, two vectors of 8 channels' values (w) and the six items'
-    /// pixels x_r[offset[p]] broadcast, twelve fused multiply-adds; the sums to <paramref name="sums"/>
-    /// (item-major: sums[r·16 + q]).
+    /// pixels x_r[s(p)] broadcast, twelve fused multiply-adds; then each item's 16 sums (from 0)
+    /// stored at <paramref name="sums"/> + 16·r, or added to what is there (see <typeparamref name="TOut"/>).
+    /// Steps s(p) are the listed offsets, or p itself (a contiguous row: no index to load).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DirectMicro(int kc, float* x0, float* x1, float* x2, float* x3, float* x4, float* x5, int* offset, float* w, float* sums)
+    private static void DirectMicro<TSteps, TOut>(int kc, float* x0, float* x1, float* x2, float* x3, float* x4, float* x5, int* offset, float* w,
+        float* sums, int valid = DirectAll)
+        where TSteps : struct, IDirectSteps where TOut : struct, IDirectOut
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
         {
-            int at = offset[p];
+            int at = TSteps.At(offset, p);
             var w0 = Vector256.Load(w);
             var w1 = Vector256.Load(w + 8);
             var a = Vector256.Create(x0[at]);
@@ -167,9 +167,49 @@ public static unsafe partial class CpuGemm
             c50 = Fma.MultiplyAdd(a, w0, c50); c51 = Fma.MultiplyAdd(a, w1, c51);
             w += DirectChannels;
         }
-        c00.Store(sums); c01.Store(sums + 8); c10.Store(sums + 16); c11.Store(sums + 24);
-        c20.Store(sums + 32); c21.Store(sums + 40); c30.Store(sums + 48); c31.Store(sums + 56);
-        c40.Store(sums + 64); c41.Store(sums + 72); c50.Store(sums + 80); c51.Store(sums + 88);
+        TOut.Put(sums, 0, c00, c01, valid); TOut.Put(sums, 1, c10, c11, valid); TOut.Put(sums, 2, c20, c21, valid);
+        TOut.Put(sums, 3, c30, c31, valid); TOut.Put(sums, 4, c40, c41, valid); TOut.Put(sums, 5, c50, c51, valid);
+    }
+
+    /// <summary>All six items of a tile.</summary>
+    private const int DirectAll = (1 << DirectItems) - 1;
+
+    /// <summary>Where the micro-kernel's steps lie: listed offsets, or consecutive ones.</summary>
+    private interface IDirectSteps { static abstract int At(int* offset, int p); }
+
+    private struct ListedSteps : IDirectSteps
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int At(int* offset, int p) => offset[p];
+    }
+
+    private struct ConsecutiveSteps : IDirectSteps
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int At(int* offset, int p) => p;
+    }
+
+    /// <summary>What the micro-kernel does with item r's sums: store them, or add them where item r is in <c>valid</c>.</summary>
+    private interface IDirectOut { static abstract void Put(float* sums, int r, Vector256<float> low, Vector256<float> high, int valid); }
+
+    private struct StoreSums : IDirectOut
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Put(float* sums, int r, Vector256<float> low, Vector256<float> high, int valid)
+        {
+            low.Store(sums + r * DirectChannels);
+            high.Store(sums + r * DirectChannels + 8);
+        }
+    }
+
+    private struct AddSums : IDirectOut
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Put(float* sums, int r, Vector256<float> low, Vector256<float> high, int valid)
+        {
+            if ((valid >> r & 1) == 0) return;
+            float* at = sums + r * DirectChannels;
+            (Vector256.Load(at) + low).Store(at);
+            (Vector256.Load(at + 8) + high).Store(at + 8);
+        }
     }
 
     /// <summary>The images with their zero padding written out ([B, C, H + 2·ph, W + 2·pw]), or the images themselves without padding.</summary>

@@ -96,9 +96,6 @@ public static unsafe partial class CpuGemm
         int tiles = t1 - t0, offsets = pixels.Offsets.Length;
         float* totals = Pinned(ref _pixelSums, (long)tiles * size);
         float* dots = Pinned(ref _offsetSums, (long)tiles * size);
-        float* slab = stackalloc float[size];
-        int* identity = stackalloc int[KC];
-        for (int k = 0; k < KC; k++) identity[k] = k;
         fixed (int* column = pixels.Columns, pixel = pixels.Pixels)
             for (int panel = 0; panel < panels; panel++)
             {
@@ -106,30 +103,31 @@ public static unsafe partial class CpuGemm
                 for (int o = 0; o < offsets; o++)
                 {
                     float* values = packed + ((long)pixels.Offsets[o] * panels + panel) * DirectChannels * m;
-                    // The dots over m, slab by slab as the GEMM sums them; the slab's values stay in L1 while the tiles pass.
-                    for (int k0 = 0; k0 < m; k0 += KC)
-                    {
-                        int kc = Math.Min(KC, m - k0);
-                        for (int tile = t0; tile < t1; tile++)
-                        {
-                            int* at = column + ((long)o * pixels.Tiles + tile) * DirectItems;
-                            float* dot = dots + (long)(tile - t0) * size;
-                            float* u0 = ut + k0;
-                            DirectMicro(kc, u0 + Math.Max(0, at[0]) * (long)m, u0 + Math.Max(0, at[1]) * (long)m, u0 + Math.Max(0, at[2]) * (long)m,
-                                u0 + Math.Max(0, at[3]) * (long)m, u0 + Math.Max(0, at[4]) * (long)m, u0 + Math.Max(0, at[5]) * (long)m,
-                                identity, values + (long)k0 * DirectChannels, k0 == 0 ? dot : slab);
-                            if (k0 > 0)
-                                for (int e = 0; e < size; e += 8)
-                                    (Vector256.Load(dot + e) + Vector256.Load(slab + e)).Store(dot + e);
-                        }
-                    }
-                    // Each pixel adds this offset's dot where the offset reaches it (col2im's order: offsets in increasing ij).
                     for (int tile = t0; tile < t1; tile++)
                     {
                         int* at = column + ((long)o * pixels.Tiles + tile) * DirectItems;
-                        float* total = totals + (long)(tile - t0) * size, dot = dots + (long)(tile - t0) * size;
+                        int valid = 0;
+                        for (int r = 0; r < DirectItems; r++) valid |= (at[r] >= 0 ? 1 : 0) << r;
+                        float* u0 = ut + Math.Max(0, at[0]) * (long)m, u1 = ut + Math.Max(0, at[1]) * (long)m, u2 = ut + Math.Max(0, at[2]) * (long)m;
+                        float* u3 = ut + Math.Max(0, at[3]) * (long)m, u4 = ut + Math.Max(0, at[4]) * (long)m, u5 = ut + Math.Max(0, at[5]) * (long)m;
+                        float* total = totals + (long)(tile - t0) * size;
+                        if (m <= KC)
+                        {
+                            // One slab: this offset's dots go straight onto the pixels it reaches (col2im's order: offsets in increasing ij).
+                            DirectMicro<ConsecutiveSteps, AddSums>(m, u0, u1, u2, u3, u4, u5, null, values, total, valid);
+                            continue;
+                        }
+                        // The dots over m slab by slab as the GEMM sums them, then onto the pixels.
+                        float* dot = dots + (long)(tile - t0) * size;
+                        for (int k0 = 0; k0 < m; k0 += KC)
+                        {
+                            int kc = Math.Min(KC, m - k0);
+                            float* from = values + (long)k0 * DirectChannels;
+                            if (k0 == 0) DirectMicro<ConsecutiveSteps, StoreSums>(kc, u0, u1, u2, u3, u4, u5, null, from, dot);
+                            else DirectMicro<ConsecutiveSteps, AddSums>(kc, u0 + k0, u1 + k0, u2 + k0, u3 + k0, u4 + k0, u5 + k0, null, from, dot);
+                        }
                         for (int r = 0; r < DirectItems; r++)
-                            if (at[r] >= 0)
+                            if ((valid >> r & 1) != 0)
                                 for (int e = r * DirectChannels; e < (r + 1) * DirectChannels; e += 8)
                                     (Vector256.Load(total + e) + Vector256.Load(dot + e)).Store(total + e);
                     }

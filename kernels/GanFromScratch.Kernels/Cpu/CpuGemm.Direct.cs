@@ -148,9 +148,9 @@ public static unsafe partial class CpuGemm
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++)
+        for (nint p = 0; p < kc; p++)
         {
-            int at = TSteps.At(offset, p);
+            nint at = TSteps.At(offset, p);
             var w0 = Vector256.Load(w);
             var w1 = Vector256.Load(w + 8);
             var a = Vector256.Create(x0[at]);
@@ -175,16 +175,16 @@ public static unsafe partial class CpuGemm
     private const int DirectAll = (1 << DirectItems) - 1;
 
     /// <summary>Where the micro-kernel's steps lie: listed offsets, or consecutive ones.</summary>
-    private interface IDirectSteps { static abstract int At(int* offset, int p); }
+    private interface IDirectSteps { static abstract nint At(int* offset, nint p); }
 
     private struct ListedSteps : IDirectSteps
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int At(int* offset, int p) => offset[p];
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static nint At(int* offset, nint p) => offset[p];
     }
 
     private struct ConsecutiveSteps : IDirectSteps
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int At(int* offset, int p) => p;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static nint At(int* offset, nint p) => p;
     }
 
     /// <summary>What the micro-kernel does with item r's sums: store them, or add them where item r is in <c>valid</c>.</summary>

@@ -8,6 +8,9 @@ namespace GanFromScratch.Kernels.Cpu;
 /// </summary>
 internal sealed class WorkerTeam
 {
+    /// <summary>Spin rounds (of 20 pauses) between yields of the processor while a worker spins.</summary>
+    private const int YieldEvery = 8;
+
     /// <summary>How long an idle worker spins before it sleeps.</summary>
     private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 2000; // 0.5 ms
 
@@ -78,9 +81,16 @@ internal sealed class WorkerTeam
         while (true)
         {
             // Wait for a new generation: spin first, then sleep until woken.
+            // Now and then the spin yields the processor: a thread woken from its sleep is often put
+            // on the processor of the thread that woke it, and there a worker that only spins would
+            // keep the caller from running (and from seeing its job done) for its whole spin —
+            // 0.5 ms stalls in about 1 job of 50 after short gaps, measured on a 2-vCPU machine.
             long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
-            while (Volatile.Read(ref _generation) == seen && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+            for (int round = 1; Volatile.Read(ref _generation) == seen && System.Diagnostics.Stopwatch.GetTimestamp() < deadline; round++)
+            {
                 Thread.SpinWait(20);
+                if (round % YieldEvery == 0) Thread.Yield();
+            }
             if (Volatile.Read(ref _generation) == seen)
             {
                 // A full fence between announcing the sleep and reading the generation: with a plain

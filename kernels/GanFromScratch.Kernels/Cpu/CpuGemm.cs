@@ -598,14 +598,16 @@ public static unsafe partial class CpuGemm
             float* panel = dst + (long)ir * kc;
             int r0 = 0;
             if (x.ColStride == 1 && Avx.IsSupported)
-                // Rows contiguous along p: transpose 8×8 blocks in registers.
-                for (; r0 <= rows - 8; r0 += 8)
+                // Rows contiguous along p: transpose blocks of 8 (or the last rows, such as AVX2's
+                // panels of 6) by 8 in registers.
+                for (; r0 < rows; r0 += 8)
                 {
+                    int count = Math.Min(8, rows - r0);
                     float* s = x.At(i0 + ir + r0, p0);
                     int p = 0;
-                    for (; p <= kc - 8; p += 8) Transpose8x8(s + p, x.RowStride, panel + p * width + r0, width);
+                    for (; p <= kc - 8; p += 8) TransposeBlock(s + p, x.RowStride, count, panel + p * width + r0, width);
                     for (; p < kc; p++)
-                        for (int r = 0; r < 8; r++) panel[p * width + r0 + r] = s[(long)r * x.RowStride + p];
+                        for (int r = 0; r < count; r++) panel[p * width + r0 + r] = s[(long)r * x.RowStride + p];
                 }
             for (int r = r0; r < width; r++)
             {
@@ -627,16 +629,25 @@ public static unsafe partial class CpuGemm
     /// of pairs, then swap 128-bit halves (the classic AVX transpose, 24 shuffles for 64 floats).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* s, int sStride, float* d, int dStride)
+    private static void Transpose8x8(float* s, int sStride, float* d, int dStride) => TransposeBlock(s, sStride, 8, d, dStride);
+
+    /// <summary>
+    /// The same for the first <paramref name="count"/> (1 to 8) rows of s: d[c·dStride + r] =
+    /// s[r·sStride + c] for r &lt; count and c &lt; 8. Rows past count are loaded as copies of the last
+    /// (never past s's rows), transposed and not stored.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeBlock(float* s, int sStride, int count, float* d, int dStride)
     {
+        long last = count - 1;
         var r0 = Avx.LoadVector256(s);
-        var r1 = Avx.LoadVector256(s + sStride);
-        var r2 = Avx.LoadVector256(s + 2L * sStride);
-        var r3 = Avx.LoadVector256(s + 3L * sStride);
-        var r4 = Avx.LoadVector256(s + 4L * sStride);
-        var r5 = Avx.LoadVector256(s + 5L * sStride);
-        var r6 = Avx.LoadVector256(s + 6L * sStride);
-        var r7 = Avx.LoadVector256(s + 7L * sStride);
+        var r1 = Avx.LoadVector256(s + Math.Min(1, last) * sStride);
+        var r2 = Avx.LoadVector256(s + Math.Min(2, last) * sStride);
+        var r3 = Avx.LoadVector256(s + Math.Min(3, last) * sStride);
+        var r4 = Avx.LoadVector256(s + Math.Min(4, last) * sStride);
+        var r5 = Avx.LoadVector256(s + Math.Min(5, last) * sStride);
+        var r6 = Avx.LoadVector256(s + Math.Min(6, last) * sStride);
+        var r7 = Avx.LoadVector256(s + Math.Min(7, last) * sStride);
         var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
         var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
         var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
@@ -645,14 +656,41 @@ public static unsafe partial class CpuGemm
         var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
         var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
         var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(d + dStride, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(d + 2L * dStride, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(d + 3L * dStride, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(d + 4L * dStride, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(d + 5L * dStride, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(d + 6L * dStride, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(d + 7L * dStride, Avx.Permute2x128(u3, u7, 0x31));
+        StoreLanes(d, Avx.Permute2x128(u0, u4, 0x20), count);
+        StoreLanes(d + dStride, Avx.Permute2x128(u1, u5, 0x20), count);
+        StoreLanes(d + 2L * dStride, Avx.Permute2x128(u2, u6, 0x20), count);
+        StoreLanes(d + 3L * dStride, Avx.Permute2x128(u3, u7, 0x20), count);
+        StoreLanes(d + 4L * dStride, Avx.Permute2x128(u0, u4, 0x31), count);
+        StoreLanes(d + 5L * dStride, Avx.Permute2x128(u1, u5, 0x31), count);
+        StoreLanes(d + 6L * dStride, Avx.Permute2x128(u2, u6, 0x31), count);
+        StoreLanes(d + 7L * dStride, Avx.Permute2x128(u3, u7, 0x31), count);
+    }
+
+    /// <summary>Stores the first <paramref name="count"/> lanes of v at d, and nothing past them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLanes(float* d, Vector256<float> v, int count)
+    {
+        if (count == 8)
+        {
+            Avx.Store(d, v);
+            return;
+        }
+        var part = v.GetLower();
+        if (count >= 4)
+        {
+            Sse.Store(d, part);
+            part = v.GetUpper();
+            d += 4;
+            count -= 4;
+        }
+        if (count >= 2)
+        {
+            Sse2.StoreScalar((double*)d, part.AsDouble());
+            part = Sse.MoveHighToLow(part, part);
+            d += 2;
+            count -= 2;
+        }
+        if (count == 1) Sse.StoreScalar(d, part);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -84,7 +84,8 @@ public class PatchKernelTests
     /// layer's 25, splits its channel panels among the threads), and both with α and β (always
     /// packed). Geometries: gan_mnist.py's
     /// three critic convolutions (small batches), rows and columns that are not multiples of any
-    /// tile, a 1-D convolution, padding wider than the kernel's reach, and (the last) a product too
+    /// tile, a 1-D convolution, padding wider than the kernel's reach, rows of 8, 16 and 9 pixels
+    /// (padded in whole vectors, the last overlapping; 9 with 9 zeros each side), and (the last) a product too
     /// large to pack whole on 2 threads, whose columns of C the threads split.
     /// </summary>
     public static TheoryData<int, int, int, int, int, int, int, int, int, int> PatchProducts => new()
@@ -98,6 +99,9 @@ public class PatchKernelTests
         { 7, 5, 2, 11, 10, 3, 2, 2, 1, 0 },
         { 9, 4, 6, 1, 32, 1, 5, 1, 0, 2 },
         { 6, 2, 5, 4, 4, 4, 4, 1, 3, 3 },
+        { 16, 2, 3, 8, 8, 5, 5, 1, 2, 2 },
+        { 16, 1, 3, 6, 16, 5, 5, 2, 2, 2 },
+        { 16, 2, 4, 8, 9, 5, 5, 1, 10, 9 },
         { 8, 60, 64, 14, 14, 5, 5, 2, 2, 2 },
     };
 

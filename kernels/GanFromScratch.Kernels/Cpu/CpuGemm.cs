@@ -585,7 +585,20 @@ public static unsafe partial class CpuGemm
                     float* d = dst + (long)ir * kc + p * width;
                     int r = 0;
                     if (rows == width)
+                    {
                         for (; r <= width - 8; r += 8) Vector256.Load(s + ir + r).Store(d + r);
+                        // AVX2's panels of 6: 4 + 2 (a tn product's A: a weight gradient's).
+                        if (r + 4 <= width)
+                        {
+                            Vector128.Load(s + ir + r).Store(d + r);
+                            r += 4;
+                        }
+                        if (r + 2 <= width)
+                        {
+                            *(double*)(d + r) = *(double*)(s + ir + r);
+                            r += 2;
+                        }
+                    }
                     for (; r < rows; r++) d[r] = s[ir + r];
                     for (; r < width; r++) d[r] = 0f;
                 }

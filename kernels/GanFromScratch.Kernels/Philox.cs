@@ -34,20 +34,29 @@ public static class Philox
     /// <summary>Converts 32 random bits to a float uniform on [0, 1) with 24 bits of precision.</summary>
     public static float ToUnit(uint bits) => (bits >> 8) * (1.0f / 16777216.0f);
 
-    /// <summary>Element <paramref name="index"/> of a uniform stream on [low, high).</summary>
+    /// <summary>Element <paramref name="index"/> of a uniform stream on [low, high): the block of counter (index, 0), key seed.</summary>
     public static float Uniform(ulong seed, ulong index, float low, float high)
     {
         Block((uint)index, (uint)(index >> 32), 0, 0, (uint)seed, (uint)(seed >> 32), out uint r0, out _, out _, out _);
-        return low + (high - low) * ToUnit(r0);
+        return UniformOf(r0, low, high);
     }
 
-    /// <summary>
-    /// Element <paramref name="index"/> of a normal stream: Box–Muller on two words of the block.
-    /// u1 is moved into (0, 1] so the logarithm is finite.
-    /// </summary>
+    /// <summary>The uniform number on [low, high) of a block's first word.</summary>
+    public static float UniformOf(uint r0, float low, float high) => low + (high - low) * ToUnit(r0);
+
+    /// <summary>Element <paramref name="index"/> of a normal stream: Box–Muller on the first two words of the block.</summary>
     public static float Normal(ulong seed, ulong index, float mean, float std)
     {
         Block((uint)index, (uint)(index >> 32), 0, 0, (uint)seed, (uint)(seed >> 32), out uint r0, out uint r1, out _, out _);
+        return NormalOf(r0, r1, mean, std);
+    }
+
+    /// <summary>
+    /// Box–Muller on a block's first two words: the normal number √(−2 ln u1)·cos(2π u2), u1 moved
+    /// into (0, 1] so that the logarithm is finite.
+    /// </summary>
+    public static float NormalOf(uint r0, uint r1, float mean, float std)
+    {
         float u1 = 1.0f - ToUnit(r0);
         float u2 = ToUnit(r1);
         float radius = MathF.Sqrt(-2.0f * MathF.Log(u1));

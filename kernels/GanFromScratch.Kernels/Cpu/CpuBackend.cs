@@ -71,14 +71,7 @@ public sealed unsafe partial class CpuBackend : Backend
     {
         float* p = Ptr(y);
         nint py = (nint)p;
-        CpuParallel.For(n, 4096, (start, end) =>
-        {
-            float* ys = (float*)py;
-            for (int i = start; i < end; i++)
-                ys[i] = distribution == RandomDistribution.Uniform
-                    ? Philox.Uniform(seed, offset + (ulong)i, a, b)
-                    : Philox.Normal(seed, offset + (ulong)i, a, b);
-        });
+        CpuParallel.For(n, 4096, (start, end) => PhiloxLanes.Fill((float*)py + start, start, end, distribution, seed, offset, a, b));
     }
 
     public override void Unary(UnaryOp op, DeviceBuffer x, DeviceBuffer y, int n, float alpha = 0, float beta = 0)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -312,13 +311,9 @@ public static unsafe partial class CpuGemm
     /// </summary>
     private static class DirectTables
     {
-        private static readonly ConcurrentDictionary<PatchGeometry, (int[], int[])> Tables = new();
+        private static readonly TableCache<PatchGeometry, (int[] Offsets, int[] Bases)> Tables = new(Make);
 
-        public static (int[] Offsets, int[] Bases) Of(PatchGeometry g)
-        {
-            if (Tables.Count > 64) Tables.Clear();
-            return Tables.GetOrAdd(g, Make);
-        }
+        public static (int[] Offsets, int[] Bases) Of(PatchGeometry g) => Tables.Of(g);
 
         private static (int[], int[]) Make(PatchGeometry g)
         {

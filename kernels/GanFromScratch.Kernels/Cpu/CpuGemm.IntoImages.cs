@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -159,13 +158,9 @@ public static unsafe partial class CpuGemm
 
     private static class PixelClasses
     {
-        private static readonly ConcurrentDictionary<PatchGeometry, PixelClass[]> Tables = new();
+        private static readonly TableCache<PatchGeometry, PixelClass[]> Tables = new(Make);
 
-        public static PixelClass[] Of(PatchGeometry g)
-        {
-            if (Tables.Count > 64) Tables.Clear();
-            return Tables.GetOrAdd(g, Make);
-        }
+        public static PixelClass[] Of(PatchGeometry g) => Tables.Of(g);
 
         private static PixelClass[] Make(PatchGeometry g)
         {

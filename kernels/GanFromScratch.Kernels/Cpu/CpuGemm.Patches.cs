@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 
 namespace GanFromScratch.Kernels.Cpu;
@@ -73,14 +72,11 @@ public static unsafe partial class CpuGemm
             (_g, _transposed, Width, _at) = (g, transposed, width, at);
         }
 
-        private static readonly ConcurrentDictionary<(PatchGeometry, bool, int), int[]> Tables = new();
+        private static readonly TableCache<(PatchGeometry G, bool Transposed, int Width), int[]> Tables =
+            new(key => key.Transposed ? ByPanels(key.G, key.Width) : ByOffsets(key.G));
 
-        public static ImagePatches Of(float* images, PatchGeometry g, bool transposed, int width)
-        {
-            if (Tables.Count > 64) Tables.Clear(); // a run uses a handful of geometries; tests use many small ones
-            var at = Tables.GetOrAdd((g, transposed, width), key => key.Item2 ? ByPanels(key.Item1, key.Item3) : ByOffsets(key.Item1));
-            return new ImagePatches(images, g, transposed, width, at);
-        }
+        public static ImagePatches Of(float* images, PatchGeometry g, bool transposed, int width) =>
+            new(images, g, transposed, width, Tables.Of((g, transposed, width)));
 
         /// <summary>For P: at[ij·Columns + (b, q)] = b·C·H·W + (input position of offset ij at output position q), or −1.</summary>
         private static int[] ByOffsets(PatchGeometry g)

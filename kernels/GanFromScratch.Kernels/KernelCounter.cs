@@ -47,16 +47,26 @@ public sealed class KernelCounter(Backend inner) : Backend
         _gemms.Clear();
     }
 
-    /// <summary>Counts a call of <paramref name="kind"/> and times it until the returned scope ends.</summary>
-    private Timed Time(string kind)
+    /// <summary>
+    /// Counts a call of <paramref name="kind"/> and times it until the returned scope ends; a
+    /// product's call and time are also added to its shape's (<see cref="GemmsByShape"/>).
+    /// </summary>
+    private Timed Time(string kind, GemmProduct? product = null)
     {
         _counts[kind] = _counts.GetValueOrDefault(kind) + 1;
-        return new Timed(this, kind, System.Diagnostics.Stopwatch.GetTimestamp());
+        return new Timed(this, kind, product, System.Diagnostics.Stopwatch.GetTimestamp());
     }
 
-    private readonly struct Timed(KernelCounter counter, string kind, long start) : IDisposable
+    private readonly struct Timed(KernelCounter counter, string kind, GemmProduct? product, long start) : IDisposable
     {
-        public void Dispose() => counter._ticks[kind] = counter._ticks.GetValueOrDefault(kind) + System.Diagnostics.Stopwatch.GetTimestamp() - start;
+        public void Dispose()
+        {
+            long ticks = System.Diagnostics.Stopwatch.GetTimestamp() - start;
+            counter._ticks[kind] = counter._ticks.GetValueOrDefault(kind) + ticks;
+            if (product is not { } shape) return;
+            var (calls, sum) = counter._gemms.GetValueOrDefault(shape);
+            counter._gemms[shape] = (calls + 1, sum + ticks);
+        }
     }
 
     public override DeviceBuffer Allocate(int length) => Inner.Allocate(length);
@@ -158,33 +168,22 @@ public sealed class KernelCounter(Backend inner) : Backend
         DeviceBuffer b, int bOffset, int ldb, long strideB,
         float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1, GemmEpilogue epilogue = default)
     {
-        var shape = new GemmProduct(transA, transB, m, n, k, batch, !epilogue.IsNone);
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        using (Time(epilogue.IsNone ? "gemm" : "gemm_epilogue"))
-            Inner.Gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, strideA, b, bOffset, ldb, strideB, beta, c, cOffset, ldc, strideC, batch, epilogue);
-        var (calls, ticks) = _gemms.GetValueOrDefault(shape);
-        _gemms[shape] = (calls + 1, ticks + System.Diagnostics.Stopwatch.GetTimestamp() - start);
+        using var timed = Time(epilogue.IsNone ? "gemm" : "gemm_epilogue", new GemmProduct(transA, transB, m, n, k, batch, !epilogue.IsNone));
+        Inner.Gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, strideA, b, bOffset, ldb, strideB, beta, c, cOffset, ldc, strideC, batch, epilogue);
     }
 
     public override void PatchGemm(bool transposed, int m, float alpha, DeviceBuffer a, int aOffset, int lda,
         DeviceBuffer images, PatchGeometry g, float beta, DeviceBuffer c, int cOffset, int ldc, GemmEpilogue epilogue = default)
     {
-        var shape = new GemmProduct(false, transposed, m, transposed ? g.Rows : g.Columns, transposed ? g.Columns : g.Rows, 1, !epilogue.IsNone, GemmPatches.Read);
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        using (Time("patch_gemm"))
-            Inner.PatchGemm(transposed, m, alpha, a, aOffset, lda, images, g, beta, c, cOffset, ldc, epilogue);
-        var (calls, ticks) = _gemms.GetValueOrDefault(shape);
-        _gemms[shape] = (calls + 1, ticks + System.Diagnostics.Stopwatch.GetTimestamp() - start);
+        using var timed = Time("patch_gemm",
+            new GemmProduct(false, transposed, m, transposed ? g.Rows : g.Columns, transposed ? g.Columns : g.Rows, 1, !epilogue.IsNone, GemmPatches.Read));
+        Inner.PatchGemm(transposed, m, alpha, a, aOffset, lda, images, g, beta, c, cOffset, ldc, epilogue);
     }
 
     public override void Col2ImGemm(int m, DeviceBuffer w, DeviceBuffer u, DeviceBuffer images, PatchGeometry g)
     {
-        var shape = new GemmProduct(true, false, g.Rows, g.Columns, m, 1, false, GemmPatches.IntoImages);
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        using (Time("col2im_gemm"))
-            Inner.Col2ImGemm(m, w, u, images, g);
-        var (calls, ticks) = _gemms.GetValueOrDefault(shape);
-        _gemms[shape] = (calls + 1, ticks + System.Diagnostics.Stopwatch.GetTimestamp() - start);
+        using var timed = Time("col2im_gemm", new GemmProduct(true, false, g.Rows, g.Columns, m, 1, false, GemmPatches.IntoImages));
+        Inner.Col2ImGemm(m, w, u, images, g);
     }
 
     public override void SgdUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer? momentumBuffer, int n, float lr, float momentum, float weightDecay)

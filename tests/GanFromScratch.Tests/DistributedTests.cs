@@ -86,6 +86,19 @@ public sealed class DistributedTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => ranks.Broadcast(bytes, root: 1));
     }
 
+    [Fact]
+    public void The_mean_is_the_sum_times_one_over_the_ranks_at_every_element_vectors_and_tail()
+    {
+        var ranks = new PretendRanks(0, 3); // its sum is three times this rank's values
+        var values = new float[1003];
+        for (int i = 0; i < values.Length; i++) values[i] = 1 + i / 7f;
+        float[] expected = [.. values.Select(v => v * 3 * (1f / 3))];
+        values[5] = float.NaN;
+        expected[5] = float.NaN;
+        ranks.AllreduceMean(values);
+        Assert.Equal(expected, values);
+    }
+
     [MpiFact]
     public void The_collectives_give_known_sums_and_broadcasts_on_two_and_three_ranks()
     {
@@ -94,7 +107,7 @@ public sealed class DistributedTests : IDisposable
             var (code, output, err) = Mpirun(n, "distributed");
             Assert.True(code == 0, $"{n} ranks: status {code}\n{output}\n{err}");
             Assert.Contains($"{n} rank(s)", output);
-            Assert.Contains("allreduce ok · broadcast ok", output);
+            Assert.Contains("allreduce ok · mean ok · broadcast ok", output);
         }
     }
 

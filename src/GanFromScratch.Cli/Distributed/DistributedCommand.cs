@@ -27,7 +27,7 @@ internal static class DistributedCommand
             if (ranks.Rank == 0)
             {
                 stdout.WriteLine($"{ranks.Description} · {ranks.Size} rank(s)");
-                stdout.WriteLine(anyWrong ? "The collective operations gave wrong numbers (see above)." : "allreduce ok · broadcast ok");
+                stdout.WriteLine(anyWrong ? "The collective operations gave wrong numbers (see above)." : "allreduce ok · mean ok · broadcast ok");
                 if (!anyWrong) stdout.WriteLine($"allreduce of 2^20 floats (4 MiB): {ms:F2} ms (median of 10), {4.0 * (1 << 20) / (ms * 1e6):F2} GB/s of buffer");
             }
             return anyWrong ? GfsApp.Failure : GfsApp.Ok;
@@ -64,6 +64,13 @@ internal static class DistributedCommand
         for (int i = 0; i < length && wrong.Count == 0; i++)
             if (values[i] != n * (n + 1) / 2f + n * i / 8f)
                 wrong.Add($"allreduce: element {i} is {values[i]}, expected {n * (n + 1) / 2f + n * i / 8f}.");
+        // The mean, as data-parallel training averages gradients: the same sums times 1/n, over a length no vector width divides.
+        var means = new float[length + 3];
+        for (int i = 0; i < means.Length; i++) means[i] = r + 1 + i / 8f;
+        ranks.AllreduceMean(means);
+        for (int i = 0; i < means.Length && wrong.Count == 0; i++)
+            if (means[i] != (n * (n + 1) / 2f + n * i / 8f) * (1f / n))
+                wrong.Add($"allreduce mean: element {i} is {means[i]}, expected {(n * (n + 1) / 2f + n * i / 8f) * (1f / n)}.");
         var bytes = new byte[4099];
         for (int i = 0; i < bytes.Length; i++) bytes[i] = r == 0 ? (byte)(i * 7 + 3) : (byte)0;
         ranks.Broadcast(bytes, root: 0);

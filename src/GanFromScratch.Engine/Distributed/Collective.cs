@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace GanFromScratch.Engine.Distributed;
@@ -41,8 +42,15 @@ public static class Collectives
     {
         if (ranks.Size == 1) return;
         ranks.AllreduceSum(values);
-        float w = 1f / ranks.Size;
-        for (int i = 0; i < values.Length; i++) values[i] *= w;
+        Scale(values, 1f / ranks.Size);
+    }
+
+    /// <summary>Every value multiplied by <paramref name="w"/>, a vector at a time.</summary>
+    private static void Scale(Span<float> values, float w)
+    {
+        var vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
+        for (int i = 0; i < vectors.Length; i++) vectors[i] *= w;
+        for (int i = vectors.Length * Vector<float>.Count; i < values.Length; i++) values[i] *= w;
     }
 
     /// <summary>Rank <paramref name="root"/>'s floats in every rank's buffer.</summary>

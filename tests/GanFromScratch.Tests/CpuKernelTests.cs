@@ -142,13 +142,11 @@ public class CpuKernelTests
             Cpu.Gemm(false, false, m, n, k, 1f, ba, 0, k, m * k, bb, 0, n, k * n, 0f, c, 0, n, m * n, batch);
         var result = Download(c, batch * m * n);
         for (int t = 0; t < batch; t++)
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++)
-                {
-                    double expected = 0;
-                    for (int p = 0; p < k; p++) expected += a[t * m * k + i * k + p] * b[t * k * n + p * n + j];
-                    Assert.Equal(expected, result[t * m * n + i * n + j], 4);
-                }
+        {
+            var expected = new float[m * n];
+            ReferenceGemm.Multiply(false, false, m, n, k, 1f, a.AsSpan(t * m * k), k, b.AsSpan(t * k * n), n, 0f, expected, n);
+            for (int i = 0; i < m * n; i++) Assert.Equal(expected[i], result[t * m * n + i], 4);
+        }
     }
 
     /// <summary>
@@ -218,22 +216,40 @@ public class CpuKernelTests
         var b = Random(k * n, 2);
         var c0 = Random(m * n, 3);
         int lda = ta ? m : k, ldb = tb ? k : n;
-        float A(int i, int p) => ta ? a[p * lda + i] : a[i * lda + p];
-        float B(int p, int j) => tb ? b[j * ldb + p] : b[p * ldb + j];
         using var ba = Upload(a);
         using var bb = Upload(b);
         using var bc = Upload(c0);
         Cpu.Gemm(ta, tb, m, n, k, alpha, ba, 0, lda, 0, bb, 0, ldb, 0, beta, bc, 0, n, 0);
         var c = Download(bc, m * n);
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double dot = 0;
-                for (int p = 0; p < k; p++) dot += (double)A(i, p) * B(p, j);
-                double expected = alpha * dot + beta * c0[i * n + j];
-                Assert.True(Math.Abs(expected - c[i * n + j]) <= 1e-4 * (1 + Math.Sqrt(k)),
-                    $"{m}x{n}x{k} ta={ta} tb={tb}: C[{i},{j}] = {c[i * n + j]}, expected {expected}");
-            }
+        var expected = (float[])c0.Clone();
+        ReferenceGemm.Multiply(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, expected, n);
+        for (int i = 0; i < m * n; i++)
+            Assert.True(Math.Abs(expected[i] - c[i]) <= 1e-4 * (1 + Math.Sqrt(k)),
+                $"{m}x{n}x{k} ta={ta} tb={tb}: C[{i / n},{i % n}] = {c[i]}, expected {expected[i]}");
+    }
+
+    /// <summary>The reference itself, on numbers small enough to multiply by hand.</summary>
+    [Fact]
+    public void The_reference_gemm_gives_hand_computed_products()
+    {
+        float[] a = [1, 2, 3, 4];   // [[1, 2], [3, 4]]
+        float[] b = [5, 6, 7, 8];   // [[5, 6], [7, 8]]
+        float[] Product(bool ta, bool tb, float alpha = 1, float beta = 0, float[]? c = null, float[]? bias = null,
+                        GemmBias along = GemmBias.PerColumn, GemmActivation act = GemmActivation.None, float slope = 0)
+        {
+            c ??= [float.NaN, float.NaN, float.NaN, float.NaN]; // β = 0 must not read them
+            ReferenceGemm.Multiply(ta, tb, 2, 2, 2, alpha, a, 2, b, 2, beta, c, 2, bias, along, act, slope);
+            return c;
+        }
+        Assert.Equal([19f, 22, 43, 50], Product(false, false));               // A·B
+        Assert.Equal([26f, 30, 38, 44], Product(true, false));                // Aᵀ·B
+        Assert.Equal([17f, 23, 39, 53], Product(false, true));                // A·Bᵀ
+        Assert.Equal([23f, 31, 34, 46], Product(true, true));                 // Aᵀ·Bᵀ
+        Assert.Equal([39f, 45, 87, 101], Product(false, false, 2, 0.5f, [2, 2, 2, 2]));
+        Assert.Equal([29f, 42, 53, 70], Product(false, false, bias: [10, 20]));                    // per column
+        Assert.Equal([29f, 32, 63, 70], Product(false, false, bias: [10, 20], along: GemmBias.PerRow));
+        Assert.Equal([0f, 2, 0, 5], Product(false, false, bias: [-20, -45], along: GemmBias.PerRow, act: GemmActivation.Relu));
+        Assert.Equal([-0.5f, -9, 23, 10], Product(false, false, bias: [-20, -40], act: GemmActivation.LeakyRelu, slope: 0.5f));
     }
 
     [Theory]

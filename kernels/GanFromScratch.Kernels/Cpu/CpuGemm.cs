@@ -5,7 +5,8 @@ using System.Runtime.Intrinsics.X86;
 namespace GanFromScratch.Kernels.Cpu;
 
 /// <summary>
-/// Single-precision GEMM, C = α·op(A)·op(B) + β·C, in the style of BLIS / GotoBLAS:
+/// Single-precision GEMM, C = α·op(A)·op(B) + β·C — what <see cref="ReferenceGemm"/> computes with
+/// three plain loops — here in the style of BLIS / GotoBLAS:
 /// <list type="number">
 /// <item>C is cut into column blocks of NC and the k dimension into slabs of KC; the KC×NC slab
 /// of B is <b>packed</b> into contiguous panels NR columns wide.</item>

@@ -20,7 +20,8 @@ public sealed class Acgan : Variant
 {
     public static readonly VariantOption<float> FakeClassWeight = new("fake-class-weight",
         "The weight of the critic's class term on generated samples, E[log P(C = c | X_fake)]: 1 is the paper's; 0 trains the class " +
-        "head on real samples alone, so that it cannot learn to name a generated sample by the label it was made for.",
+        "head on real samples alone, so that it cannot learn to name a generated sample by the label it was made for (Fashion-MNIST, " +
+        "2,000 iterations: class_acc 0.56 at 1, 0.98 at 0; docs/results/acgan-fashion-mnist).",
         1f, w => w >= 0 && float.IsFinite(w), "a number ≥ 0");
 
     public override string Name => "acgan";

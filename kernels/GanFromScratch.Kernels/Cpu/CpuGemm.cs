@@ -119,7 +119,10 @@ public static unsafe partial class CpuGemm
             _ => v,
         };
 
-        private float Activate(float v) => activation switch
+        private float Activate(float v) => Activate(activation, v, slope);
+
+        /// <summary>An epilogue's activation of one value: the unary kernels' own ReLU and LeakyReLU (their NaN semantics included).</summary>
+        public static float Activate(GemmActivation activation, float v, float slope) => activation switch
         {
             GemmActivation.Relu => ReluOp.Scalar(v, slope, slope),
             GemmActivation.LeakyRelu => LeakyReluOp.Scalar(v, slope, slope),

@@ -37,12 +37,7 @@ public static class ReferenceGemm
                 }
                 float v = (float)(alpha * sum + (beta == 0f ? 0.0 : beta * (double)c[i * ldc + j]));
                 if (!bias.IsEmpty) v += biasAlong == GemmBias.PerRow ? bias[i] : bias[j];
-                c[i * ldc + j] = activation switch
-                {
-                    GemmActivation.Relu => ReluOp.Scalar(v, 0f, 0f),
-                    GemmActivation.LeakyRelu => LeakyReluOp.Scalar(v, slope, 0f),
-                    _ => v,
-                };
+                c[i * ldc + j] = CpuGemm.Epilogue.Activate(activation, v, slope);
             }
     }
 }

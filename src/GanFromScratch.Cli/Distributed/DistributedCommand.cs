@@ -57,20 +57,20 @@ internal static class DistributedCommand
         var wrong = new List<string>();
         int n = ranks.Size, r = ranks.Rank;
         // Rank r sends r + 1 + i/8 at position i: the sum over ranks is n(n+1)/2 + n·i/8, exact in floats.
-        const int length = 1000;
-        var values = new float[length];
-        for (int i = 0; i < length; i++) values[i] = r + 1 + i / 8f;
+        float[] Sent(int length) => [.. Enumerable.Range(0, length).Select(i => r + 1 + i / 8f)];
+        float Sum(int i) => n * (n + 1) / 2f + n * i / 8f;
+        void Expect(string what, float[] got, Func<int, float> expected)
+        {
+            for (int i = 0; i < got.Length && wrong.Count == 0; i++)
+                if (got[i] != expected(i)) wrong.Add($"{what}: element {i} is {got[i]}, expected {expected(i)}.");
+        }
+        var values = Sent(1000);
         ranks.AllreduceSum(values);
-        for (int i = 0; i < length && wrong.Count == 0; i++)
-            if (values[i] != n * (n + 1) / 2f + n * i / 8f)
-                wrong.Add($"allreduce: element {i} is {values[i]}, expected {n * (n + 1) / 2f + n * i / 8f}.");
+        Expect("allreduce", values, Sum);
         // The mean, as data-parallel training averages gradients: the same sums times 1/n, over a length no vector width divides.
-        var means = new float[length + 3];
-        for (int i = 0; i < means.Length; i++) means[i] = r + 1 + i / 8f;
+        var means = Sent(1003);
         ranks.AllreduceMean(means);
-        for (int i = 0; i < means.Length && wrong.Count == 0; i++)
-            if (means[i] != (n * (n + 1) / 2f + n * i / 8f) * (1f / n))
-                wrong.Add($"allreduce mean: element {i} is {means[i]}, expected {(n * (n + 1) / 2f + n * i / 8f) * (1f / n)}.");
+        Expect("allreduce mean", means, i => Sum(i) * (1f / n));
         var bytes = new byte[4099];
         for (int i = 0; i < bytes.Length; i++) bytes[i] = r == 0 ? (byte)(i * 7 + 3) : (byte)0;
         ranks.Broadcast(bytes, root: 0);

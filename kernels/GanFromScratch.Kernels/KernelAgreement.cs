@@ -136,6 +136,11 @@ public static class KernelAgreement
         var src = Random(45, 6);
         yield return new("copy", "transpose [6, 7] from offset 3", [src], 42, (b, i, y) => b.Copy(i[0], 3, [1, 7], y, 0, [6, 1], [7, 6]), 0);
         yield return new("copy", "scalar", [src], 1, (b, i, y) => b.Copy(i[0], 5, [], y, 0, [], []), 0);
+        // A 2× nearest upsampling of [2, 3, 5, 5] (each pixel twice along a row, each row twice), and rows of 3 across a transposed source.
+        yield return new("copy", "2× nearest upsampling [2, 3, 5, 5]", [Random(150, 17)], 600,
+            (b, i, y) => b.Copy(i[0], 0, [75, 25, 5, 0, 1, 0], y, 0, [300, 100, 20, 10, 2, 1], [2, 3, 5, 2, 5, 2]), 0);
+        yield return new("copy", "rows of 3 of a transposed [3, 20]", [Random(60, 18)], 60,
+            (b, i, y) => b.Copy(i[0], 0, [1, 4, 20], y, 0, [15, 3, 1], [4, 5, 3]), 0);
 
         var x3 = Random(4 * 9 * 5, 7);
         var rows = Random(3 * 301 * 2, 8);

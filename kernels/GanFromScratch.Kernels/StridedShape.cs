@@ -73,6 +73,9 @@ public sealed record CollapsedAxes(int[] Extents, int[] Strides1, int[] Strides2
         return count;
     }
 
+    /// <summary>The same traversal without its last axis: the positions where the rows start.</summary>
+    public CollapsedAxes WithoutLast() => Rank == 1 ? new([1], [0], [0]) : new(Extents[..^1], Strides1[..^1], Strides2[..^1]);
+
     /// <summary>Where each operand is at position <paramref name="index"/> of the first <paramref name="axes"/> axes (the last of them fastest).</summary>
     public (int First, int Second) Offsets(int index, int axes)
     {
@@ -106,4 +109,52 @@ public sealed class RowLayout(CollapsedAxes axes)
 
     /// <summary>Where row <paramref name="row"/> starts in each operand.</summary>
     public (int First, int Second) Offsets(int row) => axes.Offsets(row, axes.Rank - 1);
+
+    /// <summary>
+    /// A cursor at row <paramref name="row"/> that steps to the next row by carrying through the
+    /// axes like an odometer: one division per axis to start, none per row — a walk over many
+    /// short rows (a 2× nearest upsampling copies rows of 2) is not bound by index arithmetic.
+    /// </summary>
+    public RowCursor Cursor(int row) => new(axes, row);
+}
+
+/// <summary>
+/// Walks the rows of a <see cref="RowLayout"/> in order: <see cref="First"/> and
+/// <see cref="Second"/> are where the current row starts in each operand; <see cref="Next"/> moves
+/// to the next row.
+/// </summary>
+public struct RowCursor
+{
+    private readonly CollapsedAxes _axes;
+    private readonly int[] _index;
+
+    public int First { get; private set; }
+    public int Second { get; private set; }
+
+    internal RowCursor(CollapsedAxes axes, int row)
+    {
+        _axes = axes;
+        int outer = axes.Rank - 1;
+        _index = new int[Math.Max(outer, 1)];
+        (First, Second) = axes.Offsets(row, outer);
+        for (int axis = outer - 1; axis >= 0; axis--)
+        {
+            _index[axis] = row % axes.Extents[axis];
+            row /= axes.Extents[axis];
+        }
+    }
+
+    /// <summary>Moves to the next row: the last outer axis steps by one, and an axis that reaches its extent goes back to 0 and carries to the one before.</summary>
+    public void Next()
+    {
+        for (int axis = _axes.Rank - 2; axis >= 0; axis--)
+        {
+            First += _axes.Strides1[axis];
+            Second += _axes.Strides2[axis];
+            if (++_index[axis] < _axes.Extents[axis]) return;
+            First -= _axes.Strides1[axis] * _axes.Extents[axis];
+            Second -= _axes.Strides2[axis] * _axes.Extents[axis];
+            _index[axis] = 0;
+        }
+    }
 }

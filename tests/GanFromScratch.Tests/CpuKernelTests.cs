@@ -332,6 +332,76 @@ public class CpuKernelTests
                     Assert.Equal(x[i * 12 + j * 4 + k], r[k * 6 + j * 2 + i]);
     }
 
+    /// <summary>
+    /// Strided copies of every row kind — long rows (block copy, fill, element by element), rows
+    /// shorter than a vector walked a tile at a time, the 2× nearest upsampling's pairs with and
+    /// without a vector tail, a rank-1 row — against an element-by-element walk of the shape, on
+    /// one and two threads (two threads split the rows or tiles, each starting mid-walk).
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { 2, 3, 5, 2, 5, 2 }, new[] { 75, 25, 5, 0, 1, 0 }, 1)]         // 2× nearest upsampling, width 5: one vector of four, one tail
+    [InlineData(new[] { 50, 8, 14, 2, 14, 2 }, new[] { 1568, 196, 14, 0, 1, 0 }, 0)]  // the generator's 14 → 28, every tile split across threads
+    [InlineData(new[] { 3, 4, 7, 3, 7, 3 }, new[] { 196, 49, 7, 0, 1, 0 }, 2)]       // 3× upsampling: short rows, not pairs
+    [InlineData(new[] { 4, 5, 3 }, new[] { 1, 4, 20 }, 0)]                           // rows of 3 read across a transposed source
+    [InlineData(new[] { 6, 9, 2 }, new[] { 0, 2, 1 }, 5)]                            // rows of 2, broadcast along the outer axis
+    [InlineData(new[] { 3 }, new[] { 2 }, 1)]                                        // one short row
+    [InlineData(new[] { 7, 40 }, new[] { 1, 7 }, 0)]                                 // a transpose: long rows element by element
+    [InlineData(new[] { 5, 33 }, new[] { 1, 0 }, 0)]                                 // long rows of one value (fill)
+    [InlineData(new[] { 6, 300, 4, 20 }, new[] { 24000, 80, 20, 1 }, 3)]               // long contiguous rows from an offset
+    public void Copy_matches_an_element_by_element_walk(int[] shape, int[] srcStrides, int srcOffset)
+    {
+        int count = shape.Aggregate(1, (a, b) => a * b);
+        int srcLength = srcOffset + 1 + shape.Select((e, i) => (e - 1) * srcStrides[i]).Sum();
+        var x = Random(srcLength, 31);
+        var dstStrides = StridedShape.Contiguous(shape);
+        var expected = new float[count];
+        var index = new int[shape.Length];
+        for (int n = 0; n < count; n++)
+        {
+            int from = srcOffset, to = 0;
+            for (int a = 0; a < shape.Length; a++) (from, to) = (from + index[a] * srcStrides[a], to + index[a] * dstStrides[a]);
+            expected[to] = x[from];
+            for (int a = shape.Length - 1; a >= 0 && ++index[a] == shape[a]; a--) index[a] = 0;
+        }
+        using var bx = Upload(x);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            CpuParallel.Threads = threads;
+            try
+            {
+                using var y = Cpu.Allocate(count);
+                Cpu.Copy(bx, srcOffset, srcStrides, y, 0, dstStrides, shape);
+                Assert.Equal(expected, Download(y, count));
+            }
+            finally
+            {
+                CpuParallel.Threads = Environment.ProcessorCount;
+            }
+        }
+    }
+
+    /// <summary>A row cursor started at any row and stepped to the end visits the rows where the divisions of <see cref="RowLayout.Offsets"/> put them.</summary>
+    [Fact]
+    public void Row_cursor_steps_through_the_offsets_of_every_row()
+    {
+        foreach (var (shape, s1, s2) in new (int[], int[], int[])[]
+        {
+            ([2, 3, 4, 5], [60, 20, 5, 1], [1, 2, 6, 24]),
+            ([3, 1, 4, 2, 5], [0, 7, 1, 40, 8], [40, 40, 10, 5, 1]),
+            ([6], [3], [1]),
+            ([4, 3], [3, 1], [1, 4]),
+        })
+        {
+            var layout = StridedShape.Rows(shape, s1, s2);
+            foreach (int start in new[] { 0, 1, layout.Count / 2, layout.Count - 1 })
+            {
+                var cursor = layout.Cursor(start);
+                for (int row = start; row < layout.Count; row++, cursor.Next())
+                    Assert.Equal(layout.Offsets(row), (cursor.First, cursor.Second));
+            }
+        }
+    }
+
     [Theory]
     [InlineData(UnaryOp.Exp)]
     [InlineData(UnaryOp.Log)]

@@ -20,6 +20,7 @@ img=(--dataset fashion-mnist --iters 4 --eval-every 2 --sample-every 2 --classif
 for v in wgan-gp dcgan gan lsgan wgan; do
   gfs train "$v" "${img[@]}" --dim 16 --batch-size 32 --fd-samples 500 --out "$OUT/img-$v" > "$OUT/img-$v.log"
 done
+gfs train biggan "${img[@]}" --dim 8 --batch-size 20 --fd-samples 500 --out "$OUT/img-biggan" > "$OUT/img-biggan.log"
 gfs train wgan-gp "${img[@]}" --fd-samples 10000 --out "$OUT/img-wgan-gp-default" > "$OUT/img-wgan-gp-default.log"
 gfs sample --checkpoint "$OUT/img-dcgan/checkpoint.safetensors" -n 16 --out "$OUT/img-samples.png" > /dev/null
 gfs eval --checkpoint "$OUT/img-wgan-gp/checkpoint.safetensors" --classifier "$CLASSIFIER" -n 500 | grep -v "s)$" > "$OUT/eval.txt"

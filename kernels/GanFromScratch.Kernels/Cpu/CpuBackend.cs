@@ -155,23 +155,69 @@ public sealed unsafe partial class CpuBackend : Backend
     public override void Copy(DeviceBuffer src, int srcOffset, ReadOnlySpan<int> srcStrides,
         DeviceBuffer dst, int dstOffset, ReadOnlySpan<int> dstStrides, ReadOnlySpan<int> shape)
     {
-        var layout = StridedShape.Rows(shape, srcStrides, dstStrides);
+        var axes = StridedShape.Collapse(shape, srcStrides, dstStrides);
+        float* s = Ptr(src) + srcOffset, d = Ptr(dst) + dstOffset;
+        if (axes.Extents[^1] < ShortRow && axes.Rank > 1) CopyShortRows(axes, s, d);
+        else CopyRows(new RowLayout(axes), s, d);
+    }
+
+    /// <summary>Rows shorter than this are copied a tile of rows at a time (<see cref="CopyShortRows"/>).</summary>
+    private const int ShortRow = 8;
+
+    /// <summary>Row by row: a block copy where both are contiguous, a fill where the source is broadcast, else element by element.</summary>
+    private static void CopyRows(RowLayout layout, float* src, float* dst)
+    {
         int inner = layout.Inner;
         int ss = layout.InnerStride1, ds = layout.InnerStride2;
-        nint ps = (nint)(Ptr(src) + srcOffset), pd = (nint)(Ptr(dst) + dstOffset);
+        nint ps = (nint)src, pd = (nint)dst;
         CpuParallel.For(layout.Count, Math.Max(1, (1 << 15) / Math.Max(1, inner)), (start, end) =>
         {
-            for (int row = start; row < end; row++)
+            var row = layout.Cursor(start);
+            for (int r = start; r < end; r++, row.Next())
             {
-                var (so, dout) = layout.Offsets(row);
-                float* s = (float*)ps + so;
-                float* d = (float*)pd + dout;
+                float* s = (float*)ps + row.First;
+                float* d = (float*)pd + row.Second;
                 if (ss == 1 && ds == 1)
                     new ReadOnlySpan<float>(s, inner).CopyTo(new Span<float>(d, inner));
                 else if (ss == 0 && ds == 1)
                     new Span<float>(d, inner).Fill(*s);
                 else
                     for (int i = 0; i < inner; i++) d[(long)i * ds] = s[(long)i * ss];
+            }
+        });
+    }
+
+    /// <summary>
+    /// Rows of fewer than <see cref="ShortRow"/> elements — a 2× nearest upsampling of [n, c, h, w]
+    /// is n·c·h·2 tiles of w rows of 2, each row one source element twice — copied a tile (the last
+    /// two axes) at a time, so the walk over the outer axes is paid per tile, not per row. Where a
+    /// tile is exactly that upsampling's (each source element of a contiguous row written twice in a
+    /// row) four source elements become eight in two vector shuffles.
+    /// </summary>
+    private static void CopyShortRows(CollapsedAxes axes, float* src, float* dst)
+    {
+        int inner = axes.Extents[^1], ss = axes.Strides1[^1], ds = axes.Strides2[^1];
+        var tiles = new RowLayout(axes.WithoutLast());
+        int rows = tiles.Inner, rs = tiles.InnerStride1, rd = tiles.InnerStride2;
+        bool twice = inner == 2 && ss == 0 && ds == 1 && rs == 1 && rd == 2;
+        nint ps = (nint)src, pd = (nint)dst;
+        CpuParallel.For(tiles.Count, Math.Max(1, (1 << 15) / Math.Max(1, rows * inner)), (start, end) =>
+        {
+            var tile = tiles.Cursor(start);
+            for (int t = start; t < end; t++, tile.Next())
+            {
+                float* s = (float*)ps + tile.First;
+                float* d = (float*)pd + tile.Second;
+                int r = 0;
+                if (twice)
+                    for (; r <= rows - 4; r += 4)
+                    {
+                        var four = Vector128.Load(s + r);
+                        Vector128.Shuffle(four, Vector128.Create(0, 0, 1, 1)).Store(d + 2 * r);
+                        Vector128.Shuffle(four, Vector128.Create(2, 2, 3, 3)).Store(d + 2 * r + 4);
+                    }
+                for (; r < rows; r++)
+                    for (int i = 0; i < inner; i++) d[(long)r * rd + (long)i * ds] = s[(long)r * rs + (long)i * ss];
             }
         });
     }

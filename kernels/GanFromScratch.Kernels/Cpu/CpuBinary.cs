@@ -86,11 +86,9 @@ internal static class BinaryKernel
         }
         CpuParallel.For(rows, Math.Max(1, (1 << 15) / Math.Max(1, inner)), (start, end) =>
         {
-            for (int row = start; row < end; row++)
-            {
-                var (oa, ob) = layout.Offsets(row);
-                InnerLoop<TOp>((float*)pa + oa, sa, (float*)pb + ob, sb, (float*)py + (long)row * inner, inner, alpha);
-            }
+            var cursor = layout.Cursor(start);
+            for (int row = start; row < end; row++, cursor.Next())
+                InnerLoop<TOp>((float*)pa + cursor.First, sa, (float*)pb + cursor.Second, sb, (float*)py + (long)row * inner, inner, alpha);
         });
     }
 

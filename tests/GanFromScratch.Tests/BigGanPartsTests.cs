@@ -58,6 +58,37 @@ public sealed class BigGanPartsTests : IDisposable
         Assert.Equal(4, OrthogonalRegularization.Weights(trainer.Players.Generator).Count());
     }
 
+    /// <summary>
+    /// A tall weight (200 × 16, computed from WᵀW) against the definition summed in double: the value
+    /// β Σᵢ≠ⱼ (wᵢ·wⱼ)² and its gradient 4β Σⱼ≠ᵢ (wᵢ·wⱼ) wⱼ, to 1e-5 of the value and of the largest gradient.
+    /// </summary>
+    [Fact]
+    public void Orthogonal_regularization_of_a_tall_weight_is_the_off_diagonal_sum_of_its_rows_gram()
+    {
+        using var _ = TensorScope.Begin();
+        const int rows = 200, columns = 16;
+        const float beta = 0.7f;
+        var values = KernelData.Random(rows * columns, 41);
+        var w = Tensor.FromArray(values, rows, columns).RequiresGrad_();
+        var penalty = OrthogonalRegularization.Penalty(w, beta);
+        var gradient = Autograd.Grad([penalty], [w])[0]!.ToArray();
+
+        double Dot(int i, int j) => Enumerable.Range(0, columns).Sum(k => (double)values[i * columns + k] * values[j * columns + k]);
+        var gram = new double[rows, rows];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < rows; j++)
+                gram[i, j] = i == j ? 0 : Dot(i, j);
+        double expected = beta * gram.Cast<double>().Sum(g => g * g);
+        Assert.Equal(1.0, penalty.Item() / expected, 5);
+        var expectedGradient = new double[rows * columns];
+        for (int i = 0; i < rows; i++)
+            for (int k = 0; k < columns; k++)
+                for (int j = 0; j < rows; j++) expectedGradient[i * columns + k] += 4 * beta * gram[i, j] * values[j * columns + k];
+        double scale = expectedGradient.Max(Math.Abs);
+        for (int e = 0; e < expectedGradient.Length; e++)
+            Assert.True(Math.Abs(gradient[e] - expectedGradient[e]) <= 1e-5 * scale, $"∂R/∂w[{e / columns}, {e % columns}]: {gradient[e]} against {expectedGradient[e]} (largest {scale})");
+    }
+
     [Fact]
     public void Ortho_changes_the_generators_update_and_not_its_reported_loss_nor_the_critics_step()
     {

@@ -42,6 +42,7 @@ public class ImageOpGoldenTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
         ["hinge_generator"] = x => Gan.Hinge.GeneratorObjective(x[0]).Square().Reshape(1),
         ["orthogonal_regularization_linear"] = x => Gan.OrthogonalRegularization.Penalty(x[0], 0.3f).Reshape(1),
         ["orthogonal_regularization_conv"] = x => Gan.OrthogonalRegularization.Penalty(x[0], 0.3f).Reshape(1),
+        ["orthogonal_regularization_tall"] = x => Gan.OrthogonalRegularization.Penalty(x[0], 0.3f).Reshape(1), // from WᵀW
         ["conditional_batch_norm"] = x => Nn.ConditionalBatchNorm.Compute(x[0], x[1], x[2], x[3], x[4], x[5]),
         ["conditional_batch_norm_1d"] = x => Nn.ConditionalBatchNorm.Compute(x[0], x[1], x[2], x[3], x[4], x[5]),
         ["projection_head"] = x => Nn.ProjectionHead.Compute(x[0], Labels(2, 0, 1, 2, 1), x[1], x[2], x[3]),

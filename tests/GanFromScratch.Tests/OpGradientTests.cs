@@ -95,6 +95,7 @@ public class OpGradientTests
             Gan.LossSensitive.Margin(Tensor.FromArray([0.5f, -1.2f, 1.1f, 0.4f, -0.2f, 0.9f], 3, 2), Tensor.FromArray([0.1f, -0.9f, 0.2f, 0.6f, -1f, 0.4f], 3, 2), 0.1f),
             0.3f).Objective.Reshape(1), () => [Input(1, 3, 1), Input(2, 3, 1)]),
         ["orthogonal_regularization"] = (x => Gan.OrthogonalRegularization.Penalty(x[0], 0.3f).Reshape(1), () => [Input(1, 3, 4)]),
+        ["orthogonal_regularization_tall"] = (x => Gan.OrthogonalRegularization.Penalty(x[0], 0.3f).Reshape(1), () => [Input(1, 7, 3)]),
         ["conditional_batch_norm"] = (x => Nn.ConditionalBatchNorm.Compute(x[0], x[1], x[2], x[3], x[4], x[5]) * x[0],
             () => [Input(1, 4, 2, 2, 1), Input(2, 4, 3), Input(3, 2, 3), Input(4, 2), Input(5, 2, 3), Input(6, 2)]),
         ["projection_head"] = (x => Nn.ProjectionHead.Compute(x[0], Tensor.FromArray([1, 0, 2], 3), x[1], x[2], x[3]).Square(),

@@ -80,6 +80,8 @@ cases = [
     ("conv1d_k1", [(2, 5, 4), (3, 5, 1), (3,)], lambda x, w, b: F.conv1d(x, w, b)),
     ("text_residual_block", [(2, 3, 6), (3, 3, 5), (3,), (3, 3, 5), (3,)], lambda x, w1, b1, w2, b2:
         x + 0.3 * F.conv1d(torch.relu(F.conv1d(torch.relu(x), w1, b1, padding=2)), w2, b2, padding=2)),
+    # The orthogonal regularization of a tall weight (9 rows of 3: gfs computes it from WᵀW), as written.
+    ("orthogonal_regularization_tall", [(9, 3)], lambda w: (0.3 * ((w @ w.t()) * (1 - torch.eye(9))).pow(2).sum()).reshape(1)),
 ]
 
 out = []

@@ -136,12 +136,15 @@ public struct RowCursor
         _axes = axes;
         int outer = axes.Rank - 1;
         _index = new int[Math.Max(outer, 1)];
-        (First, Second) = axes.Offsets(row, outer);
-        for (int axis = outer - 1; axis >= 0; axis--)
+        int first = 0, second = 0;
+        for (int axis = outer - 1; axis >= 0; axis--) // as CollapsedAxes.Offsets, keeping each axis's index
         {
-            _index[axis] = row % axes.Extents[axis];
+            int i = _index[axis] = row % axes.Extents[axis];
             row /= axes.Extents[axis];
+            first += i * axes.Strides1[axis];
+            second += i * axes.Strides2[axis];
         }
+        (First, Second) = (first, second);
     }
 
     /// <summary>Moves to the next row: the last outer axis steps by one, and an axis that reaches its extent goes back to 0 and carries to the one before.</summary>

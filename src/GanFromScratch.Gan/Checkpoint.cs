@@ -95,7 +95,7 @@ public static class Checkpoint
         try
         {
             string json = meta["config"];
-            return format == Format ? TrainConfig.FromJson(json) : UpgradeV1(json);
+            return (format == Format ? TrainConfig.FromJson(json) : UpgradeV1(json)).WithOptionsAddedSince();
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
         {

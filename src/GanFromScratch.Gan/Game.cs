@@ -10,6 +10,7 @@ public static class Roles
     public const string Critic = "critic";
     public const string Encoder = "encoder";
     public const string GeneratorEma = "generator_ema";
+    public const string CriticAverage = "critic_avg";
 }
 
 /// <summary>One network of a run in its role, and the optimizer that trains it (set by the trainer).</summary>

@@ -126,6 +126,33 @@ public sealed record TrainConfig
     public TrainConfig WithOption<T>(VariantOption<T> option, T value) where T : notnull =>
         this with { Options = new Dictionary<string, JsonElement>(Options) { [option.Key] = VariantOption<T>.ToJson(value) } };
 
+    /// <summary>
+    /// A copy that names every option of its variant, those it does not with their defaults for its
+    /// data: what a run saves, so that an option missing from a saved configuration can only be one
+    /// added since (<see cref="WithOptionsAddedSince"/>).
+    /// </summary>
+    public TrainConfig WithEveryOption()
+    {
+        var missing = Rules.Options.Where(o => !Options.ContainsKey(o.Key)).ToList();
+        if (missing.Count == 0) return this;
+        var options = new Dictionary<string, JsonElement>(Options);
+        foreach (var option in missing) options[option.Key] = option.DefaultFor(Kind);
+        return this with { Options = options };
+    }
+
+    /// <summary>
+    /// A saved configuration with the options added to its variant since it was written: each
+    /// with the value that run had (<see cref="VariantOption.ValueBeforeIt"/>), where declared.
+    /// </summary>
+    internal TrainConfig WithOptionsAddedSince()
+    {
+        var added = Rules.Options.Where(o => o.ValueBeforeIt is not null && !Options.ContainsKey(o.Key)).ToList();
+        if (added.Count == 0) return this;
+        var options = new Dictionary<string, JsonElement>(Options);
+        foreach (var option in added) options[option.Key] = option.ValueBeforeIt!.Value;
+        return this with { Options = options };
+    }
+
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

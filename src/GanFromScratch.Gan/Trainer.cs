@@ -32,7 +32,7 @@ public sealed partial class Trainer
     public Trainer(TrainConfig config, IGanData data)
     {
         config.Validate();
-        Config = config;
+        Config = config = config.WithEveryOption();
         Variant = config.Rules;
         Data = data;
         Players = MakePlayers(config, data);

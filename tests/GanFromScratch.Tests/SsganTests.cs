@@ -125,6 +125,7 @@ public sealed class SsganTests : IDisposable
         Assert.Contains("data.labelled_position", Nn.SafeTensors.ReadMetadata(path).Keys);
         var resumed = TestRuns.LoadImages(path, _images);
         for (int i = 3; i < 7; i++) Assert.Equal(expected[i], resumed.Step());
+        Assert.Contains(TestRuns.State(resumed), t => t.Name.StartsWith(Roles.CriticAverage + ".", StringComparison.Ordinal)); // the average resumes too
         Assert.Equal(TestRuns.State(straight).Select(t => t.Values), TestRuns.State(resumed).Select(t => t.Values));
     }
 
@@ -163,18 +164,82 @@ public sealed class SsganTests : IDisposable
         Assert.True(code == 0, err);
         var last = JsonDocument.Parse(File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Last()).RootElement;
         Assert.InRange(last.GetProperty("test_acc").GetDouble(), 0, 1);
+        Assert.InRange(last.GetProperty("test_acc_avg").GetDouble(), 0, 1);
 
         string json = Path.Combine(_dir, "baseline.json");
         (code, _, err) = Gfs.Run(["train", "classifier", "--arch", "ssgan", .. tiny, "--iters", "5", "--out", json]);
         Assert.True(code == 0, err);
         var result = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
         var config = Small(1) with { Iters = 5, Seed = 1 };
-        double expected = Ssgan.SupervisedBaseline(config, _images, FashionMnist.Load(_dir, train: false));
-        Assert.Equal(Math.Round(expected, 6), result.GetProperty("test_acc").GetDouble());
+        var expected = Ssgan.SupervisedBaseline(config, _images, FashionMnist.Load(_dir, train: false));
+        Assert.Equal(Math.Round(expected.Accuracy, 6), result.GetProperty("test_acc").GetDouble());
+        Assert.Equal(Math.Round(expected.AverageAccuracy!.Value, 6), result.GetProperty("test_acc_avg").GetDouble());
         Assert.Equal(1, result.GetProperty("labels_per_class").GetInt32());
     }
 
+    private TrainConfig WithAverage(float rate) => Small().WithOption(Ssgan.CriticAverage, rate);
+
+    [Fact]
+    public void The_critic_average_follows_the_critic_without_changing_the_run_and_is_read_without_its_bias()
+    {
+        const float rate = 0.25f;
+        var (averaged, plain) = (Make(WithAverage(rate)), Make(WithAverage(0f)));
+        Assert.Null(plain.Players.Find(Roles.CriticAverage));
+        var average = averaged.Players[Roles.CriticAverage].Network;
+        Assert.All(average.Parameters(), p => Assert.All(p.ToArray(), v => Assert.Equal(0f, v))); // a = 0, as the authors start it
+
+        // The average never feeds back: the same losses and the same critic and generator, to the bit.
+        var expected = new double[average.Parameters().Sum(p => p.Size)];
+        double d = 1 - (double)(1f - rate);
+        for (int t = 1; t <= 3; t++)
+        {
+            Assert.Equal(plain.Step(), averaged.Step());
+            var theta = averaged.Players.Critic.Parameters().SelectMany(p => p.ToArray()).ToArray();
+            for (int i = 0; i < expected.Length; i++) expected[i] += d * (theta[i] - expected[i]); // a ← a + r(θ − a)
+        }
+        Assert.Equal(plain.Players.All.Take(2).SelectMany(p => p.Network.Parameters()).SelectMany(p => p.ToArray()),
+            averaged.Players.All.Take(2).SelectMany(p => p.Network.Parameters()).SelectMany(p => p.ToArray()));
+        var a = average.Parameters().SelectMany(p => p.ToArray()).ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.Equal(expected[i], a[i], 1e-5 * (1 + Math.Abs(expected[i])));
+
+        // Tested as a/(1 − (1 − r)³): the weights of a critic loaded with those values, the average left as it was.
+        var correct = Make(WithAverage(0f)).Players.Critic;
+        var scale = 1 / (1 - Math.Pow(1f - rate, 3));
+        int at = 0;
+        foreach (var p in correct.Parameters())
+        {
+            p.Load([.. a.AsSpan(at, p.Size).ToArray().Select(v => (float)(v * scale))]);
+            at += p.Size;
+        }
+        var (images, labels) = (_images.Batch(0, 24), _images.Labels.Select(l => (int)l).ToArray());
+        Assert.Equal(Ssgan.Accuracy(correct, images, labels), Ssgan.AccuracyOfAverage(average, 1f - rate, 3, images, labels));
+        Assert.Equal(a, average.Parameters().SelectMany(p => p.ToArray()));
+        Assert.Contains(("test_acc_avg", Ssgan.AccuracyOfAverage(average, 1f - rate, 3, images, labels)), averaged.Variant.Measure(averaged));
+    }
+
+    [Fact]
+    public void A_checkpoint_saved_before_the_critic_average_resumes_without_one()
+    {
+        var old = Make(WithAverage(0f));
+        old.Step();
+        string path = Path.Combine(_dir, "before.safetensors");
+        TestRuns.Save(old, path);
+        TestRuns.Edit(path, (_, meta) =>
+        {
+            var config = System.Text.Json.Nodes.JsonNode.Parse(meta["config"])!;
+            Assert.True(config["options"]!.AsObject().Remove("critic_average"));
+            meta["config"] = config.ToJsonString();
+        });
+        var resumed = TestRuns.LoadImages(path, _images);
+        Assert.Equal(0f, Ssgan.CriticAverage.Of(resumed.Config));
+        Assert.Null(resumed.Players.Find(Roles.CriticAverage));
+        Assert.Equal(old.Step(), resumed.Step());
+        Assert.Equal(1e-4f, Ssgan.CriticAverage.Of(TestRuns.Defaults("ssgan", "fashion-mnist"))); // new runs: the authors' rate
+    }
+
     [Theory]
+    [InlineData("--critic-average", "1", "--critic-average must be a rate in [0, 1)")]
+    [InlineData("--critic-average", "-0.1", "--critic-average must be a rate in [0, 1)")]
     [InlineData("--labels-per-class", "0", "--labels-per-class must be a whole number ≥ 1")]
     [InlineData("--labels-per-class", "4", "--labels-per-class 4 is more than")]
     [InlineData("--labels-per-class", "1", "fewer than a batch")]

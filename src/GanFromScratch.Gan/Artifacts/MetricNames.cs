@@ -23,6 +23,7 @@ public static class MetricNames
         new MetricDescription("g_loss", "g_loss: the generator's loss", false),
         new MetricDescription("grad_norm", "grad_norm: mean ‖∇ₓD‖ between real and fake (WGAN-GP keeps it near 1)", true),
         new MetricDescription("test_acc", "test_acc: test accuracy (higher is better)", true),
+        new MetricDescription("test_acc_avg", "test_acc_avg: test accuracy of the averaged weights (higher is better)", true),
         new MetricDescription("code_acc", "code_acc: categorical code matched to classes (higher is better)", true),
         new MetricDescription("mi", "mi: mutual information lower bound, nats (higher is better)", false),
         new MetricDescription("mi_cont", "mi_cont: continuous codes' mi bound (higher is better)", false),

@@ -24,6 +24,12 @@ public abstract class VariantOption(string name, string description)
     /// <summary>Whether a resumed run must keep the saved value (it chose the run's data, as the labelled subset does).</summary>
     public bool FixedAtResume { get; init; }
 
+    /// <summary>
+    /// The value of a run whose saved configuration does not name the option (saved before the option
+    /// existed; gfs writes every option since), or null for the default: what that run did.
+    /// </summary>
+    public JsonElement? ValueBeforeIt { get; init; }
+
     /// <summary>The type of its value (float, int, string).</summary>
     public abstract Type ValueType { get; }
 

@@ -142,14 +142,14 @@ public sealed record TrainConfig
 
     /// <summary>
     /// A saved configuration with the options added to its variant since it was written: each
-    /// with the value that run had (<see cref="VariantOption.ValueBeforeIt"/>), where declared.
+    /// with the value that run had (<see cref="VariantOption.ValueBeforeAdded"/>), where declared.
     /// </summary>
     internal TrainConfig WithOptionsAddedSince()
     {
-        var added = Rules.Options.Where(o => o.ValueBeforeIt is not null && !Options.ContainsKey(o.Key)).ToList();
+        var added = Rules.Options.Where(o => o.ValueBeforeAdded is not null && !Options.ContainsKey(o.Key)).ToList();
         if (added.Count == 0) return this;
         var options = new Dictionary<string, JsonElement>(Options);
-        foreach (var option in added) options[option.Key] = option.ValueBeforeIt!.Value;
+        foreach (var option in added) options[option.Key] = option.ValueBeforeAdded!.Value;
         return this with { Options = options };
     }
 

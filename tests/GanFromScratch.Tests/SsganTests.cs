@@ -190,31 +190,25 @@ public sealed class SsganTests : IDisposable
 
         // The average never feeds back: the same losses and the same critic and generator, to the bit.
         var expected = new double[average.Parameters().Sum(p => p.Size)];
-        double d = 1 - (double)(1f - rate);
         for (int t = 1; t <= 3; t++)
         {
             Assert.Equal(plain.Step(), averaged.Step());
             var theta = averaged.Players.Critic.Parameters().SelectMany(p => p.ToArray()).ToArray();
-            for (int i = 0; i < expected.Length; i++) expected[i] += d * (theta[i] - expected[i]); // a ← a + r(θ − a)
+            for (int i = 0; i < expected.Length; i++) expected[i] += rate * (theta[i] - expected[i]); // a ← a + r(θ − a)
         }
         Assert.Equal(plain.Players.All.Take(2).SelectMany(p => p.Network.Parameters()).SelectMany(p => p.ToArray()),
             averaged.Players.All.Take(2).SelectMany(p => p.Network.Parameters()).SelectMany(p => p.ToArray()));
         var a = average.Parameters().SelectMany(p => p.ToArray()).ToArray();
         for (int i = 0; i < a.Length; i++) Assert.Equal(expected[i], a[i], 1e-5 * (1 + Math.Abs(expected[i])));
 
-        // Tested as a/(1 − (1 − r)³): the weights of a critic loaded with those values, the average left as it was.
-        var correct = Make(WithAverage(0f)).Players.Critic;
-        var scale = 1 / (1 - Math.Pow(1f - rate, 3));
-        int at = 0;
-        foreach (var p in correct.Parameters())
-        {
-            p.Load([.. a.AsSpan(at, p.Size).ToArray().Select(v => (float)(v * scale))]);
-            at += p.Size;
-        }
-        var (images, labels) = (_images.Batch(0, 24), _images.Labels.Select(l => (int)l).ToArray());
-        Assert.Equal(Ssgan.Accuracy(correct, images, labels), Ssgan.AccuracyOfAverage(average, 1f - rate, 3, images, labels));
+        // Read as a/(1 − (1 − r)³) — after three steps the weights r(1 − r)^(3−s) sum to 1 − (1 − r)³ — and left as it was.
+        var read = Ssgan.ReadingAverage(average, rate, 3, () => average.Parameters().SelectMany(p => p.ToArray()).ToArray());
+        double sum = 1 - Math.Pow(1 - rate, 3);
+        for (int i = 0; i < a.Length; i++) Assert.Equal(expected[i] / sum, read[i], 1e-5 * (1 + Math.Abs(expected[i] / sum)));
         Assert.Equal(a, average.Parameters().SelectMany(p => p.ToArray()));
-        Assert.Contains(("test_acc_avg", Ssgan.AccuracyOfAverage(average, 1f - rate, 3, images, labels)), averaged.Variant.Measure(averaged));
+        var (images, labels) = (_images.Batch(0, 24), _images.Labels.Select(l => (int)l).ToArray());
+        Assert.Contains(("test_acc_avg", Ssgan.ReadingAverage(average, rate, 3, () => Ssgan.Accuracy(average, images, labels))),
+            averaged.Variant.Measure(averaged));
     }
 
     [Fact]
@@ -266,6 +260,10 @@ public sealed class SsganTests : IDisposable
         var (code, _, err) = Gfs.Run(["train", "ssgan", "--out", run, "--resume", "--iters", "4", "--labels-per-class", "2"]);
         Assert.Equal(2, code);
         Assert.Contains("a resumed run keeps the data it learns from", err);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(run, TrainingRun.CheckpointFile)));
+        (code, _, err) = Gfs.Run(["train", "ssgan", "--out", run, "--resume", "--iters", "4", "--critic-average", "0.001"]);
+        Assert.Equal(2, code);
+        Assert.Contains("trained with --critic-average 0.0001, not 0.001", err);
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(run, TrainingRun.CheckpointFile)));
 
         var cnn = Gfs.Run("train", "classifier", "--dataset", "mnist", "--data", _dir, "--labels-per-class", "1");

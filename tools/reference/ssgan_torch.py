@@ -124,19 +124,19 @@ class WeightAverage:
 
     def __init__(self, module, rate):
         self.module, self.rate, self.steps = module, rate, 0
-        self.sums = [torch.zeros_like(p) for p in module.parameters()]
+        self.averages = [torch.zeros_like(p) for p in module.parameters()]
 
     def update(self):
         self.steps += 1
         with torch.no_grad():
-            for a, p in zip(self.sums, self.module.parameters()):
+            for a, p in zip(self.averages, self.module.parameters()):
                 a.add_(p - a, alpha=self.rate)
 
     def accuracy(self, images, labels):
         saved = [p.detach().clone() for p in self.module.parameters()]
         correction = 1 - (1 - self.rate) ** self.steps
         with torch.no_grad():
-            for a, p in zip(self.sums, self.module.parameters()):
+            for a, p in zip(self.averages, self.module.parameters()):
                 p.copy_(a / correction)
         try:
             return test_accuracy(self.module, images, labels)
@@ -162,6 +162,8 @@ def main():
     p.add_argument("--baseline", action="store_true", help="train the critic on the labelled batches alone (CE), no GAN")
     p.add_argument("--average-rate", type=float, default=1e-4, help="rate of the critic's weight average (test_acc_avg); 0: none")
     args = p.parse_args()
+    if not 0 <= args.average_rate < 1:
+        p.error(f"--average-rate must be in [0, 1) (got {args.average_rate})")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     G, D = generator(args.dim), Critic(args.dim)

@@ -120,7 +120,11 @@ internal static class ClassifierCommand
                 ["arch"] = "ssgan", ["dataset"] = dataset, ["labels_per_class"] = labels, ["iters"] = config.Iters, ["batch_size"] = config.BatchSize,
                 ["dim"] = config.Dim, ["seed"] = seed, ["test_acc"] = Math.Round(accuracy, 6),
             };
-            if (averaged is not null) line["test_acc_avg"] = Math.Round(averaged.Value, 6);
+            if (averaged is not null)
+            {
+                line["test_acc_avg"] = Math.Round(averaged.Value, 6);
+                line["critic_average"] = Ssgan.CriticAverage.Of(config);
+            }
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
             File.WriteAllText(output, line.ToJsonString() + "\n");
             stdout.WriteLine($"Wrote {output}.");

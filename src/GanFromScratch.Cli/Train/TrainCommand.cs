@@ -595,7 +595,7 @@ internal static class TrainCommand
             if (from.GetRawText() == value.GetRawText()) continue;
             if (declared.FixedAtResume)
                 throw new UsageException($"The checkpoint {checkpoint} was trained with --{declared.Name} {declared.Format(from)}, not {declared.Format(value)}: " +
-                                         "a resumed run keeps the data it learns from. Start a new run (another --out, or --force) to change it.");
+                                         "a resumed run keeps the data it learns from and the networks it keeps. Start a new run (another --out, or --force) to change it.");
             config = config with { Options = new Dictionary<string, JsonElement>(config.Options) { [declared.Key] = value } };
             list.Add(new SettingChange(iteration, declared.Key, from, value));
         }

@@ -37,7 +37,11 @@ public sealed class Ssgan : Variant
         "The rate r of the running average of the critic's weights that test_acc_avg tests, as the authors' code does: " +
         "a ← a + r·(θ − a) after every critic step from a = 0, read as a/(1 − (1 − r)^t) after t steps so that a short run is not pulled " +
         "towards 0 (the authors' rate 1e-4, their runs 180,000 steps; 0: none).",
-        1e-4f, r => r >= 0 && r < 1, "a rate in [0, 1), such as 1e-4") { ValueBeforeIt = VariantOption<float>.ToJson(0f) };
+        1e-4f, r => r >= 0 && r < 1, "a rate in [0, 1), such as 1e-4")
+    {
+        FixedAtResume = true, // the reading a/(1 − (1 − r)^t) holds for one rate from the start
+        ValueBeforeAdded = VariantOption<float>.ToJson(0f),
+    };
 
     /// <summary>How many test images test_acc reads.</summary>
     public const int TestImages = 10000;
@@ -66,7 +70,7 @@ public sealed class Ssgan : Variant
         if (CriticAverage.Of(config) == 0) return players;
         var average = CreateCritic(config, data, init);
         using (Autograd.NoGrad())
-            foreach (var (_, value) in average.NamedState()) value.Load(new float[value.Size]); // a = 0
+            foreach (var p in average.Parameters()) p.Load(new float[p.Size]); // a = 0
         return players.With(new Player(Roles.CriticAverage, average));
     }
 
@@ -79,13 +83,18 @@ public sealed class Ssgan : Variant
 
     private static FeatureCritic Critic(Game game) => (FeatureCritic)game.Critic;
 
-    /// <summary>The average's decay d = 1 − r: a ← d·a + (1 − d)·θ.</summary>
-    private static float AverageDecay(TrainConfig config) => 1f - CriticAverage.Of(config);
-
     /// <summary>After each critic step, the running average of its weights takes a step towards them.</summary>
     public override void AfterCriticStep(Game game)
     {
-        if (game.Players.Find(Roles.CriticAverage) is { } average) MovingAverage.Update(average.Network, game.Critic, AverageDecay(game.Config));
+        if (game.Players.Find(Roles.CriticAverage) is { } average) UpdateAverage(average.Network, game.Critic, CriticAverage.Of(game.Config));
+    }
+
+    /// <summary>The authors' step of the average: a ← a + r·(θ − a), for every parameter of <paramref name="critic"/>.</summary>
+    public static void UpdateAverage(Nn.Module average, Nn.Module critic, float rate)
+    {
+        using var _ = Autograd.NoGrad();
+        using var scope = TensorScope.Begin();
+        foreach (var (a, theta) in average.Parameters().Zip(critic.Parameters())) a.CopyFrom(a + rate * (theta - a));
     }
 
     public override CriticLosses CriticLoss(Game game, Batch batch)
@@ -141,29 +150,30 @@ public sealed class Ssgan : Variant
         yield return ("test_acc", Accuracy(trainer.Players.Critic, test, labels));
         long steps = trainer.Players[Roles.Critic].Optimizer!.StepCount;
         if (trainer.Players.Find(Roles.CriticAverage) is { } average && steps > 0)
-            yield return ("test_acc_avg", AccuracyOfAverage(average.Network, AverageDecay(trainer.Config), steps, test, labels));
+            yield return ("test_acc_avg", ReadingAverage(average.Network, CriticAverage.Of(trainer.Config), steps, () => Accuracy(average.Network, test, labels)));
     }
 
     /// <summary>
-    /// The accuracy of the weights a/(1 − dᵗ) — the running average <paramref name="average"/> after
-    /// <paramref name="steps"/> steps of decay <paramref name="decay"/> from 0, its weights summing to 1 —
-    /// with <paramref name="average"/> left as it was, to the bit.
+    /// <paramref name="measure"/> of <paramref name="average"/> holding a/(1 − (1 − r)ᵗ): the running
+    /// average after <paramref name="steps"/> steps of rate <paramref name="rate"/> from 0, divided by the
+    /// sum of its weights r(1 − r)^(t−s), so that it is an average of the critic's weights and not pulled
+    /// towards 0 (the authors' own average, once t ≫ 1/r). The average holds a again afterwards, to the bit.
     /// </summary>
-    public static double AccuracyOfAverage(Nn.Module average, float decay, long steps, Tensor images, int[] labels)
+    public static T ReadingAverage<T>(Nn.Module average, float rate, long steps, Func<T> measure)
     {
-        var state = average.NamedState().Select(s => s.Value).ToList();
-        var saved = state.Select(t => t.ToArray()).ToList();
-        float scale = (float)(1 / (1 - Math.Pow(decay, steps)));
+        var parameters = average.Parameters().ToList();
+        var saved = parameters.Select(t => t.ToArray()).ToList();
+        float scale = (float)(1 / (1 - Math.Pow(1 - (double)rate, steps)));
         try
         {
             using (Autograd.NoGrad())
             using (TensorScope.Begin())
-                foreach (var t in state) t.CopyFrom(scale * t);
-            return Accuracy(average, images, labels);
+                foreach (var t in parameters) t.CopyFrom(scale * t);
+            return measure();
         }
         finally
         {
-            for (int i = 0; i < state.Count; i++) state[i].Load(saved[i]);
+            for (int i = 0; i < parameters.Count; i++) parameters[i].Load(saved[i]);
         }
     }
 
@@ -192,13 +202,14 @@ public sealed class Ssgan : Variant
             loss.Backward();
             adam.Step();
             critic.ZeroGrad();
-            if (average is not null) MovingAverage.Update(average, critic, AverageDecay(config));
+            if (average is not null) UpdateAverage(average, critic, CriticAverage.Of(config));
             if (step % 100 == 0 || step == config.Iters) progress?.Invoke(step, loss.Item());
         }
         int n = Math.Min(TestImages, test.Count);
         var (images, classes) = (test.Batch(0, n), test.Labels[..n].Select(l => (int)l).ToArray());
         return (Accuracy(critic, images, classes),
-            average is null || adam.StepCount == 0 ? null : AccuracyOfAverage(average, AverageDecay(config), adam.StepCount, images, classes));
+            average is null || adam.StepCount == 0 ? null
+                : ReadingAverage(average, CriticAverage.Of(config), adam.StepCount, () => Accuracy(average, images, classes)));
     }
 
     /// <summary>The fraction of <paramref name="images"/> whose largest logit is their class, the network in evaluation mode (no noise).</summary>

@@ -25,10 +25,11 @@ public abstract class VariantOption(string name, string description)
     public bool FixedAtResume { get; init; }
 
     /// <summary>
-    /// The value of a run whose saved configuration does not name the option (saved before the option
-    /// existed; gfs writes every option since), or null for the default: what that run did.
+    /// The value of a run whose checkpoint's configuration does not name the option — saved before the
+    /// option was added, since every trainer's configuration names them all — or null for the default:
+    /// what that run did. (A config.json rerun with --config is a new run and takes the default.)
     /// </summary>
-    public JsonElement? ValueBeforeIt { get; init; }
+    public JsonElement? ValueBeforeAdded { get; init; }
 
     /// <summary>The type of its value (float, int, string).</summary>
     public abstract Type ValueType { get; }

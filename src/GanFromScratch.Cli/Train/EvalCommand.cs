@@ -40,7 +40,7 @@ internal static class EvalCommand
             "1 to 10) and, for a conditional generator, class_acc: the fraction of images the classifier assigns to the class they were " +
             "made for (balanced over the classes). For scale it also prints the fd of as many training images against the test images: " +
             "what a perfect generator would get. A run of a variant with measures of its own (infogan's mi and code_acc, bigan's nn_acc, " +
-            "probe_acc and recon, ssgan's test_acc) prints those too.\n\n" +
+            "probe_acc and recon, ssgan's test_acc and test_acc_avg) prints those too.\n\n" +
             "Examples:\n  gfs eval --checkpoint runs/wgan-gp-fashion-mnist/checkpoint.safetensors\n" +
             "  gfs eval --checkpoint run/checkpoint.safetensors --classifier my/classifier.safetensors -n 2000\n" +
             "  gfs eval --samples runs/cgan-torch/samples.npy      (labels from runs/cgan-torch/samples.labels.npy)\n" +

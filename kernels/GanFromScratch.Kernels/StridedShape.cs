@@ -73,8 +73,9 @@ public sealed record CollapsedAxes(int[] Extents, int[] Strides1, int[] Strides2
         return count;
     }
 
-    /// <summary>The same traversal without its last axis: the positions where the rows start.</summary>
-    public CollapsedAxes WithoutLast() => Rank == 1 ? new([1], [0], [0]) : new(Extents[..^1], Strides1[..^1], Strides2[..^1]);
+    /// <summary>The same traversal without its last axis (of two or more): the positions where the rows start.</summary>
+    public CollapsedAxes WithoutLast() => Rank > 1 ? new(Extents[..^1], Strides1[..^1], Strides2[..^1])
+        : throw new InvalidOperationException("A traversal of one axis has no rows to walk without it.");
 
     /// <summary>Where each operand is at position <paramref name="index"/> of the first <paramref name="axes"/> axes (the last of them fastest).</summary>
     public (int First, int Second) Offsets(int index, int axes)

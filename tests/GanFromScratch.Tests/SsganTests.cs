@@ -175,6 +175,19 @@ public sealed class SsganTests : IDisposable
         Assert.Equal(Math.Round(expected.Accuracy, 6), result.GetProperty("test_acc").GetDouble());
         Assert.Equal(Math.Round(expected.AverageAccuracy!.Value, 6), result.GetProperty("test_acc_avg").GetDouble());
         Assert.Equal(1, result.GetProperty("labels_per_class").GetInt32());
+
+        // Another rate of the average, as a GAN run with that --critic-average keeps it; an impossible one refused, nothing written.
+        (code, _, err) = Gfs.Run(["train", "classifier", "--arch", "ssgan", .. tiny, "--iters", "5", "--critic-average", "0.5", "--out", json]);
+        Assert.True(code == 0, err);
+        result = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        Assert.Equal(0.5, result.GetProperty("critic_average").GetDouble());
+        var half = Ssgan.SupervisedBaseline(config.WithOption(Ssgan.CriticAverage, 0.5f), _images, FashionMnist.Load(_dir, train: false));
+        Assert.Equal(Math.Round(half.AverageAccuracy!.Value, 6), result.GetProperty("test_acc_avg").GetDouble());
+        File.Delete(json);
+        (code, _, err) = Gfs.Run(["train", "classifier", "--arch", "ssgan", .. tiny, "--iters", "5", "--critic-average", "1", "--out", json]);
+        Assert.Equal(2, code);
+        Assert.Contains("--critic-average must be a rate in [0, 1)", err);
+        Assert.False(File.Exists(json));
     }
 
     private TrainConfig WithAverage(float rate) => Small().WithOption(Ssgan.CriticAverage, rate);

@@ -34,6 +34,8 @@ internal static class ClassifierCommand
         var iters = CommonOptions.AtLeast(new Option<int?>("--iters") { Description = "--arch ssgan: training steps, one labelled batch each (default: ssgan's, 2000)." }, 1);
         var batchSize = CommonOptions.AtLeast(new Option<int?>("--batch-size") { Description = "--arch ssgan: images per batch (default: ssgan's, 100)." }, 1);
         var dim = CommonOptions.AtLeast(new Option<int?>("--dim") { Description = "--arch ssgan: the width DIM of the critic (default 64, the authors')." }, 1);
+        var criticAverage = new Option<float?>("--critic-average")
+            { Description = "--arch ssgan: the rate of the running average of the critic's weights that test_acc_avg tests, as in 'gfs train ssgan' (default 1e-4, the authors'; 0: none)." };
         var device = DeviceChoice.Option();
         var threads = CommonOptions.Threads();
         var command = new Command("classifier",
@@ -46,7 +48,7 @@ internal static class ClassifierCommand
             "Examples:\n  gfs train classifier --dataset fashion-mnist\n  gfs train classifier --dataset mnist --data ~/mnist --epochs 2\n" +
             "  gfs train classifier --arch ssgan --labels-per-class 100 --seed 1 --out runs/baseline-100.json")
         {
-            dataset, data, epochs, seed, output, arch, labelsPerClass, iters, batchSize, dim, device, threads,
+            dataset, data, epochs, seed, output, arch, labelsPerClass, iters, batchSize, dim, criticAverage, device, threads,
         };
         command.SetAction(parse =>
         {
@@ -55,7 +57,7 @@ internal static class ClassifierCommand
                 throw new UsageException($"Unknown image dataset '{name}'. Valid: {string.Join(", ", ImageDatasets.Names)}.");
             bool baseline = parse.GetValue(arch) == "ssgan";
             if (!baseline)
-                foreach (var option in new Option[] { labelsPerClass, iters, batchSize, dim })
+                foreach (var option in new Option[] { labelsPerClass, iters, batchSize, dim, criticAverage })
                     if (parse.GetResult(option) is { Implicit: false })
                         throw new UsageException($"{option.Name} belongs to --arch ssgan (the semi-supervised baseline); the cnn classifier learns from every label.");
             if (baseline && parse.GetResult(epochs) is { Implicit: false })
@@ -66,7 +68,7 @@ internal static class ClassifierCommand
                 (ImageDatasets.Load(name, parse.GetValue(data), train: true), ImageDatasets.Load(name, parse.GetValue(data), train: false)));
             if (baseline)
                 return Baseline(stdout, name, parse.GetValue(data), parse.GetValue(seed), parse.GetValue(labelsPerClass), parse.GetValue(iters),
-                    parse.GetValue(batchSize), parse.GetValue(dim), parse.GetValue(output), train, test);
+                    parse.GetValue(batchSize), parse.GetValue(dim), parse.GetValue(criticAverage), parse.GetValue(output), train, test);
             string path = parse.GetValue(output) ?? DefaultPath(name);
             var model = new FeatureClassifier(new RandomStream(parse.GetValue(seed)));
             var clock = Stopwatch.StartNew();
@@ -88,7 +90,7 @@ internal static class ClassifierCommand
 
     /// <summary><c>--arch ssgan</c>: the semi-supervised GAN's critic on its labelled images alone (<see cref="Ssgan.SupervisedBaseline"/>).</summary>
     private static int Baseline(TextWriter stdout, string dataset, string? dataDir, ulong seed, int? perClass, int? iters, int? batchSize, int? dim,
-        string? output, ImageDataset train, ImageDataset test)
+        float? averageRate, string? output, ImageDataset train, ImageDataset test)
     {
         var variant = Registry.Get("ssgan");
         var config = TrainConfig.Defaults(variant, dataset) with { DataDir = dataDir, Seed = seed };
@@ -100,6 +102,7 @@ internal static class ClassifierCommand
             Options = new Dictionary<string, System.Text.Json.JsonElement>
             {
                 [Ssgan.LabelsPerClassOption.Key] = VariantOption<int>.ToJson(perClass ?? Ssgan.LabelsPerClassOption.Default(DataKind.Images)),
+                [Ssgan.CriticAverage.Key] = VariantOption<float>.ToJson(averageRate ?? Ssgan.CriticAverage.Default(DataKind.Images)),
             },
         };
         if (output is not null && Directory.Exists(output)) throw new UsageException($"--out {output} is a folder; give a file name (a .json).");

@@ -131,25 +131,21 @@ public sealed record TrainConfig
     /// data: what a run saves, so that an option missing from a saved configuration can only be one
     /// added since (<see cref="WithOptionsAddedSince"/>).
     /// </summary>
-    public TrainConfig WithEveryOption()
-    {
-        var missing = Rules.Options.Where(o => !Options.ContainsKey(o.Key)).ToList();
-        if (missing.Count == 0) return this;
-        var options = new Dictionary<string, JsonElement>(Options);
-        foreach (var option in missing) options[option.Key] = option.DefaultFor(Kind);
-        return this with { Options = options };
-    }
+    public TrainConfig WithEveryOption() => WithMissingOptions(option => option.DefaultFor(Kind));
 
     /// <summary>
     /// A saved configuration with the options added to its variant since it was written: each
     /// with the value that run had (<see cref="VariantOption.ValueBeforeAdded"/>), where declared.
     /// </summary>
-    internal TrainConfig WithOptionsAddedSince()
+    internal TrainConfig WithOptionsAddedSince() => WithMissingOptions(option => option.ValueBeforeAdded);
+
+    /// <summary>A copy in which each option of the variant that this configuration does not name takes <paramref name="valueOf"/>'s value, where it gives one.</summary>
+    private TrainConfig WithMissingOptions(Func<VariantOption, JsonElement?> valueOf)
     {
-        var added = Rules.Options.Where(o => o.ValueBeforeAdded is not null && !Options.ContainsKey(o.Key)).ToList();
-        if (added.Count == 0) return this;
+        var missing = Rules.Options.Where(o => !Options.ContainsKey(o.Key)).Select(o => (o.Key, Value: valueOf(o))).Where(m => m.Value is not null).ToList();
+        if (missing.Count == 0) return this;
         var options = new Dictionary<string, JsonElement>(Options);
-        foreach (var option in added) options[option.Key] = option.ValueBeforeAdded!.Value;
+        foreach (var (key, value) in missing) options[key] = value!.Value;
         return this with { Options = options };
     }
 

@@ -49,6 +49,14 @@ public sealed partial class Trainer
         SamplingGame = Players.Find(Roles.GeneratorEma) is { } ema ? new Game(config, Players.WithGenerator(ema.Network)) : Game;
     }
 
+    /// <summary>A fresh run: the trainer, its networks then initialised from the data where the variant does so (<see cref="Variant.InitializeFromData"/>).</summary>
+    public static Trainer Start(TrainConfig config, IGanData data)
+    {
+        var trainer = new Trainer(config, data);
+        trainer.Variant.InitializeFromData(trainer);
+        return trainer;
+    }
+
     private static Players MakePlayers(TrainConfig config, IGanData data)
     {
         var players = config.Rules.CreatePlayers(new NetworkBuilder(config, data.Shape, config.Stream(0)));

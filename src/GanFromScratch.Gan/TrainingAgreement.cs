@@ -43,8 +43,8 @@ public static class TrainingAgreement
         var images = ImageDataset.Random(large ? 200 : 8, 3);
         var runs = new (string Name, int Iterations, Func<Trainer> Make)[]
         {
-            ($"toy dim {toy.Dim}, batch {toy.BatchSize}", toy.Iters, () => new Trainer(toy, new ToyData(toy))),
-            ($"images DIM {image.Dim}, batch {image.BatchSize}", image.Iters, () => new Trainer(image, new ImageData(image, images))),
+            ($"toy dim {toy.Dim}, batch {toy.BatchSize}", toy.Iters, () => Trainer.Start(toy, new ToyData(toy))),
+            ($"images DIM {image.Dim}, batch {image.BatchSize}", image.Iters, () => Trainer.Start(image, new ImageData(image, images))),
         };
         foreach (var (name, iterations, make) in runs)
         {

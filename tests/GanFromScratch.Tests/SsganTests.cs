@@ -149,6 +149,103 @@ public sealed class SsganTests : IDisposable
     }
 
     [Fact]
+    public void A_data_dependent_initialisation_standardizes_the_layers_outputs_on_its_batch()
+    {
+        const int n = 40, inputs = 7, units = 5;
+        var layer = new WeightNormLinear(inputs, units, new RandomStream(2), 0.1f, learnLength: false);
+        var x = Tensor.Randn([n, inputs], new RandomStream(3), 0.5f, 2f);
+        var (xs, v) = (x.ToArray(), layer.Direction.ToArray());
+        var returned = layer.InitializeFromData(x).ToArray();
+
+        // By hand, in double: t = x·(v/‖v‖)ᵀ, then g = 1/σ and b = −μ/σ per unit (σ over the batch, not Bessel-corrected).
+        var (g, b) = (layer.Length.ToArray(), layer.Bias!.ToArray());
+        for (int j = 0; j < units; j++)
+        {
+            double norm = Math.Sqrt(Enumerable.Range(0, inputs).Sum(k => (double)v[j * inputs + k] * v[j * inputs + k]));
+            var t = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, inputs).Sum(k => (double)xs[i * inputs + k] * v[j * inputs + k]) / norm).ToArray();
+            double mean = t.Average(), sigma = Math.Sqrt(t.Average(u => (u - mean) * (u - mean)));
+            Assert.Equal(1 / sigma, g[j], 1e-5 / sigma);
+            Assert.Equal(-mean / sigma, b[j], 1e-5 * (1 + Math.Abs(mean / sigma)));
+        }
+        // Its outputs on that batch now have mean 0 and standard deviation 1, and are what it returned for the next layer.
+        var y = layer.Forward(x).ToArray();
+        for (int j = 0; j < units; j++)
+        {
+            var column = Enumerable.Range(0, n).Select(i => (double)y[i * units + j]).ToArray();
+            double mean = column.Average();
+            Assert.Equal(0, mean, 1e-5);
+            Assert.Equal(1, Math.Sqrt(column.Average(u => (u - mean) * (u - mean))), 1e-4);
+        }
+        for (int i = 0; i < y.Length; i++) Assert.Equal(y[i], returned[i], 1e-5f);
+        // Its length is a buffer: saved with the layer, never trained.
+        Assert.Equal(["weight_v", "bias"], layer.NamedParameters().Select(p => p.Name));
+        Assert.Equal(["weight_g"], layer.NamedBuffers().Select(p => p.Name));
+        // A unit whose pre-activations do not vary over the batch cannot be standardized.
+        var same = Tensor.FromArray([.. Enumerable.Repeat(xs.Take(inputs), 4).SelectMany(r => r)], 4, inputs);
+        Assert.Throws<ArgumentException>(() => layer.InitializeFromData(same));
+    }
+
+    [Fact]
+    public void The_authors_critic_starts_from_seeded_training_images_with_fixed_hidden_lengths_and_norm_as_before()
+    {
+        var trainer = Make(); // the default: --critic-init authors
+        Assert.Equal(Ssgan.AuthorsInit, Ssgan.CriticInit.Of(trainer.Config));
+        var critic = (FeatureCritic)trainer.Players.Critic;
+        var layers = critic.Body.Layers.Concat(critic.Head.Layers).OfType<WeightNormLinear>().ToList();
+        Assert.All(layers.SkipLast(1), l => Assert.False(l.LearnsLength));
+        Assert.True(layers[^1].LearnsLength); // the class logits learn their length (the authors' train_scale=True)
+        Assert.DoesNotContain(critic.NamedParameters(), p => p.Name.StartsWith("body.", StringComparison.Ordinal) && p.Name.EndsWith(".weight_g", StringComparison.Ordinal));
+
+        // What the trainer did: the critic as created, initialised on the first images of the permutation of stream 23.
+        var config = trainer.Config;
+        var players = config.Rules.CreatePlayers(new NetworkBuilder(config, DataShape.Of(config), config.Stream(0)));
+        var byHand = (FeatureCritic)players.Critic;
+        var before = byHand.NamedState().Select(s => s.Value.ToArray()).ToList();
+        var order = EpochOrder.Permutation(_images.Count, config.Stream(23).Seed);
+        SsganNetworks.InitializeFromData(byHand, _images.Batch(order.AsSpan(0, Math.Min(SsganNetworks.InitImages, _images.Count))));
+        Assert.Equal(byHand.NamedState().Select(s => s.Value.ToArray()), critic.NamedState().Select(s => s.Value.ToArray()));
+        Assert.NotEqual(before, critic.NamedState().Select(s => s.Value.ToArray()).ToList());
+        // The running average keeps the fixed lengths (not averaged, as the authors average trainable parameters only), its parameters start at 0.
+        var average = trainer.Players[Roles.CriticAverage].Network;
+        Assert.Equal(critic.NamedBuffers().Select(b => b.Value.ToArray()), average.NamedBuffers().Select(b => b.Value.ToArray()));
+        Assert.All(average.Parameters(), p => Assert.All(p.ToArray(), v => Assert.Equal(0f, v)));
+        // The baseline starts its critic the same way.
+        Assert.Equal(Ssgan.SupervisedBaseline(config with { Iters = 2 }, _images, _images), Ssgan.SupervisedBaseline(config with { Iters = 2 }, _images, _images));
+
+        // norm: every length learned, g = ‖v‖ as created, nothing read from the data.
+        var norm = Make(Small().WithOption(Ssgan.CriticInit, Ssgan.NormInit));
+        var normCritic = (FeatureCritic)norm.Players.Critic;
+        Assert.All(normCritic.Body.Layers.OfType<WeightNormLinear>(), l => Assert.True(l.LearnsLength));
+        var created = norm.Config.Rules.CreatePlayers(new NetworkBuilder(norm.Config, DataShape.Of(norm.Config), norm.Config.Stream(0))).Critic;
+        Assert.Equal(created.NamedState().Select(s => s.Value.ToArray()), normCritic.NamedState().Select(s => s.Value.ToArray()));
+    }
+
+    /// <summary><paramref name="run"/> saved as a gfs from before the option <paramref name="key"/> would have saved it (its configuration without it), and resumed.</summary>
+    private Trainer ResumedWithout(Trainer run, string key)
+    {
+        string path = Path.Combine(_dir, $"before-{key}.safetensors");
+        TestRuns.Save(run, path);
+        TestRuns.Edit(path, (_, meta) =>
+        {
+            var config = System.Text.Json.Nodes.JsonNode.Parse(meta["config"])!;
+            Assert.True(config["options"]!.AsObject().Remove(key));
+            meta["config"] = config.ToJsonString();
+        });
+        return TestRuns.LoadImages(path, _images);
+    }
+
+    [Fact]
+    public void A_checkpoint_saved_before_the_authors_initialisation_resumes_with_norm()
+    {
+        var old = Make(Small().WithOption(Ssgan.CriticInit, Ssgan.NormInit));
+        old.Step();
+        var resumed = ResumedWithout(old, Ssgan.CriticInit.Key);
+        Assert.Equal(Ssgan.NormInit, Ssgan.CriticInit.Of(resumed.Config));
+        for (int i = 0; i < 2; i++) Assert.Equal(old.Step(), resumed.Step());
+        Assert.Equal(TestRuns.State(old).Select(t => t.Values), TestRuns.State(resumed).Select(t => t.Values));
+    }
+
+    [Fact]
     public void Accuracy_counts_the_largest_logit_against_the_label()
     {
         var logits = Tensor.FromArray([0.1f, 0.9f, 0f, 2f, -1f, 0f, 0f, 0f, 3f, 0.5f, 0.4f, 0.3f], 4, 3);
@@ -175,6 +272,13 @@ public sealed class SsganTests : IDisposable
         Assert.Equal(Math.Round(expected.Accuracy, 6), result.GetProperty("test_acc").GetDouble());
         Assert.Equal(Math.Round(expected.AverageAccuracy!.Value, 6), result.GetProperty("test_acc_avg").GetDouble());
         Assert.Equal(1, result.GetProperty("labels_per_class").GetInt32());
+        Assert.Equal(Ssgan.AuthorsInit, result.GetProperty("critic_init").GetString());
+        (code, _, err) = Gfs.Run(["train", "classifier", "--arch", "ssgan", .. tiny, "--iters", "5", "--critic-init", "norm", "--out", json]);
+        Assert.True(code == 0, err);
+        result = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        Assert.Equal(Ssgan.NormInit, result.GetProperty("critic_init").GetString());
+        var norm = Ssgan.SupervisedBaseline(config.WithOption(Ssgan.CriticInit, Ssgan.NormInit), _images, FashionMnist.Load(_dir, train: false));
+        Assert.Equal(Math.Round(norm.AverageAccuracy!.Value, 6), result.GetProperty("test_acc_avg").GetDouble());
 
         // Another rate of the average, as a GAN run with that --critic-average keeps it; an impossible one refused, nothing written.
         (code, _, err) = Gfs.Run(["train", "classifier", "--arch", "ssgan", .. tiny, "--iters", "5", "--critic-average", "0.5", "--out", json]);
@@ -229,15 +333,7 @@ public sealed class SsganTests : IDisposable
     {
         var old = Make(WithAverage(0f));
         old.Step();
-        string path = Path.Combine(_dir, "before.safetensors");
-        TestRuns.Save(old, path);
-        TestRuns.Edit(path, (_, meta) =>
-        {
-            var config = System.Text.Json.Nodes.JsonNode.Parse(meta["config"])!;
-            Assert.True(config["options"]!.AsObject().Remove("critic_average"));
-            meta["config"] = config.ToJsonString();
-        });
-        var resumed = TestRuns.LoadImages(path, _images);
+        var resumed = ResumedWithout(old, Ssgan.CriticAverage.Key);
         Assert.Equal(0f, Ssgan.CriticAverage.Of(resumed.Config));
         Assert.Null(resumed.Players.Find(Roles.CriticAverage));
         Assert.Equal(old.Step(), resumed.Step());
@@ -245,6 +341,7 @@ public sealed class SsganTests : IDisposable
     }
 
     [Theory]
+    [InlineData("--critic-init", "data", "Argument 'data' not recognized. Must be one of")]
     [InlineData("--critic-average", "1", "--critic-average must be a rate in [0, 1)")]
     [InlineData("--critic-average", "-0.1", "--critic-average must be a rate in [0, 1)")]
     [InlineData("--labels-per-class", "0", "--labels-per-class must be a whole number ≥ 1")]
@@ -278,9 +375,16 @@ public sealed class SsganTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("trained with --critic-average 0.0001, not 0.001", err);
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(run, TrainingRun.CheckpointFile)));
+        (code, _, err) = Gfs.Run(["train", "ssgan", "--out", run, "--resume", "--iters", "4", "--critic-init", "norm"]);
+        Assert.Equal(2, code);
+        Assert.Contains("trained with --critic-init authors, not norm", err);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(run, TrainingRun.CheckpointFile)));
 
         var cnn = Gfs.Run("train", "classifier", "--dataset", "mnist", "--data", _dir, "--labels-per-class", "1");
         Assert.Equal(2, cnn.Code);
         Assert.Contains("--labels-per-class belongs to --arch ssgan", cnn.Err);
+        cnn = Gfs.Run("train", "classifier", "--dataset", "mnist", "--data", _dir, "--critic-init", "norm");
+        Assert.Equal(2, cnn.Code);
+        Assert.Contains("--critic-init belongs to --arch ssgan", cnn.Err);
     }
 }

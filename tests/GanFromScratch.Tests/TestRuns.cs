@@ -9,10 +9,10 @@ internal static class TestRuns
     /// <summary>A variant's defaults on a dataset, with the given changes applied by the caller (<c>with { … }</c>).</summary>
     public static TrainConfig Defaults(string variant, string dataset = "8gaussians") => TrainConfig.Defaults(Registry.Get(variant), dataset);
 
-    public static Trainer Toy(TrainConfig config) => new(config, new ToyData(config));
+    public static Trainer Toy(TrainConfig config) => Trainer.Start(config, new ToyData(config));
 
     public static Trainer Images(TrainConfig config, ImageDataset train, ImageDataset? test = null, FeatureClassifier? classifier = null) =>
-        new(config, new ImageData(config, train, test, classifier));
+        Trainer.Start(config, new ImageData(config, train, test, classifier));
 
     public static void Save(Trainer trainer, string path, double elapsedSeconds = 0) => trainer.Snapshot(elapsedSeconds).Write(path);
 

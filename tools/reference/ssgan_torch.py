@@ -41,11 +41,17 @@ NOISE = 100
 CLASSES = 10
 
 
-def wn_linear(inputs, outputs):
-    layer = nn.Linear(inputs, outputs)
-    nn.init.normal_(layer.weight, 0.0, 0.05)
-    nn.init.zeros_(layer.bias)
-    return weight_norm(layer)  # weight_g = ‖v‖ per output unit
+def wn_linear(inputs, outputs, std=0.05, learn_length=True):
+    layer = weight_norm(nn.Linear(inputs, outputs))
+    with torch.no_grad():
+        layer.weight_v.normal_(0.0, std)
+        layer.weight_g.copy_(layer.weight_v.norm(dim=1, keepdim=True))  # g = ‖v‖ per output unit
+        layer.bias.zero_()
+    if not learn_length:  # the authors' hidden layers: a length set by the data-dependent init, never trained
+        g = layer.weight_g.detach().clone()
+        del layer.weight_g
+        layer.register_buffer("weight_g", g)
+    return layer
 
 
 class GaussianNoise(nn.Module):
@@ -65,17 +71,35 @@ def generator(dim):
 
 
 class Critic(nn.Module):
-    def __init__(self, dim):
+    def __init__(self, dim, authors_init=False):
         super().__init__()
         widths = [w * dim // 64 for w in (1000, 500, 250, 250, 250)]
+        std = 0.1 if authors_init else 0.05
         layers, inputs = [nn.Flatten(), GaussianNoise(0.3)], 784
         for i, w in enumerate(widths):
             if i > 0:
                 layers.append(GaussianNoise(0.5))
-            layers += [wn_linear(inputs, w), nn.ReLU()]
+            layers += [wn_linear(inputs, w, std, learn_length=not authors_init), nn.ReLU()]
             inputs = w
         self.body = nn.Sequential(*layers)
-        self.head = nn.Sequential(GaussianNoise(0.5), wn_linear(inputs, CLASSES))
+        self.head = nn.Sequential(GaussianNoise(0.5), wn_linear(inputs, CLASSES, std))
+
+    @torch.no_grad()
+    def initialize_from_data(self, x):
+        """The authors' data-dependent initialisation (nn.DenseLayer, init=True): layer by layer, in
+        training mode (noise on), each weight-normalized layer's pre-activations x·(v/‖v‖)ᵀ over the
+        batch get mean 0 and standard deviation 1: g = 1/σ, b = −μ/σ."""
+        for layer in list(self.body) + list(self.head):
+            if hasattr(layer, "weight_v"):
+                v = layer.weight_v
+                pre = x @ (v / v.norm(dim=1, keepdim=True)).t()
+                mean = pre.mean(0)
+                std = (pre - mean).square().mean(0).sqrt()
+                layer.weight_g.copy_((1 / std).unsqueeze(1))
+                layer.bias.copy_(-mean / std)
+                x = (pre - mean) / std
+            else:
+                x = layer(x)
 
     def features(self, x):
         return self.body(x)
@@ -100,7 +124,7 @@ def balanced_subset(labels, per_class, generator):
 
 def ssgan_iteration(G, D, optG, optD, x_lab, y_lab, x, w):
     n = len(x)
-    set_trainable(D, True)
+    set_trainable(D, True)  # parameters only: the authors' fixed lengths are buffers
     optD.zero_grad()
     supervised = F.cross_entropy(D(x_lab), y_lab)
     with torch.no_grad():
@@ -161,13 +185,19 @@ def main():
     p.add_argument("--unlabelled-weight", type=float, default=1.0)
     p.add_argument("--baseline", action="store_true", help="train the critic on the labelled batches alone (CE), no GAN")
     p.add_argument("--average-rate", type=float, default=1e-4, help="rate of the critic's weight average (test_acc_avg); 0: none")
+    p.add_argument("--authors-init", action="store_true",
+                   help="the authors' critic initialisation (gfs does not have it yet): v ~ N(0, 0.1²), a data-dependent init on 500 "
+                        "training images (pre-activations of mean 0, std 1), the hidden layers' lengths g fixed by it (learned in the last layer only)")
     args = p.parse_args()
     if not 0 <= args.average_rate < 1:
         p.error(f"--average-rate must be in [0, 1) (got {args.average_rate})")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    G, D = generator(args.dim), Critic(args.dim)
+    G, D = generator(args.dim), Critic(args.dim, args.authors_init)
     images, labels = load_fashion_mnist(args.data)
+    if args.authors_init:
+        first = torch.randperm(len(images), generator=torch.Generator().manual_seed(args.seed + 23))[:500]
+        D.initialize_from_data(images[first])
     test_images, test_labels = load_fashion_mnist(args.data, "t10k")
     subset = balanced_subset(labels, args.labels_per_class, torch.Generator().manual_seed(args.seed + 19))
     assert len(subset) == CLASSES * args.labels_per_class, "a class holds fewer images than --labels-per-class"

@@ -36,6 +36,9 @@ internal static class ClassifierCommand
         var dim = CommonOptions.AtLeast(new Option<int?>("--dim") { Description = "--arch ssgan: the width DIM of the critic (default 64, the authors')." }, 1);
         var criticAverage = new Option<float?>("--critic-average")
             { Description = "--arch ssgan: the rate of the running average of the critic's weights that test_acc_avg tests, as in 'gfs train ssgan' (default 1e-4, the authors'; 0: none)." };
+        var criticInit = new Option<string?>("--critic-init")
+            { Description = "--arch ssgan: how the critic starts, as in 'gfs train ssgan': authors (default; their data-dependent initialisation) or norm." };
+        criticInit.AcceptOnlyFromAmong(Ssgan.AuthorsInit, Ssgan.NormInit);
         var device = DeviceChoice.Option();
         var threads = CommonOptions.Threads();
         var command = new Command("classifier",
@@ -48,7 +51,7 @@ internal static class ClassifierCommand
             "Examples:\n  gfs train classifier --dataset fashion-mnist\n  gfs train classifier --dataset mnist --data ~/mnist --epochs 2\n" +
             "  gfs train classifier --arch ssgan --labels-per-class 100 --seed 1 --out runs/baseline-100.json")
         {
-            dataset, data, epochs, seed, output, arch, labelsPerClass, iters, batchSize, dim, criticAverage, device, threads,
+            dataset, data, epochs, seed, output, arch, labelsPerClass, iters, batchSize, dim, criticAverage, criticInit, device, threads,
         };
         command.SetAction(parse =>
         {
@@ -57,7 +60,7 @@ internal static class ClassifierCommand
                 throw new UsageException($"Unknown image dataset '{name}'. Valid: {string.Join(", ", ImageDatasets.Names)}.");
             bool baseline = parse.GetValue(arch) == "ssgan";
             if (!baseline)
-                foreach (var option in new Option[] { labelsPerClass, iters, batchSize, dim, criticAverage })
+                foreach (var option in new Option[] { labelsPerClass, iters, batchSize, dim, criticAverage, criticInit })
                     if (parse.GetResult(option) is { Implicit: false })
                         throw new UsageException($"{option.Name} belongs to --arch ssgan (the semi-supervised baseline); the cnn classifier learns from every label.");
             if (baseline && parse.GetResult(epochs) is { Implicit: false })
@@ -68,7 +71,7 @@ internal static class ClassifierCommand
                 (ImageDatasets.Load(name, parse.GetValue(data), train: true), ImageDatasets.Load(name, parse.GetValue(data), train: false)));
             if (baseline)
                 return Baseline(stdout, name, parse.GetValue(data), parse.GetValue(seed), parse.GetValue(labelsPerClass), parse.GetValue(iters),
-                    parse.GetValue(batchSize), parse.GetValue(dim), parse.GetValue(criticAverage), parse.GetValue(output), train, test);
+                    parse.GetValue(batchSize), parse.GetValue(dim), parse.GetValue(criticAverage), parse.GetValue(criticInit), parse.GetValue(output), train, test);
             string path = parse.GetValue(output) ?? DefaultPath(name);
             var model = new FeatureClassifier(new RandomStream(parse.GetValue(seed)));
             var clock = Stopwatch.StartNew();
@@ -90,7 +93,7 @@ internal static class ClassifierCommand
 
     /// <summary><c>--arch ssgan</c>: the semi-supervised GAN's critic on its labelled images alone (<see cref="Ssgan.SupervisedBaseline"/>).</summary>
     private static int Baseline(TextWriter stdout, string dataset, string? dataDir, ulong seed, int? perClass, int? iters, int? batchSize, int? dim,
-        float? averageRate, string? output, ImageDataset train, ImageDataset test)
+        float? averageRate, string? criticInit, string? output, ImageDataset train, ImageDataset test)
     {
         var variant = Registry.Get("ssgan");
         var config = TrainConfig.Defaults(variant, dataset) with { DataDir = dataDir, Seed = seed };
@@ -103,12 +106,14 @@ internal static class ClassifierCommand
             {
                 [Ssgan.LabelsPerClassOption.Key] = VariantOption<int>.ToJson(perClass ?? Ssgan.LabelsPerClassOption.Default(DataKind.Images)),
                 [Ssgan.CriticAverage.Key] = VariantOption<float>.ToJson(averageRate ?? Ssgan.CriticAverage.Default(DataKind.Images)),
+                [Ssgan.CriticInit.Key] = VariantOption<string>.ToJson(criticInit ?? Ssgan.CriticInit.Default(DataKind.Images)),
             },
         };
         if (output is not null && Directory.Exists(output)) throw new UsageException($"--out {output} is a folder; give a file name (a .json).");
         int labels = config.Rules.LabelsPerClass(config);
         var clock = Stopwatch.StartNew();
-        stdout.WriteLine($"Training ssgan's critic on {labels} labelled {dataset} images per class alone, {config.Iters} steps of {config.BatchSize} (seed {seed}, dim {config.Dim})");
+        stdout.WriteLine($"Training ssgan's critic on {labels} labelled {dataset} images per class alone, {config.Iters} steps of {config.BatchSize} " +
+                         $"(seed {seed}, dim {config.Dim}, critic-init {Ssgan.CriticInit.Of(config)})");
         var (accuracy, averaged) = RunData.Usage(() => Ssgan.SupervisedBaseline(config, train, test, (step, loss) =>
         {
             if (step % 500 == 0 || step == config.Iters) stdout.WriteLine($"  step {step}/{config.Iters}  loss {loss:F4}  ({clock.Elapsed.TotalSeconds:F0} s)");
@@ -121,7 +126,7 @@ internal static class ClassifierCommand
             var line = new System.Text.Json.Nodes.JsonObject
             {
                 ["arch"] = "ssgan", ["dataset"] = dataset, ["labels_per_class"] = labels, ["iters"] = config.Iters, ["batch_size"] = config.BatchSize,
-                ["dim"] = config.Dim, ["seed"] = seed, ["test_acc"] = Math.Round(accuracy, 6),
+                ["dim"] = config.Dim, ["seed"] = seed, ["critic_init"] = Ssgan.CriticInit.Of(config), ["test_acc"] = Math.Round(accuracy, 6),
             };
             if (averaged is not null)
             {

@@ -323,7 +323,7 @@ internal static class TrainCommand
         {
             // Everything that can fail (data, networks, classifier) fails before the folder is touched.
             var (config, data) = RunData.ForTraining(given, stdout);
-            trainer = new Trainer(config, data);
+            trainer = Trainer.Start(config, data);
             trainer.Distribute(ranks, parse.GetValue(o.SyncBatchNorm)); // every rank from rank 0's state
             folder = writes ? OpenFolder(outDir) : null;
             try

@@ -43,13 +43,28 @@ public sealed class Ssgan : Variant
         ValueBeforeAdded = VariantOption<float>.ToJson(0f),
     };
 
+    /// <summary>The two ways the critic can start (<see cref="CriticInit"/>).</summary>
+    public const string AuthorsInit = "authors", NormInit = "norm";
+
+    public static readonly VariantOption<string> CriticInit = new("critic-init",
+        "How the critic's weight-normalized layers start. authors (default): as the authors' code — directions v ~ N(0, 0.1²), then a " +
+        "data-dependent initialisation on 500 training images (each layer's pre-activations of mean 0 and standard deviation 1, the noise on), " +
+        "the hidden layers' lengths g fixed by it and learned in the last layer only. norm: v ~ N(0, 0.05²) and g = ‖v‖, every g learned " +
+        "(gfs's first version).",
+        AuthorsInit, _ => true, "authors or norm")
+    {
+        Choices = [AuthorsInit, NormInit],
+        FixedAtResume = true, // the networks' parameters differ (fixed lengths are buffers)
+        ValueBeforeAdded = VariantOption<string>.ToJson(NormInit),
+    };
+
     /// <summary>How many test images test_acc reads.</summary>
     public const int TestImages = 10000;
 
     public override string Name => "ssgan";
     public override string Summary => "the semi-supervised GAN (Salimans et al.): a K-class critic with the fake logit fixed at 0, feature matching, 100 labels per class, Adam 3e-3";
     public override Hyperparameters Defaults => new(Lr: 3e-3f, Beta1: 0.5f, Beta2: 0.999f, ImageBatchSize: 100);
-    public override IReadOnlyList<VariantOption> Options => [LabelsPerClassOption, UnlabelledWeight, CriticAverage];
+    public override IReadOnlyList<VariantOption> Options => [LabelsPerClassOption, UnlabelledWeight, CriticAverage, CriticInit];
     public override IReadOnlyList<DataKind> Accepts => [DataKind.Images];
     public override string DefaultArch => "ssgan";
     public override IReadOnlyList<string> Architectures => ["ssgan"];
@@ -76,7 +91,32 @@ public sealed class Ssgan : Variant
 
     /// <summary>The critic, its noise layers drawing from stream 21 of the seed (saved in checkpoints).</summary>
     public static FeatureCritic CreateCritic(TrainConfig config, DataShape data, RandomStream init) =>
-        SsganNetworks.Critic(config.Dim, data.Sample, data.Classes, init, config.Stream(21));
+        SsganNetworks.Critic(config.Dim, data.Sample, data.Classes, init, config.Stream(21), authors: CriticInit.Of(config) == AuthorsInit);
+
+    /// <summary>With <c>--critic-init authors</c>, the critic's data-dependent initialisation (<see cref="InitializeCritic"/>).</summary>
+    public override void InitializeFromData(Trainer trainer)
+    {
+        var train = (trainer.Data as ImageData)?.Train
+                    ?? throw new InvalidOperationException("The semi-supervised GAN's critic is initialised from training images, and none were loaded.");
+        InitializeCritic(trainer.Config, (FeatureCritic)trainer.Players.Critic, trainer.Players.Find(Roles.CriticAverage)?.Network, train);
+    }
+
+    /// <summary>
+    /// The authors' start of the critic (<c>--critic-init authors</c>; nothing for <c>norm</c>): its
+    /// data-dependent initialisation on <see cref="SsganNetworks.InitImages"/> training images, the
+    /// first of a permutation drawn from stream 23 of the seed (their <c>trainx[:500]</c> of a seeded
+    /// permutation). The running average takes the fixed lengths it sets (buffers, not averaged:
+    /// the authors average trainable parameters only).
+    /// </summary>
+    public static void InitializeCritic(TrainConfig config, FeatureCritic critic, Nn.Module? average, ImageDataset train)
+    {
+        if (CriticInit.Of(config) != AuthorsInit) return;
+        var order = EpochOrder.Permutation(train.Count, config.Stream(23).Seed);
+        using (TensorScope.Begin())
+            SsganNetworks.InitializeFromData(critic, train.Batch(order.AsSpan(0, Math.Min(SsganNetworks.InitImages, train.Count))));
+        if (average is null) return;
+        foreach (var ((name, a), (_, c)) in average.NamedBuffers().Zip(critic.NamedBuffers())) a.CopyFrom(c);
+    }
 
     /// <summary>The generator matches the critic's features of real images: the iteration's (unlabelled) critic batch.</summary>
     public override bool GeneratorStepSeesReal => true;
@@ -190,6 +230,7 @@ public sealed class Ssgan : Variant
         config.Validate();
         var players = config.Rules.CreatePlayers(new NetworkBuilder(config, DataShape.Of(config), config.Stream(0)));
         var (critic, average) = (players.Critic, players.Find(Roles.CriticAverage)?.Network);
+        InitializeCritic(config, (FeatureCritic)critic, average, train);
         var adam = new Nn.Adam(critic.NamedParameters(), config.LrFor(Roles.Critic), config.Beta1, config.Beta2);
         var batches = ImageData.LabelledBatches(config, train);
         critic.Train();

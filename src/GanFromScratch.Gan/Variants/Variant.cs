@@ -130,6 +130,13 @@ public abstract class Variant
     /// </summary>
     public virtual float WeightDecay(TrainConfig config, string role) => 0f;
 
+    /// <summary>
+    /// What a fresh run does to its networks with its data before the first step — a data-dependent
+    /// initialisation (the semi-supervised GAN's critic); nothing by default. Not called at a resume:
+    /// the checkpoint holds the result.
+    /// </summary>
+    public virtual void InitializeFromData(Trainer trainer) { }
+
     /// <summary>Refuses players the game cannot be played with (a penalty needs a critic that treats samples one by one).</summary>
     public virtual void CheckPlayers(Players players, TrainConfig config) { }
 

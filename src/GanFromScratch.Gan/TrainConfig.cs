@@ -164,6 +164,7 @@ public sealed record TrainConfig
     /// <summary>
     /// The settings a run saved in <paramref name="path"/> (its config.json), checked as the command
     /// line checks them; <see cref="InvalidDataException"/> says in one line why a file is not one.
+    /// Options its variant gained since the file was written take the values that run had.
     /// </summary>
     public static TrainConfig ReadFile(string path)
     {
@@ -189,7 +190,7 @@ public sealed record TrainConfig
         {
             throw new InvalidDataException($"{path}: {e.Message}");
         }
-        return config;
+        return config.WithOptionsAddedSince(); // a file from an earlier gfs: its run did what it did before those options
     }
 
     /// <summary>Refuses impossible settings, naming the option (as the command line spells it).</summary>

@@ -241,6 +241,13 @@ public sealed class SsganTests : IDisposable
         old.Step();
         var resumed = ResumedWithout(old, Ssgan.CriticInit.Key);
         Assert.Equal(Ssgan.NormInit, Ssgan.CriticInit.Of(resumed.Config));
+        // Its config.json, read for a rerun (gfs train --config) or a listing, likewise.
+        var saved = System.Text.Json.Nodes.JsonNode.Parse(old.Config.ToJson())!;
+        Assert.True(saved["options"]!.AsObject().Remove(Ssgan.CriticInit.Key));
+        string file = Path.Combine(_dir, "config-before.json");
+        File.WriteAllText(file, saved.ToJsonString());
+        Assert.Equal(Ssgan.NormInit, Ssgan.CriticInit.Of(TrainConfig.ReadFile(file)));
+        Assert.Equal(Ssgan.AuthorsInit, Ssgan.CriticInit.Of(Small())); // new runs: the authors' start
         for (int i = 0; i < 2; i++) Assert.Equal(old.Step(), resumed.Step());
         Assert.Equal(TestRuns.State(old).Select(t => t.Values), TestRuns.State(resumed).Select(t => t.Values));
     }

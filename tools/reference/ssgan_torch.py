@@ -6,8 +6,12 @@ Salimans et al. 2016's semi-supervised GAN on Fashion-MNIST as gfs trains it: th
 G(z), z ~ U(−1, 1)¹⁰⁰: FC 500, BN, softplus → FC 500, BN, softplus → weight-normalized FC 784, sigmoid.
 Critic: Gaussian noise σ 0.3 → weight-normalized FC 1000, 500, 250, 250, 250, each ReLU then noise σ 0.5
 (the last in the head) → weight-normalized FC 10, the class logits; the fake class's logit is 0.
-Weight norm: torch.nn.utils.weight_norm (g starts at ‖v‖), v ~ N(0, 0.05²), bias 0; the generator's
-hidden FC layers have PyTorch's default initialisation.
+Weight norm: torch.nn.utils.weight_norm. --critic-init authors (default, as gfs): v ~ N(0, 0.1²), then the
+authors' data-dependent initialisation on 500 training images (the first of a permutation seeded with
+seed + 23) sets g and b so that each layer's pre-activations have mean 0 and std 1; the hidden layers'
+g are then fixed (buffers), the last layer's learned. --critic-init norm: v ~ N(0, 0.05²), g = ‖v‖, all
+learned. The generator's last layer: v ~ N(0, 0.05²), g = ‖v‖; its hidden FC layers have PyTorch's
+default initialisation.
 
 Each iteration: a critic step on a labelled batch (from the balanced subset of --labels-per-class
 images per class: the first of each class in a seeded permutation), an unlabelled batch (all training
@@ -185,17 +189,19 @@ def main():
     p.add_argument("--unlabelled-weight", type=float, default=1.0)
     p.add_argument("--baseline", action="store_true", help="train the critic on the labelled batches alone (CE), no GAN")
     p.add_argument("--average-rate", type=float, default=1e-4, help="rate of the critic's weight average (test_acc_avg); 0: none")
-    p.add_argument("--authors-init", action="store_true",
-                   help="the authors' critic initialisation (gfs does not have it yet): v ~ N(0, 0.1²), a data-dependent init on 500 "
-                        "training images (pre-activations of mean 0, std 1), the hidden layers' lengths g fixed by it (learned in the last layer only)")
+    p.add_argument("--critic-init", choices=["authors", "norm"], default="authors",
+                   help="as gfs's --critic-init: authors (default) — v ~ N(0, 0.1²), a data-dependent init on 500 training images "
+                        "(pre-activations of mean 0, std 1, noise on), the hidden layers' lengths g fixed by it (learned in the last layer "
+                        "only); norm — v ~ N(0, 0.05²), g = ‖v‖, every g learned")
     args = p.parse_args()
     if not 0 <= args.average_rate < 1:
         p.error(f"--average-rate must be in [0, 1) (got {args.average_rate})")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    G, D = generator(args.dim), Critic(args.dim, args.authors_init)
+    authors = args.critic_init == "authors"
+    G, D = generator(args.dim), Critic(args.dim, authors)
     images, labels = load_fashion_mnist(args.data)
-    if args.authors_init:
+    if authors:
         first = torch.randperm(len(images), generator=torch.Generator().manual_seed(args.seed + 23))[:500]
         D.initialize_from_data(images[first])
     test_images, test_labels = load_fashion_mnist(args.data, "t10k")

@@ -115,7 +115,7 @@ public sealed class Ssgan : Variant
         using (TensorScope.Begin())
             SsganNetworks.InitializeFromData(critic, train.Batch(order.AsSpan(0, Math.Min(SsganNetworks.InitImages, train.Count))));
         if (average is null) return;
-        foreach (var ((name, a), (_, c)) in average.NamedBuffers().Zip(critic.NamedBuffers())) a.CopyFrom(c);
+        foreach (var ((_, a), (_, c)) in average.NamedBuffers().Zip(critic.NamedBuffers())) a.CopyFrom(c);
     }
 
     /// <summary>The generator matches the critic's features of real images: the iteration's (unlabelled) critic batch.</summary>

@@ -26,7 +26,9 @@ public sealed class WeightNormLinear : Module
         (InFeatures, OutFeatures, LearnsLength) = (inFeatures, outFeatures, learnLength);
         var v = Tensor.Randn([outFeatures, inFeatures], random, 0f, std);
         Direction = RegisterParameter("weight_v", v);
-        using (Autograd.NoGrad()) Length = learnLength ? RegisterParameter("weight_g", RowNorms(v)) : RegisterBuffer("weight_g", RowNorms(v));
+        Tensor g;
+        using (Autograd.NoGrad()) g = RowNorms(v);
+        Length = learnLength ? RegisterParameter("weight_g", g) : RegisterBuffer("weight_g", g);
         if (bias) Bias = RegisterParameter("bias", Tensor.Full([outFeatures], 0f));
     }
 
@@ -67,12 +69,13 @@ public sealed class WeightNormLinear : Module
         if (Bias is null) throw new InvalidOperationException("A data-dependent initialisation sets the bias; this layer has none.");
         using var _ = Autograd.NoGrad();
         var t = Compute(x, Direction, Tensor.Full([OutFeatures, 1], 1f, Direction.Backend), null);
-        var centered = t - t.Mean(0);
+        var mu = t.Mean(0);
+        var centered = t - mu;
         var sigma = centered.Square().Mean(0).Sqrt();
         if (sigma.ToArray().Any(s => !(s > 0) || !float.IsFinite(s)))
             throw new ArgumentException("A data-dependent initialisation needs every unit's pre-activations to vary over the batch; some are constant (give more, or other, samples).");
         Length.CopyFrom((1f / sigma).Reshape(OutFeatures, 1));
-        Bias.CopyFrom(-1f * t.Mean(0) / sigma);
+        Bias.CopyFrom(-1f * mu / sigma);
         return centered / sigma;
     }
 

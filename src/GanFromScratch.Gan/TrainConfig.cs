@@ -60,6 +60,12 @@ public sealed record TrainConfig
     public int Vocab { get; init; } = TextCorpus.DefaultVocabularyLimit;
     /// <summary>The run's characters by index, fixed when its corpus is first read (so a checkpoint is sampled without the corpus).</summary>
     public IReadOnlyList<string>? Vocabulary { get; init; }
+    /// <summary>
+    /// How the training data is reshuffled every epoch (<see cref="EpochOrder"/>): 2, seeds independent; a
+    /// saved configuration that does not name it was written before it existed and reads as 1, its
+    /// run's order (seed s + 1's epochs those of seed s, one epoch later).
+    /// </summary>
+    public int DataOrder { get; init; } = EpochOrder.Current;
 
     /// <summary>The variant's own settings by key (<see cref="VariantOption.Key"/>); a missing one takes its default.</summary>
     public IReadOnlyDictionary<string, JsonElement> Options { get; init; } = new Dictionary<string, JsonElement>();
@@ -158,8 +164,12 @@ public sealed record TrainConfig
 
     public string ToJson(bool indented = false) => JsonSerializer.Serialize(this, new JsonSerializerOptions(JsonOptions) { WriteIndented = indented });
 
-    public static TrainConfig FromJson(string json) =>
-        JsonSerializer.Deserialize<TrainConfig>(json, JsonOptions) ?? throw new InvalidDataException("The saved configuration is empty.");
+    public static TrainConfig FromJson(string json)
+    {
+        var config = JsonSerializer.Deserialize<TrainConfig>(json, JsonOptions) ?? throw new InvalidDataException("The saved configuration is empty.");
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty("data_order", out _) ? config : config with { DataOrder = EpochOrder.FirstScheme };
+    }
 
     /// <summary>
     /// The settings a run saved in <paramref name="path"/> (its config.json), checked as the command
@@ -232,6 +242,8 @@ public sealed record TrainConfig
         Require(FdSamples >= 2, "--fd-samples", $"must be at least 2 (got {FdSamples})");
         Require(Beta1 >= 0 && Beta1 < 1, "--beta1", $"must be in [0, 1) (got {Beta1})");
         Require(Beta2 >= 0 && Beta2 < 1, "--beta2", $"must be in [0, 1) (got {Beta2})");
+        if (DataOrder is not (EpochOrder.FirstScheme or EpochOrder.Current))
+            throw new ArgumentException($"data_order must be {EpochOrder.FirstScheme} or {EpochOrder.Current} (got {DataOrder}): the configuration was edited or a newer gfs wrote it.");
         foreach (var key in Options.Keys)
             if (variant.Options.All(o => o.Key != key))
                 throw new ArgumentException($"'{key}' is not an option of {Variant}" +

@@ -1,3 +1,4 @@
+using GanFromScratch.Gan;
 using GanFromScratch.Gan.Data;
 
 namespace GanFromScratch.Tests;
@@ -97,6 +98,62 @@ public sealed class ImageDataTests : IDisposable
         Assert.Contains("11 labels for 12 images", Assert.Throws<InvalidDataException>(() => FashionMnist.Load(_dir, train: true)).Message);
         Idx.Write(Path.Combine(_dir, "train-labels-idx1-ubyte"), [12], Enumerable.Repeat((byte)12, 12).ToArray());
         Assert.Contains("label 12", Assert.Throws<InvalidDataException>(() => FashionMnist.Load(_dir, train: true)).Message);
+    }
+
+    /// <summary>Four epochs of a 20-image order keyed as a run of <paramref name="seed"/> keys its images.</summary>
+    private static int[][] Epochs(ulong seed, int scheme)
+    {
+        var order = new EpochOrder(20, seed * 0x9E3779B97F4A7C15UL + 1, "images", scheme);
+        return [.. Enumerable.Range(0, 4).Select(_ => order.Next(20))];
+    }
+
+    [Fact]
+    public void Every_epoch_of_every_seed_is_shuffled_its_own_way_and_the_first_scheme_is_kept_as_it_was()
+    {
+        var current = new[] { 1UL, 2UL, 3UL }.SelectMany(seed => Epochs(seed, EpochOrder.Current)).ToList();
+        Assert.Equal(12, current.Select(o => string.Join(',', o)).Distinct().Count());
+        // The first scheme: seed s + 1's epochs were seed s's one epoch later (kept for the runs that used it).
+        var (one, two) = (Epochs(1, EpochOrder.FirstScheme), Epochs(2, EpochOrder.FirstScheme));
+        for (int e = 0; e < 3; e++) Assert.Equal(one[e + 1], two[e]);
+        // Epoch 0 is the same in both: a run within its first epoch is unchanged.
+        Assert.Equal(one[0], Epochs(1, EpochOrder.Current)[0]);
+        Assert.NotEqual(one[1], Epochs(1, EpochOrder.Current)[1]);
+    }
+
+    [Fact]
+    public void A_run_saved_before_its_data_order_was_named_resumes_and_reruns_in_the_order_it_had()
+    {
+        WriteTinyMnist(_dir, 20);
+        var train = FashionMnist.Load(_dir, train: true);
+        var config = TestRuns.Defaults("dcgan", "mnist") with { Dim = 2, BatchSize = 5 }; // an epoch: 4 iterations
+        Assert.Equal(EpochOrder.Current, config.DataOrder);
+        var first = config with { DataOrder = EpochOrder.FirstScheme };
+        var old = TestRuns.Images(first, train);
+        var now = TestRuns.Images(config, train);
+        for (int i = 0; i < 4; i++) Assert.Equal(old.Step(), now.Step()); // the first epoch: the same batches
+        Assert.NotEqual(old.Step(), now.Step());
+
+        string path = Path.Combine(_dir, "before.safetensors");
+        TestRuns.Save(old, path);
+        TestRuns.Edit(path, (_, meta) =>
+        {
+            var saved = System.Text.Json.Nodes.JsonNode.Parse(meta["config"])!.AsObject();
+            Assert.True(saved.Remove("data_order"));
+            meta["config"] = saved.ToJsonString();
+        });
+        var resumed = TestRuns.LoadImages(path, train);
+        Assert.Equal(EpochOrder.FirstScheme, resumed.Config.DataOrder);
+        for (int i = 0; i < 5; i++) Assert.Equal(old.Step(), resumed.Step());
+
+        // Its config.json, read for a rerun: likewise; a configuration of today names its order and keeps it.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(first.ToJson())!.AsObject();
+        Assert.True(json.Remove("data_order"));
+        string file = Path.Combine(_dir, "config.json");
+        File.WriteAllText(file, json.ToJsonString());
+        Assert.Equal(EpochOrder.FirstScheme, TrainConfig.ReadFile(file).DataOrder);
+        Assert.Equal(EpochOrder.Current, TrainConfig.FromJson(config.ToJson()).DataOrder);
+        File.WriteAllText(file, (config with { DataOrder = 3 }).ToJson());
+        Assert.Contains("data_order must be 1 or 2", Assert.Throws<InvalidDataException>(() => TrainConfig.ReadFile(file)).Message);
     }
 
     [Fact]

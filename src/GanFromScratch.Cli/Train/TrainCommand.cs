@@ -414,7 +414,8 @@ internal static class TrainCommand
             (config.SpectralNorm == SpectralNormalization.None ? "" : $" · spectral norm: {config.SpectralNorm}") +
             (config.Ortho > 0 ? $" · ortho {TrainingRun.Format(config.Ortho)}" : "") +
             (config.Accumulate > 1 ? $" · {config.Accumulate} micro-batches per step" : "") +
-            (config.EmaDecay > 0 ? $" · ema {TrainingRun.Format(config.EmaDecay)} from iteration {config.EmaStart}" : "");
+            (config.EmaDecay > 0 ? $" · ema {TrainingRun.Format(config.EmaDecay)} from iteration {config.EmaStart}" : "") +
+            (config.DataOrder == EpochOrder.FirstScheme && config.Kind != DataKind.Toy ? " · epochs shuffled the first way (a run started before data_order)" : "");
         string own = string.Concat(trainer.Variant.Options.Select(opt => $"{opt.Name} {opt.Format(config.Options.GetValueOrDefault(opt.Key, opt.DefaultFor(config.Kind)))} · "));
         stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {(config.LrG is null && config.LrD is null ? TrainingRun.Format(config.Lr) : $"G {TrainingRun.Format(config.LrFor(Roles.Generator))}, D {TrainingRun.Format(config.LrFor(Roles.Critic))}")} · " +
                          $"{config.CriticIters} critic step(s) · {own}seed {config.Seed} · {threads} thread(s)" +

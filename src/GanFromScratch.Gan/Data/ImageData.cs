@@ -33,7 +33,7 @@ public sealed class ImageData : IGanData
         Train = train;
         Test = test;
         Classifier = classifier;
-        if (train is not null) _batches = new ImageBatches(train, config.Seed * 0x9E3779B97F4A7C15UL + 1);
+        if (train is not null) _batches = new ImageBatches(train, config.Seed * 0x9E3779B97F4A7C15UL + 1, config.DataOrder);
         if (train is not null && config.Rules.LabelsPerClass(config) > 0) _labelled = LabelledBatches(config, train);
     }
 
@@ -49,7 +49,7 @@ public sealed class ImageData : IGanData
         if (indices.Length < config.BatchSize)
             throw new ArgumentException($"--labels-per-class {perClass} gives {indices.Length} labelled images, fewer than a batch (--batch-size " +
                                         $"{config.BatchSize}); give more labels per class or a smaller batch.");
-        return new ImageBatches(train.Subset(indices, $"{train.Name} ({perClass} labelled per class)"), config.Stream(20).Seed);
+        return new ImageBatches(train.Subset(indices, $"{train.Name} ({perClass} labelled per class)"), config.Stream(20).Seed, config.DataOrder);
     }
 
     public DataShape Shape { get; }

@@ -129,13 +129,13 @@ public static class FashionMnist
 }
 
 /// <summary>
-/// Batches of images in a seeded random order, reshuffled every epoch (<see cref="EpochOrder"/>);
-/// the last incomplete batch of an epoch is dropped. The position (epoch, next index) is all there
-/// is to save for an exact resume.
+/// Batches of images in a seeded random order, reshuffled every epoch (<see cref="EpochOrder"/>,
+/// shuffled by <paramref name="scheme"/>); the last incomplete batch of an epoch is dropped. The
+/// position (epoch, next index) is all there is to save for an exact resume.
 /// </summary>
-public sealed class ImageBatches(ImageDataset data, ulong seed)
+public sealed class ImageBatches(ImageDataset data, ulong seed, int scheme = EpochOrder.Current)
 {
-    private readonly EpochOrder _order = new(data.Count, seed, "images");
+    private readonly EpochOrder _order = new(data.Count, seed, "images", scheme);
 
     public ImageDataset Data { get; } = data;
     public int Epoch => _order.Epoch;
@@ -159,9 +159,22 @@ public sealed class ImageBatches(ImageDataset data, ulong seed)
 /// Indices 0 … count − 1 in a seeded random order, batch after batch, reshuffled every epoch (a
 /// Fisher–Yates shuffle driven by the run's Philox stream); the last incomplete batch of an epoch
 /// is dropped. The position (epoch, next index) is all there is to save for an exact resume.
+/// <para>
+/// Epoch e's shuffle, by <paramref name="scheme"/>: <see cref="Current"/> draws Philox numbers under
+/// one key, seed + φ (φ = 0x9E3779B97F4A7C15), at counters e·2³² + i — every epoch of every seed its
+/// own numbers. <see cref="FirstScheme"/>, gfs's first, keyed epoch e by seed + φ·(e + 1); as runs
+/// key their streams φ·seed + …, seed s + 1's epoch e was seed s's epoch e + 1, the same images in
+/// the same order one epoch apart. It stays for the runs that used it (a configuration that does
+/// not name <c>data_order</c>), so that they resume and rerun exactly. Epoch 0 is the same in both.
+/// </para>
 /// </summary>
-public sealed class EpochOrder(int count, ulong seed, string what)
+public sealed class EpochOrder(int count, ulong seed, string what, int scheme = EpochOrder.Current)
 {
+    /// <summary>The shuffles of epochs (see the class's remarks).</summary>
+    public const int FirstScheme = 1, Current = 2;
+
+    private const ulong Phi = 0x9E3779B97F4A7C15UL;
+
     private int[]? _order;
 
     public int Epoch { get; private set; }
@@ -186,17 +199,22 @@ public sealed class EpochOrder(int count, ulong seed, string what)
         return indices;
     }
 
-    /// <summary>The permutation of epoch <paramref name="epoch"/>: a pure function of (seed, epoch).</summary>
-    private int[] Order(int epoch) => Permutation(count, seed + 0x9E3779B97F4A7C15UL * (ulong)(epoch + 1));
+    /// <summary>The permutation of epoch <paramref name="epoch"/>: a pure function of (seed, epoch, scheme).</summary>
+    private int[] Order(int epoch) => scheme == FirstScheme
+        ? Permutation(count, seed + Phi * (ulong)(epoch + 1))
+        : Permutation(count, seed + Phi, (ulong)epoch << 32);
 
-    /// <summary>A permutation of 0 … n − 1 that is a pure function of <paramref name="key"/> (Fisher–Yates on Philox numbers).</summary>
-    public static int[] Permutation(int n, ulong key)
+    /// <summary>
+    /// A permutation of 0 … n − 1 that is a pure function of <paramref name="key"/> and
+    /// <paramref name="counters"/> (Fisher–Yates on the Philox numbers at counters + 1 … counters + n − 1).
+    /// </summary>
+    public static int[] Permutation(int n, ulong key, ulong counters = 0)
     {
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         for (int i = n - 1; i > 0; i--)
         {
-            int j = (int)(Philox.Uniform(key, (ulong)i, 0f, 1f) * (i + 1));
+            int j = (int)(Philox.Uniform(key, counters + (ulong)i, 0f, 1f) * (i + 1));
             if (j > i) j = i;
             (order[i], order[j]) = (order[j], order[i]);
         }

@@ -47,7 +47,7 @@ public sealed class TextData : IGanData
         if (_train.Length < config.BatchSize)
             throw new ArgumentException($"--batch-size {config.BatchSize} is larger than the training text ({_train.Length} lines once a tenth is held out): " +
                                         "give a smaller --batch-size or more text.");
-        _order = new EpochOrder(_train.Length, config.Stream(1).Seed, "lines");
+        _order = new EpochOrder(_train.Length, config.Stream(1).Seed, "lines", config.DataOrder);
         _heldOut = [.. Enumerable.Range(1, MaxN).Select(n => new NgramModel(n, corpus.Lines[..heldOut]))];
         Floor = NgramModel.Divergences(_heldOut, _train.Take(EvalLines));
         HeldOutLines = heldOut;

@@ -166,9 +166,15 @@ public sealed record TrainConfig
 
     public static TrainConfig FromJson(string json)
     {
-        var config = JsonSerializer.Deserialize<TrainConfig>(json, JsonOptions) ?? throw new InvalidDataException("The saved configuration is empty.");
         using var document = JsonDocument.Parse(json);
-        return document.RootElement.TryGetProperty("data_order", out _) ? config : config with { DataOrder = EpochOrder.FirstScheme };
+        return FromJson(document.RootElement);
+    }
+
+    /// <summary>A saved configuration; one that does not name <c>data_order</c> was written before it, and keeps its run's first order.</summary>
+    private static TrainConfig FromJson(JsonElement saved)
+    {
+        var config = saved.Deserialize<TrainConfig>(JsonOptions) ?? throw new InvalidDataException("The saved configuration is empty.");
+        return saved.TryGetProperty("data_order", out _) ? config : config with { DataOrder = EpochOrder.FirstScheme };
     }
 
     /// <summary>
@@ -181,11 +187,11 @@ public sealed record TrainConfig
         TrainConfig config;
         try
         {
-            string json = File.ReadAllText(path);
-            using (var document = JsonDocument.Parse(json))
-                if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("variant", out var v) || v.ValueKind != JsonValueKind.String)
-                    throw new InvalidDataException("it names no variant");
-            config = FromJson(json);
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            var saved = document.RootElement;
+            if (saved.ValueKind != JsonValueKind.Object || !saved.TryGetProperty("variant", out var v) || v.ValueKind != JsonValueKind.String)
+                throw new InvalidDataException("it names no variant");
+            config = FromJson(saved);
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
         {

@@ -53,4 +53,32 @@ internal static class CommonOptions
     /// <summary>A path given to <c>--out</c> and the like must name something: an empty one is refused.</summary>
     public static string NonEmptyPath(string? path, string option) =>
         string.IsNullOrWhiteSpace(path) ? throw new UsageException($"{option} needs a path; an empty one names nothing.") : path;
+
+    /// <summary>
+    /// A file that <paramref name="option"/> asks gfs to write: not a folder, and in a folder that exists
+    /// or can be made (writing it makes the folders it lacks). Refused before any work, with what is wrong:
+    /// a folder on the way that is a file, or a folder where files cannot be created. Nothing is written here.
+    /// </summary>
+    public static string OutputFile(string path, string option)
+    {
+        if (Directory.Exists(path)) throw new UsageException($"{option} {path} is a folder; give a file name.");
+        string full = Path.GetFullPath(path);
+        string? existing = Path.GetDirectoryName(full);
+        while (existing is not null && !Directory.Exists(existing))
+        {
+            if (File.Exists(existing)) throw new UsageException($"{option} {path}: {existing} is a file, not a folder: choose a place you may write.");
+            existing = Path.GetDirectoryName(existing);
+        }
+        if (existing is null) return path;
+        string probe = Path.Combine(existing, $".gfs-write-check.{Environment.ProcessId}.tmp");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{option} {path}: files cannot be written in {existing} ({e.Message.TrimEnd('.')}): choose a place you may write.");
+        }
+        return path;
+    }
 }

@@ -70,9 +70,19 @@ public sealed class RunFolder : IDisposable
     private static RunFolder Take(string path, string full)
     {
         bool created = !Directory.Exists(path);
-        Directory.CreateDirectory(path);
         string lockPath = System.IO.Path.Combine(path, LockFile);
-        var stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        FileStream stream;
+        try
+        {
+            Directory.CreateDirectory(path);
+            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (created && Directory.Exists(path) && !Directory.EnumerateFileSystemEntries(path).Any()) Directory.Delete(path);
+            throw new ArgumentException($"--out {path}: the run folder cannot be made or written there ({e.Message.TrimEnd('.')}): " +
+                                        "choose a place you may write.", e);
+        }
         try
         {
             if (!OperatingSystem.IsMacOS()) stream.Lock(LockOffset, 1);

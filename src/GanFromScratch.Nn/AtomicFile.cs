@@ -15,11 +15,12 @@ public static class AtomicFile
     /// <summary>
     /// Writes <paramref name="path"/> through <paramref name="write"/>, which is given the
     /// temporary file's path; renames it into place when <paramref name="write"/> returns, and
-    /// deletes it when it throws.
+    /// deletes it when it throws. Folders on the way that do not exist yet are made.
     /// </summary>
     public static void Write(string path, Action<string> write)
     {
         string temp = TemporaryPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
         try
         {
             write(temp);
@@ -33,7 +34,12 @@ public static class AtomicFile
     }
 
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically.</summary>
-    public static void WriteAllText(string path, string text) => Write(path, temp => File.WriteAllText(temp, text));
+    public static void WriteAllText(string path, string text) => Write(path, temp =>
+    {
+        using var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
+        file.Write(new System.Text.UTF8Encoding(false).GetBytes(text));
+        file.Flush(flushToDisk: true); // on the disk before the rename, so a power loss leaves the old file or the new one, not an empty one
+    });
 
     /// <summary>The temporary file this process writes <paramref name="path"/> through.</summary>
     public static string TemporaryPath(string path) =>

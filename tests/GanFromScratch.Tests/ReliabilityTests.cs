@@ -229,6 +229,31 @@ public sealed class ReliabilityTests : IDisposable
         Assert.False(Directory.Exists(Out));
     }
 
+    [Fact]
+    public void An_out_folder_that_cannot_be_made_is_refused_with_exit_2_and_says_why()
+    {
+        string file = Path.Combine(_dir, "a-file");
+        File.WriteAllText(file, "not a folder");
+        var (code, _, err) = Gfs.Run("train", "wgan-gp", "--iters", "1", "--out", Path.Combine(file, "run"), "--threads", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("cannot be made or written", err);
+        Assert.Contains("choose a place you may write", err);
+        Assert.Equal("not a folder", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void Sample_makes_the_folders_its_out_file_needs_and_refuses_a_path_through_a_file()
+    {
+        Assert.Equal(0, Train("wgan-gp", "--iters", "1").Code);
+        string nested = Path.Combine(_dir, "new", "folder", "points.csv");
+        var (code, _, err) = Gfs.Run("sample", "--checkpoint", CheckpointPath, "--out", nested, "-n", "10");
+        Assert.True(code == 0, err);
+        Assert.Equal(11, File.ReadAllLines(nested).Length); // a header and 10 points
+        (code, _, err) = Gfs.Run("sample", "--checkpoint", CheckpointPath, "--out", Path.Combine(nested, "points.csv"), "-n", "10");
+        Assert.Equal(2, code);
+        Assert.Contains("is a file, not a folder", err);
+    }
+
     // ---- 9. leftovers ----------------------------------------------------------------------------
 
     [Fact]

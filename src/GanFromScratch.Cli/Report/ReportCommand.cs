@@ -31,8 +31,8 @@ internal static class ReportCommand
             }
             string path = parse.GetValue(output) is { } o ? CommonOptions.NonEmptyPath(o, "--out") : Path.Combine(folders[0], "report.html");
             if (Directory.Exists(path)) throw new UsageException($"--out {path} is a folder; give the page's file name (for example report.html).");
+            CommonOptions.OutputFile(path, "--out");
             string html = RunReport.Html(read);
-            if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } parent) Directory.CreateDirectory(parent);
             Nn.AtomicFile.WriteAllText(path, html);
             stdout.WriteLine($"Wrote {path} ({html.Length / 1024} KiB): {read.Count} run(s); open it in a browser.");
             return GfsApp.Ok;

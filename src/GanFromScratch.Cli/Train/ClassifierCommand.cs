@@ -65,6 +65,7 @@ internal static class ClassifierCommand
                         throw new UsageException($"{option.Name} belongs to --arch ssgan (the semi-supervised baseline); the cnn classifier learns from every label.");
             if (baseline && parse.GetResult(epochs) is { Implicit: false })
                 throw new UsageException("--epochs belongs to the cnn classifier; --arch ssgan trains for --iters steps.");
+            if (parse.GetValue(output) is { } given) CommonOptions.OutputFile(CommonOptions.NonEmptyPath(given, "--out"), "--out");
             CommonOptions.ApplyThreads(parse, threads, stdout);
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, stdout);
             var (train, test) = RunData.Usage(() =>
@@ -83,7 +84,6 @@ internal static class ClassifierCommand
                     stdout.WriteLine($"  batch {step}/{total}  loss {loss:F4}  ({clock.Elapsed.TotalSeconds:F0} s)");
             });
             double accuracy = model.Accuracy(test);
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             model.Save(path, name, accuracy);
             stdout.WriteLine($"Test accuracy {accuracy:P2} on {test.Count:N0} images ({clock.Elapsed.TotalSeconds:F0} s). Saved {path}.");
             return GfsApp.Ok;
@@ -133,8 +133,7 @@ internal static class ClassifierCommand
                 line["test_acc_avg"] = Math.Round(averaged.Value, 6);
                 line["critic_average"] = Ssgan.CriticAverage.Of(config);
             }
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-            File.WriteAllText(output, line.ToJsonString() + "\n");
+            Nn.AtomicFile.WriteAllText(output, line.ToJsonString() + "\n");
             stdout.WriteLine($"Wrote {output}.");
         }
         return GfsApp.Ok;

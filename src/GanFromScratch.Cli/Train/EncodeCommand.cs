@@ -44,7 +44,7 @@ internal static class EncodeCommand
             if (!File.Exists(path)) throw new UsageException($"No checkpoint at {path}.");
             if (Path.GetFullPath(target) == Path.GetFullPath(path))
                 throw new UsageException($"--out {target} is the checkpoint itself: writing there would destroy it. Give another file.");
-            if (Directory.Exists(target)) throw new UsageException($"--out {target} is a folder; give a file name.");
+            CommonOptions.OutputFile(target, "--out");
             if (!target.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) throw new UsageException($"--out {target}: encodings are written as .npy; give a name ending in .npy.");
             var config = Checkpoint.ReadConfig(path);
             if (config.Rules is not BiGan)

@@ -60,6 +60,7 @@ internal static class EvalCommand
                 throw new UsageException("--truncation, --truncation-curve and --raw draw from the generator: they need --checkpoint, not --samples.");
             if (truncated is not null && wantsCurve) throw new UsageException("Give --truncation T or --truncation-curve, not both.");
             if (parse.GetValue(plot) is not null && !wantsCurve) throw new UsageException("--plot is the picture of --truncation-curve; give that too.");
+            if (parse.GetValue(plot) is { } picturePath) CommonOptions.OutputFile(CommonOptions.NonEmptyPath(picturePath, "--plot"), "--plot");
             CommonOptions.ApplyThreads(parse, threads, stdout);
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
 

@@ -64,7 +64,7 @@ internal static class SampleCommand
             if (!File.Exists(path)) throw new UsageException($"No checkpoint at {path}.");
             if (Path.GetFullPath(target) == Path.GetFullPath(path))
                 throw new UsageException($"--out {target} is the checkpoint itself: writing samples there would destroy it. Give another file.");
-            if (Directory.Exists(target)) throw new UsageException($"--out {target} is a folder; give a file name.");
+            CommonOptions.OutputFile(target, "--out");
             var config = Checkpoint.ReadConfig(path);
             string extension = Path.GetExtension(target).ToLowerInvariant();
             string[] allowed = config.Kind switch { DataKind.Toy => [".csv"], DataKind.Text => [".txt"], _ => [".png", ".npy"] };

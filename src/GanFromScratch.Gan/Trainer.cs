@@ -394,6 +394,16 @@ public sealed partial class Trainer
         }
     }
 
+    /// <summary>
+    /// For the time a measurement runs (evaluations, pictures): the buffers of the learning players are
+    /// written back afterwards. The critic's scores and their gradient norm are taken in training mode,
+    /// which moves batch norm's running statistics and steps spectral norm's power iteration; kept,
+    /// those moves would make a run's training depend on how often it is evaluated (and a run resumed
+    /// off the evaluation grid differ from an uninterrupted one, and rank 0, which alone evaluates,
+    /// differ from the other ranks).
+    /// </summary>
+    public IDisposable Measuring() => Module.KeepBuffers(Players.All.Where(p => p.Optimizer is not null).Select(p => p.Network));
+
     /// <summary>The critic's score of each sample, [n, 1] (see <see cref="Variant.CriticScore"/>): what the pictures and the gradient norm show.</summary>
     public Tensor CriticScore(Tensor samples, Tensor? labels = null) => Variant.CriticScore(Game, samples, labels);
 

@@ -103,11 +103,11 @@ public static class TrainingRun
                     break;
                 }
                 var losses = trainer.Step();
-                trainer.Data.AfterStep(trainer, outDir);
+                using (trainer.Measuring()) trainer.Data.AfterStep(trainer, outDir);
                 JsonObject? metrics = null;
                 if (IsEvaluation(trainer))
                 {
-                    metrics = MetricsLine(trainer, losses, Seconds(), outDir);
+                    using (trainer.Measuring()) metrics = MetricsLine(trainer, losses, Seconds(), outDir);
                     var snapshot = Checked(trainer, trainer.Snapshot(Seconds()), metrics);
                     File.AppendAllText(metricsPath, metrics.ToJsonString() + "\n");
                     FaultInjection.Reach("metrics.written"); // a crash with the line written and the checkpoint not

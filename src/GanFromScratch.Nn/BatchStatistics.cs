@@ -17,7 +17,9 @@ public static class BatchStatistics
     /// <summary>
     /// Runs <paramref name="forward"/> (one batch through <paramref name="network"/>) in training
     /// mode without gradients, each batch norm's momentum 1 for it: its running mean and variance
-    /// become the batch's (the variance unbiased, as PyTorch's). The mode and the momenta are restored.
+    /// become the batch's (the variance unbiased, as PyTorch's). The mode and the momenta are restored,
+    /// and so are the other buffers a training forward moves (spectral norm's u and v): only the
+    /// running statistics change.
     /// </summary>
     public static void Recompute(Module network, Action forward)
     {
@@ -25,6 +27,8 @@ public static class BatchStatistics
         if (norms.Count == 0) return;
         bool training = network.Training;
         var momenta = norms.Select(n => n.Momentum).ToList();
+        var running = Buffers(network).ToHashSet();
+        using var others = Module.KeepBuffers([network], except: running.Contains);
         try
         {
             foreach (var n in norms) n.Momentum = 1f;

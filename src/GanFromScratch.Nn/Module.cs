@@ -75,6 +75,25 @@ public abstract class Module
             foreach (var b in child.NamedBuffers(prefix + name + ".")) yield return b;
     }
 
+    /// <summary>
+    /// A copy of the buffers of <paramref name="networks"/> (batch norm's running statistics, spectral
+    /// norm's u and v; those <paramref name="except"/> names are left out), written back when disposed.
+    /// A forward in training mode moves them; around a forward that is not training (a measurement),
+    /// this leaves the networks as it found them.
+    /// </summary>
+    public static IDisposable KeepBuffers(IEnumerable<Module> networks, Func<Tensor, bool>? except = null) =>
+        new BufferCopy([.. networks.SelectMany(n => n.NamedBuffers()).Select(b => b.Value).Where(b => except is null || !except(b)).Distinct()]);
+
+    private sealed class BufferCopy(List<Tensor> buffers) : IDisposable
+    {
+        private readonly List<float[]> _values = buffers.Select(b => b.ToArray()).ToList();
+
+        public void Dispose()
+        {
+            for (int i = 0; i < buffers.Count; i++) buffers[i].Load(_values[i]);
+        }
+    }
+
     /// <summary>What a checkpoint of this module holds: the parameters, then the buffers.</summary>
     public IEnumerable<(string Name, Tensor Value)> NamedState(string prefix = "") => NamedParameters(prefix).Concat(NamedBuffers(prefix));
 

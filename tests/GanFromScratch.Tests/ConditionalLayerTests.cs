@@ -66,4 +66,40 @@ public sealed class ConditionalLayerTests
         Assert.Equal(0.1f, norm.Momentum);
         Assert.Equal([norm.RunningMean, norm.RunningVar], BatchStatistics.Buffers(norm));
     }
+
+    [Fact]
+    public void Standing_statistics_change_the_running_statistics_alone_not_spectral_norms_u_and_v()
+    {
+        using var _ = TensorScope.Begin();
+        var linear = new Linear(3, 2, new RandomStream(1)).WithSpectralNorm(new RandomStream(2));
+        var norm = new BatchNorm(2);
+        var network = new Sequential(linear, norm).Eval();
+        var x = Tensor.Randn([5, 3], new RandomStream(3));
+        float[] u = linear.SpectralNorm!.U.ToArray(), v = linear.SpectralNorm.V.ToArray(), mean = norm.RunningMean.ToArray();
+        BatchStatistics.Recompute(network, () => network.Forward(x));
+        Assert.NotEqual(mean, norm.RunningMean.ToArray());
+        Assert.Equal(u, linear.SpectralNorm.U.ToArray());
+        Assert.Equal(v, linear.SpectralNorm.V.ToArray());
+        // A training forward of its own steps the power iteration: what Recompute puts back.
+        network.Train();
+        network.Forward(x);
+        Assert.NotEqual(u, linear.SpectralNorm.U.ToArray());
+    }
+
+    [Fact]
+    public void Kept_buffers_are_written_back_and_the_parameters_left_alone()
+    {
+        using var _ = TensorScope.Begin();
+        var norm = new BatchNorm(2);
+        float[] mean = norm.RunningMean.ToArray(), weight = norm.NamedParameters().First().Value.ToArray();
+        using (Module.KeepBuffers([norm]))
+        {
+            norm.Forward(Tensor.FromArray([1f, 10f, 3f, 20f], 2, 2));
+            Assert.NotEqual(mean, norm.RunningMean.ToArray());
+            norm.NamedParameters().First().Value.Load([5f, 6f]);
+        }
+        Assert.Equal(mean, norm.RunningMean.ToArray());
+        Assert.Equal([5f, 6f], norm.NamedParameters().First().Value.ToArray());
+        Assert.NotEqual(weight, norm.NamedParameters().First().Value.ToArray());
+    }
 }

@@ -167,6 +167,39 @@ public sealed class SpectralNormTrainingTests : IDisposable
     }
 
     [Fact]
+    public void Evaluating_leaves_the_learning_players_buffers_as_they_were()
+    {
+        var trainer = TestRuns.Toy(Small("both"));
+        trainer.Step();
+        var before = TestRuns.State(trainer);
+        using (trainer.Measuring()) trainer.Data.Evaluate(trainer, _dir);
+        Assert.Equal(before.Select(s => s.Values), TestRuns.State(trainer).Select(s => s.Values));
+        // Without it the critic's scores, taken in training mode, step the power iteration.
+        trainer.Data.Evaluate(trainer, _dir);
+        Assert.NotEqual(before.Single(s => s.Name == "critic.main.0.weight_u").Values,
+            TestRuns.State(trainer).Single(s => s.Name == "critic.main.0.weight_u").Values);
+    }
+
+    [Fact]
+    public void A_run_resumed_off_the_evaluation_grid_continues_as_the_uninterrupted_one()
+    {
+        // hinge normalizes its critic; the shorter run evaluates at its end (iteration 3), off the grid of 2.
+        string[] tiny = ["--dataset", "8gaussians", "--dim", "8", "--batch-size", "16", "--threads", "1", "--eval-every", "2"];
+        string straight = Path.Combine(_dir, "straight"), resumed = Path.Combine(_dir, "resumed");
+        var (code, _, err) = Gfs.Run(["train", "hinge", "--iters", "6", "--out", straight, .. tiny]);
+        Assert.True(code == 0, err);
+        (code, _, err) = Gfs.Run(["train", "hinge", "--iters", "3", "--out", resumed, .. tiny]);
+        Assert.True(code == 0, err);
+        (code, _, err) = Gfs.Run(["train", "hinge", "--iters", "6", "--out", resumed, "--resume", "--threads", "1"]);
+        Assert.True(code == 0, err);
+        var expected = SafeTensors.Load(Path.Combine(straight, "checkpoint.safetensors")).Tensors;
+        var actual = SafeTensors.Load(Path.Combine(resumed, "checkpoint.safetensors")).Tensors;
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        Assert.Contains("critic.main.0.weight_u", expected.Keys);
+        foreach (var (name, tensor) in expected) Assert.True(tensor.Data.SequenceEqual(actual[name].Data), name);
+    }
+
+    [Fact]
     public void The_command_line_records_it_refuses_a_bad_choice_and_keeps_it_at_resume()
     {
         string run = Path.Combine(_dir, "run");

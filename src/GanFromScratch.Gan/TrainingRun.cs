@@ -61,7 +61,8 @@ public static class TrainingRun
         string metricsPath = Path.Combine(outDir, MetricsFile);
         string checkpoint = Path.Combine(outDir, CheckpointFile);
         TruncateMetrics(metricsPath, trainer.Iteration);
-        if (changes?.Where(c => c.Setting != "iters").ToList() is { Count: > 0 } recorded)
+        // A change is recorded when the run goes on under it (a complete run is not trained further).
+        if (trainer.Iteration < trainer.Config.Iters && changes?.Where(c => c.Setting != "iters").ToList() is { Count: > 0 } recorded)
         {
             var resumed = new JsonObject();
             foreach (var c in recorded)
@@ -218,13 +219,21 @@ public static class TrainingRun
 
     public static double Round(double x) => double.IsFinite(x) ? Math.Round(x, 6) : x;
 
-    /// <summary>On resume, drops metric lines written after the checkpoint (they will be written again).</summary>
+    /// <summary>
+    /// On resume, drops metric lines written after the checkpoint (they will be written again), and the
+    /// record of settings changed by an earlier resume from this same checkpoint: that resume never reached
+    /// a checkpoint (or this would be a later one), so its changes are not in the run.
+    /// </summary>
     private static void TruncateMetrics(string path, int iteration)
     {
         if (!File.Exists(path)) return;
-        var keep = File.ReadAllLines(path).Where(l => l.Length > 0 && IterationOf(l) is { } it && it <= iteration).ToList();
+        var keep = File.ReadAllLines(path)
+            .Where(l => l.Length > 0 && IterationOf(l) is { } it && (it < iteration || it == iteration && !IsResumeRecord(l))).ToList();
         AtomicFile.WriteAllText(path, string.Concat(keep.Select(l => l + "\n")));
     }
+
+    /// <summary>Whether a metrics line is the record of a resume's changed settings ({"iter": …, "resumed": {…}}).</summary>
+    private static bool IsResumeRecord(string line) => JsonNode.Parse(line)?["resumed"] is not null;
 
     private static int? IterationOf(string line)
     {

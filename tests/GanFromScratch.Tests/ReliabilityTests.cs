@@ -120,6 +120,53 @@ public sealed class ReliabilityTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_change_that_never_trains_is_not_recorded()
+    {
+        string metrics = Path.Combine(Out, TrainingRun.MetricsFile);
+        Assert.Equal(0, Train("wgan-gp", "--iters", "2", "--eval-every", "2").Code);
+        // A complete run given a new rate trains no further: nothing to record.
+        var (code, output, err) = Gfs.Run("train", "wgan-gp", "--out", Out, "--resume", "--lr", "0.5", "--threads", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("That run is complete", output);
+        Assert.DoesNotContain("resumed", File.ReadAllText(metrics));
+        // A resume that changed a setting and was killed before its first checkpoint left its record at the checkpoint's iteration.
+        File.AppendAllText(metrics, "{\"iter\":2,\"resumed\":{\"lr\":{\"from\":0.0001,\"to\":0.5}}}\n");
+        (code, _, err) = Gfs.Run("train", "wgan-gp", "--out", Out, "--resume", "--iters", "4", "--threads", "1");
+        Assert.True(code == 0, err);
+        var lines = File.ReadAllLines(metrics);
+        Assert.DoesNotContain(lines, l => l.Contains("resumed"));
+        Assert.Equal([2, 4], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("iter").GetInt32()));
+        Assert.Equal(0.0001f, Checkpoint.ReadConfig(CheckpointPath).Lr);
+    }
+
+    [Fact]
+    public void A_checkpoint_resumed_into_another_runs_folder_needs_force()
+    {
+        Assert.Equal(0, Train("wgan-gp", "--iters", "2", "--eval-every", "2").Code);
+        string other = Path.Combine(_dir, "other");
+        var (code, _, err) = Gfs.Run(["train", "gan", "--iters", "2", "--eval-every", "2", "--out", other, .. Tiny]);
+        Assert.True(code == 0, err);
+        string otherMetrics = File.ReadAllText(Path.Combine(other, TrainingRun.MetricsFile));
+        var otherCheckpoint = File.ReadAllBytes(Path.Combine(other, TrainingRun.CheckpointFile));
+
+        (code, _, err) = Gfs.Run("train", "wgan-gp", "--resume", CheckpointPath, "--out", other, "--iters", "4", "--threads", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("is not its checkpoint", err);
+        Assert.Contains("--force", err);
+        Assert.Equal(otherMetrics, File.ReadAllText(Path.Combine(other, TrainingRun.MetricsFile)));
+        Assert.Equal(otherCheckpoint, File.ReadAllBytes(Path.Combine(other, TrainingRun.CheckpointFile)));
+
+        (code, _, err) = Gfs.Run("train", "wgan-gp", "--resume", CheckpointPath, "--out", other, "--iters", "4", "--threads", "1", "--force");
+        Assert.True(code == 0, err);
+        Assert.Equal("wgan-gp", Checkpoint.ReadConfig(Path.Combine(other, TrainingRun.CheckpointFile)).Variant);
+        Assert.DoesNotContain("\"iter\":2", File.ReadAllText(Path.Combine(other, TrainingRun.MetricsFile))); // the gan run's lines are gone
+
+        string fresh = Path.Combine(_dir, "fresh"); // an empty or new folder needs nothing
+        (code, _, err) = Gfs.Run("train", "wgan-gp", "--resume", CheckpointPath, "--out", fresh, "--iters", "4", "--threads", "1");
+        Assert.True(code == 0, err);
+    }
+
     // ---- 4. damaged checkpoints ----------------------------------------------------------------
 
     [Fact]

@@ -298,6 +298,7 @@ internal static class TrainCommand
                 string checkpoint = resumeFrom ?? Path.Combine(outDir, TrainingRun.CheckpointFile);
                 if (!File.Exists(checkpoint))
                     throw new UsageException($"There is no checkpoint to resume at {checkpoint}. Give its path (--resume PATH) or the run's --out folder.");
+                if (folder is not null && resumeFrom is not null) PrepareFolderForCheckpoint(folder, checkpoint, parse.GetValue(o.Force));
                 var (config, data) = RunData.ForTraining(ResumedConfig(checkpoint, given, parse, o, own, out changes), stdout);
                 try
                 {
@@ -525,6 +526,24 @@ internal static class TrainCommand
         if (!force)
             throw new UsageException($"The run folder {folder.Path} is not empty. Add --resume to continue the run in it, " +
                                      "--force to start afresh there (its run files are replaced), or choose another --out.");
+        TrainingRun.DeleteRunFiles(folder.Path);
+    }
+
+    /// <summary>
+    /// A checkpoint resumed into another folder than its own (--resume PATH --out DIR) continues there as
+    /// a run of its own: DIR must not hold another run, whose checkpoint it would replace and whose
+    /// metrics it would continue — unless --force, which removes that run's files first.
+    /// </summary>
+    private static void PrepareFolderForCheckpoint(RunFolder folder, string checkpoint, bool force)
+    {
+        string own = Path.GetDirectoryName(Path.GetFullPath(checkpoint))!;
+        if (string.Equals(Path.GetFullPath(folder.Path).TrimEnd(Path.DirectorySeparatorChar), own.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)) return;
+        bool holdsSomething = Directory.EnumerateFileSystemEntries(folder.Path).Any(e => Path.GetFileName(e) != RunFolder.LockFile);
+        if (!holdsSomething) return;
+        if (!force)
+            throw new UsageException($"The run folder {folder.Path} is not empty, and {checkpoint} is not its checkpoint: resuming there would replace " +
+                                     "its run's checkpoint and continue that run's metrics with another's. Give an empty or new --out, " +
+                                     "or add --force to replace the run files there.");
         TrainingRun.DeleteRunFiles(folder.Path);
     }
 

@@ -86,6 +86,20 @@ public class ToyMetricsTests
     }
 
     [Fact]
+    public void W1_floor_is_the_distance_between_two_draws_of_the_data_itself()
+    {
+        var config = TestRuns.Defaults("wgan-gp") with { Seed = 5 };
+        var data = new ToyData(config);
+        var evaluated = data.Dataset.Sample(ToyData.W1Points, config.Stream(11));
+        var second = data.Dataset.Sample(ToyData.W1Points, config.Stream(24));
+        Assert.Equal(ToyMetrics.Wasserstein1(second, evaluated), data.W1Floor);
+        // Above 0 (two finite samples never coincide) and far below a generator that missed the data (w1 ~ 1.4 at the start).
+        Assert.InRange(data.W1Floor, 0.03, 0.2);
+        Assert.Equal(data.W1Floor, new ToyData(config).W1Floor); // a function of the seed
+        Assert.NotEqual(data.W1Floor, new ToyData(config with { Seed = 6 }).W1Floor);
+    }
+
+    [Fact]
     public void Modes_and_high_quality_fraction()
     {
         var data = new EightGaussians();

@@ -108,6 +108,8 @@ public sealed class ToyTrainingTests : IDisposable
         Assert.Equal(2, lines.Length);
         foreach (var key in new[] { "\"iter\"", "\"time_s\"", "\"critic_w\"", "\"g_loss\"", "\"grad_norm\"", "\"modes\"", "\"hq\"", "\"w1\"" })
             Assert.Contains(key, lines[1]);
+        Assert.Contains("\"w1_floor\"", lines[0]); // the first evaluation's, once
+        Assert.DoesNotContain("\"w1_floor\"", lines[1]);
         Assert.True(File.Exists(Path.Combine(_dir, "frames", "iter_000004.png")));
         Assert.True(File.Exists(Path.Combine(_dir, "metrics.png")));
         Assert.Equal(4, TestRuns.LoadToy(result.CheckpointPath).Iteration);

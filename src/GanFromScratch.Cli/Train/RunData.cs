@@ -13,7 +13,13 @@ internal static class RunData
     /// </summary>
     public static (TrainConfig Config, IGanData Data) ForTraining(TrainConfig config, TextWriter stdout)
     {
-        if (config.Kind == DataKind.Toy) return (config, new ToyData(config));
+        if (config.Kind == DataKind.Toy)
+        {
+            var toy = new ToyData(config);
+            stdout.WriteLine($"{config.Dataset}: w1 of a second draw of {ToyData.W1Points:N0} real points against the evaluations' " +
+                             $"(what a perfect generator would read): {toy.W1Floor.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}.");
+            return (config, toy);
+        }
         if (config.Kind == DataKind.Text) return Usage(() => ForText(config, stdout));
         return (config, Usage<IGanData>(() =>
         {

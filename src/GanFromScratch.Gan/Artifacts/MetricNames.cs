@@ -39,9 +39,11 @@ public static class MetricNames
         : Known.TryGetValue(BaseName(name), out var b) ? b with { Name = name, Label = $"{name} (baseline of {b.Name})" }
         : new MetricDescription(name, name, false);
 
-    // BiGAN's baselines (nn_acc_random, probe_acc_pixels, …) are measured as the metric they stand beside.
+    // BiGAN's baselines (nn_acc_random, probe_acc_pixels, …) and the floors of real data (w1_floor, js1_floor, …)
+    // are measured as the metric they stand beside.
     private static string BaseName(string name) =>
         name.EndsWith("_random", StringComparison.Ordinal) ? name[..^"_random".Length]
         : name.EndsWith("_pixels", StringComparison.Ordinal) ? name[..^"_pixels".Length]
+        : name.EndsWith("_floor", StringComparison.Ordinal) ? name[..^"_floor".Length]
         : name;
 }

@@ -27,6 +27,20 @@ public sealed class ToyData : IGanData
     public ToyDataset Dataset { get; }
     public DataShape Shape { get; }
 
+    /// <summary>Points of the real and the generated sets that w1 compares at each evaluation.</summary>
+    public const int W1Points = 1024;
+
+    private double? _w1Floor;
+
+    /// <summary>
+    /// What w1 reads for a perfect generator: the exact W1 between the evaluations' real points and a
+    /// second, independent draw of as many (stream 24) — the measure's own sampling floor, above 0 (the
+    /// text runs' js floor's analogue). For a conditional generator, whose points come in equal shares
+    /// of the labels, the floor is somewhat lower. Printed at the start and logged as w1_floor at the
+    /// first evaluation.
+    /// </summary>
+    public double W1Floor => _w1Floor ??= ToyMetrics.Wasserstein1(Dataset.Sample(W1Points, _config.Stream(24)), Dataset.Sample(W1Points, _config.Stream(11)));
+
     public (Tensor Samples, Tensor? Labels) NextReal(int count, bool withLabels)
     {
         // k batches drawn at once are the k batches drawn one after another: each point takes the next three numbers of the stream.
@@ -71,7 +85,7 @@ public sealed class ToyData : IGanData
     /// </summary>
     public Evaluation Measure(Trainer trainer)
     {
-        const int n = 1024, forModes = 2500;
+        const int n = W1Points, forModes = 2500;
         var config = trainer.Config;
         int[]? labels = trainer.BalancedLabels(forModes);
         float[] generated;
@@ -121,6 +135,7 @@ public sealed class ToyData : IGanData
         if (eval.HighQuality is { } hq) line["hq"] = TrainingRun.Round(hq);
         if (eval.ClassAccuracy is { } accuracy) line["class_acc"] = TrainingRun.Round(accuracy);
         line["w1"] = TrainingRun.Round(eval.W1);
+        if (trainer.Iteration <= trainer.Config.EvalEvery) line["w1_floor"] = TrainingRun.Round(W1Floor);
         var config = trainer.Config;
         ToyFrame.Save(TrainingRun.FramePath(outDir, trainer.Iteration), CriticMap(trainer, 64, PictureRange), PictureRange, eval.Real, eval.Generated,
             eval.GeneratedLabels, $"{config.Variant} · {config.Dataset} · iteration {trainer.Iteration} · W1 {eval.W1:F3}");

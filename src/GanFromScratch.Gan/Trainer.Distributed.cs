@@ -25,6 +25,9 @@ public sealed partial class Trainer
     /// <summary>Whether batch norm takes its statistics over every rank's rows in the training steps.</summary>
     public bool SyncsBatchNorm => _synchronized.Length > 0;
 
+    /// <summary>Whether a network trained in the steps normalizes by batch statistics (which, over ranks, are per rank unless synchronized).</summary>
+    public bool HasBatchNorm => Players.All.Any(p => p.Optimizer is not null && BatchStatistics.Buffers(p.Network).Any());
+
     /// <summary>Seconds this rank has spent averaging gradients with the others (0 in one process).</summary>
     public double ExchangeSeconds => _parallel?.ExchangeSeconds ?? 0;
 

@@ -57,7 +57,7 @@ internal static class TrainCommand
         {
             Description = "Gradient accumulation: each step is N micro-batches of --batch-size, each with fresh real samples, their gradients " +
                           "summed with weight 1/N — the step of a batch N times larger without its memory (exactly so where no batch norm " +
-                          "mixes samples). Default 1.",
+                          "mixes samples and no spectral norm steps its power iteration at each micro-batch). Default 1.",
         }, 1);
         public readonly Option<float?> Ema = new("--ema")
         {
@@ -102,7 +102,7 @@ internal static class TrainCommand
                           "'gfs train --config RUN/config.json' takes the variant from the file.",
         };
         public readonly Option<bool> Force = new("--force") { Description = "Start afresh in a run folder that already holds a run (its run files are replaced)." };
-        public readonly Option<int?> EvalEvery = CommonOptions.AtLeast(new Option<int?>("--eval-every") { Description = "Evaluate, draw a frame and save a checkpoint every N iterations (default 100)." }, 1);
+        public readonly Option<int?> EvalEvery = CommonOptions.AtLeast(new Option<int?>("--eval-every") { Description = "Evaluate, draw a frame and save a checkpoint every N iterations (default 100; 50 on text)." }, 1);
         public readonly Option<string> Device = DeviceChoice.Option();
         public readonly Option<int> Threads = CommonOptions.Threads();
         public readonly Option<bool> SyncBatchNorm = new("--sync-batch-norm")
@@ -225,7 +225,10 @@ internal static class TrainCommand
         // A rerun starts from the saved settings where a fresh run starts from the variant's defaults.
         var rerun = configFile is null ? null : RerunConfig(configFile, variant, parse, o);
         string dataset = parse.GetValue(o.Dataset) ?? rerun?.Dataset ?? (variant.Accepts.Contains(DataKind.Toy) ? "8gaussians" : "fashion-mnist");
-        var defaults = rerun is not null ? rerun with { Dataset = dataset }
+        // A rerun on another dataset keeps the run's settings but not what belonged to its data: the folder or
+        // file it was read from, the text's vocabulary, the classifier its fd was measured with.
+        var defaults = rerun is not null
+            ? rerun.Dataset == dataset ? rerun : rerun with { Dataset = dataset, DataDir = null, TextFile = null, Vocabulary = null, Classifier = null }
             : Datasets.IsKnown(dataset) ? TrainConfig.Defaults(variant, dataset) : new TrainConfig { Variant = variant.Name, Dataset = dataset };
         bool images = defaults.Kind == DataKind.Images, text = defaults.Kind == DataKind.Text;
         if (!images && (Given(parse, o.Arch) || Given(parse, o.Classifier) || Given(parse, o.FdSamples) || Given(parse, o.SampleEvery)))
@@ -262,12 +265,16 @@ internal static class TrainCommand
             DataDir = images && parse.GetValue(o.Data) is { } dir ? Path.GetFullPath(CommonOptions.NonEmptyPath(dir, "--data")) : defaults.DataDir,
             TextFile = text && parse.GetValue(o.Data) is { } file ? Path.GetFullPath(CommonOptions.NonEmptyPath(file, "--data")) : defaults.TextFile,
             Vocab = parse.GetValue(o.Vocab) ?? defaults.Vocab,
+            // Another file or limit makes another vocabulary (a rerun's saved one is the old text's).
+            Vocabulary = text && (Given(parse, o.Data) || Given(parse, o.Vocab)) ? null : defaults.Vocabulary,
             // A full path: a resumed run finds its classifier from any working folder.
             Classifier = images && (parse.GetValue(o.Classifier) ?? defaults.Classifier ?? ExistingClassifier(dataset)) is { } classifierPath
                 ? Path.GetFullPath(classifierPath) : null,
             Options = options,
         };
         given.Validate(); // names the option on impossible values (exit 2)
+        if (Given(parse, o.EmaStart) && given.EmaDecay == 0)
+            throw new UsageException("--ema-start N is when the moving average of --ema DECAY starts; give --ema too (for example --ema 0.999).");
         bool resume = parse.GetResult(o.Resume) is not null;
         if (resume && rerun is not null)
             throw new UsageException("--config starts a new run from saved settings and --resume continues one: give one of them.");
@@ -421,7 +428,8 @@ internal static class TrainCommand
         stdout.WriteLine($"gfs train {config.Variant} · {config.Dataset}{arch} · dim {config.Dim} · batch {config.BatchSize} · lr {(config.LrG is null && config.LrD is null ? TrainingRun.Format(config.Lr) : $"G {TrainingRun.Format(config.LrFor(Roles.Generator))}, D {TrainingRun.Format(config.LrFor(Roles.Critic))}")} · " +
                          $"{config.CriticIters} critic step(s) · {own}seed {config.Seed} · {threads} thread(s)" +
                          (trainer.Ranks.Size > 1 ? $" on each of {trainer.Ranks.Size} ranks ({trainer.Ranks.Description}; {config.BatchSize / trainer.Ranks.Size} samples of each batch per rank" +
-                          (trainer.SyncsBatchNorm ? "; synchronized batch norm)" : ")") : "") +
+                          (trainer.SyncsBatchNorm ? "; synchronized batch norm)"
+                           : trainer.HasBatchNorm ? "; batch norm on each rank's rows alone: --sync-batch-norm for the whole batch's)" : ")") : "") +
                          $" → {outDir}");
 
         using var signals = new StopSignals();

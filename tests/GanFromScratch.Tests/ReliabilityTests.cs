@@ -167,6 +167,39 @@ public sealed class ReliabilityTests : IDisposable
         Assert.True(code == 0, err);
     }
 
+    [Fact]
+    public void A_rerun_on_another_dataset_leaves_the_old_datas_folder_behind()
+    {
+        string tiny = Path.Combine(_dir, "tiny");
+        Directory.CreateDirectory(tiny);
+        ImageDataTests.WriteTinyMnist(tiny, 12);
+        string images = Path.Combine(_dir, "images");
+        var (code, _, err) = Gfs.Run("train", "wgan-gp", "--dataset", "mnist", "--data", tiny, "--iters", "1", "--out", images, "--dim", "2",
+            "--batch-size", "4", "--threads", "1");
+        Assert.True(code == 0, err);
+        Assert.Equal(tiny, TrainConfig.ReadFile(Path.Combine(images, TrainingRun.ConfigFile)).DataDir);
+        // Fashion-MNIST from its own place (the Debian package's folder), not from the MNIST run's folder.
+        string fashion = Path.Combine(_dir, "fashion");
+        (code, _, err) = Gfs.Run("train", "--config", Path.Combine(images, TrainingRun.ConfigFile), "--dataset", "fashion-mnist",
+            "--iters", "1", "--out", fashion);
+        if (code == 0) Assert.Null(TrainConfig.ReadFile(Path.Combine(fashion, TrainingRun.ConfigFile)).DataDir);
+        else
+        {
+            Assert.Equal(2, code); // not installed here: the message names the package, and no folder is written
+            Assert.Contains("dataset-fashion-mnist", err);
+            Assert.DoesNotContain(tiny, err);
+        }
+    }
+
+    [Fact]
+    public void Ema_start_without_ema_is_refused()
+    {
+        var (code, _, err) = Gfs.Run(["train", "wgan-gp", "--iters", "1", "--ema-start", "10", "--out", Out, .. Tiny]);
+        Assert.Equal(2, code);
+        Assert.Contains("give --ema too", err);
+        Assert.False(Directory.Exists(Out));
+    }
+
     // ---- 4. damaged checkpoints ----------------------------------------------------------------
 
     [Fact]

@@ -123,4 +123,28 @@ public sealed class TextCliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--vocab", err);
     }
+    [Fact]
+    public void A_rerun_on_another_file_or_limit_makes_its_own_vocabulary()
+    {
+        string run = Path.Combine(_dir, "run");
+        var (code, _, err) = Train("wgan-gp", run, "--iters", "1");
+        Assert.True(code == 0, err);
+        string other = Path.Combine(_dir, "other.txt");
+        File.WriteAllLines(other, Enumerable.Range(0, 120).Select(i => $"XYZ {i % 7}{i % 3} QQ"));
+        string rerun = Path.Combine(_dir, "rerun");
+        (code, _, err) = Gfs.Run("train", "--config", Path.Combine(run, "config.json"), "--data", other, "--out", rerun, "--iters", "1");
+        Assert.True(code == 0, err);
+        var vocabulary = Vocabulary(rerun);
+        Assert.Contains("Q", vocabulary);
+        Assert.DoesNotContain("c", vocabulary); // "cat" was the first file's
+
+        string limited = Path.Combine(_dir, "limited");
+        (code, _, err) = Gfs.Run("train", "--config", Path.Combine(run, "config.json"), "--vocab", "5", "--out", limited, "--iters", "1");
+        Assert.True(code == 0, err);
+        Assert.Equal(5, Vocabulary(limited).Length);
+    }
+
+    private static string[] Vocabulary(string run) =>
+        System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement.GetProperty("vocabulary")
+            .EnumerateArray().Select(e => e.GetString()!).ToArray();
 }

@@ -41,6 +41,26 @@ public class TextTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture>
     }
 
     [Fact]
+    public void A_byte_that_is_not_utf8_reads_as_the_unknown_character()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"gfs-latin1-{Environment.ProcessId}.txt");
+        try
+        {
+            File.WriteAllBytes(path, [(byte)'c', (byte)'a', (byte)'f', 0xE9, (byte)'\n', (byte)'c', (byte)'a', (byte)'t', (byte)'\n']); // "café" in Latin-1
+            var corpus = TextCorpus.Load(path, 10, 1);
+            Assert.Single(corpus.Vocabulary, c => c == TextCorpus.Unknown);
+            Assert.Contains("caf" + TextCorpus.Unknown, corpus.Lines.Select(l => TextCorpus.Decode(l, corpus.Vocabulary).TrimEnd(TextCorpus.Padding[0])));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        var written = TextCorpus.FromLines(["a\uFFFDb", "\uFFFD\uFFFD"]); // the character itself, counted or not, is index 0
+        Assert.Equal(0, written.Vocabulary.ToList().IndexOf(TextCorpus.Unknown));
+        Assert.Single(written.Vocabulary, c => c == TextCorpus.Unknown);
+    }
+
+    [Fact]
     public void The_corpus_cuts_pads_and_indexes_lines_by_frequency_with_rare_characters_unknown()
     {
         var corpus = TextCorpus.FromLines(["aab", "", "  b\ta  ", "a" + new string('z', 40)], vocabularyLimit: 4);

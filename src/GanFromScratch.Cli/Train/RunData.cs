@@ -30,6 +30,8 @@ internal static class RunData
                 stdout.WriteLine($"No classifier, so no fd: run 'gfs train classifier --dataset {config.Dataset}' once (a few minutes) to measure runs.");
                 return new ImageData(config, train, test);
             }
+            if (config.FdSamples > test.Count)
+                stdout.WriteLine($"--fd-samples {config.FdSamples}: the test split has {test.Count:N0} images, so fd compares {test.Count:N0} generated ones with them.");
             var (classifier, dataset, accuracy) = FeatureClassifier.Load(config.Classifier, config.Dataset);
             stdout.WriteLine($"fd and score in the features of {config.Classifier} ({dataset}, test accuracy {accuracy:P1}).");
             return new ImageData(config, train, test, classifier);

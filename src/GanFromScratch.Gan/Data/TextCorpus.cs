@@ -135,13 +135,15 @@ public sealed class TextCorpus
         return text.ToString();
     }
 
-    /// <summary>Index 0 unknown, then the limit − 1 most frequent characters, padding counted as a character (as the authors count it).</summary>
+    /// <summary>Index 0 unknown, then the limit − 1 most frequent other characters, padding counted as a character (as the authors count it).</summary>
     private static IReadOnlyList<string> CountVocabulary(List<List<string>> lines, int limit)
     {
         var counts = new Dictionary<string, long>();
         foreach (var line in lines)
         {
-            foreach (var c in line) counts[c] = counts.GetValueOrDefault(c) + 1;
+            // U+FFFD (a byte that is not UTF-8, or the character itself) is the unknown character, index 0 already.
+            foreach (var c in line)
+                if (c != Unknown) counts[c] = counts.GetValueOrDefault(c) + 1;
             if (line.Count < SequenceLength) counts[Padding] = counts.GetValueOrDefault(Padding) + SequenceLength - line.Count;
         }
         return [Unknown, .. counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(limit - 1).Select(p => p.Key)];

@@ -33,6 +33,12 @@ public sealed class ReportTests : IDisposable
         Assert.Contains("data-metric=\"w1\"", html);
         Assert.Contains("w1: Wasserstein-1 to the data (lower is better)", html);
         Assert.Contains("<th>lr</th>", html);
+        // The floor is a dashed level in w1's chart, not a chart of its own.
+        Assert.DoesNotContain("data-metric=\"w1_floor\"", html);
+        string w1Chart = html[html.IndexOf("data-metric=\"w1\"", StringComparison.Ordinal)..];
+        w1Chart = w1Chart[..w1Chart.IndexOf("</svg>", StringComparison.Ordinal)];
+        Assert.Contains("class=\"floor\"", w1Chart);
+        Assert.Contains("w1_floor", w1Chart);
     }
 
     internal static string? Chromium() => new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists);

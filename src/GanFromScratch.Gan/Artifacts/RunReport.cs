@@ -29,6 +29,8 @@ public static class RunReport
         page.Append("</table>\n<h2>Metrics</h2><div class=\"charts\">\n");
         var metrics = runs.SelectMany(r => r.Evaluations.SelectMany(l => l.Where(kv => kv.Value is JsonValue v && v.TryGetValue<double>(out _)).Select(kv => kv.Key)))
             .Where(k => k is not "iter" and not "time_s").Distinct().ToList();
+        // A floor (w1_floor, js1_floor: the measure of real data against itself) is drawn in its metric's chart.
+        metrics.RemoveAll(k => k.EndsWith(FloorSuffix, StringComparison.Ordinal) && metrics.Contains(k[..^FloorSuffix.Length]));
         foreach (var metric in metrics) page.Append(Chart(metric, runs)).Append('\n');
         page.Append("</div>\n");
         for (int r = 0; r < runs.Count; r++)
@@ -74,13 +76,21 @@ public static class RunReport
 
     private static string N(double x) => x.ToString("0.###", CultureInfo.InvariantCulture);
 
-    /// <summary>A line chart of <paramref name="metric"/> over the iterations, one line per run that logged it.</summary>
+    private const string FloorSuffix = "_floor";
+
+    /// <summary>
+    /// A line chart of <paramref name="metric"/> over the iterations, one line per run that logged it, and
+    /// a dashed level where a run logged the metric's floor (<c>w1_floor</c>: real data against itself).
+    /// </summary>
     private static string Chart(string metric, IReadOnlyList<RunRecord> runs)
     {
         const double width = 420, height = 220, left = 56, right = 10, top = 34, bottom = 30;
-        var lines = runs.Select(r => r.Evaluations.Where(l => l[metric] is JsonValue v && v.TryGetValue<double>(out var d) && double.IsFinite(d))
+        static bool Finite(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) && double.IsFinite(d);
+        var lines = runs.Select(r => r.Evaluations.Where(l => Finite(l[metric]))
             .Select(l => (X: TrainingRun.Number(l["iter"]!), Y: TrainingRun.Number(l[metric]!))).ToList()).ToList();
-        var all = lines.SelectMany(l => l).ToList();
+        var floors = runs.Select(r => r.Evaluations.FirstOrDefault(l => Finite(l[metric + FloorSuffix])) is { } f
+            ? TrainingRun.Number(f[metric + FloorSuffix]!) : (double?)null).ToList();
+        var all = lines.SelectMany(l => l).Concat(lines.SelectMany((l, r) => l.Count > 0 && floors[r] is { } y ? new[] { (X: l[0].X, Y: y) } : [])).ToList();
         var d = MetricNames.Describe(metric);
         var svg = new StringBuilder($"<svg class=\"chart\" data-metric=\"{E(metric)}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\">");
         svg.Append($"<text x=\"{width / 2}\" y=\"16\" text-anchor=\"middle\" font-size=\"12\">{E(d.Label)}</text>");
@@ -102,6 +112,9 @@ public static class RunReport
             string colour = LineColours[r % LineColours.Length];
             svg.Append($"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{string.Join(' ', lines[r].Select(p => $"{N(X(p.X))},{N(Y(p.Y))}"))}\"><title>{E(Name(runs[r]))}</title></polyline>");
             foreach (var p in lines[r]) svg.Append($"<circle cx=\"{N(X(p.X))}\" cy=\"{N(Y(p.Y))}\" r=\"2.5\" fill=\"{colour}\"/>");
+            if (floors[r] is { } floor)
+                svg.Append($"<line class=\"floor\" x1=\"{left}\" x2=\"{width - right}\" y1=\"{N(Y(floor))}\" y2=\"{N(Y(floor))}\" stroke=\"{colour}\" " +
+                           $"stroke-dasharray=\"5 4\"><title>{E(Name(runs[r]))}: {E(metric + FloorSuffix)} {E(TrainingRun.Format(floor))}, real data against itself</title></line>");
         }
         return svg.Append("</svg>").ToString();
     }

@@ -15,7 +15,7 @@ public enum RunState { Running, Diverged, Finished, Interrupted }
 public sealed record RunRecord(string Path, TrainConfig Config, int Done, IReadOnlyList<JsonObject> Lines, RunState State, string? Holder)
 {
     /// <summary>The measures that say how good a run is, in the order shown (the losses aside).</summary>
-    public static readonly string[] MainMetrics = ["w1", "modes", "hq", "fd", "score", "class_acc"];
+    public static readonly string[] MainMetrics = ["w1", "modes", "hq", "fd", "score", "class_acc", "js4"];
 
     /// <summary>Whether <paramref name="folder"/> holds a run (a config.json a run wrote).</summary>
     public static bool IsRun(string folder) => File.Exists(System.IO.Path.Combine(folder, TrainingRun.ConfigFile));
@@ -49,7 +49,7 @@ public sealed record RunRecord(string Path, TrainConfig Config, int Done, IReadO
             {
                 try
                 {
-                    lines.Add(JsonNode.Parse(line)!.AsObject());
+                    lines.Add(JsonNode.Parse(line) as JsonObject ?? throw new InvalidOperationException("it is not a JSON object"));
                 }
                 catch (Exception e) when (e is JsonException or InvalidOperationException)
                 {

@@ -108,7 +108,7 @@ public static class TrainingRun
                 JsonObject? metrics = null;
                 if (IsEvaluation(trainer))
                 {
-                    using (trainer.Measuring()) metrics = MetricsLine(trainer, losses, Seconds(), outDir);
+                    metrics = MetricsLine(trainer, losses, Seconds(), outDir);
                     var snapshot = Checked(trainer, trainer.Snapshot(Seconds()), metrics);
                     File.AppendAllText(metricsPath, metrics.ToJsonString() + "\n");
                     FaultInjection.Reach("metrics.written"); // a crash with the line written and the checkpoint not
@@ -206,11 +206,14 @@ public static class TrainingRun
         };
         foreach (var (key, value) in losses.Diagnostics ?? [])
             line[key] = Round(value);
-        foreach (var (key, value) in trainer.Data.Evaluate(trainer, outDir).ToList())
-            line[key] = value?.DeepClone();
-        foreach (var (key, value) in trainer.Variant.Measure(trainer))
-            line[key] = Round(value);
-        trainer.Variant.DrawPictures(trainer, outDir);
+        // Each measurement sees the networks as training left them (one's forwards in training mode do not reach the next).
+        using (trainer.Measuring())
+            foreach (var (key, value) in trainer.Data.Evaluate(trainer, outDir).ToList())
+                line[key] = value?.DeepClone();
+        using (trainer.Measuring())
+            foreach (var (key, value) in trainer.Variant.Measure(trainer).ToList())
+                line[key] = Round(value);
+        using (trainer.Measuring()) trainer.Variant.DrawPictures(trainer, outDir);
         return line;
     }
 

@@ -23,7 +23,7 @@ internal static class EvalCommand
         var dataset = new Option<string>("--dataset") { Description = $"With --samples: the dataset they imitate ({string.Join(", ", ImageDatasets.Names)}).", DefaultValueFactory = _ => "fashion-mnist" };
         var data = new Option<string?>("--data") { Description = "With --samples: a folder of MNIST-format IDX files for that dataset." };
         var classifier = new Option<string?>("--classifier") { Description = $"The classifier whose features define fd (default {ClassifierCommand.DefaultPath("<dataset>")})." };
-        var count = CommonOptions.AtLeast(new Option<int>("-n") { Description = "Generated images (and test images) to compare.", DefaultValueFactory = _ => 10000 }, 2);
+        var count = CommonOptions.AtLeast(new Option<int>("-n") { Description = "Generated images (and test images) to compare; drawn from the run's own evaluation noise, so with -n equal to its --fd-samples fd is the one metrics.jsonl logged.", DefaultValueFactory = _ => 10000 }, 2);
         var truncation = SampleCommand.TruncationOption();
         var raw = SampleCommand.RawOption();
         var curve = new Option<bool>("--truncation-curve")
@@ -60,7 +60,12 @@ internal static class EvalCommand
                 throw new UsageException("--truncation, --truncation-curve and --raw draw from the generator: they need --checkpoint, not --samples.");
             if (truncated is not null && wantsCurve) throw new UsageException("Give --truncation T or --truncation-curve, not both.");
             if (parse.GetValue(plot) is not null && !wantsCurve) throw new UsageException("--plot is the picture of --truncation-curve; give that too.");
-            if (parse.GetValue(plot) is { } picturePath) CommonOptions.OutputFile(CommonOptions.NonEmptyPath(picturePath, "--plot"), "--plot");
+            if (parse.GetValue(plot) is { } picturePath)
+            {
+                if (!picturePath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+                    throw new UsageException($"--plot {picturePath}: the curve is drawn as a PNG; give a name ending in .png.");
+                CommonOptions.OutputFile(CommonOptions.NonEmptyPath(picturePath, "--plot"), "--plot");
+            }
             CommonOptions.ApplyThreads(parse, threads, stdout);
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
 
@@ -106,7 +111,7 @@ internal static class EvalCommand
                 return GfsApp.Ok;
             }
             var (fd, score, classAccuracy) = trainer is not null
-                ? ((ImageData)trainer.Data).Measure(trainer, quality, new RandomStream(1), raw: learning, truncation: truncated)
+                ? ((ImageData)trainer.Data).Measure(trainer, quality, trainer.Config.Stream(13), raw: learning, truncation: truncated)
                 : quality.Measure(generate, classes);
             if (truncated is { } t) what += $", noise truncated to |z| ≤ {TrainingRun.Format(t)}";
             var (floor, realScore, _) = quality.Measure((start, k) => train.Batch(start, k));
@@ -137,7 +142,7 @@ internal static class EvalCommand
     /// <summary>fd, score (and class_acc) at each of <see cref="CurveTruncations"/>, the same noise stream for each: a table and a plot.</summary>
     private static void TruncationCurve(Trainer trainer, ImageQuality quality, string what, int n, string picture, bool raw, TextWriter stdout)
     {
-        var rows = CurveTruncations.Select(t => (T: t, M: ((ImageData)trainer.Data).Measure(trainer, quality, new RandomStream(1), raw, t))).ToList();
+        var rows = CurveTruncations.Select(t => (T: t, M: ((ImageData)trainer.Data).Measure(trainer, quality, trainer.Config.Stream(13), raw, t))).ToList();
         bool conditional = rows[0].M.ClassAccuracy is not null;
         stdout.WriteLine($"{what}, {n:N0} samples at each truncation T (|z| ≤ T):");
         stdout.WriteLine($"  {"T",-6} {"fd",10} {"score",8}" + (conditional ? $" {"class_acc",10}" : ""));
@@ -162,7 +167,13 @@ internal static class EvalCommand
         int side = ImageNetworks.Side;
         bool fits = (shape.Length == 3 && shape[1] == side && shape[2] == side) || (shape.Length == 4 && shape[1] == 1 && shape[2] == side && shape[3] == side);
         if (!fits) throw new UsageException($"{file} holds an array [{string.Join(", ", shape)}]; gfs eval takes grey images [n, {side}, {side}] or [n, 1, {side}, {side}].");
-        var values = array.Descr is "|u1" or "<u1" ? [.. array.Values.Select(v => v / 255f)] : array.Values;
+        bool bytes = array.Descr is "|u1" or "<u1";
+        if (!bytes && array.Descr is not "<f4")
+            throw new UsageException($"{file} holds {array.Descr} values; gfs eval takes uint8 images (0 to 255) or floats in [0, 1].");
+        var values = bytes ? [.. array.Values.Select(v => v / 255f)] : array.Values;
+        if (!bytes && values.Length > 0 && (values.Min() < -1e-3f || values.Max() > 1.001f || values.Any(float.IsNaN)))
+            throw new UsageException($"{file} holds floats from {values.Min()} to {values.Max()}; gfs eval takes them in [0, 1] (images of 0 to 255: divide by 255, " +
+                                     "or save them as uint8).");
         var images = Tensor.FromArray(values, [shape[0], 1, side, side], null);
         string? path = labelsFile ?? (File.Exists(SampleCommand.LabelsPath(file)) ? SampleCommand.LabelsPath(file) : null);
         if (path is null) return (images, null);

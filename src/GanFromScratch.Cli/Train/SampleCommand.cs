@@ -80,6 +80,11 @@ internal static class SampleCommand
                 if (k > traversal.ContinuousCodeCount(config))
                     throw new UsageException($"--code {k}: {path} has continuous codes 1 to {traversal.ContinuousCodeCount(config)}.");
                 if (extension != ".png") throw new UsageException($"--out {target}: a traversal is a picture; give a name ending in .png.");
+                // The traversal is one fixed picture of the run (its own noise, every categorical value, no truncation).
+                var ignored = new Option[] { count, classes, seed, truncation }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (ignored.Count > 0)
+                    throw new UsageException($"--code draws the run's fixed traversal (a row per categorical value, the run's own noise): {string.Join(", ", ignored)} " +
+                                             "would change nothing; leave them out.");
                 if (parse.GetValue(raw)) throw new UsageException("--raw is for samples; a traversal is drawn from the run's sampling generator. Leave out one of the two.");
                 CommonOptions.ApplyThreads(parse, threads, stdout);
                 using var device1 = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
@@ -93,7 +98,7 @@ internal static class SampleCommand
             if (wanted is not null && !conditional)
                 throw new UsageException($"--class: {path} is an unconditional {config.Variant} run; its generator takes no class. " +
                                          "Conditional variants: " + string.Join(", ", Registry.All.Where(v => v.NeedsLabels).Select(v => v.Name)) + ".");
-            if (wanted?.FirstOrDefault(c => c < 0 || c >= shape.Classes, -1) is int bad and >= 0)
+            if (wanted?.Where(c => c < 0 || c >= shape.Classes).Select(c => (int?)c).FirstOrDefault() is int bad)
                 throw new UsageException($"--class {bad}: {config.Dataset} has classes 0 to {shape.Classes - 1}.");
             CommonOptions.ApplyThreads(parse, threads, stdout);
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
@@ -169,7 +174,9 @@ internal static class SampleCommand
                 AtomicFile.WriteAllText(target, csv.ToString());
                 return $"{n} samples";
             case ".npy":
+                // Labels beside the images for a conditional generator; none left beside another generator's (gfs eval would read them).
                 if (labels is not null) Npy.Write(LabelsPath(target), [.. labels.Select(l => (long)l)], [n]);
+                else if (File.Exists(LabelsPath(target))) File.Delete(LabelsPath(target));
                 Npy.Write(target, Npy.Pixels(samples), [n, shape.Sample[1], shape.Sample[2]]);
                 return $"{n} images (uint8 [{n}, {shape.Sample[1]}, {shape.Sample[2]}])";
             default:

@@ -30,6 +30,10 @@ public static class MetricNames
         new MetricDescription("active", "active: fraction of pairs whose margin is active", true),
         new MetricDescription("nn_acc", "nn_acc: nearest-neighbour accuracy of E(x) (higher is better)", true),
         new MetricDescription("probe_acc", "probe_acc: linear probe accuracy of E(x) (higher is better)", true),
+        new MetricDescription("js1", "js1: JS divergence of characters from held-out text (lower is better)", true),
+        new MetricDescription("js2", "js2: JS divergence of character pairs (lower is better)", true),
+        new MetricDescription("js3", "js3: JS divergence of character 3-grams (lower is better)", true),
+        new MetricDescription("js4", "js4: JS divergence of character 4-grams (lower is better)", true),
         new MetricDescription("recon", "recon: ‖x − G(E(x))‖ over mismatched pairs' (lower is better)", true),
     }.ToDictionary(d => d.Name);
 

@@ -18,6 +18,15 @@ public sealed class CommandOutputTests : IDisposable
         return Path.Combine(run, TrainingRun.CheckpointFile);
     }
 
+    /// <summary>A folder of 12 MNIST-format images to train on for an iteration.</summary>
+    private string TinyImages()
+    {
+        string images = Path.Combine(_dir, "tiny");
+        Directory.CreateDirectory(images);
+        ImageDataTests.WriteTinyMnist(images, 12);
+        return images;
+    }
+
     [Fact]
     public void A_negative_class_is_refused_like_one_too_large()
     {
@@ -35,9 +44,7 @@ public sealed class CommandOutputTests : IDisposable
     [Fact]
     public void Unconditional_samples_leave_no_labels_of_an_earlier_conditional_draw_beside_them()
     {
-        string images = Path.Combine(_dir, "tiny");
-        Directory.CreateDirectory(images);
-        ImageDataTests.WriteTinyMnist(images, 12);
+        string images = TinyImages();
         string conditional = Train("cgan", "--dataset", "mnist", "--data", images);
         string plain = Train("wgan-gp", "--dataset", "mnist", "--data", images);
         string npy = Path.Combine(_dir, "samples.npy"), labels = Path.Combine(_dir, "samples.labels.npy");
@@ -88,9 +95,7 @@ public sealed class CommandOutputTests : IDisposable
     [Fact]
     public void A_traversal_refuses_the_options_it_would_ignore()
     {
-        string images = Path.Combine(_dir, "tiny");
-        Directory.CreateDirectory(images);
-        ImageDataTests.WriteTinyMnist(images, 12);
+        string images = TinyImages();
         string checkpoint = Train("infogan", "--dataset", "mnist", "--data", images);
         string png = Path.Combine(_dir, "traverse.png");
         var (code, _, err) = Gfs.Run("sample", "--checkpoint", checkpoint, "--code", "1", "--seed", "3", "--out", png);

@@ -10,7 +10,13 @@ public static class ImageGrid
     /// Saves <paramref name="pixels"/> (n images of height×width, values in [0, 1], clamped) as a
     /// grid of <paramref name="columns"/> columns. Written to a temporary file first, then renamed.
     /// </summary>
+    /// <remarks>Drawn under <see cref="Drawing.Gate"/>: one picture at a time in a process.</remarks>
     public static void Save(string path, float[] pixels, int n, int height, int width, int columns = 8, int scale = 2, int gap = 2)
+    {
+        lock (Drawing.Gate) Draw(path, pixels, n, height, width, columns, scale, gap);
+    }
+
+    private static void Draw(string path, float[] pixels, int n, int height, int width, int columns, int scale, int gap)
     {
         if (pixels.Length != n * height * width)
             throw new ArgumentException($"{pixels.Length} pixels are not {n} images of {height}×{width}.");

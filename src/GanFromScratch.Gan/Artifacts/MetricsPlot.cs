@@ -11,7 +11,13 @@ namespace GanFromScratch.Gan.Artifacts;
 public static class MetricsPlot
 {
     /// <param name="series">Measure name → (iteration, value) points.</param>
+    /// <remarks>Drawn under <see cref="Drawing.Gate"/>: one picture at a time in a process.</remarks>
     public static void Save(string path, IReadOnlyList<(string Name, double[] Iterations, double[] Values)> series, string title, string xLabel = "iteration")
+    {
+        lock (Drawing.Gate) Draw(path, series, title, xLabel);
+    }
+
+    private static void Draw(string path, IReadOnlyList<(string Name, double[] Iterations, double[] Values)> series, string title, string xLabel)
     {
         var multi = new Multiplot();
         multi.RemovePlot(multi.GetPlot(0));

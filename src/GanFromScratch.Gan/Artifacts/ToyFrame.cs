@@ -12,7 +12,13 @@ namespace GanFromScratch.Gan.Artifacts;
 /// </summary>
 public static class ToyFrame
 {
+    /// <remarks>Drawn under <see cref="Drawing.Gate"/>: one picture at a time in a process.</remarks>
     public static void Save(string path, float[,] criticMap, float range, float[] real, float[] generated, int[]? generatedLabels, string title)
+    {
+        lock (Drawing.Gate) Draw(path, criticMap, range, real, generated, generatedLabels, title);
+    }
+
+    private static void Draw(string path, float[,] criticMap, float range, float[] real, float[] generated, int[]? generatedLabels, string title)
     {
         var plot = new Plot();
         int rows = criticMap.GetLength(0), cols = criticMap.GetLength(1);

@@ -104,7 +104,7 @@ public static class TrainingRun
                     break;
                 }
                 var losses = trainer.Step();
-                using (trainer.Measuring()) trainer.Data.AfterStep(trainer, outDir);
+                trainer.Data.AfterStep(trainer, outDir); // pictures from the generator in eval mode: no buffer moves
                 JsonObject? metrics = null;
                 if (IsEvaluation(trainer))
                 {

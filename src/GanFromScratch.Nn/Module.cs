@@ -77,7 +77,7 @@ public abstract class Module
 
     /// <summary>
     /// A copy of the buffers of <paramref name="networks"/> (batch norm's running statistics, spectral
-    /// norm's u and v; those <paramref name="except"/> names are left out), written back when disposed.
+    /// norm's u and v; those <paramref name="except"/> picks are left out), written back when disposed.
     /// A forward in training mode moves them; around a forward that is not training (a measurement),
     /// this leaves the networks as it found them.
     /// </summary>

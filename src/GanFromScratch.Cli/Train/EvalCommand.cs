@@ -60,11 +60,12 @@ internal static class EvalCommand
                 throw new UsageException("--truncation, --truncation-curve and --raw draw from the generator: they need --checkpoint, not --samples.");
             if (truncated is not null && wantsCurve) throw new UsageException("Give --truncation T or --truncation-curve, not both.");
             if (parse.GetValue(plot) is not null && !wantsCurve) throw new UsageException("--plot is the picture of --truncation-curve; give that too.");
-            if (parse.GetValue(plot) is { } picturePath)
+            if (parse.GetValue(plot) is { } plotGiven)
             {
+                string picturePath = CommonOptions.NonEmptyPath(plotGiven, "--plot");
                 if (!picturePath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
                     throw new UsageException($"--plot {picturePath}: the curve is drawn as a PNG; give a name ending in .png.");
-                CommonOptions.OutputFile(CommonOptions.NonEmptyPath(picturePath, "--plot"), "--plot");
+                CommonOptions.OutputFile(picturePath, "--plot");
             }
             CommonOptions.ApplyThreads(parse, threads, stdout);
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);

@@ -529,13 +529,16 @@ internal static class TrainCommand
     /// <summary>A fresh run may not silently mix with an old one: a folder holding a run needs --force (or --resume).</summary>
     private static void PrepareFreshFolder(RunFolder folder, bool force)
     {
-        bool holdsSomething = Directory.EnumerateFileSystemEntries(folder.Path).Any(e => Path.GetFileName(e) != RunFolder.LockFile);
-        if (!holdsSomething) return;
+        if (!HoldsRunFiles(folder)) return;
         if (!force)
             throw new UsageException($"The run folder {folder.Path} is not empty. Add --resume to continue the run in it, " +
                                      "--force to start afresh there (its run files are replaced), or choose another --out.");
         TrainingRun.DeleteRunFiles(folder.Path);
     }
+
+    /// <summary>Whether the folder holds anything but its lock: files of a run that a new start would mix with.</summary>
+    private static bool HoldsRunFiles(RunFolder folder) =>
+        Directory.EnumerateFileSystemEntries(folder.Path).Any(e => Path.GetFileName(e) != RunFolder.LockFile);
 
     /// <summary>
     /// A checkpoint resumed into another folder than its own (--resume PATH --out DIR) continues there as
@@ -546,8 +549,7 @@ internal static class TrainCommand
     {
         string own = Path.GetDirectoryName(Path.GetFullPath(checkpoint))!;
         if (string.Equals(Path.GetFullPath(folder.Path).TrimEnd(Path.DirectorySeparatorChar), own.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)) return;
-        bool holdsSomething = Directory.EnumerateFileSystemEntries(folder.Path).Any(e => Path.GetFileName(e) != RunFolder.LockFile);
-        if (!holdsSomething) return;
+        if (!HoldsRunFiles(folder)) return;
         if (!force)
             throw new UsageException($"The run folder {folder.Path} is not empty, and {checkpoint} is not its checkpoint: resuming there would replace " +
                                      "its run's checkpoint and continue that run's metrics with another's. Give an empty or new --out, " +

@@ -22,7 +22,6 @@ public sealed class CommandOutputTests : IDisposable
     private string TinyImages()
     {
         string images = Path.Combine(_dir, "tiny");
-        Directory.CreateDirectory(images);
         ImageDataTests.WriteTinyMnist(images, 12);
         return images;
     }

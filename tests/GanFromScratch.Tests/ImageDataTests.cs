@@ -10,9 +10,10 @@ public sealed class ImageDataTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>A folder in MNIST's layout with <paramref name="n"/> training and test images of 28×28 whose pixels encode their index.</summary>
+    /// <summary>A folder (made if needed) in MNIST's layout with <paramref name="n"/> training and test images of 28×28 whose pixels encode their index.</summary>
     internal static void WriteTinyMnist(string dir, int n = 40, int side = 28)
     {
+        Directory.CreateDirectory(dir);
         foreach (var split in new[] { "train", "t10k" })
         {
             var pixels = new byte[n * side * side];

@@ -171,7 +171,6 @@ public sealed class ReliabilityTests : IDisposable
     public void A_rerun_on_another_dataset_leaves_the_old_datas_folder_behind()
     {
         string tiny = Path.Combine(_dir, "tiny");
-        Directory.CreateDirectory(tiny);
         ImageDataTests.WriteTinyMnist(tiny, 12);
         string images = Path.Combine(_dir, "images");
         var (code, _, err) = Gfs.Run("train", "wgan-gp", "--dataset", "mnist", "--data", tiny, "--iters", "1", "--out", images, "--dim", "2",
@@ -283,7 +282,6 @@ public sealed class ReliabilityTests : IDisposable
     public void Images_of_the_wrong_size_are_refused_before_the_folder_is_made_and_the_retry_needs_no_force()
     {
         string small = Path.Combine(_dir, "small");
-        Directory.CreateDirectory(small);
         ImageDataTests.WriteTinyMnist(small, 12, side: 10);
         var (code, _, err) = Gfs.Run("train", "wgan-gp", "--dataset", "mnist", "--data", small, "--iters", "1", "--out", Out, "--dim", "2",
             "--batch-size", "4", "--threads", "1");
@@ -293,7 +291,6 @@ public sealed class ReliabilityTests : IDisposable
         Assert.False(Directory.Exists(Out));
 
         string good = Path.Combine(_dir, "good");
-        Directory.CreateDirectory(good);
         ImageDataTests.WriteTinyMnist(good, 12);
         (code, _, err) = Gfs.Run("train", "wgan-gp", "--dataset", "mnist", "--data", good, "--iters", "1", "--out", Out, "--dim", "2",
             "--batch-size", "4", "--threads", "1");
@@ -415,7 +412,6 @@ public sealed class ReliabilityTests : IDisposable
     public void Eval_without_a_classifier_says_how_to_train_one_for_the_runs_dataset()
     {
         string data = Path.Combine(_dir, "mnist");
-        Directory.CreateDirectory(data);
         ImageDataTests.WriteTinyMnist(data, 12);
         Assert.Equal(0, Gfs.Run("train", "wgan-gp", "--dataset", "mnist", "--data", data, "--iters", "1", "--out", Out, "--dim", "2",
             "--batch-size", "4", "--threads", "1").Code);

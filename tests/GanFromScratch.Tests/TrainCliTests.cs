@@ -297,7 +297,6 @@ public sealed class TrainCliTests : IDisposable
     public void Image_training_writes_sample_grids_and_fd_then_sample_and_eval_read_the_run()
     {
         string data = Path.Combine(_dir, "data");
-        Directory.CreateDirectory(data);
         ImageDataTests.WriteTinyMnist(data, 70);
         string classifier = Path.Combine(_dir, "classifier.safetensors");
         var c = Run(["train", "classifier", "--dataset", "mnist", "--data", data, "--epochs", "1", "--out", classifier, "--threads", "1"]);
@@ -349,7 +348,6 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(2, missingFiles.Code);
         Assert.Contains("train-images-idx3-ubyte", missingFiles.Err);
         string broken = Path.Combine(_dir, "broken");
-        Directory.CreateDirectory(broken);
         ImageDataTests.WriteTinyMnist(broken, 10);
         string labels = Path.Combine(broken, "train-labels-idx1-ubyte");
         File.WriteAllBytes(labels, File.ReadAllBytes(labels)[..^3]);

@@ -11,7 +11,7 @@ public sealed unsafe partial class CpuBackend : Backend
     /// <summary>The one CPU backend of the process.</summary>
     public static CpuBackend Instance { get; } = new();
 
-    /// <summary>Released arrays, by exact length: a training step allocates the same sizes every time.</summary>
+    /// <summary>Released arrays, by their buffers' exact length: a training step allocates the same sizes every time.</summary>
     private readonly Dictionary<int, Stack<float[]>> _pool = [];
     private long _pooledBytes;
     private const long MaxPooledBytes = 1L << 30;
@@ -28,21 +28,22 @@ public sealed unsafe partial class CpuBackend : Backend
             if (_pool.TryGetValue(length, out var stack) && stack.Count > 0)
             {
                 _pooledBytes -= 4L * length;
-                return new CpuBuffer(this, stack.Pop());
+                return new CpuBuffer(this, stack.Pop(), length);
             }
         }
-        return new CpuBuffer(this, GC.AllocateUninitializedArray<float>(length, pinned: true));
+        return new CpuBuffer(this, GC.AllocateUninitializedArray<float>(length + CpuBuffer.Slack, pinned: true), length);
     }
 
     protected internal override void Release(DeviceBuffer buffer)
     {
         var array = ((CpuBuffer)buffer).Array;
+        int length = buffer.Length;
         lock (_pool)
         {
-            if (_pooledBytes + 4L * array.Length > MaxPooledBytes) return; // let the collector have it
-            if (!_pool.TryGetValue(array.Length, out var stack)) _pool[array.Length] = stack = new Stack<float[]>();
+            if (_pooledBytes + 4L * length > MaxPooledBytes) return; // let the collector have it
+            if (!_pool.TryGetValue(length, out var stack)) _pool[length] = stack = new Stack<float[]>();
             stack.Push(array);
-            _pooledBytes += 4L * array.Length;
+            _pooledBytes += 4L * length;
         }
     }
 

@@ -228,6 +228,89 @@ public class CpuKernelTests
                 $"{m}x{n}x{k} ta={ta} tb={tb}: C[{i / n},{i % n}] = {c[i]}, expected {expected[i]}");
     }
 
+    /// <summary>
+    /// The thin paths that combine rows of op(B) (m or k at most 4, C's rows contiguous) — 128 columns
+    /// at a time in AVX-512's registers where it has them, 64 or 32 in AVX2's, the rest vector by
+    /// vector — give every element of C the scalar loop's operations in its order: β·C (or 0), then
+    /// one fused multiply-add of α·A[i,p] and B[p,j] per p, except the last n mod 8 columns, where the
+    /// multiply and the add are rounded apart. So the bits do not depend on the tile width, nor on the
+    /// machine's vector registers.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 300, 40)]
+    [InlineData(2, 300, 40)]
+    [InlineData(3, 300, 40)]
+    [InlineData(2, 136, 3)]
+    [InlineData(5, 520, 1)]
+    [InlineData(2, 20, 17)]
+    public void Thin_row_combinations_add_in_the_scalar_loops_order(int m, int n, int k)
+    {
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        var c0 = Random(m * n, 3);
+        using var bb = Upload(b);
+        foreach (bool ta in new[] { false, true })
+            foreach (float beta in new[] { 0f, 0.5f, 1f })
+            {
+                int lda = ta ? m : k;
+                using var ba = Upload(ta ? Transpose(a, m, k) : a);
+                using var bc = Upload(c0);
+                Cpu.Gemm(ta, false, m, n, k, 1.5f, ba, 0, lda, 0, bb, 0, n, 0, beta, bc, 0, n, 0);
+                var c = Download(bc, m * n);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++)
+                    {
+                        float e = beta == 0f ? 0f : beta == 1f ? c0[i * n + j] : beta * c0[i * n + j];
+                        bool fused = j < n - n % 8;
+                        for (int p = 0; p < k; p++)
+                        {
+                            float s = 1.5f * a[i * k + p];
+                            e = fused ? MathF.FusedMultiplyAdd(s, b[p * n + j], e) : e + s * b[p * n + j];
+                        }
+                        Assert.True(e.Equals(c[i * n + j]), $"{m}x{n}x{k} ta={ta} beta={beta}: C[{i},{j}] = {c[i * n + j]}, the scalar loop {e}");
+                    }
+            }
+    }
+
+    /// <summary>The thin products of a toy GAN step (a layer of 1 or 2 units, its gradients) give the same bits on 1 and 2 threads.</summary>
+    [Theory]
+    [InlineData(256, 2, 512, false, false)]
+    [InlineData(256, 2, 512, false, true)]
+    [InlineData(256, 1, 512, false, true)]
+    [InlineData(512, 2, 256, true, false)]
+    [InlineData(2, 512, 256, true, false)]
+    [InlineData(1, 512, 256, true, false)]
+    [InlineData(256, 512, 2, false, true)]
+    [InlineData(256, 512, 1, false, false)]
+    public void Thin_products_have_the_same_bits_on_one_and_two_threads(int m, int n, int k, bool ta, bool tb)
+    {
+        using var ba = Upload(Random(m * k, 1));
+        using var bb = Upload(Random(k * n, 2));
+        float[] Product(int threads)
+        {
+            CpuParallel.Threads = threads;
+            try
+            {
+                using var bc = Upload(Random(m * n, 3));
+                Cpu.Gemm(ta, tb, m, n, k, 1.5f, ba, 0, ta ? m : k, 0, bb, 0, tb ? k : n, 0, 0.5f, bc, 0, n, 0);
+                return Download(bc, m * n);
+            }
+            finally { CpuParallel.Threads = Environment.ProcessorCount; }
+        }
+        var one = Product(1);
+        var two = Product(2);
+        for (int i = 0; i < m * n; i++)
+            Assert.True(one[i].Equals(two[i]), $"{m}x{n}x{k} ta={ta} tb={tb}: C[{i}] = {one[i]} on 1 thread, {two[i]} on 2");
+    }
+
+    private static float[] Transpose(float[] x, int rows, int cols)
+    {
+        var t = new float[x.Length];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) t[j * rows + i] = x[i * cols + j];
+        return t;
+    }
+
     /// <summary>The reference itself, on numbers small enough to multiply by hand.</summary>
     [Fact]
     public void The_reference_gemm_gives_hand_computed_products()

@@ -157,12 +157,15 @@ public static unsafe partial class CpuGemm
         // Split C into parts: along n when it is wide enough, else along m.
         long flops = 2L * m * n * k;
         long work = Math.Max(flops, 16L * m * n); // thin products are bound by writing C
-        int threads = (int)Math.Min(Math.Min(CpuParallel.Threads, Environment.ProcessorCount), Math.Max(1, work / (1 << 20)));
+        bool thin = Math.Min(m, Math.Min(n, k)) <= Thin;
+        // A thread per 1 Mi of work (¼ Mi for the thin paths, which pack nothing and share no panels).
+        int threads = (int)Math.Min(Math.Min(CpuParallel.Threads, Environment.ProcessorCount), Math.Max(1, work / (thin ? 1 << 18 : 1 << 20)));
         // Thin products split by rows, so that no two threads write the same cache line of C
         // (unless there are too few rows); packed products split by column panels.
-        bool thin = Math.Min(m, Math.Min(n, k)) <= Thin;
         bool splitN = thin ? m < threads * MR : n >= m || n >= threads * NR * 4;
-        int unit = splitN ? NR : MR;
+        // A thin product's rows may be the columns of Cᵀ (see Part), whose last n mod 8 are added
+        // unfused: parts of whole vectors keep every column where a single thread puts it.
+        int unit = splitN ? NR : thin ? 16 : MR;
         int units = ((splitN ? n : m) + unit - 1) / unit;
         threads = Math.Min(threads, units);
         if (threads > 1 && !thin && PackedWhole(m, n, k) <= MaxPackedWhole)
@@ -276,9 +279,13 @@ public static unsafe partial class CpuGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ThinDots(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta)
     {
-        float* cols = (float*)Contiguous(b.Transposed, n, k, ref _packB).Data;
+        // The columns of op(B) as contiguous lines: as they are (A·Bᵀ), or copied.
+        var lines = b.Transposed;
+        if (lines.ColStride != 1) lines = Contiguous(lines, n, k, ref _packB);
+        float* cols = lines.At(0, 0);
+        long ld = lines.RowStride;
         // One pass over each row of op(A) feeds all n (≤ Thin = 4) dot products.
-        float* c0 = cols, c1 = cols + (n > 1 ? k : 0), c2 = cols + (n > 2 ? 2L * k : 0), c3 = cols + (n > 3 ? 3L * k : 0);
+        float* c0 = cols, c1 = cols + (n > 1 ? ld : 0), c2 = cols + (n > 2 ? 2L * ld : 0), c3 = cols + (n > 3 ? 3L * ld : 0);
         float* dots = stackalloc float[4];
         int i = 0;
         // One or two columns (a layer's output of 1 or 2 units): four rows at a time, so that
@@ -393,12 +400,10 @@ public static unsafe partial class CpuGemm
                 }
                 TwoRowCombination(a, b, r0, r1, i, n, k, alpha, fresh);
                 if (!direct)
-                    for (int r = 0; r < 2; r++)
-                        for (int j = 0; j < n; j++)
-                        {
-                            float* dst = c.At(i + r, j);
-                            *dst = beta == 0f ? scratch[r * n + j] : scratch[r * n + j] + beta * *dst;
-                        }
+                {
+                    Scatter(scratch, c, i, n, beta);
+                    Scatter(scratch + n, c, i + 1, n, beta);
+                }
             }
         for (; i < m; i++)
         {
@@ -406,13 +411,19 @@ public static unsafe partial class CpuGemm
             bool fresh = !direct || beta == 0f;
             if (!fresh && beta != 1f) Scale(row, n, beta);
             OneRowCombination(a, b, row, i, n, k, alpha, fresh);
-            if (!direct)
-                for (int j = 0; j < n; j++)
-                {
-                    float* dst = c.At(i, j);
-                    *dst = beta == 0f ? row[j] : row[j] + beta * *dst;
-                }
+            if (!direct) Scatter(row, c, i, n, beta);
         }
+    }
+
+    /// <summary>Row i of C (its elements <c>ColStride</c> apart) = row + β·C[i, :], or the row alone when β = 0.</summary>
+    private static void Scatter(float* row, Operand c, int i, int n, float beta)
+    {
+        float* dst = c.At(i, 0);
+        long step = c.ColStride;
+        if (beta == 0f)
+            for (int j = 0; j < n; j++, dst += step) *dst = row[j];
+        else
+            for (int j = 0; j < n; j++, dst += step) *dst = row[j] + beta * *dst;
     }
 
     /// <summary>
@@ -426,6 +437,8 @@ public static unsafe partial class CpuGemm
     private static void TwoRowCombination(Operand a, Operand b, float* r0, float* r1, int i, int n, int k, float alpha, bool fresh)
     {
         int j = 0;
+        if (Wide)
+            for (; j <= n - 128; j += 128) TwoRowBlockWide(a, b, r0 + j, r1 + j, i, j, k, alpha, fresh);
         for (; j <= n - 32; j += 32)
         {
             Vector256<float> a0 = Start(r0 + j, fresh), a1 = Start(r0 + j + 8, fresh), a2 = Start(r0 + j + 16, fresh), a3 = Start(r0 + j + 24, fresh);
@@ -460,6 +473,39 @@ public static unsafe partial class CpuGemm
         }
     }
 
+    /// <summary>
+    /// Columns j … j+63 of <see cref="TwoRowCombination"/> in 16-lane accumulators (AVX-512): each
+    /// element gets the same fused multiply-adds in the same order, so the bits do not change.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TwoRowBlockWide(Operand a, Operand b, float* r0, float* r1, int i, int j, int k, float alpha, bool fresh)
+    {
+        Vector512<float> a0 = Start512(r0, fresh), a1 = Start512(r0 + 16, fresh), a2 = Start512(r0 + 32, fresh), a3 = Start512(r0 + 48, fresh);
+        Vector512<float> a4 = Start512(r0 + 64, fresh), a5 = Start512(r0 + 80, fresh), a6 = Start512(r0 + 96, fresh), a7 = Start512(r0 + 112, fresh);
+        Vector512<float> b0 = Start512(r1, fresh), b1 = Start512(r1 + 16, fresh), b2 = Start512(r1 + 32, fresh), b3 = Start512(r1 + 48, fresh);
+        Vector512<float> b4 = Start512(r1 + 64, fresh), b5 = Start512(r1 + 80, fresh), b6 = Start512(r1 + 96, fresh), b7 = Start512(r1 + 112, fresh);
+        float* x = b.At(0, j), u = a.At(i, 0), v = a.At(i + 1, 0);
+        long bStep = b.RowStride, aStep = a.ColStride;
+        for (int p = 0; p < k; p++, x += bStep, u += aStep, v += aStep)
+        {
+            Vector512<float> s0 = Vector512.Create(alpha * *u), s1 = Vector512.Create(alpha * *v);
+            var x0 = Vector512.Load(x); a0 = Vector512.FusedMultiplyAdd(s0, x0, a0); b0 = Vector512.FusedMultiplyAdd(s1, x0, b0);
+            var x1 = Vector512.Load(x + 16); a1 = Vector512.FusedMultiplyAdd(s0, x1, a1); b1 = Vector512.FusedMultiplyAdd(s1, x1, b1);
+            var x2 = Vector512.Load(x + 32); a2 = Vector512.FusedMultiplyAdd(s0, x2, a2); b2 = Vector512.FusedMultiplyAdd(s1, x2, b2);
+            var x3 = Vector512.Load(x + 48); a3 = Vector512.FusedMultiplyAdd(s0, x3, a3); b3 = Vector512.FusedMultiplyAdd(s1, x3, b3);
+            var x4 = Vector512.Load(x + 64); a4 = Vector512.FusedMultiplyAdd(s0, x4, a4); b4 = Vector512.FusedMultiplyAdd(s1, x4, b4);
+            var x5 = Vector512.Load(x + 80); a5 = Vector512.FusedMultiplyAdd(s0, x5, a5); b5 = Vector512.FusedMultiplyAdd(s1, x5, b5);
+            var x6 = Vector512.Load(x + 96); a6 = Vector512.FusedMultiplyAdd(s0, x6, a6); b6 = Vector512.FusedMultiplyAdd(s1, x6, b6);
+            var x7 = Vector512.Load(x + 112); a7 = Vector512.FusedMultiplyAdd(s0, x7, a7); b7 = Vector512.FusedMultiplyAdd(s1, x7, b7);
+        }
+        a0.Store(r0); a1.Store(r0 + 16); a2.Store(r0 + 32); a3.Store(r0 + 48);
+        a4.Store(r0 + 64); a5.Store(r0 + 80); a6.Store(r0 + 96); a7.Store(r0 + 112);
+        b0.Store(r1); b1.Store(r1 + 16); b2.Store(r1 + 32); b3.Store(r1 + 48);
+        b4.Store(r1 + 64); b5.Store(r1 + 80); b6.Store(r1 + 96); b7.Store(r1 + 112);
+    }
+
+    private static Vector512<float> Start512(float* at, bool fresh) => fresh ? Vector512<float>.Zero : Vector512.Load(at);
+
     /// <summary>An accumulator's start: 0, or the 8 values at <paramref name="at"/>.</summary>
     private static Vector256<float> Start(float* at, bool fresh) => fresh ? Vector256<float>.Zero : Vector256.Load(at);
 
@@ -472,6 +518,8 @@ public static unsafe partial class CpuGemm
     private static void OneRowCombination(Operand a, Operand b, float* row, int i, int n, int k, float alpha, bool fresh)
     {
         int j = 0;
+        if (Wide)
+            for (; j <= n - 128; j += 128) OneRowBlockWide(a, b, row + j, i, j, k, alpha, fresh);
         for (; j <= n - 64; j += 64)
         {
             float* r = row + j;
@@ -502,12 +550,40 @@ public static unsafe partial class CpuGemm
         }
     }
 
+    /// <summary>Columns j … j+127 of <see cref="OneRowCombination"/> in 16-lane accumulators (AVX-512), the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OneRowBlockWide(Operand a, Operand b, float* r, int i, int j, int k, float alpha, bool fresh)
+    {
+        Vector512<float> a0 = Start512(r, fresh), a1 = Start512(r + 16, fresh), a2 = Start512(r + 32, fresh), a3 = Start512(r + 48, fresh);
+        Vector512<float> a4 = Start512(r + 64, fresh), a5 = Start512(r + 80, fresh), a6 = Start512(r + 96, fresh), a7 = Start512(r + 112, fresh);
+        float* x = b.At(0, j), u = a.At(i, 0);
+        long bStep = b.RowStride, aStep = a.ColStride;
+        for (int p = 0; p < k; p++, x += bStep, u += aStep)
+        {
+            var s0 = Vector512.Create(alpha * *u);
+            a0 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(x), a0);
+            a1 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(x + 16), a1);
+            a2 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(x + 32), a2);
+            a3 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(x + 48), a3);
+            a4 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(x + 64), a4);
+            a5 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(x + 80), a5);
+            a6 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(x + 96), a6);
+            a7 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(x + 112), a7);
+        }
+        a0.Store(r); a1.Store(r + 16); a2.Store(r + 32); a3.Store(r + 48);
+        a4.Store(r + 64); a5.Store(r + 80); a6.Store(r + 96); a7.Store(r + 112);
+    }
+
     /// <summary>A row-major copy of the rows×cols operand x in the scratch array <paramref name="cache"/>.</summary>
     private static Operand Contiguous(Operand x, int rows, int cols, ref float[]? cache)
     {
         float* copy = Pinned(ref cache, (long)rows * cols);
+        long step = x.ColStride;
         for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++) copy[(long)i * cols + j] = *x.At(i, j);
+        {
+            float* s = x.At(i, 0), d = copy + (long)i * cols;
+            for (int j = 0; j < cols; j++, s += step) d[j] = *s;
+        }
         return new Operand((nint)copy, cols, 1);
     }
 

@@ -36,6 +36,11 @@ public sealed record TrainConfig
     public float Ortho { get; init; }
     /// <summary>Micro-batches per step whose gradients add up (<c>--accumulate</c>): the step of a batch this many times larger.</summary>
     public int Accumulate { get; init; } = 1;
+    /// <summary>
+    /// In a distributed run, batch norm takes its statistics over every rank's rows (<c>--sync-batch-norm</c>);
+    /// saved, so that a resumed run keeps it. No effect in one process.
+    /// </summary>
+    public bool SyncBatchNorm { get; init; }
     /// <summary>The decay of the generator's moving average (<see cref="MovingAverage"/>); 0: none.</summary>
     public float EmaDecay { get; init; }
     /// <summary>The iteration from which the moving average averages (before it, it copies the generator).</summary>

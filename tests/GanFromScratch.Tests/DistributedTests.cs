@@ -281,6 +281,31 @@ public sealed class DistributedTests : IDisposable
         Assert.True(Largest("apart") > 10 * Largest("synced") + 1e-5, $"per rank: {Largest("apart")}, synchronized: {Largest("synced")}");
     }
 
+    /// <summary>
+    /// --sync-batch-norm is saved with the run: resumed without the option, it stays on and the run equals the
+    /// uninterrupted one; '--sync-batch-norm false' turns it off, recorded as a change.
+    /// </summary>
+    [MpiFact]
+    public void A_resumed_run_keeps_synchronized_batch_norm()
+    {
+        string data = Directory.CreateDirectory(Folder("images")).FullName;
+        ImageDataTests.WriteTinyMnist(data);
+        string[] common = ["train", "dcgan", "--dataset", "mnist", "--data", data, "--dim", "8", "--threads", "1", "--eval-every", "1", "--batch-size", "16"];
+        Assert.Equal(0, Mpirun(2, [.. common, "--sync-batch-norm", "--iters", "3", "--out", Folder("whole")]).Code);
+        Assert.Equal(0, Mpirun(2, [.. common, "--sync-batch-norm", "--iters", "2", "--out", Folder("parts")]).Code);
+        Assert.Contains("\"sync_batch_norm\":true", File.ReadAllText(Path.Combine(Folder("parts"), "config.json")).Replace(" ", ""));
+        var (code, output, err) = Mpirun(2, [.. common, "--iters", "3", "--out", Folder("parts"), "--resume"]);
+        Assert.True(code == 0, $"status {code}\n{output}\n{err}");
+        Assert.Contains("synchronized batch norm", output);
+        Assert.Equal(Metrics(Folder("whole")).Select(Values), Metrics(Folder("parts")).Select(Values));
+        AssertSameTensors(Folder("whole"), Folder("parts"));
+
+        (code, output, err) = Mpirun(2, [.. common, "--iters", "4", "--out", Folder("parts"), "--resume", "--sync-batch-norm", "false"]);
+        Assert.True(code == 0, $"status {code}\n{output}\n{err}");
+        Assert.Contains("sync_batch_norm true → false", output);
+        Assert.DoesNotContain("synchronized batch norm", output);
+    }
+
     [MpiFact]
     public void A_distributed_run_resumes_exactly_and_continues_on_another_rank_count()
     {

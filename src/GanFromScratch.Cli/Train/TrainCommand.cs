@@ -109,7 +109,8 @@ internal static class TrainCommand
         {
             Description = "In a distributed run, batch norm takes its statistics over every rank's rows (one small all-reduce per layer, " +
                           "forward and backward), so the run normalizes as one process of the whole batch does; without it each rank " +
-                          "normalizes its own rows, as PyTorch's DistributedDataParallel does by default. No effect in one process.",
+                          "normalizes its own rows, as PyTorch's DistributedDataParallel does by default. No effect in one process. " +
+                          "Saved with the run: a resumed run keeps it ('--sync-batch-norm false' turns it off there).",
         };
         public readonly Option<bool> Distributed = new("--distributed")
         {
@@ -262,6 +263,7 @@ internal static class TrainCommand
             Accumulate = parse.GetValue(o.Accumulate) ?? defaults.Accumulate,
             EmaDecay = parse.GetValue(o.Ema) ?? defaults.EmaDecay,
             EmaStart = parse.GetValue(o.EmaStart) ?? defaults.EmaStart,
+            SyncBatchNorm = Given(parse, o.SyncBatchNorm) ? parse.GetValue(o.SyncBatchNorm) : defaults.SyncBatchNorm,
             DataDir = images && parse.GetValue(o.Data) is { } dir ? Path.GetFullPath(CommonOptions.NonEmptyPath(dir, "--data")) : defaults.DataDir,
             TextFile = text && parse.GetValue(o.Data) is { } file ? Path.GetFullPath(CommonOptions.NonEmptyPath(file, "--data")) : defaults.TextFile,
             Vocab = parse.GetValue(o.Vocab) ?? defaults.Vocab,
@@ -315,7 +317,7 @@ internal static class TrainCommand
                 {
                     throw new UsageException(e.Message + " Nothing was changed.");
                 }
-                trainer.Distribute(ranks, parse.GetValue(o.SyncBatchNorm)); // every rank from rank 0's state
+                trainer.Distribute(ranks, trainer.Config.SyncBatchNorm); // every rank from rank 0's state
                 stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}" +
                                  (changes.Count > 0 ? $"; changed: {string.Join(", ", changes.Select(Describe))}." : "."));
                 if (trainer.Iteration >= trainer.Config.Iters)
@@ -332,7 +334,7 @@ internal static class TrainCommand
             // Everything that can fail (data, networks, classifier) fails before the folder is touched.
             var (config, data) = RunData.ForTraining(given, stdout);
             trainer = Trainer.Start(config, data);
-            trainer.Distribute(ranks, parse.GetValue(o.SyncBatchNorm)); // every rank from rank 0's state
+            trainer.Distribute(ranks, trainer.Config.SyncBatchNorm); // every rank from rank 0's state
             folder = writes ? OpenFolder(outDir) : null;
             try
             {
@@ -613,6 +615,7 @@ internal static class TrainCommand
         Change("ortho", c => c.Ortho, (c, v) => c with { Ortho = v }, Given(parse, o.Ortho));
         Change("accumulate", c => c.Accumulate, (c, v) => c with { Accumulate = v }, Given(parse, o.Accumulate));
         Change("ema_start", c => c.EmaStart, (c, v) => c with { EmaStart = v }, Given(parse, o.EmaStart));
+        Change("sync_batch_norm", c => c.SyncBatchNorm, (c, v) => c with { SyncBatchNorm = v }, Given(parse, o.SyncBatchNorm));
         Change("batch_size", c => c.BatchSize, (c, v) => c with { BatchSize = v }, Given(parse, o.BatchSize));
         Change("eval_every", c => c.EvalEvery, (c, v) => c with { EvalEvery = v }, Given(parse, o.EvalEvery));
         Change("sample_every", c => c.SampleEvery, (c, v) => c with { SampleEvery = v }, Given(parse, o.SampleEvery));

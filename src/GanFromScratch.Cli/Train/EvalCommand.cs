@@ -112,7 +112,7 @@ internal static class EvalCommand
                 return GfsApp.Ok;
             }
             var (fd, score, classAccuracy) = trainer is not null
-                ? ((ImageData)trainer.Data).Measure(trainer, quality, trainer.Config.Stream(13), raw: learning, truncation: truncated)
+                ? ((ImageData)trainer.Data).Measure(trainer, quality, raw: learning, truncation: truncated)
                 : quality.Measure(generate, classes);
             if (truncated is { } t) what += $", noise truncated to |z| ≤ {TrainingRun.Format(t)}";
             var (floor, realScore, _) = quality.Measure((start, k) => train.Batch(start, k));
@@ -143,7 +143,7 @@ internal static class EvalCommand
     /// <summary>fd, score (and class_acc) at each of <see cref="CurveTruncations"/>, the same noise stream for each: a table and a plot.</summary>
     private static void TruncationCurve(Trainer trainer, ImageQuality quality, string what, int n, string picture, bool raw, TextWriter stdout)
     {
-        var rows = CurveTruncations.Select(t => (T: t, M: ((ImageData)trainer.Data).Measure(trainer, quality, trainer.Config.Stream(13), raw, t))).ToList();
+        var rows = CurveTruncations.Select(t => (T: t, M: ((ImageData)trainer.Data).Measure(trainer, quality, raw, t))).ToList();
         bool conditional = rows[0].M.ClassAccuracy is not null;
         stdout.WriteLine($"{what}, {n:N0} samples at each truncation T (|z| ≤ T):");
         stdout.WriteLine($"  {"T",-6} {"fd",10} {"score",8}" + (conditional ? $" {"class_acc",10}" : ""));

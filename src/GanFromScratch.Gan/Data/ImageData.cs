@@ -114,12 +114,14 @@ public sealed class ImageData : IGanData
     private const int GridColumns = 8;
 
     /// <summary>
-    /// fd and score of as many generated images as <paramref name="quality"/> takes, from
-    /// <paramref name="noise"/>; a conditional generator is asked for every class in turn, and its
+    /// fd and score of as many generated images as <paramref name="quality"/> takes, drawn from the
+    /// run's evaluation noise (its stream 13: every evaluation of the run, and <c>gfs eval</c> of its
+    /// checkpoint, see the same z); a conditional generator is asked for every class in turn, and its
     /// class accuracy measured too.
     /// </summary>
-    public ImageMeasures Measure(Trainer trainer, ImageQuality quality, RandomStream noise, bool raw = false, float? truncation = null)
+    public ImageMeasures Measure(Trainer trainer, ImageQuality quality, bool raw = false, float? truncation = null)
     {
+        var noise = trainer.Config.Stream(13);
         var labels = trainer.BalancedLabels(quality.Samples);
         return quality.Measure((start, k) => trainer.Generate(k, noise, labels is null ? null : ToyData.Labels(labels[start..(start + k)]), raw: raw,
             truncation: truncation), labels);
@@ -156,12 +158,12 @@ public sealed class ImageData : IGanData
         if (Classifier is not null && Test is not null)
         {
             _quality ??= new ImageQuality(Classifier, Test, _config.FdSamples);
-            var m = Measure(trainer, _quality, trainer.Config.Stream(13));
+            var m = Measure(trainer, _quality);
             line["fd"] = TrainingRun.Round(m.Fd);
             line["score"] = TrainingRun.Round(m.Score);
             if (m.ClassAccuracy is { } accuracy) line["class_acc"] = TrainingRun.Round(accuracy);
             if (trainer.HasMovingAverage) // the learning generator, beside its moving average
-                line["fd_raw"] = TrainingRun.Round(Measure(trainer, _quality, trainer.Config.Stream(13), raw: true).Fd);
+                line["fd_raw"] = TrainingRun.Round(Measure(trainer, _quality, raw: true).Fd);
         }
         return line;
     }

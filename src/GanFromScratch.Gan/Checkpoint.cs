@@ -49,7 +49,7 @@ public static class Checkpoint
     /// <summary>Every tensor a checkpoint saves, by name: the players' networks, then their optimizers' state.</summary>
     internal static IEnumerable<(string Name, Engine.Tensor Value)> State(Players players) =>
         players.All.SelectMany(p => p.Network.NamedState(p.Role + "."))
-            .Concat(players.All.Where(p => p.Optimizer is not null)
+            .Concat(players.Learning
                 .SelectMany(p => p.Optimizer!.State().Select(s => ($"optimizer.{p.Role}.{s.Name}", s.Value))));
 
     /// <summary>Copies a trainer's state to the host (on a GPU, one wait).</summary>
@@ -62,7 +62,7 @@ public static class Checkpoint
             ["iteration"] = Text(trainer.Iteration),
             ["elapsed_s"] = elapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
         };
-        foreach (var p in trainer.Players.All.Where(p => p.Optimizer is not null))
+        foreach (var p in trainer.Players.Learning)
             meta[$"optimizer.{p.Role}.step"] = Text(p.Optimizer!.StepCount);
         foreach (var (key, value) in trainer.Positions()) meta[key] = Text(value);
         var tensors = State(trainer.Players).Select(t => (t.Name, new StoredTensor(t.Value.Shape, t.Value.ToArray()))).ToList();
@@ -146,7 +146,7 @@ public static class Checkpoint
             // Streams that a checkpoint written before them does not name had not been drawn from.
             ulong Read(string key) => key is "rng.labels" or "rng.codes" && !meta.ContainsKey(key) && (v1 || key == "rng.codes")
                 ? 0 : ulong.Parse(meta[key], CultureInfo.InvariantCulture);
-            foreach (var p in trainer.Players.All.Where(p => p.Optimizer is not null))
+            foreach (var p in trainer.Players.Learning)
                 p.Optimizer!.StepCount = long.Parse(meta[$"optimizer.{p.Role}.step"], CultureInfo.InvariantCulture);
             trainer.RestorePositions(Read);
             trainer.Iteration = int.Parse(meta["iteration"], CultureInfo.InvariantCulture);

@@ -44,6 +44,9 @@ public sealed class Players
     /// <summary>Every player, the generator and the critic first.</summary>
     public IReadOnlyList<Player> All => _all;
 
+    /// <summary>The players an optimizer trains (not a moving average, which follows one of them).</summary>
+    public IEnumerable<Player> Learning => _all.Where(p => p.Optimizer is not null);
+
     /// <summary>These players and <paramref name="more"/>.</summary>
     public Players With(params Player[] more) => new(Generator, Critic, [.. _all.Skip(2), .. more]);
 

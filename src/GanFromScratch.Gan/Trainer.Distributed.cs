@@ -26,7 +26,7 @@ public sealed partial class Trainer
     public bool SyncsBatchNorm => _synchronized.Length > 0;
 
     /// <summary>Whether a network trained in the steps normalizes by batch statistics (which, over ranks, are per rank unless synchronized).</summary>
-    public bool HasBatchNorm => Players.All.Any(p => p.Optimizer is not null && BatchStatistics.Buffers(p.Network).Any());
+    public bool HasBatchNorm => Players.Learning.Any(p => BatchStatistics.Buffers(p.Network).Any());
 
     /// <summary>Seconds this rank has spent averaging gradients with the others (0 in one process).</summary>
     public double ExchangeSeconds => _parallel?.ExchangeSeconds ?? 0;
@@ -59,13 +59,13 @@ public sealed partial class Trainer
         _parallel = new DataParallel(ranks);
         _parallel.Broadcast(Checkpoint.State(Players).Select(s => s.Value).ToList());
         var counters = Positions().Select(p => p.Value)
-            .Concat(Players.All.Where(p => p.Optimizer is not null).Select(p => (ulong)p.Optimizer!.StepCount))
+            .Concat(Players.Learning.Select(p => (ulong)p.Optimizer!.StepCount))
             .Append((ulong)Iteration).Append((ulong)BitConverter.DoubleToInt64Bits(PriorSeconds)).ToArray();
         ranks.Broadcast(System.Runtime.InteropServices.MemoryMarshal.AsBytes(counters.AsSpan()), 0);
         var keys = Positions().Select(p => p.Key).ToList();
         RestorePositions(key => counters[keys.IndexOf(key)]);
         int at = keys.Count;
-        foreach (var p in Players.All.Where(p => p.Optimizer is not null)) p.Optimizer!.StepCount = (long)counters[at++];
+        foreach (var p in Players.Learning) p.Optimizer!.StepCount = (long)counters[at++];
         Iteration = (int)counters[at++];
         PriorSeconds = BitConverter.Int64BitsToDouble((long)counters[at]);
     }

@@ -402,7 +402,7 @@ public sealed partial class Trainer
     /// off the evaluation grid differ from an uninterrupted one, and rank 0, which alone evaluates,
     /// differ from the other ranks).
     /// </summary>
-    public IDisposable Measuring() => Module.KeepBuffers(Players.All.Where(p => p.Optimizer is not null).Select(p => p.Network));
+    public IDisposable Measuring() => Module.KeepBuffers(Players.Learning.Select(p => p.Network));
 
     /// <summary>The critic's score of each sample, [n, 1] (see <see cref="Variant.CriticScore"/>): what the pictures and the gradient norm show.</summary>
     public Tensor CriticScore(Tensor samples, Tensor? labels = null) => Variant.CriticScore(Game, samples, labels);

@@ -58,10 +58,11 @@ internal static class CommonOptions
     /// A file that <paramref name="option"/> asks gfs to write: not a folder, and in a folder that exists
     /// or can be made (writing it makes the folders it lacks). Refused before any work, with what is wrong:
     /// a folder on the way that is a file, or a folder where files cannot be created. Nothing is written here.
+    /// <paramref name="name"/> says what to give instead of a folder.
     /// </summary>
-    public static string OutputFile(string path, string option)
+    public static string OutputFile(string path, string option, string name = "a file name")
     {
-        if (Directory.Exists(path)) throw new UsageException($"{option} {path} is a folder; give a file name.");
+        if (Directory.Exists(path)) throw new UsageException($"{option} {path} is a folder; give {name}.");
         string full = Path.GetFullPath(path);
         string? existing = Path.GetDirectoryName(full);
         while (existing is not null && !Directory.Exists(existing))

@@ -24,11 +24,11 @@ public sealed class CpuBuffer : DeviceBuffer
 
     public Span<float> Span => Array.AsSpan(Offset, Length);
 
-    public unsafe float* Pointer => (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(Array)) + Offset;
+    public unsafe float* Pointer => Start(Array) + Offset;
 
-    private static unsafe int AlignmentOffset(float[] array)
-    {
-        nint address = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array));
-        return (int)((64 - (address & 63)) & 63) / sizeof(float);
-    }
+    /// <summary>The address of a pinned array's first float.</summary>
+    private static unsafe float* Start(float[] array) =>
+        (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array));
+
+    private static unsafe int AlignmentOffset(float[] array) => (int)((64 - ((nint)Start(array) & 63)) & 63) / sizeof(float);
 }

@@ -474,7 +474,7 @@ public static unsafe partial class CpuGemm
     }
 
     /// <summary>
-    /// Columns j … j+63 of <see cref="TwoRowCombination"/> in 16-lane accumulators (AVX-512): each
+    /// Columns j … j+127 of <see cref="TwoRowCombination"/> in 16-lane accumulators (AVX-512): each
     /// element gets the same fused multiply-adds in the same order, so the bits do not change.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -56,36 +56,34 @@ public static unsafe class GemmBench
         int m = shape.M, n = shape.N, k = shape.K;
         // The engine's own buffers (64-byte aligned, as a training step's), the same for both contenders.
         var cpu = CpuBackend.Instance;
-        using var a = cpu.Allocate(m * k);
-        using var b = cpu.Allocate(k * n);
-        using var c = cpu.Allocate(m * n);
-        using var reference = cpu.Allocate(m * n);
+        using var a = (CpuBuffer)cpu.Allocate(m * k);
+        using var b = (CpuBuffer)cpu.Allocate(k * n);
+        using var c = (CpuBuffer)cpu.Allocate(m * n);
+        using var reference = (CpuBuffer)cpu.Allocate(m * n);
         cpu.Upload(Filled(m * k, 1), a);
         cpu.Upload(Filled(k * n, 2), b);
         int lda = shape.TransA ? m : k, ldb = shape.TransB ? k : n;
-        {
-            float* ppa = ((CpuBuffer)a).Pointer, ppb = ((CpuBuffer)b).Pointer, ppc = ((CpuBuffer)c).Pointer, ppr = ((CpuBuffer)reference).Pointer;
-            Action gfs = () => CpuGemm.Multiply(shape.TransA, shape.TransB, m, n, k, 1f, ppa, lda, ppb, ldb, 0f, ppc, n);
-            Action? peer = blas is null ? null : () => blas.Sgemm(shape.TransA, shape.TransB, m, n, k, 1f, ppa, lda, ppb, ldb, 0f, ppr, n);
+        float* pa = a.Pointer, pb = b.Pointer, pc = c.Pointer, pr = reference.Pointer;
+        Action gfs = () => CpuGemm.Multiply(shape.TransA, shape.TransB, m, n, k, 1f, pa, lda, pb, ldb, 0f, pc, n);
+        Action? peer = blas is null ? null : () => blas.Sgemm(shape.TransA, shape.TransB, m, n, k, 1f, pa, lda, pb, ldb, 0f, pr, n);
 
-            // Warm up (JIT tiers, worker threads, caches) and size the repetitions to the round length.
-            int reps = Repetitions(gfs, secondsPerRound);
-            Time(gfs, reps);
-            if (peer is not null) Time(peer, reps);
-            var gfsTimes = new List<double>();
-            var peerTimes = new List<double>();
-            for (int round = 0; round < rounds; round++)
-            {
-                gfsTimes.Add(Time(gfs, reps));
-                if (peer is null) continue;
-                peerTimes.Add(Time(peer, reps));
-            }
-            double diff = 0;
-            if (peer is not null)
-                for (int i = 0; i < m * n; i++) diff = Math.Max(diff, Math.Abs(ppc[i] - ppr[i]));
-            return new GemmResult(shape, shape.Flops / Median(gfsTimes) / 1e9,
-                peer is null ? null : shape.Flops / Median(peerTimes) / 1e9, diff);
+        // Warm up (JIT tiers, worker threads, caches) and size the repetitions to the round length.
+        int reps = Repetitions(gfs, secondsPerRound);
+        Time(gfs, reps);
+        if (peer is not null) Time(peer, reps);
+        var gfsTimes = new List<double>();
+        var peerTimes = new List<double>();
+        for (int round = 0; round < rounds; round++)
+        {
+            gfsTimes.Add(Time(gfs, reps));
+            if (peer is null) continue;
+            peerTimes.Add(Time(peer, reps));
         }
+        double diff = 0;
+        if (peer is not null)
+            for (int i = 0; i < m * n; i++) diff = Math.Max(diff, Math.Abs(pc[i] - pr[i]));
+        return new GemmResult(shape, shape.Flops / Median(gfsTimes) / 1e9,
+            peer is null ? null : shape.Flops / Median(peerTimes) / 1e9, diff);
     }
 
     /// <summary>

@@ -30,10 +30,9 @@ internal static class ReportCommand
                 read.Add(RunRecord.Read(folder));
             }
             string path = parse.GetValue(output) is { } o ? CommonOptions.NonEmptyPath(o, "--out") : Path.Combine(folders[0], "report.html");
-            if (Directory.Exists(path)) throw new UsageException($"--out {path} is a folder; give the page's file name (for example report.html).");
+            CommonOptions.OutputFile(path, "--out", "the page's file name (for example report.html)");
             if (!path.EndsWith(".html", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".htm", StringComparison.OrdinalIgnoreCase))
                 throw new UsageException($"--out {path}: the report is an HTML page; give a name ending in .html (a run's own files are never overwritten).");
-            CommonOptions.OutputFile(path, "--out");
             string html = RunReport.Html(read);
             Nn.AtomicFile.WriteAllText(path, html);
             stdout.WriteLine($"Wrote {path} ({html.Length / 1024} KiB): {read.Count} run(s); open it in a browser.");

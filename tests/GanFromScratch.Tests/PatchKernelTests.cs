@@ -85,8 +85,10 @@ public class PatchKernelTests
     /// packed). Geometries: gan_mnist.py's
     /// three critic convolutions (small batches), rows and columns that are not multiples of any
     /// tile, a 1-D convolution, padding wider than the kernel's reach, rows of 8, 16 and 9 pixels
-    /// (padded in whole vectors, the last overlapping; 9 with 9 zeros each side), and (the last) a product too
-    /// large to pack whole on 2 threads, whose columns of C the threads split.
+    /// (padded in whole vectors, the last overlapping; 9 with 9 zeros each side), a product too
+    /// large to pack whole on 2 threads, whose columns of C the threads split, and (the last) 7 images
+    /// of 16 channels: the direct path's tiles by rectangle, six images or channels at a time, with
+    /// a group of one image and one of four channels left over.
     /// </summary>
     public static TheoryData<int, int, int, int, int, int, int, int, int, int> PatchProducts => new()
     {
@@ -103,6 +105,7 @@ public class PatchKernelTests
         { 16, 1, 3, 6, 16, 5, 5, 2, 2, 2 },
         { 16, 2, 4, 8, 9, 5, 5, 1, 10, 9 },
         { 8, 60, 64, 14, 14, 5, 5, 2, 2, 2 },
+        { 24, 7, 16, 9, 9, 5, 5, 2, 2, 2 },
     };
 
     [Theory]
@@ -150,7 +153,8 @@ public class PatchKernelTests
     /// col2im(Wᵀ·U) summed pixel by pixel (where P has at least 64 rows and columns) or through the
     /// product equals the product then col2im to the last bit, on 1 and 2 threads: the geometries
     /// above, and more with P large enough for the direct path — stride 1, stride 3, channels that
-    /// fill one panel and a part of another, and m = 300, whose dots take two slabs.
+    /// fill one panel and a part of another, m = 300, whose dots take two slabs, and 2×2 windows at
+    /// stride 3, which leave pixels no window reaches (0).
     /// </summary>
     public static TheoryData<int, int, int, int, int, int, int, int, int, int> IntoImages
     {
@@ -162,6 +166,7 @@ public class PatchKernelTests
             data.Add(9, 5, 8, 11, 10, 3, 3, 3, 1, 1);
             data.Add(11, 2, 20, 7, 7, 5, 5, 2, 2, 2);
             data.Add(300, 4, 4, 8, 8, 5, 5, 2, 2, 2);
+            data.Add(8, 8, 16, 10, 10, 2, 2, 3, 0, 0);
             return data;
         }
     }
@@ -191,6 +196,52 @@ public class PatchKernelTests
                     Assert.True(expected[i].Equals(actual[i]), $"{threads} thread(s), direct: {CpuGemm.SumsIntoImagesDirectly(m, g)}: pixel {i} = {actual[i]}, through the product {expected[i]}");
             }
             finally { CpuParallel.Threads = Environment.ProcessorCount; }
+        }
+    }
+
+    /// <summary>
+    /// The direct convolution takes no part of the padding, as PyTorch's CPU convolutions: an infinite
+    /// weight at window tap (c, i, j) makes ∞ exactly the outputs whose window holds a pixel of the
+    /// image at that tap, and the others stay finite (multiplying the padding would make them
+    /// 0·∞ = NaN). So for the weight gradient: an infinite output gradient at one position makes ∞
+    /// exactly the taps whose pixel lies in the image there. Twelve images of eight channels, 5×5 windows
+    /// at stride 2 padded by 2: the critic's convolutions in small.
+    /// </summary>
+    [Fact]
+    public void The_direct_convolution_leaves_the_padding_out_as_pytorch_does()
+    {
+        var g = Geometry(12, 8, 6, 6, 5, 5, 2, 2, 2);
+        const int m = 16, channel = 1, tap = 2 * 25 + 0 * 5 + 4;   // weight [1, c = 2, i = 0, j = 4]
+        Assert.True(CpuGemm.ConvolvesDirectly(g) && CpuGemm.ConvolvesDirectly(g, transposed: true), "the direct path");
+        bool Inside(int i, int j, int oh, int ow) =>
+            oh * g.Stride - g.PaddingH + i is var ih && ih >= 0 && ih < g.Height && ow * g.Stride - g.PaddingW + j is var iw && iw >= 0 && iw < g.Width;
+        using var images = Up(Cpu, Enumerable.Range(0, g.ImageSize).Select(i => 0.5f + i % 7 * 0.1f).ToArray());
+
+        // A with +∞ at [channel, at], then C = A·P (or A·Pᵀ), C [m, n].
+        float[] Product(bool transposed, int at)
+        {
+            int k = transposed ? g.Columns : g.Rows, n = transposed ? g.Rows : g.Columns;
+            var a = Random(m * k, 2);
+            a[channel * k + at] = float.PositiveInfinity;
+            using var operand = Up(Cpu, a);
+            using var c = Cpu.Allocate(m * n);
+            Cpu.PatchGemm(transposed, m, 1f, operand, 0, k, images, g, 0f, c, 0, n);
+            return Down(Cpu, c, m * n);
+        }
+        InfiniteExactly("output", Product(false, tap), g.Columns,
+            (o, column) => o == channel && Inside(0, 4, column / g.OutW % g.OutH, column % g.OutW));
+        const int position = 0 * 9 + 0 * 3 + 2;   // image 0, (oh, ow) = (0, 2): its window hangs over the top and right
+        InfiniteExactly("weight gradient", Product(true, position), g.Rows,
+            (o, k) => o == channel && Inside(k / g.KernelW % g.KernelH, k % g.KernelW, 0, 2));
+    }
+
+    /// <summary>Each element of <paramref name="values"/> [rows, columns] is +∞ where <paramref name="infinite"/> says so, and finite elsewhere.</summary>
+    private static void InfiniteExactly(string what, float[] values, int columns, Func<int, int, bool> infinite)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            int row = i / columns, column = i % columns;
+            Assert.True(infinite(row, column) ? float.IsPositiveInfinity(values[i]) : float.IsFinite(values[i]), $"{what} [{row}, {column}]: {values[i]}");
         }
     }
 

@@ -112,6 +112,40 @@ public static unsafe partial class CpuGemm
             }
         }
 
+        /// <summary>
+        /// Applies the epilogue to a direct product's tile before it goes into C: sums[r·stride + q]
+        /// is C[row0 + q, columns[r]] for q &lt; rows (items of column −1, fillers, are left as they are).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void ApplyToTile(float* sums, int items, int stride, int* columns, int row0, int rows)
+        {
+            if (IsNone) return;
+            bool perRow = bias != null && along == GemmBias.PerRow;
+            var vSlope = Vector256.Create(slope);
+            for (int r = 0; r < items; r++)
+            {
+                if (columns[r] < 0) continue;
+                float* s = sums + r * stride;
+                float columnBias = bias != null && !perRow ? bias[columns[r]] : 0f;
+                var vColumnBias = Vector256.Create(columnBias);
+                int q = 0;
+                for (; q <= rows - 8; q += 8)
+                {
+                    var v = Vector256.Load(s + q);
+                    if (perRow) v += Vector256.Load(bias + row0 + q);
+                    else if (bias != null) v += vColumnBias;
+                    Activate(v, vSlope).Store(s + q);
+                }
+                for (; q < rows; q++)
+                {
+                    float v = s[q];
+                    if (perRow) v += bias[row0 + q];
+                    else if (bias != null) v += columnBias;
+                    s[q] = Activate(v);
+                }
+            }
+        }
+
         private Vector256<float> Activate(Vector256<float> v, Vector256<float> vSlope) => activation switch
         {
             GemmActivation.Relu => ReluOp.Vector(v, vSlope, vSlope),

@@ -108,6 +108,9 @@ public class PatchKernelTests
         { 24, 7, 16, 9, 9, 5, 5, 2, 2, 2 },
     };
 
+    /// <summary>The direct convolution's panel widths here: 16 channels (8-lane kernel), and 32 where AVX-512 is.</summary>
+    private static readonly int[] DirectWidths = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? [16, 32] : [16];
+
     [Theory]
     [MemberData(nameof(PatchProducts))]
     public void Patch_products_read_from_the_images_equal_im2col_then_gemm_to_the_bit(int m, int b, int c, int h, int w, int kh, int kw, int s, int ph, int pw)
@@ -127,8 +130,10 @@ public class PatchKernelTests
         };
         foreach (var product in products)
             foreach (int threads in new[] { 1, 2 })
+            foreach (int width in DirectWidths)
             {
                 CpuParallel.Threads = threads;
+                CpuGemm.ConvolutionChannels = width;
                 try
                 {
                     int n = product.Transposed ? g.Rows : g.Columns, k = product.Transposed ? g.Columns : g.Rows;
@@ -143,9 +148,13 @@ public class PatchKernelTests
                     var actual = Down(Cpu, implicitC, m * n);
                     for (int i = 0; i < expected.Length; i++)
                         Assert.True(expected[i].Equals(actual[i]),
-                            $"{product.Name} on {threads} thread(s): C[{i}] = {actual[i]}, with im2col {expected[i]}");
+                            $"{product.Name} on {threads} thread(s), panels of {width}: C[{i}] = {actual[i]}, with im2col {expected[i]}");
                 }
-                finally { CpuParallel.Threads = Environment.ProcessorCount; }
+                finally
+                {
+                    CpuParallel.Threads = Environment.ProcessorCount;
+                    CpuGemm.ConvolutionChannels = DirectWidths[^1];
+                }
             }
     }
 
@@ -185,17 +194,24 @@ public class PatchKernelTests
         Cpu.Col2Im(patches, expectedImages, g);
         var expected = Down(Cpu, expectedImages, g.ImageSize);
         foreach (int threads in new[] { 1, 2 })
+        foreach (int width in DirectWidths)
         {
             CpuParallel.Threads = threads;
+            CpuGemm.ConvolutionChannels = width;
             try
             {
                 using var images = Up(Cpu, Enumerable.Repeat(float.NaN, g.ImageSize).ToArray());
                 Cpu.Col2ImGemm(m, weights, u, images, g);
                 var actual = Down(Cpu, images, g.ImageSize);
                 for (int i = 0; i < expected.Length; i++)
-                    Assert.True(expected[i].Equals(actual[i]), $"{threads} thread(s), direct: {CpuGemm.SumsIntoImagesDirectly(m, g)}: pixel {i} = {actual[i]}, through the product {expected[i]}");
+                    Assert.True(expected[i].Equals(actual[i]),
+                        $"{threads} thread(s), panels of {width}, direct: {CpuGemm.SumsIntoImagesDirectly(m, g)}: pixel {i} = {actual[i]}, through the product {expected[i]}");
             }
-            finally { CpuParallel.Threads = Environment.ProcessorCount; }
+            finally
+            {
+                CpuParallel.Threads = Environment.ProcessorCount;
+                CpuGemm.ConvolutionChannels = DirectWidths[^1];
+            }
         }
     }
 
@@ -228,11 +244,19 @@ public class PatchKernelTests
             Cpu.PatchGemm(transposed, m, 1f, operand, 0, k, images, g, 0f, c, 0, n);
             return Down(Cpu, c, m * n);
         }
-        InfiniteExactly("output", Product(false, tap), g.Columns,
-            (o, column) => o == channel && Inside(0, 4, column / g.OutW % g.OutH, column % g.OutW));
         const int position = 0 * 9 + 0 * 3 + 2;   // image 0, (oh, ow) = (0, 2): its window hangs over the top and right
-        InfiniteExactly("weight gradient", Product(true, position), g.Rows,
-            (o, k) => o == channel && Inside(k / g.KernelW % g.KernelH, k % g.KernelW, 0, 2));
+        foreach (int width in DirectWidths)
+        {
+            CpuGemm.ConvolutionChannels = width;
+            try
+            {
+                InfiniteExactly($"output (panels of {width})", Product(false, tap), g.Columns,
+                    (o, column) => o == channel && Inside(0, 4, column / g.OutW % g.OutH, column % g.OutW));
+                InfiniteExactly($"weight gradient (panels of {width})", Product(true, position), g.Rows,
+                    (o, k) => o == channel && Inside(k / g.KernelW % g.KernelH, k % g.KernelW, 0, 2));
+            }
+            finally { CpuGemm.ConvolutionChannels = DirectWidths[^1]; }
+        }
     }
 
     /// <summary>Each element of <paramref name="values"/> [rows, columns] is +∞ where <paramref name="infinite"/> says so, and finite elsewhere.</summary>

@@ -36,6 +36,21 @@ public static unsafe partial class CpuGemm
     private const int DirectItems = 6, DirectChannels = 16;
 
     /// <summary>
+    /// Output channels per panel of <see cref="ConvolveDirect"/>: 32 where AVX-512 is (6 × 32 in twelve
+    /// 16-lane accumulators: each pixel broadcast feeds twice the multiply-adds — conv2's forward
+    /// 9.0 → 8.4 ms and conv3's weight gradient 9.4 → 8.7 on a Zen 4 thread), else 16. Tests set 16 to run the 8-lane kernel on AVX-512
+    /// machines too; the numbers are the same either way.
+    /// </summary>
+    public static int ConvolutionChannels
+    {
+        get => _convChannels;
+        set => _convChannels = value == DirectChannels || (value == 32 && Wide)
+            ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"16, or 32 where AVX-512 is (here: {(Wide ? "yes" : "no")}).");
+    }
+
+    private static int _convChannels = Wide ? 32 : DirectChannels;
+
+    /// <summary>
     /// Tiles that go through every channel panel (and slab, and window offset) before the next
     /// ones start, so that their pixels and sums stay in L2 (a few percent on col2im(Wᵀ·U) at
     /// gan_mnist.py's sizes; no clear difference elsewhere).
@@ -65,25 +80,26 @@ public static unsafe partial class CpuGemm
     public static void ConvolveDirect(bool transposed, int m, float* a, int lda, float* images, PatchGeometry g, float* c, int ldc, Epilogue epilogue = default)
     {
         if (!(Avx2.IsSupported && Fma.IsSupported)) throw new PlatformNotSupportedException("The direct convolution needs AVX2 and FMA.");
-        var plan = DirectPlan.Of(g, transposed);
+        int width = _convChannels;
+        var plan = DirectPlan.Of(g, transposed, width);
         int stepCount = transposed ? g.Columns : g.Rows;
         float* x = plan.Padded ? Padded(images, g) : images;
-        int panels = (m + DirectChannels - 1) / DirectChannels;
-        float* packed = Pinned(ref _packChannels, (long)panels * DirectChannels * stepCount);
+        int panels = (m + width - 1) / width;
+        float* packed = Pinned(ref _packChannels, (long)panels * width * stepCount);
         var channels = new Operand((nint)a, lda, 1);
         nint into = (nint)packed;
-        CpuParallel.For(panels, Math.Max(1, (1 << 16) / (DirectChannels * stepCount)), (start, end) =>
+        CpuParallel.For(panels, Math.Max(1, (1 << 16) / (width * stepCount)), (start, end) =>
         {
             for (int panel = start; panel < end; panel++)
             {
-                int first = panel * DirectChannels;
-                PackPanels(channels, first, 0, Math.Min(DirectChannels, m - first), stepCount, DirectChannels, (float*)into + (long)first * stepCount);
+                int first = panel * width;
+                PackPanels(channels, first, 0, Math.Min(width, m - first), stepCount, width, (float*)into + (long)first * stepCount);
             }
         });
 
         // Threads take runs of tiles of about equal cost, each every channel panel.
         int tiles = plan.Tiles;
-        long flops = 2L * m * DirectChannels * plan.Cost[tiles];
+        long flops = 2L * m * DirectItems * plan.Cost[tiles];
         int threads = (int)Math.Min(Math.Min(CpuParallel.Threads, Environment.ProcessorCount), Math.Max(1, Math.Min(tiles, flops / (1 << 20))));
         nint px = (nint)x, pp = (nint)packed, pc = (nint)c;
         // With few tiles (a weight gradient of few rows) the threads split the channel panels instead.
@@ -94,7 +110,7 @@ public static unsafe partial class CpuGemm
             if (byPanels) (p0, p1) = (panels * t / threads, panels * (t + 1) / threads);
             else (t0, t1) = (plan.Split(t, threads), plan.Split(t + 1, threads));
             for (int block = t0; block < t1; block += DirectBlock)
-                DirectTiles(plan, m, p0, p1, block, Math.Min(t1, block + DirectBlock), (float*)px, (float*)pp, (float*)pc, ldc, epilogue);
+                DirectTiles(plan, width, m, p0, p1, block, Math.Min(t1, block + DirectBlock), (float*)px, (float*)pp, (float*)pc, ldc, epilogue);
         });
     }
 
@@ -110,9 +126,9 @@ public static unsafe partial class CpuGemm
     /// written into C ([channels, items]).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DirectTiles(DirectPlan plan, int m, int p0, int p1, int t0, int t1, float* x, float* packed, float* c, int ldc, Epilogue epilogue)
+    private static void DirectTiles(DirectPlan plan, int width, int m, int p0, int p1, int t0, int t1, float* x, float* packed, float* c, int ldc, Epilogue epilogue)
     {
-        const int size = DirectItems * DirectChannels;
+        int size = DirectItems * width;
         int tiles = t1 - t0;
         float* totals = Pinned(ref _tileSums, (long)(p1 - p0) * tiles * size);
         fixed (int* pixels = plan.Pixels, columns = plan.Columns)
@@ -120,7 +136,7 @@ public static unsafe partial class CpuGemm
             for (int slab = 0; slab < plan.Slabs; slab++)
                 for (int panel = p0; panel < p1; panel++)
                 {
-                    float* values = packed + (long)panel * DirectChannels * plan.StepCount;
+                    float* values = packed + (long)panel * width * plan.StepCount;
                     float* sums = totals + (long)(panel - p0) * tiles * size;
                     for (int tile = t0; tile < t1; tile++)
                     {
@@ -130,34 +146,44 @@ public static unsafe partial class CpuGemm
                         int* at = pixels + tile * DirectItems;
                         float* total = sums + (long)(tile - t0) * size;
                         fixed (int* steps = list.Steps)
-                            if (slab == 0) DirectMicro<PairedSteps, StoreSums>(count, x + at[0], x + at[1], x + at[2], x + at[3], x + at[4], x + at[5], steps + 2 * from, values, total);
-                            else DirectMicro<PairedSteps, AddSums>(count, x + at[0], x + at[1], x + at[2], x + at[3], x + at[4], x + at[5], steps + 2 * from, values, total);
+                            if (slab == 0) Micro<StoreSums>(width, count, x, at, steps + 2 * from, values, total);
+                            else Micro<AddSums>(width, count, x, at, steps + 2 * from, values, total);
                     }
                 }
             for (int panel = p0; panel < p1; panel++)
             {
-                int channels = Math.Min(DirectChannels, m - panel * DirectChannels);
+                int channels = Math.Min(width, m - panel * width);
                 for (int tile = t0; tile < t1; tile++)
                 {
                     float* total = totals + ((long)(panel - p0) * tiles + tile - t0) * size;
                     int* at = columns + tile * DirectItems;
-                    epilogue.ApplyToTile(total, DirectItems, DirectChannels, at, panel * DirectChannels, channels);
-                    PutTile(total, at, channels, c + (long)panel * DirectChannels * ldc, ldc);
+                    epilogue.ApplyToTile(total, DirectItems, width, at, panel * width, channels);
+                    PutTile(total, width, at, channels, c + (long)panel * width * ldc, ldc);
                 }
             }
         }
     }
 
+    /// <summary>A tile's sums over <paramref name="count"/> steps (pairs at <paramref name="steps"/>) by the micro-kernel of the panel's width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Micro<TOut>(int width, int count, float* x, int* at, int* steps, float* values, float* total) where TOut : struct, IDirectOut
+    {
+        float* x0 = x + at[0], x1 = x + at[1], x2 = x + at[2], x3 = x + at[3], x4 = x + at[4], x5 = x + at[5];
+        if (width == 32) DirectMicroWide<PairedSteps, TOut>(count, x0, x1, x2, x3, x4, x5, steps, values, total);
+        else DirectMicro<PairedSteps, TOut>(count, x0, x1, x2, x3, x4, x5, steps, values, total);
+    }
+
     /// <summary>
-    /// A tile's sums into C: total[r·16 + q] (channel q at item r) to row[q·ldc + columns[r]], items
-    /// with column −1 left out. A whole tile of 16 channels by 6 consecutive columns is transposed in
-    /// registers, 8 channels at a time, and each channel's 6 sums stored as 4 + 2 (96 single loads
-    /// and stores before: 4% of conv2's forward, 6% of conv3's); any other tile goes element by element.
+    /// A tile's sums into C: total[r·width + q] (channel q at item r) to row[q·ldc + columns[r]], items
+    /// with column −1 left out. A whole tile (every channel, no filler) is transposed in registers,
+    /// 8 channels at a time, and each channel's 6 sums stored as 4 + 2 where its columns are
+    /// consecutive, else one by one (element by element, 4% of conv2's forward and 6% of conv3's
+    /// went into these stores); any other tile goes element by element.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PutTile(float* total, int* columns, int channels, float* row, int ldc)
+    private static void PutTile(float* total, int width, int* columns, int channels, float* row, int ldc)
     {
-        bool whole = channels == DirectChannels && columns[DirectItems - 1] >= 0, consecutive = whole;
+        bool whole = channels == width && columns[DirectItems - 1] >= 0, consecutive = whole;
         for (int r = 1; r < DirectItems && consecutive; r++) consecutive = columns[r] == columns[0] + r;
         if (!whole)
         {
@@ -165,16 +191,16 @@ public static unsafe partial class CpuGemm
             {
                 int column = columns[r];
                 if (column < 0) continue;
-                for (int q = 0; q < channels; q++) row[(long)q * ldc + column] = total[r * DirectChannels + q];
+                for (int q = 0; q < channels; q++) row[(long)q * ldc + column] = total[r * width + q];
             }
             return;
         }
         nint k0 = columns[0], k1 = columns[1], k2 = columns[2], k3 = columns[3], k4 = columns[4], k5 = columns[5];
-        for (int half = 0; half < 2; half++, total += 8, row += 8 * ldc)
+        for (int eighth = 0; eighth < width; eighth += 8, total += 8, row += 8 * ldc)
         {
-            // Item r's channels 0…7 of this half, then pairs of items interleaved.
-            var r0 = Vector256.Load(total); var r1 = Vector256.Load(total + 16); var r2 = Vector256.Load(total + 32);
-            var r3 = Vector256.Load(total + 48); var r4 = Vector256.Load(total + 64); var r5 = Vector256.Load(total + 80);
+            // Item r's channels 0…7 of these eight, then pairs of items interleaved.
+            var r0 = Vector256.Load(total); var r1 = Vector256.Load(total + width); var r2 = Vector256.Load(total + 2 * width);
+            var r3 = Vector256.Load(total + 3 * width); var r4 = Vector256.Load(total + 4 * width); var r5 = Vector256.Load(total + 5 * width);
             var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);   // items 0,1 of channels 0,1 | 4,5 and 2,3 | 6,7
             var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
             var t4 = Avx.UnpackLow(r4, r5).AsDouble(); var t5 = Avx.UnpackHigh(r4, r5).AsDouble();
@@ -262,6 +288,40 @@ public static unsafe partial class CpuGemm
         TOut.Put(sums, 3, c30, c31, valid); TOut.Put(sums, 4, c40, c41, valid); TOut.Put(sums, 5, c50, c51, valid);
     }
 
+    /// <summary>
+    /// <see cref="DirectMicro"/> for 32 channels where AVX-512 is: per step two 16-lane vectors of
+    /// channels' values and the six pixels broadcast, twelve fused multiply-adds of 16 lanes, each
+    /// pixel load feeding twice the sums of the 8-lane kernel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DirectMicroWide<TSteps, TOut>(int kc, float* x0, float* x1, float* x2, float* x3, float* x4, float* x5, int* steps, float* w,
+        float* sums, int valid = DirectAll) where TSteps : struct, IDirectSteps where TOut : struct, IDirectOut
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (nint p = 0; p < kc; p++)
+        {
+            nint at = TSteps.At(steps, p);
+            float* wp = w + TSteps.Values(steps, p);
+            var w0 = Vector512.Load(wp);
+            var w1 = Vector512.Load(wp + 16);
+            var a = Vector512.Create(x0[at]);
+            c00 = Vector512.FusedMultiplyAdd(a, w0, c00); c01 = Vector512.FusedMultiplyAdd(a, w1, c01);
+            a = Vector512.Create(x1[at]);
+            c10 = Vector512.FusedMultiplyAdd(a, w0, c10); c11 = Vector512.FusedMultiplyAdd(a, w1, c11);
+            a = Vector512.Create(x2[at]);
+            c20 = Vector512.FusedMultiplyAdd(a, w0, c20); c21 = Vector512.FusedMultiplyAdd(a, w1, c21);
+            a = Vector512.Create(x3[at]);
+            c30 = Vector512.FusedMultiplyAdd(a, w0, c30); c31 = Vector512.FusedMultiplyAdd(a, w1, c31);
+            a = Vector512.Create(x4[at]);
+            c40 = Vector512.FusedMultiplyAdd(a, w0, c40); c41 = Vector512.FusedMultiplyAdd(a, w1, c41);
+            a = Vector512.Create(x5[at]);
+            c50 = Vector512.FusedMultiplyAdd(a, w0, c50); c51 = Vector512.FusedMultiplyAdd(a, w1, c51);
+        }
+        TOut.Put(sums, 0, c00, c01, valid); TOut.Put(sums, 1, c10, c11, valid); TOut.Put(sums, 2, c20, c21, valid);
+        TOut.Put(sums, 3, c30, c31, valid); TOut.Put(sums, 4, c40, c41, valid); TOut.Put(sums, 5, c50, c51, valid);
+    }
+
     /// <summary>All six items of a tile.</summary>
     private const int DirectAll = (1 << DirectItems) - 1;
 
@@ -284,8 +344,21 @@ public static unsafe partial class CpuGemm
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static nint Values(int* steps, nint p) => p * DirectChannels;
     }
 
+    /// <summary><see cref="ConsecutiveSteps"/> over panels of 32 channels.</summary>
+    private struct ConsecutiveWideSteps : IDirectSteps
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static nint At(int* steps, nint p) => p;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static nint Values(int* steps, nint p) => p * 32;
+    }
+
     /// <summary>What the micro-kernel does with item r's sums: store them, or add them where item r is in <c>valid</c>.</summary>
-    private interface IDirectOut { static abstract void Put(float* sums, int r, Vector256<float> low, Vector256<float> high, int valid); }
+    private interface IDirectOut
+    {
+        static abstract void Put(float* sums, int r, Vector256<float> low, Vector256<float> high, int valid);
+
+        /// <summary>The same for 32 channels.</summary>
+        static abstract void Put(float* sums, int r, Vector512<float> low, Vector512<float> high, int valid);
+    }
 
     private struct StoreSums : IDirectOut
     {
@@ -294,6 +367,13 @@ public static unsafe partial class CpuGemm
         {
             low.Store(sums + r * DirectChannels);
             high.Store(sums + r * DirectChannels + 8);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Put(float* sums, int r, Vector512<float> low, Vector512<float> high, int valid)
+        {
+            low.Store(sums + r * 32);
+            high.Store(sums + r * 32 + 16);
         }
     }
 
@@ -306,6 +386,15 @@ public static unsafe partial class CpuGemm
             float* at = sums + r * DirectChannels;
             (Vector256.Load(at) + low).Store(at);
             (Vector256.Load(at + 8) + high).Store(at + 8);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Put(float* sums, int r, Vector512<float> low, Vector512<float> high, int valid)
+        {
+            if ((valid >> r & 1) == 0) return;
+            float* at = sums + r * 32;
+            (Vector512.Load(at) + low).Store(at);
+            (Vector512.Load(at + 16) + high).Store(at + 16);
         }
     }
 
@@ -390,9 +479,10 @@ public static unsafe partial class CpuGemm
     /// </summary>
     private sealed class DirectPlan
     {
-        private static readonly TableCache<(PatchGeometry, bool), DirectPlan> Plans = new(key => new DirectPlan(key.Item1, key.Item2));
+        private static readonly TableCache<(PatchGeometry, bool, int), DirectPlan> Plans = new(key => new DirectPlan(key.Item1, key.Item2, key.Item3));
 
-        public static DirectPlan Of(PatchGeometry g, bool transposed) => Plans.Of((g, transposed));
+        /// <summary>The plan of a product, its steps' values <paramref name="width"/> floats apart.</summary>
+        public static DirectPlan Of(PatchGeometry g, bool transposed, int width) => Plans.Of((g, transposed, width));
 
         /// <summary>Whether the tiles read the images zero-padded (tiles in order) or as they are (tiles by rectangle).</summary>
         public readonly bool Padded;
@@ -403,7 +493,7 @@ public static unsafe partial class CpuGemm
         /// <summary>Per tile: which of <see cref="Lists"/> it takes.</summary>
         public readonly int[] ListOf;
 
-        /// <summary>Steps as pairs (pixel offset, 16·step: where its packed values start), and for each slab the index of its first step (Slabs + 1 entries).</summary>
+        /// <summary>Steps as pairs (pixel offset, width·step: where its packed values start), and for each slab the index of its first step (Slabs + 1 entries).</summary>
         public readonly (int[] Steps, int[] Slabs)[] Lists;
 
         /// <summary>Cost[t]: the steps of tiles 0 … t − 1 together.</summary>
@@ -430,11 +520,13 @@ public static unsafe partial class CpuGemm
 
         private readonly PatchGeometry _g;
         private readonly bool _transposed;
+        private readonly int _width;
 
-        private DirectPlan(PatchGeometry g, bool transposed)
+        private DirectPlan(PatchGeometry g, bool transposed, int width)
         {
             _g = g;
             _transposed = transposed;
+            _width = width;
             int itemCount = transposed ? g.Rows : g.Columns;
             StepCount = transposed ? g.Columns : g.Rows;
             Slabs = (StepCount + KC - 1) / KC;
@@ -567,7 +659,7 @@ public static unsafe partial class CpuGemm
                         int step = (o * rows + i) * cols + j;
                         while (slab < Slabs && step >= (slab + 1) * KC) slabs[++slab] = steps.Count / 2;
                         steps.Add(_transposed ? Base(step) : Offset(step));
-                        steps.Add(step * DirectChannels);
+                        steps.Add(step * _width);
                     }
             while (slab < Slabs) slabs[++slab] = steps.Count / 2;
             return ([.. steps], slabs);

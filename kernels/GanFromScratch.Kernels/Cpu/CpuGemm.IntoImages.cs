@@ -9,10 +9,12 @@ namespace GanFromScratch.Kernels.Cpu;
 /// pixel by pixel without the [Rows, Columns] product in between. Pixel (b, c, ih, iw) receives,
 /// for each window offset ij = (i, j) in order, the dot product over m of column (c, ij) of W with
 /// column (b, oh, ow) of U, where (oh·s − ph + i, ow·s − pw + j) = (ih, iw). At stride s the pixels
-/// fall into s² classes by (ih mod s, iw mod s), and all pixels of a class take the same offsets;
-/// the kernel goes class by class, six pixels of a class at a time by sixteen channels, with the
-/// micro-kernel of <see cref="ConvolveDirect"/>: U's six columns (Uᵀ's rows) broadcast, W packed
-/// by offset into panels of sixteen channels.
+/// fall into s² classes by (ih mod s, iw mod s), split further by the offsets that reach them from
+/// inside the output (<see cref="PixelClasses"/>): all pixels of a class take the same offsets.
+/// The kernel goes class by class, six pixels of a class at a time by a panel of channels (as
+/// <see cref="ConvolutionChannels"/>: 32, or 16), with the micro-kernels of
+/// <see cref="ConvolveDirect"/>: U's six columns (Uᵀ's rows) broadcast, W packed by offset into
+/// panels of channels.
 /// <para>
 /// The sums are im2col's and the packed GEMM's to the last bit: each dot over m in slabs of
 /// <see cref="KC"/> from 0 as the GEMM sums it, and each pixel from +0, adding the offsets' dots in
@@ -37,8 +39,8 @@ public static unsafe partial class CpuGemm
         Transpose(u, m, columns, ut);
         // W by offset: panel (ij, channel panel) holds W[k, (c, ij)] at [k·16 + q] for c = panel·16 + q;
         // W read row by row, each panel row of 16 written whole.
-        int panels = (g.Channels + DirectChannels - 1) / DirectChannels, rows = g.Rows, channelCount = g.Channels;
-        float* packed = Pinned(ref _packOffsets, (long)window * panels * DirectChannels * m);
+        int width = _convChannels, panels = (g.Channels + width - 1) / width, rows = g.Rows, channelCount = g.Channels;
+        float* packed = Pinned(ref _packOffsets, (long)window * panels * width * m);
         nint pw = (nint)w, pk = (nint)packed;
         CpuParallel.For(m, 16, (start, end) =>
         {
@@ -48,8 +50,8 @@ public static unsafe partial class CpuGemm
                 for (int ij = 0; ij < window; ij++)
                     for (int panel = 0; panel < panels; panel++)
                     {
-                        float* dst = (float*)pk + (((long)ij * panels + panel) * m + k) * DirectChannels;
-                        for (int q = 0, ch = panel * DirectChannels; q < DirectChannels; q++, ch++)
+                        float* dst = (float*)pk + (((long)ij * panels + panel) * m + k) * width;
+                        for (int q = 0, ch = panel * width; q < width; q++, ch++)
                             dst[q] = ch < channelCount ? row[ch * window + ij] : 0f;
                     }
             }
@@ -64,7 +66,7 @@ public static unsafe partial class CpuGemm
             {
                 int t0 = (int)((long)pixels.Tiles * t / threads), t1 = (int)((long)pixels.Tiles * (t + 1) / threads);
                 for (int block = t0; block < t1; block += DirectBlock)
-                    SumClass(pixels, block, Math.Min(t1, block + DirectBlock), m, panels, g, (float*)pu, (float*)pp, (float*)pi);
+                    SumClass(pixels, block, Math.Min(t1, block + DirectBlock), m, width, panels, g, (float*)pu, (float*)pp, (float*)pi);
             }
         });
     }
@@ -89,9 +91,9 @@ public static unsafe partial class CpuGemm
 
     /// <summary>Tiles t0 … t1 − 1 of one class of pixels, every channel panel: their sums over the class's offsets, written into the images.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SumClass(PixelClass pixels, int t0, int t1, int m, int panels, PatchGeometry g, float* ut, float* packed, float* images)
+    private static void SumClass(PixelClass pixels, int t0, int t1, int m, int width, int panels, PatchGeometry g, float* ut, float* packed, float* images)
     {
-        const int size = DirectItems * DirectChannels;
+        int size = DirectItems * width;
         int tiles = t1 - t0, offsets = pixels.Offsets.Length;
         float* totals = Pinned(ref _pixelSums, (long)tiles * size);
         float* dots = Pinned(ref _offsetSums, (long)tiles * size);
@@ -101,7 +103,7 @@ public static unsafe partial class CpuGemm
                 new Span<float>(totals, tiles * size).Clear();
                 for (int o = 0; o < offsets; o++)
                 {
-                    float* values = packed + ((long)pixels.Offsets[o] * panels + panel) * DirectChannels * m;
+                    float* values = packed + ((long)pixels.Offsets[o] * panels + panel) * width * m;
                     for (int tile = t0; tile < t1; tile++)
                     {
                         int* at = column + ((long)o * pixels.Tiles + tile) * DirectItems;
@@ -113,7 +115,8 @@ public static unsafe partial class CpuGemm
                         if (m <= KC)
                         {
                             // One slab: this offset's dots go straight onto the pixels it reaches (col2im's order: offsets in increasing ij).
-                            DirectMicro<ConsecutiveSteps, AddSums>(m, u0, u1, u2, u3, u4, u5, null, values, total, valid);
+                            if (width == 32) DirectMicroWide<ConsecutiveWideSteps, AddSums>(m, u0, u1, u2, u3, u4, u5, null, values, total, valid);
+                            else DirectMicro<ConsecutiveSteps, AddSums>(m, u0, u1, u2, u3, u4, u5, null, values, total, valid);
                             continue;
                         }
                         // The dots over m slab by slab as the GEMM sums them, then onto the pixels.
@@ -121,18 +124,23 @@ public static unsafe partial class CpuGemm
                         for (int k0 = 0; k0 < m; k0 += KC)
                         {
                             int kc = Math.Min(KC, m - k0);
-                            float* from = values + (long)k0 * DirectChannels;
-                            if (k0 == 0) DirectMicro<ConsecutiveSteps, StoreSums>(kc, u0, u1, u2, u3, u4, u5, null, from, dot);
+                            float* from = values + (long)k0 * width;
+                            if (width == 32)
+                            {
+                                if (k0 == 0) DirectMicroWide<ConsecutiveWideSteps, StoreSums>(kc, u0, u1, u2, u3, u4, u5, null, from, dot);
+                                else DirectMicroWide<ConsecutiveWideSteps, AddSums>(kc, u0 + k0, u1 + k0, u2 + k0, u3 + k0, u4 + k0, u5 + k0, null, from, dot);
+                            }
+                            else if (k0 == 0) DirectMicro<ConsecutiveSteps, StoreSums>(kc, u0, u1, u2, u3, u4, u5, null, from, dot);
                             else DirectMicro<ConsecutiveSteps, AddSums>(kc, u0 + k0, u1 + k0, u2 + k0, u3 + k0, u4 + k0, u5 + k0, null, from, dot);
                         }
                         for (int r = 0; r < DirectItems; r++)
                             if ((valid >> r & 1) != 0)
-                                for (int e = r * DirectChannels; e < (r + 1) * DirectChannels; e += 8)
+                                for (int e = r * width; e < (r + 1) * width; e += 8)
                                     (Vector256.Load(total + e) + Vector256.Load(dot + e)).Store(total + e);
                     }
                 }
-                // total[r·16 + q] is channel panel·16 + q of the tile's pixel r.
-                int channels = Math.Min(DirectChannels, g.Channels - panel * DirectChannels), plane = g.Height * g.Width;
+                // total[r·width + q] is channel panel·width + q of the tile's pixel r.
+                int channels = Math.Min(width, g.Channels - panel * width), plane = g.Height * g.Width;
                 for (int tile = t0; tile < t1; tile++)
                 {
                     float* total = totals + (long)(tile - t0) * size;
@@ -141,8 +149,8 @@ public static unsafe partial class CpuGemm
                         int at = pixel[tile * DirectItems + r];
                         if (at < 0) continue;
                         int b = at / plane;
-                        float* dst = images + ((long)b * g.Channels + panel * DirectChannels) * plane + at % plane;
-                        for (int q = 0; q < channels; q++) dst[(long)q * plane] = total[r * DirectChannels + q];
+                        float* dst = images + ((long)b * g.Channels + panel * width) * plane + at % plane;
+                        for (int q = 0; q < channels; q++) dst[(long)q * plane] = total[r * width + q];
                     }
                 }
             }

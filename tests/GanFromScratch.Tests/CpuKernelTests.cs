@@ -272,6 +272,48 @@ public class CpuKernelTests
             }
     }
 
+    /// <summary>
+    /// The thin dot products (C with 1 or 2 columns, op(A)'s rows contiguous) — eight or six rows at a
+    /// time, then four, then one — give every element of C one row's order: eight lanes of fused
+    /// multiply-adds over k in steps of 8, the lanes summed, the last k mod 8 products added one by
+    /// one, then α·dot + β·C. So the bits do not depend on which block a row falls in. Rows 1–15 and
+    /// 37 cover every mix of blocks; k = 77 leaves a remainder.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 64)]
+    [InlineData(2, 77)]
+    [InlineData(1, 77)]
+    [InlineData(2, 8)]
+    public void Thin_dots_sum_each_row_in_one_rows_order(int n, int k)
+    {
+        foreach (int m in Enumerable.Range(1, 15).Append(37))
+        {
+            var a = Random(m * k, 1);
+            var b = Random(k * n, 2);
+            var c0 = Random(m * n, 3);
+            using var ba = Upload(a);
+            using var bb = Upload(b);
+            using var bc = Upload(c0);
+            Cpu.Gemm(false, false, m, n, k, 1.5f, ba, 0, k, 0, bb, 0, n, 0, 0.5f, bc, 0, n, 0);
+            var c = Download(bc, m * n);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    int p = 0;
+                    for (; p <= k - 8; p += 8)
+                    {
+                        var column = System.Runtime.Intrinsics.Vector256.Create(Enumerable.Range(p, 8).Select(q => b[q * n + j]).ToArray());
+                        sum = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector256.Create(a, i * k + p), column, sum);
+                    }
+                    float dot = System.Runtime.Intrinsics.Vector256.Sum(sum);
+                    for (; p < k; p++) dot += a[i * k + p] * b[p * n + j];
+                    float e = 1.5f * dot + 0.5f * c0[i * n + j];
+                    Assert.True(e.Equals(c[i * n + j]), $"{m}x{n}x{k}: C[{i},{j}] = {c[i * n + j]}, one row's order {e}");
+                }
+        }
+    }
+
     /// <summary>The thin products of a toy GAN step (a layer of 1 or 2 units, its gradients) give the same bits on 1 and 2 threads.</summary>
     [Theory]
     [InlineData(256, 2, 512, false, false)]

@@ -322,11 +322,12 @@ public static unsafe partial class CpuGemm
         float* c0 = cols, c1 = cols + (n > 1 ? ld : 0), c2 = cols + (n > 2 ? 2L * ld : 0), c3 = cols + (n > 3 ? 3L * ld : 0);
         float* dots = stackalloc float[4];
         int i = 0;
-        // One or two columns (a layer's output of 1 or 2 units): four rows at a time, so that
-        // 4·n accumulators hide the multiply-adds' latency and each column load feeds four rows;
-        // every dot is summed in the same order as below, so the results are the same to the bit.
-        if (n == 1) for (; i <= m - 4; i += 4) FourRowDots(a, c, i, 1, k, c0, c0, alpha, beta);
-        else if (n == 2) for (; i <= m - 4; i += 4) FourRowDots(a, c, i, 2, k, c0, c1, alpha, beta);
+        // One or two columns (a layer's output of 1 or 2 units): eight or six rows at a time, so that
+        // eight or twelve accumulators hide the multiply-adds' latency and each column load feeds
+        // several rows (four rows at a time were 0.65× OpenBLAS at 256×2×512 on a Zen 4 thread, six
+        // 0.72–0.82×); every dot is summed in the same order as below, so the results are the same to the bit.
+        if (n == 1) for (; i <= m - 8; i += 8) EightRowDots(a, c, i, k, c0, alpha, beta);
+        else if (n == 2) for (; i <= m - 6; i += 6) SixRowDots(a, c, i, k, c0, c1, alpha, beta);
         for (; i < m; i++)
         {
             float* row = a.At(i, 0);
@@ -353,57 +354,77 @@ public static unsafe partial class CpuGemm
         }
     }
 
-    /// <summary>
-    /// Rows i … i+3 of C for n ≤ 2 columns (<paramref name="d1"/> aliases <paramref name="d0"/> when n = 1;
-    /// its dots are then computed and dropped): each dot a vector accumulator over k in steps of 8,
-    /// its lanes summed, then the remainder added element by element — ThinDots' order exactly.
-    /// </summary>
+    /// <summary>Rows i … i+7 of C for one column: eight accumulators in flight, each dot in ThinDots' order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FourRowDots(Operand a, Operand c, int i, int n, int k, float* d0, float* d1, float alpha, float beta)
+    private static void EightRowDots(Operand a, Operand c, int i, int k, float* d0, float alpha, float beta)
     {
         float* r0 = a.At(i, 0), r1 = a.At(i + 1, 0), r2 = a.At(i + 2, 0), r3 = a.At(i + 3, 0);
-        Vector256<float> s00 = default, s10 = default, s20 = default, s30 = default;
-        Vector256<float> s01 = default, s11 = default, s21 = default, s31 = default;
+        float* r4 = a.At(i + 4, 0), r5 = a.At(i + 5, 0), r6 = a.At(i + 6, 0), r7 = a.At(i + 7, 0);
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
         int p = 0;
-        if (n == 1)
-            for (; p <= k - 8; p += 8)
-            {
-                var y0 = Vector256.Load(d0 + p);
-                s00 = Vector256.FusedMultiplyAdd(Vector256.Load(r0 + p), y0, s00);
-                s10 = Vector256.FusedMultiplyAdd(Vector256.Load(r1 + p), y0, s10);
-                s20 = Vector256.FusedMultiplyAdd(Vector256.Load(r2 + p), y0, s20);
-                s30 = Vector256.FusedMultiplyAdd(Vector256.Load(r3 + p), y0, s30);
-            }
-        else
-            for (; p <= k - 8; p += 8)
-            {
-                Vector256<float> y0 = Vector256.Load(d0 + p), y1 = Vector256.Load(d1 + p);
-                Vector256<float> x0 = Vector256.Load(r0 + p), x1 = Vector256.Load(r1 + p), x2 = Vector256.Load(r2 + p), x3 = Vector256.Load(r3 + p);
-                s00 = Vector256.FusedMultiplyAdd(x0, y0, s00);
-                s01 = Vector256.FusedMultiplyAdd(x0, y1, s01);
-                s10 = Vector256.FusedMultiplyAdd(x1, y0, s10);
-                s11 = Vector256.FusedMultiplyAdd(x1, y1, s11);
-                s20 = Vector256.FusedMultiplyAdd(x2, y0, s20);
-                s21 = Vector256.FusedMultiplyAdd(x2, y1, s21);
-                s30 = Vector256.FusedMultiplyAdd(x3, y0, s30);
-                s31 = Vector256.FusedMultiplyAdd(x3, y1, s31);
-            }
-        Span<float> dots = [Vector256.Sum(s00), Vector256.Sum(s01), Vector256.Sum(s10), Vector256.Sum(s11),
-                            Vector256.Sum(s20), Vector256.Sum(s21), Vector256.Sum(s30), Vector256.Sum(s31)];
-        for (int q = p; q < k; q++)
+        for (; p <= k - 8; p += 8)
         {
-            dots[0] += r0[q] * d0[q]; dots[1] += r0[q] * d1[q];
-            dots[2] += r1[q] * d0[q]; dots[3] += r1[q] * d1[q];
-            dots[4] += r2[q] * d0[q]; dots[5] += r2[q] * d1[q];
-            dots[6] += r3[q] * d0[q]; dots[7] += r3[q] * d1[q];
+            var y = Vector256.Load(d0 + p);
+            s0 = Vector256.FusedMultiplyAdd(Vector256.Load(r0 + p), y, s0);
+            s1 = Vector256.FusedMultiplyAdd(Vector256.Load(r1 + p), y, s1);
+            s2 = Vector256.FusedMultiplyAdd(Vector256.Load(r2 + p), y, s2);
+            s3 = Vector256.FusedMultiplyAdd(Vector256.Load(r3 + p), y, s3);
+            s4 = Vector256.FusedMultiplyAdd(Vector256.Load(r4 + p), y, s4);
+            s5 = Vector256.FusedMultiplyAdd(Vector256.Load(r5 + p), y, s5);
+            s6 = Vector256.FusedMultiplyAdd(Vector256.Load(r6 + p), y, s6);
+            s7 = Vector256.FusedMultiplyAdd(Vector256.Load(r7 + p), y, s7);
         }
-        for (int r = 0; r < 4; r++)
-            for (int j = 0; j < n; j++)
+        Span<float> dots = [Vector256.Sum(s0), Vector256.Sum(s1), Vector256.Sum(s2), Vector256.Sum(s3),
+                            Vector256.Sum(s4), Vector256.Sum(s5), Vector256.Sum(s6), Vector256.Sum(s7)];
+        for (int r = 0; r < 8; r++)
+        {
+            float* row = a.At(i + r, 0);
+            for (int q = p; q < k; q++) dots[r] += row[q] * d0[q];
+            float* dst = c.At(i + r, 0);
+            *dst = beta == 0f ? alpha * dots[r] : alpha * dots[r] + beta * *dst;
+        }
+    }
+
+    /// <summary>Rows i … i+5 of C for two columns: twelve accumulators in flight, each dot in ThinDots' order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SixRowDots(Operand a, Operand c, int i, int k, float* d0, float* d1, float alpha, float beta)
+    {
+        float* r0 = a.At(i, 0), r1 = a.At(i + 1, 0), r2 = a.At(i + 2, 0), r3 = a.At(i + 3, 0), r4 = a.At(i + 4, 0), r5 = a.At(i + 5, 0);
+        Vector256<float> s00 = default, s10 = default, s20 = default, s30 = default, s40 = default, s50 = default;
+        Vector256<float> s01 = default, s11 = default, s21 = default, s31 = default, s41 = default, s51 = default;
+        int p = 0;
+        for (; p <= k - 8; p += 8)
+        {
+            Vector256<float> y0 = Vector256.Load(d0 + p), y1 = Vector256.Load(d1 + p);
+            var x = Vector256.Load(r0 + p);
+            s00 = Vector256.FusedMultiplyAdd(x, y0, s00); s01 = Vector256.FusedMultiplyAdd(x, y1, s01);
+            x = Vector256.Load(r1 + p);
+            s10 = Vector256.FusedMultiplyAdd(x, y0, s10); s11 = Vector256.FusedMultiplyAdd(x, y1, s11);
+            x = Vector256.Load(r2 + p);
+            s20 = Vector256.FusedMultiplyAdd(x, y0, s20); s21 = Vector256.FusedMultiplyAdd(x, y1, s21);
+            x = Vector256.Load(r3 + p);
+            s30 = Vector256.FusedMultiplyAdd(x, y0, s30); s31 = Vector256.FusedMultiplyAdd(x, y1, s31);
+            x = Vector256.Load(r4 + p);
+            s40 = Vector256.FusedMultiplyAdd(x, y0, s40); s41 = Vector256.FusedMultiplyAdd(x, y1, s41);
+            x = Vector256.Load(r5 + p);
+            s50 = Vector256.FusedMultiplyAdd(x, y0, s50); s51 = Vector256.FusedMultiplyAdd(x, y1, s51);
+        }
+        Span<float> dots = [Vector256.Sum(s00), Vector256.Sum(s01), Vector256.Sum(s10), Vector256.Sum(s11), Vector256.Sum(s20), Vector256.Sum(s21),
+                            Vector256.Sum(s30), Vector256.Sum(s31), Vector256.Sum(s40), Vector256.Sum(s41), Vector256.Sum(s50), Vector256.Sum(s51)];
+        for (int r = 0; r < 6; r++)
+        {
+            float* row = a.At(i + r, 0);
+            for (int q = p; q < k; q++)
+            {
+                dots[2 * r] += row[q] * d0[q];
+                dots[2 * r + 1] += row[q] * d1[q];
+            }
+            for (int j = 0; j < 2; j++)
             {
                 float* dst = c.At(i + r, j);
-                float dot = dots[2 * r + j];
-                *dst = beta == 0f ? alpha * dot : alpha * dot + beta * *dst;
+                *dst = beta == 0f ? alpha * dots[2 * r + j] : alpha * dots[2 * r + j] + beta * *dst;
             }
+        }
     }
 
     /// <summary>

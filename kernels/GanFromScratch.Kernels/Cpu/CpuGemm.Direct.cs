@@ -8,12 +8,13 @@ namespace GanFromScratch.Kernels.Cpu;
 /// The products with a patch matrix P(x) computed directly from the images: no patch matrix and no
 /// packed copy of it. Element (k, column) of P, k = (c, i, j) and column = (b, oh, ow), is the pixel
 /// at bases[column] + offsets[k] of the images, so the micro-kernel broadcasts its pixels straight
-/// from the images, the other operand packed into panels of sixteen output channels:
+/// from the images, the other operand packed into panels of output channels (32, or 16 without
+/// AVX-512: <see cref="ConvolutionChannels"/>):
 /// <list type="bullet">
 /// <item>a convolution C = W·P [channels, positions]: tiles of 6 positions (each pixel pointer fixed
-/// at its position's base) by 16 channels, summed over k (stepping through the offsets);</item>
+/// at its position's base) by a panel of channels, summed over k (stepping through the offsets);</item>
 /// <item>a weight gradient C = A·Pᵀ [channels, k]: tiles of 6 rows k (pointers fixed at their
-/// offsets) by 16 channels, summed over the positions (stepping through the bases).</item>
+/// offsets) by a panel of channels, summed over the positions (stepping through the bases).</item>
 /// </list>
 /// A tile takes only the steps whose window tap lies inside the image for one of its items
 /// (<see cref="DirectPlan"/>): the others multiply padding, zeros. The items are ordered so that a
@@ -36,10 +37,11 @@ public static unsafe partial class CpuGemm
     private const int DirectItems = 6, DirectChannels = 16;
 
     /// <summary>
-    /// Output channels per panel of <see cref="ConvolveDirect"/>: 32 where AVX-512 is (6 × 32 in twelve
-    /// 16-lane accumulators: each pixel broadcast feeds twice the multiply-adds — conv2's forward
-    /// 9.0 → 8.4 ms and conv3's weight gradient 9.4 → 8.7 on a Zen 4 thread), else 16. Tests set 16 to run the 8-lane kernel on AVX-512
-    /// machines too; the numbers are the same either way.
+    /// Output channels per panel of <see cref="ConvolveDirect"/> and <see cref="ProductIntoImages"/>:
+    /// 32 where AVX-512 is (6 × 32 in twelve 16-lane accumulators: each pixel broadcast feeds twice
+    /// the multiply-adds — conv2's forward 9.0 → 8.4 ms and conv3's weight gradient 9.4 → 8.7 on a
+    /// Zen 4 thread), else 16. Tests set 16 to run the 8-lane kernel on AVX-512 machines too; the
+    /// numbers are the same either way.
     /// </summary>
     public static int ConvolutionChannels
     {
@@ -120,7 +122,7 @@ public static unsafe partial class CpuGemm
     /// <summary>
     /// Channel panels p0 … p1 − 1 of C at the tiles t0 … t1 − 1 (6 items each): slab by slab of KC
     /// steps, panel by panel, every tile's sums over its steps in the slab (from 0) added to its
-    /// total as the packed GEMM adds them into C — a panel's 16·KC packed values stay in L1 while
+    /// total as the packed GEMM adds them into C — a panel's width·KC packed values stay in L1 while
     /// the tiles pass, and the tiles' pixels of the slab stay in L2 while the panels pass (a tile
     /// of a convolution's inner positions can span two images: with the panels outside the slabs,
     /// conv3's pixels came from L3 once per panel) — then the totals, through the epilogue,

@@ -243,12 +243,20 @@ public sealed class BiGanTests : IDisposable
         var (code, output, err) = Gfs.Run("eval", "--checkpoint", Path.Combine(run, TrainingRun.CheckpointFile), "--classifier", classifier, "-n", "8");
         Assert.True(code == 0, err);
         using var last = System.Text.Json.JsonDocument.Parse(File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Last());
-        foreach (var name in new[] { "nn_acc", "probe_acc", "recon_random" })
-        {
-            var line = output.Split('\n').Single(l => l.TrimStart().StartsWith(name + " "));
-            double printed = double.Parse(line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
-            Assert.Equal(last.RootElement.GetProperty(name).GetDouble(), printed, 3); // the same checkpoint measured as training measured it
-        }
+        string[] measures = ["nn_acc", "probe_acc", "recon_random"];
+        double Printed(string text, string name) =>
+            double.Parse(text.Split('\n').Single(l => l.TrimStart().StartsWith(name + " ")).Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
+                System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var name in measures)
+            Assert.Equal(last.RootElement.GetProperty(name).GetDouble(), Printed(output, name), 3); // the same checkpoint measured as training measured it
+        Assert.DoesNotContain("noise not truncated", output);
+
+        // --truncation changes fd's noise, not the variant's measures: they stay as training takes them, and the output says so.
+        var (truncatedCode, truncated, truncatedErr) = Gfs.Run("eval", "--checkpoint", Path.Combine(run, TrainingRun.CheckpointFile), "--classifier", classifier,
+            "-n", "8", "--truncation", "0.5");
+        Assert.True(truncatedCode == 0, truncatedErr);
+        Assert.Contains("bigan's own measures, as training takes them (noise not truncated):", truncated);
+        foreach (var name in measures) Assert.Equal(Printed(output, name), Printed(truncated, name));
     }
 
     private static string SampleCommandLabels(string npy) => Path.ChangeExtension(npy, null) + ".labels.npy";

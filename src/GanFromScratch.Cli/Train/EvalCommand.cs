@@ -123,7 +123,10 @@ internal static class EvalCommand
                 stdout.WriteLine($"  class_acc {accuracy,10:F4}   (the classifier's accuracy on the test images: {testAccuracy:F4})");
             if (trainer is not null && runConfig is not null && trainer.Variant.MeasureNames.Count > 0)
             {
-                // The variant's own measures (InfoGAN's mi and code_acc, BiGAN's nn_acc, ssgan's test_acc), as training logs them.
+                // The variant's own measures (InfoGAN's mi and code_acc, BiGAN's nn_acc, ssgan's test_acc), as training logs them:
+                // with the noise training draws, whatever --truncation says of fd's.
+                if (truncated is not null)
+                    stdout.WriteLine($"  {trainer.Variant.Name}'s own measures, as training takes them (noise not truncated):");
                 var measured = Checkpoint.Load(path!, runConfig, new ImageData(runConfig, train, test));
                 foreach (var (measure, value) in measured.Variant.Measure(measured))
                     stdout.WriteLine($"  {measure,-16} {value,10:F4}");

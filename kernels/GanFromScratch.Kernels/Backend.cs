@@ -147,6 +147,20 @@ public abstract class Backend : IDisposable
         DeviceBuffer images, PatchGeometry g, float beta, DeviceBuffer c, int cOffset, int ldc, GemmEpilogue epilogue = default);
 
     /// <summary>
+    /// A convolution's forward straight into images: y [Batch, m, OutH, OutW] = act(W·P(x) + bias),
+    /// W [m, Rows] row-major with leading dimension lda — <see cref="PatchGemm"/>'s product with its
+    /// columns (b, oh, ow) laid out as NCHW images instead of [m, Columns]. By default the product
+    /// goes to a temporary buffer and is permuted into y; a backend may write y directly.
+    /// </summary>
+    public virtual void PatchGemmImages(int m, DeviceBuffer w, int lda, DeviceBuffer images, PatchGeometry g, DeviceBuffer y, GemmEpilogue epilogue = default)
+    {
+        using var product = Allocate(m * g.Columns);
+        PatchGemm(false, m, 1f, w, 0, lda, images, g, 0f, product, 0, g.Columns, epilogue);
+        int positions = g.OutH * g.OutW;
+        Copy(product, 0, [positions, g.Columns, 1], y, 0, [m * positions, positions, 1], [g.Batch, m, positions]);
+    }
+
+    /// <summary>
     /// <see cref="PatchGemm"/> with the patch matrix written out: <see cref="Im2Col"/> into a
     /// temporary buffer, then <see cref="Gemm"/> — for backends (and products) that do not read
     /// the images directly.

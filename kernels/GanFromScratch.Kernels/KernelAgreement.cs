@@ -216,6 +216,11 @@ public static class KernelAgreement
                     new GemmEpilogue(i[2], GemmBias.PerRow, GemmActivation.LeakyRelu, 0.2f)), tol);
             yield return new("patch_gemm", name + " α 0.5 ∂y·Pᵀ β −2", [Random(m * g.Columns, 7), Random(g.ImageSize, 3)], m * g.Rows,
                 (b, i, y) => b.PatchGemm(true, m, 0.5f, i[0], 0, g.Columns, i[1], g, -2f, y, 0, g.Rows), tol, Random(m * g.Rows, 8));
+            // A convolution straight into images [B, 16, OH, OW] (16 channels: the CPU's direct path where there are 16 positions).
+            const int channels = 16;
+            yield return new("patch_gemm_images", name + " W·P + bias, LeakyReLU", [Random(channels * g.Rows, 9), Random(g.ImageSize, 3), Random(channels, 10)],
+                channels * g.Columns, (b, i, y) => b.PatchGemmImages(channels, i[0], g.Rows, i[1], g, y,
+                    new GemmEpilogue(i[2], GemmBias.PerRow, GemmActivation.LeakyRelu, 0.2f)), tol);
         }
 
         var p = Random(77, 11);

@@ -180,6 +180,13 @@ public sealed class KernelCounter(Backend inner) : Backend
         Inner.PatchGemm(transposed, m, alpha, a, aOffset, lda, images, g, beta, c, cOffset, ldc, epilogue);
     }
 
+    /// <summary>One patch_gemm, as <see cref="PatchGemm"/> (a backend that permutes a product into the images does it inside the call).</summary>
+    public override void PatchGemmImages(int m, DeviceBuffer w, int lda, DeviceBuffer images, PatchGeometry g, DeviceBuffer y, GemmEpilogue epilogue = default)
+    {
+        using var timed = Time("patch_gemm", new GemmProduct(false, false, m, g.Columns, g.Rows, 1, !epilogue.IsNone, GemmPatches.Read));
+        Inner.PatchGemmImages(m, w, lda, images, g, y, epilogue);
+    }
+
     public override void Col2ImGemm(int m, DeviceBuffer w, DeviceBuffer u, DeviceBuffer images, PatchGeometry g)
     {
         using var timed = Time("col2im_gemm", new GemmProduct(true, false, g.Rows, g.Columns, m, 1, false, GemmPatches.IntoImages));

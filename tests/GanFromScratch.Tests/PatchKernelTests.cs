@@ -159,6 +159,49 @@ public class PatchKernelTests
     }
 
     /// <summary>
+    /// A convolution written straight into images [B, m, OH, OW] (the direct path's own layout on
+    /// the CPU) equals the product [m, B·OH·OW] permuted, to the last bit — with the bias and
+    /// LeakyReLU epilogue, on 1 and 2 threads, in panels of 16 and 32 channels.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PatchProducts))]
+    public void A_convolution_into_images_is_its_product_permuted(int m, int b, int c, int h, int w, int kh, int kw, int s, int ph, int pw)
+    {
+        var g = Geometry(b, c, h, w, kh, kw, s, ph, pw);
+        int positions = g.OutH * g.OutW;
+        using var images = Up(Cpu, Random(g.ImageSize, 1));
+        using var weights = Up(Cpu, Random(m * g.Rows, 2));
+        using var bias = Up(Cpu, Random(m, 5));
+        var epilogue = new GemmEpilogue(bias, GemmBias.PerRow, GemmActivation.LeakyRelu, 0.2f);
+        using var product = Cpu.Allocate(m * g.Columns);
+        Cpu.PatchGemm(false, m, 1f, weights, 0, g.Rows, images, g, 0f, product, 0, g.Columns, epilogue);
+        var matrix = Down(Cpu, product, m * g.Columns);
+        foreach (int threads in new[] { 1, 2 })
+            foreach (int width in DirectWidths)
+            {
+                CpuParallel.Threads = threads;
+                CpuGemm.ConvolutionChannels = width;
+                try
+                {
+                    using var y = Up(Cpu, Enumerable.Repeat(float.NaN, m * g.Columns).ToArray());
+                    Cpu.PatchGemmImages(m, weights, g.Rows, images, g, y, epilogue);
+                    var actual = Down(Cpu, y, m * g.Columns);
+                    for (int i = 0; i < actual.Length; i++)
+                    {
+                        int q = i % positions, o = i / positions % m, image = i / (positions * m);
+                        float expected = matrix[o * g.Columns + image * positions + q];
+                        Assert.True(expected.Equals(actual[i]), $"{threads} thread(s), panels of {width}: y[{image}, {o}, {q}] = {actual[i]}, the product {expected}");
+                    }
+                }
+                finally
+                {
+                    CpuParallel.Threads = Environment.ProcessorCount;
+                    CpuGemm.ConvolutionChannels = DirectWidths[^1];
+                }
+            }
+    }
+
+    /// <summary>
     /// col2im(Wᵀ·U) summed pixel by pixel (where P has at least 64 rows and columns) or through the
     /// product equals the product then col2im to the last bit, on 1 and 2 threads: the geometries
     /// above, and more with P large enough for the direct path — stride 1, stride 3, channels that

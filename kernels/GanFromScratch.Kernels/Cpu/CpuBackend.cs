@@ -313,6 +313,18 @@ public sealed unsafe partial class CpuBackend : Backend
         else Col2ImGemmThroughPatches(m, w, u, images, g);
     }
 
+    /// <summary>The direct convolution writes the images itself (no product to permute); otherwise the product, then the permute.</summary>
+    public override void PatchGemmImages(int m, DeviceBuffer w, int lda, DeviceBuffer images, PatchGeometry g, DeviceBuffer y, GemmEpilogue epilogue = default)
+    {
+        if (!(CpuGemm.PacksPatches(m, g.Columns, g.Rows) && CpuGemm.ConvolvesDirectly(g)))
+        {
+            base.PatchGemmImages(m, w, lda, images, g, y, epilogue);
+            return;
+        }
+        var fused = new CpuGemm.Epilogue(epilogue.Bias is null ? null : Ptr(epilogue.Bias), epilogue.BiasAlong, epilogue.Activation, epilogue.Slope);
+        CpuGemm.ConvolveDirect(false, m, Ptr(w), lda, Ptr(images), g, Ptr(y), g.OutH * g.OutW, fused, nchw: true);
+    }
+
     /// <summary>
     /// The packed products read the patch matrix's panels straight from the images
     /// (<see cref="CpuGemm.MultiplyPatches"/>); thin ones, which do not pack, multiply it written out.

@@ -78,10 +78,14 @@ public static unsafe partial class CpuGemm
     /// <summary>
     /// C = A·P(x) (A [m, Rows]: a convolution's weights) or, <paramref name="transposed"/>, C = A·P(x)ᵀ
     /// (A [m, Columns]: a convolution's output gradient), A row-major with leading dimension lda,
-    /// C [m, Columns] or [m, Rows] with ldc; then the epilogue (α = 1, β = 0).
+    /// C [m, Columns] or [m, Rows] with ldc; then the epilogue (α = 1, β = 0). With
+    /// <paramref name="nchw"/> (a convolution only), C's column (b, oh, ow) of row o goes to
+    /// [b, o, oh, ow] of NCHW images instead, ldc being OutH·OutW.
     /// </summary>
-    public static void ConvolveDirect(bool transposed, int m, float* a, int lda, float* images, PatchGeometry g, float* c, int ldc, Epilogue epilogue = default)
+    public static void ConvolveDirect(bool transposed, int m, float* a, int lda, float* images, PatchGeometry g, float* c, int ldc, Epilogue epilogue = default,
+        bool nchw = false)
     {
+        if (nchw && (transposed || ldc != g.OutH * g.OutW)) throw new ArgumentException("Images out are a convolution's forward, a row of OutH·OutW each.");
         if (!(Avx2.IsSupported && Fma.IsSupported)) throw new PlatformNotSupportedException("The direct convolution needs AVX2 and FMA.");
         int width = _convChannels;
         var plan = DirectPlan.Of(g, transposed, width);
@@ -113,7 +117,7 @@ public static unsafe partial class CpuGemm
             if (byPanels) (p0, p1) = (panels * t / threads, panels * (t + 1) / threads);
             else (t0, t1) = (plan.Split(t, threads), plan.Split(t + 1, threads));
             for (int block = t0; block < t1; block += DirectBlock)
-                DirectTiles(plan, width, m, p0, p1, block, Math.Min(t1, block + DirectBlock), (float*)px, (float*)pp, (float*)pc, ldc, epilogue);
+                DirectTiles(plan, width, m, p0, p1, block, Math.Min(t1, block + DirectBlock), (float*)px, (float*)pp, (float*)pc, ldc, epilogue, nchw);
         });
     }
 
@@ -129,7 +133,8 @@ public static unsafe partial class CpuGemm
     /// written into C ([channels, items]).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DirectTiles(DirectPlan plan, int width, int m, int p0, int p1, int t0, int t1, float* x, float* packed, float* c, int ldc, Epilogue epilogue)
+    private static void DirectTiles(DirectPlan plan, int width, int m, int p0, int p1, int t0, int t1, float* x, float* packed, float* c, int ldc, Epilogue epilogue,
+        bool nchw)
     {
         int size = DirectItems * width;
         int tiles = t1 - t0;
@@ -153,6 +158,8 @@ public static unsafe partial class CpuGemm
                             else Micro<AddSums>(width, count, x, at, steps + 2 * from, values, total);
                     }
                 }
+            // Where each item goes in a row of C: its column, or in NCHW images (b, oh, ow) → b·m·ldc + oh·OutW + ow.
+            int* places = stackalloc int[DirectItems];
             for (int panel = p0; panel < p1; panel++)
             {
                 int channels = Math.Min(width, m - panel * width);
@@ -161,7 +168,13 @@ public static unsafe partial class CpuGemm
                     float* total = totals + ((long)(panel - p0) * tiles + tile - t0) * size;
                     int* at = columns + tile * DirectItems;
                     epilogue.ApplyToTile(total, DirectItems, width, at, panel * width, channels);
-                    PutTile(total, width, at, channels, c + (long)panel * width * ldc, ldc);
+                    int* place = at;
+                    if (nchw)
+                    {
+                        for (int r = 0; r < DirectItems; r++) places[r] = at[r] < 0 ? -1 : at[r] / ldc * m * ldc + at[r] % ldc;
+                        place = places;
+                    }
+                    PutTile(total, width, place, channels, c + (long)panel * width * ldc, ldc);
                 }
             }
         }
@@ -177,8 +190,8 @@ public static unsafe partial class CpuGemm
     }
 
     /// <summary>
-    /// A tile's sums into C: total[r·width + q] (channel q at item r) to row[q·ldc + columns[r]], items
-    /// with column −1 left out. A whole tile (every channel, no filler) is transposed in registers,
+    /// A tile's sums into C: total[r·width + q] (channel q at item r) to row[q·ldc + columns[r]] —
+    /// an item's column of C, or its place in NCHW images — items at −1 left out. A whole tile (every channel, no filler) is transposed in registers,
     /// 8 channels at a time, and each channel's 6 sums stored as 4 + 2 where its columns are
     /// consecutive, else one by one (element by element, 4% of conv2's forward and 6% of conv3's
     /// went into these stores); any other tile goes element by element.

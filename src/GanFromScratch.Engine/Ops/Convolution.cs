@@ -77,13 +77,49 @@ public sealed partial class Tensor
         return Convolve(x, weight, bias, g, activation, slope);
     }
 
-    /// <summary>The convolution of <see cref="Conv2d"/> over patches of geometry <paramref name="g"/>: W[Cout, Cin·kH·kW] · P(x).</summary>
+    /// <summary>
+    /// The convolution of <see cref="Conv2d"/> over patches of geometry <paramref name="g"/>:
+    /// act(W[Cout, Cin·kH·kW] · P(x) + bias), its columns (b, oh, ow) written as images
+    /// [B, Cout, OH, OW] (<see cref="Backend.PatchGemmImages"/>; the product [Cout, B·OH·OW] then a
+    /// permute, where a backend has nothing better). The backward rule is
+    /// <see cref="PatchProduct"/>'s, its gradient permuted back to [Cout, B·OH·OW] first.
+    /// </summary>
     private static Tensor Convolve(Tensor x, Tensor weight, Tensor? bias, PatchGeometry g, GemmActivation activation = GemmActivation.None, float slope = 0f)
     {
-        int outChannels = weight.Shape[0];
-        return PatchProduct(weight.Reshape(outChannels, g.Rows), x, g, bias, activation, slope) // [Cout, B·OH·OW]
-            .Reshape(outChannels, g.Batch, g.OutH, g.OutW)
-            .Permute(1, 0, 2, 3);
+        SameBackend("convolution", weight, x);
+        int m = weight.Shape[0];
+        var w = weight.Reshape(m, g.Rows);
+        var y = Empty(w, [g.Batch, m, g.OutH, g.OutW]);
+        w.Backend.PatchGemmImages(m, w.Buffer, g.Rows, x.Buffer, g, y.Buffer, new GemmEpilogue(bias?.Buffer, GemmBias.PerRow, activation, slope));
+        return Record(y, "conv2d" + Activated(bias, activation), bias is null ? [w, x] : [w, x, bias], grad =>
+            PatchProductGradients(Passed(grad, y, activation, slope).Permute(1, 0, 2, 3).Reshape(m, g.Columns), w, x, bias, g));
+    }
+
+    /// <summary>"_bias", then "_relu" or "_leaky_relu", as the op's name says what it fused.</summary>
+    private static string Activated(Tensor? bias, GemmActivation activation) => (bias is null ? "" : "_bias") + activation switch
+    {
+        GemmActivation.Relu => "_relu",
+        GemmActivation.LeakyRelu => "_leaky_relu",
+        _ => "",
+    };
+
+    /// <summary>The gradient through the fused activation: where its output y was passed on (y &gt; 0, or scaled by the slope).</summary>
+    private static Tensor Passed(Tensor grad, Tensor y, GemmActivation activation, float slope) => activation switch
+    {
+        GemmActivation.Relu => PassPositive(grad, y, 0f),
+        GemmActivation.LeakyRelu => PassPositive(grad, y, slope),
+        _ => grad,
+    };
+
+    /// <summary>act(W·P(x) + bias)'s gradients from ∂(W·P(x) + bias) = gy [m, Columns]: ∂W = gy·P(x)ᵀ, ∂x = col2im(Wᵀ·gy), ∂bias = gy summed over the columns.</summary>
+    private static Tensor?[] PatchProductGradients(Tensor gy, Tensor w, Tensor x, Tensor? bias, PatchGeometry g)
+    {
+        Tensor?[] gradients =
+        [
+            Needs(w) ? PatchProductTransposed(gy, x, g) : null, // ∂W = ∂y·P(x)ᵀ
+            Needs(x) ? ColumnsToImages(w, gy, g) : null,        // ∂x = col2im(Wᵀ·∂y)
+        ];
+        return bias is null ? gradients : [.. gradients, Needs(bias) ? gy.SumTo([w.Shape[0], 1]).Reshape(w.Shape[0]) : null];
     }
 
     /// <summary>
@@ -100,27 +136,8 @@ public sealed partial class Tensor
         var y = Empty(w, [m, g.Columns]);
         w.Backend.PatchGemm(false, m, 1f, w.Buffer, 0, g.Rows, x.Buffer, g, 0f, y.Buffer, 0, g.Columns,
             new GemmEpilogue(bias?.Buffer, GemmBias.PerRow, activation, slope));
-        string name = "patch_product" + (bias is null ? "" : "_bias") + activation switch
-        {
-            GemmActivation.Relu => "_relu",
-            GemmActivation.LeakyRelu => "_leaky_relu",
-            _ => "",
-        };
-        return Record(y, name, bias is null ? [w, x] : [w, x, bias], grad =>
-        {
-            var gy = activation switch
-            {
-                GemmActivation.Relu => PassPositive(grad, y, 0f),
-                GemmActivation.LeakyRelu => PassPositive(grad, y, slope),
-                _ => grad,
-            };
-            Tensor?[] gradients =
-            [
-                Needs(w) ? PatchProductTransposed(gy, x, g) : null, // ∂W = ∂y·P(x)ᵀ
-                Needs(x) ? ColumnsToImages(w, gy, g) : null,        // ∂x = col2im(Wᵀ·∂y)
-            ];
-            return bias is null ? gradients : [.. gradients, Needs(bias) ? gy.SumTo([m, 1]).Reshape(m) : null];
-        });
+        return Record(y, "patch_product" + Activated(bias, activation), bias is null ? [w, x] : [w, x, bias], grad =>
+            PatchProductGradients(Passed(grad, y, activation, slope), w, x, bias, g));
     }
 
     /// <summary>

@@ -82,7 +82,7 @@ public sealed partial class Tensor
     /// act(W[Cout, Cin·kH·kW] · P(x) + bias), its columns (b, oh, ow) written as images
     /// [B, Cout, OH, OW] (<see cref="Backend.PatchGemmImages"/>; the product [Cout, B·OH·OW] then a
     /// permute, where a backend has nothing better). The backward rule is
-    /// <see cref="PatchProduct"/>'s, its gradient permuted back to [Cout, B·OH·OW] first.
+    /// <see cref="PatchProduct"/>'s (with the bias), its gradient permuted back to [Cout, B·OH·OW] first.
     /// </summary>
     private static Tensor Convolve(Tensor x, Tensor weight, Tensor? bias, PatchGeometry g, GemmActivation activation = GemmActivation.None, float slope = 0f)
     {
@@ -91,27 +91,26 @@ public sealed partial class Tensor
         var w = weight.Reshape(m, g.Rows);
         var y = Empty(w, [g.Batch, m, g.OutH, g.OutW]);
         w.Backend.PatchGemmImages(m, w.Buffer, g.Rows, x.Buffer, g, y.Buffer, new GemmEpilogue(bias?.Buffer, GemmBias.PerRow, activation, slope));
-        return Record(y, "conv2d" + Activated(bias, activation), bias is null ? [w, x] : [w, x, bias], grad =>
-            PatchProductGradients(Passed(grad, y, activation, slope).Permute(1, 0, 2, 3).Reshape(m, g.Columns), w, x, bias, g));
+        string name = "conv2d" + (bias is null ? "" : "_bias") + activation switch
+        {
+            GemmActivation.Relu => "_relu",
+            GemmActivation.LeakyRelu => "_leaky_relu",
+            _ => "",
+        };
+        return Record(y, name, bias is null ? [w, x] : [w, x, bias], grad =>
+        {
+            // Through the fused activation (where y was passed on: y > 0, or scaled by the slope), then back to [m, Columns].
+            var gy = activation switch
+            {
+                GemmActivation.Relu => PassPositive(grad, y, 0f),
+                GemmActivation.LeakyRelu => PassPositive(grad, y, slope),
+                _ => grad,
+            };
+            return PatchProductGradients(gy.Permute(1, 0, 2, 3).Reshape(m, g.Columns), w, x, bias, g);
+        });
     }
 
-    /// <summary>"_bias", then "_relu" or "_leaky_relu", as the op's name says what it fused.</summary>
-    private static string Activated(Tensor? bias, GemmActivation activation) => (bias is null ? "" : "_bias") + activation switch
-    {
-        GemmActivation.Relu => "_relu",
-        GemmActivation.LeakyRelu => "_leaky_relu",
-        _ => "",
-    };
-
-    /// <summary>The gradient through the fused activation: where its output y was passed on (y &gt; 0, or scaled by the slope).</summary>
-    private static Tensor Passed(Tensor grad, Tensor y, GemmActivation activation, float slope) => activation switch
-    {
-        GemmActivation.Relu => PassPositive(grad, y, 0f),
-        GemmActivation.LeakyRelu => PassPositive(grad, y, slope),
-        _ => grad,
-    };
-
-    /// <summary>act(W·P(x) + bias)'s gradients from ∂(W·P(x) + bias) = gy [m, Columns]: ∂W = gy·P(x)ᵀ, ∂x = col2im(Wᵀ·gy), ∂bias = gy summed over the columns.</summary>
+    /// <summary>W·P(x) + bias's gradients from gy [m, Columns]: ∂W = gy·P(x)ᵀ, ∂x = col2im(Wᵀ·gy), ∂bias = gy summed over the columns.</summary>
     private static Tensor?[] PatchProductGradients(Tensor gy, Tensor w, Tensor x, Tensor? bias, PatchGeometry g)
     {
         Tensor?[] gradients =
@@ -123,21 +122,18 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// act(W·P(x) + bias): W [m, Rows] times the patch matrix of images x (geometry g), a bias per
-    /// row, in one GEMM that reads P from x (<see cref="Backend.PatchGemm"/>) → [m, Columns].
-    /// The backward rule is <see cref="MatMulT(Tensor, Tensor, bool, bool, Tensor?, GemmBias, GemmActivation, float)"/>'s
+    /// W·P(x): W [m, Rows] times the patch matrix of images x (geometry g), in one GEMM that reads
+    /// P from x (<see cref="Backend.PatchGemm"/>) → [m, Columns] — the backward rules' product (a
+    /// convolution's forward is <see cref="Convolve"/>). The backward rule is
+    /// <see cref="MatMulT(Tensor, Tensor, bool, bool, Tensor?, GemmBias, GemmActivation, float)"/>'s
     /// for W·P with P's gradient taken on to x by col2im, each product formed only where needed.
     /// </summary>
-    private static Tensor PatchProduct(Tensor w, Tensor x, PatchGeometry g, Tensor? bias = null,
-        GemmActivation activation = GemmActivation.None, float slope = 0f)
+    private static Tensor PatchProduct(Tensor w, Tensor x, PatchGeometry g)
     {
         SameBackend("convolution", w, x);
-        int m = w.Shape[0];
-        var y = Empty(w, [m, g.Columns]);
-        w.Backend.PatchGemm(false, m, 1f, w.Buffer, 0, g.Rows, x.Buffer, g, 0f, y.Buffer, 0, g.Columns,
-            new GemmEpilogue(bias?.Buffer, GemmBias.PerRow, activation, slope));
-        return Record(y, "patch_product" + Activated(bias, activation), bias is null ? [w, x] : [w, x, bias], grad =>
-            PatchProductGradients(Passed(grad, y, activation, slope), w, x, bias, g));
+        var y = Empty(w, [w.Shape[0], g.Columns]);
+        w.Backend.PatchGemm(false, w.Shape[0], 1f, w.Buffer, 0, g.Rows, x.Buffer, g, 0f, y.Buffer, 0, g.Columns);
+        return Record(y, "patch_product", [w, x], grad => PatchProductGradients(grad, w, x, null, g));
     }
 
     /// <summary>

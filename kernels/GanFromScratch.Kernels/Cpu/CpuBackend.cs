@@ -301,7 +301,7 @@ public sealed unsafe partial class CpuBackend : Backend
         float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1, GemmEpilogue epilogue = default)
     {
         float* pa = Ptr(a) + aOffset, pb = Ptr(b) + bOffset, pc = Ptr(c) + cOffset;
-        var fused = new CpuGemm.Epilogue(epilogue.Bias is null ? null : Ptr(epilogue.Bias), epilogue.BiasAlong, epilogue.Activation, epilogue.Slope);
+        var fused = Fused(epilogue);
         for (int i = 0; i < batch; i++)
             CpuGemm.Multiply(transA, transB, m, n, k, alpha, pa + i * strideA, lda, pb + i * strideB, ldb, beta, pc + i * strideC, ldc, fused);
     }
@@ -321,8 +321,7 @@ public sealed unsafe partial class CpuBackend : Backend
             base.PatchGemmImages(m, w, lda, images, g, y, epilogue);
             return;
         }
-        var fused = new CpuGemm.Epilogue(epilogue.Bias is null ? null : Ptr(epilogue.Bias), epilogue.BiasAlong, epilogue.Activation, epilogue.Slope);
-        CpuGemm.ConvolveDirect(false, m, Ptr(w), lda, Ptr(images), g, Ptr(y), g.OutH * g.OutW, fused, nchw: true);
+        CpuGemm.ConvolveDirect(false, m, Ptr(w), lda, Ptr(images), g, Ptr(y), g.OutH * g.OutW, Fused(epilogue), nchw: true);
     }
 
     /// <summary>
@@ -337,7 +336,10 @@ public sealed unsafe partial class CpuBackend : Backend
             PatchGemmThroughIm2Col(transposed, m, alpha, a, aOffset, lda, images, g, beta, c, cOffset, ldc, epilogue);
             return;
         }
-        var fused = new CpuGemm.Epilogue(epilogue.Bias is null ? null : Ptr(epilogue.Bias), epilogue.BiasAlong, epilogue.Activation, epilogue.Slope);
-        CpuGemm.MultiplyPatches(transposed, m, alpha, Ptr(a) + aOffset, lda, Ptr(images), g, beta, Ptr(c) + cOffset, ldc, fused);
+        CpuGemm.MultiplyPatches(transposed, m, alpha, Ptr(a) + aOffset, lda, Ptr(images), g, beta, Ptr(c) + cOffset, ldc, Fused(epilogue));
     }
+
+    /// <summary>A GEMM's epilogue as the CPU kernels take it: the bias as a pointer.</summary>
+    private static CpuGemm.Epilogue Fused(GemmEpilogue epilogue) =>
+        new(epilogue.Bias is null ? null : Ptr(epilogue.Bias), epilogue.BiasAlong, epilogue.Activation, epilogue.Slope);
 }

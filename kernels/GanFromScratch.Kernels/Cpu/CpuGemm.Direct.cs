@@ -121,6 +121,26 @@ public static unsafe partial class CpuGemm
         });
     }
 
+    /// <summary>
+    /// Where part <paramref name="part"/> of <paramref name="parts"/> of some work starts, given
+    /// <paramref name="cost"/>[t] = the cost of items 0 … t − 1 (one entry more than items): the first
+    /// t with cost[t] ≥ part/parts of the total — so that items of no cost do not move the bounds —
+    /// or every item for the last part's end.
+    /// </summary>
+    private static int ShareStart(long[] cost, int part, int parts)
+    {
+        int items = cost.Length - 1;
+        if (part <= 0) return 0;
+        if (part >= parts) return items;
+        int lo = 0, hi = items;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (cost[mid] * parts < cost[items] * part) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
     [ThreadStatic] private static float[]? _tileSums;
 
     /// <summary>
@@ -520,19 +540,7 @@ public static unsafe partial class CpuGemm
         public int Tiles => ListOf.Length;
 
         /// <summary>Where part <paramref name="part"/> of <paramref name="parts"/> starts: the first tile by which that share of the cost is done.</summary>
-        public int Split(int part, int parts)
-        {
-            if (part <= 0) return 0;
-            if (part >= parts) return Tiles;
-            long target = Cost[Tiles] * part / parts;
-            int lo = 0, hi = Tiles;   // the first tile t with Cost[t] ≥ target (tiles of no steps cost nothing: the bounds stay put)
-            while (lo < hi)
-            {
-                int mid = (lo + hi) / 2;
-                if (Cost[mid] < target) lo = mid + 1; else hi = mid;
-            }
-            return lo;
-        }
+        public int Split(int part, int parts) => ShareStart(Cost, part, parts);
 
         private readonly PatchGeometry _g;
         private readonly bool _transposed;

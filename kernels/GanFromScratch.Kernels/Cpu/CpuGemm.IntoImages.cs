@@ -67,8 +67,7 @@ public static unsafe partial class CpuGemm
         for (int k = 0; k < classes.Length; k++) cost[k + 1] = cost[k] + (long)classes[k].Tiles * Math.Max(1, classes[k].Offsets.Length);
         CpuParallel.Run(threads, t =>
         {
-            int first = whole ? Array.FindIndex(cost, x => x * threads >= cost[^1] * t) : 0;
-            int last = whole ? (t + 1 == threads ? classes.Length : Array.FindIndex(cost, x => x * threads >= cost[^1] * (t + 1))) : classes.Length;
+            int first = whole ? ShareStart(cost, t, threads) : 0, last = whole ? ShareStart(cost, t + 1, threads) : classes.Length;
             for (int k = first; k < last; k++)
             {
                 var pixels = classes[k];

@@ -346,13 +346,13 @@ public static unsafe partial class CpuGemm
             {
                 dots[0] += row[p] * c0[p]; dots[1] += row[p] * c1[p]; dots[2] += row[p] * c2[p]; dots[3] += row[p] * c3[p];
             }
-            for (int j = 0; j < n; j++)
-            {
-                float* dst = c.At(i, j);
-                *dst = beta == 0f ? alpha * dots[j] : alpha * dots[j] + beta * *dst;
-            }
+            for (int j = 0; j < n; j++) PutDot(c.At(i, j), dots[j], alpha, beta);
         }
     }
+
+    /// <summary>An element of C from its dot product: α·dot, or α·dot + β·C where β ≠ 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutDot(float* dst, float dot, float alpha, float beta) => *dst = beta == 0f ? alpha * dot : alpha * dot + beta * *dst;
 
     /// <summary>Rows i … i+7 of C for one column: eight accumulators in flight, each dot in ThinDots' order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -380,8 +380,7 @@ public static unsafe partial class CpuGemm
         {
             float* row = a.At(i + r, 0);
             for (int q = p; q < k; q++) dots[r] += row[q] * d0[q];
-            float* dst = c.At(i + r, 0);
-            *dst = beta == 0f ? alpha * dots[r] : alpha * dots[r] + beta * *dst;
+            PutDot(c.At(i + r, 0), dots[r], alpha, beta);
         }
     }
 
@@ -419,11 +418,8 @@ public static unsafe partial class CpuGemm
                 dots[2 * r] += row[q] * d0[q];
                 dots[2 * r + 1] += row[q] * d1[q];
             }
-            for (int j = 0; j < 2; j++)
-            {
-                float* dst = c.At(i + r, j);
-                *dst = beta == 0f ? alpha * dots[2 * r + j] : alpha * dots[2 * r + j] + beta * *dst;
-            }
+            PutDot(c.At(i + r, 0), dots[2 * r], alpha, beta);
+            PutDot(c.At(i + r, 1), dots[2 * r + 1], alpha, beta);
         }
     }
 

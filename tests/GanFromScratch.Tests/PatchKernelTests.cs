@@ -111,6 +111,26 @@ public class PatchKernelTests
     /// <summary>The direct convolution's panel widths here: 16 channels (8-lane kernel), and 32 where AVX-512 is.</summary>
     private static readonly int[] DirectWidths = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? [16, 32] : [16];
 
+    /// <summary>
+    /// <paramref name="body"/>(threads, width) on 1 and 2 threads and with every panel width of the
+    /// direct kernels, the defaults put back after each.
+    /// </summary>
+    private static void OnEveryPath(Action<int, int> body)
+    {
+        foreach (int threads in new[] { 1, 2 })
+            foreach (int width in DirectWidths)
+            {
+                CpuParallel.Threads = threads;
+                CpuGemm.ConvolutionChannels = width;
+                try { body(threads, width); }
+                finally
+                {
+                    CpuParallel.Threads = Environment.ProcessorCount;
+                    CpuGemm.ConvolutionChannels = DirectWidths[^1];
+                }
+            }
+    }
+
     [Theory]
     [MemberData(nameof(PatchProducts))]
     public void Patch_products_read_from_the_images_equal_im2col_then_gemm_to_the_bit(int m, int b, int c, int h, int w, int kh, int kw, int s, int ph, int pw)
@@ -129,33 +149,22 @@ public class PatchKernelTests
             ("0.5·A·Pᵀ − 2·C", true, 0.5f, -2f, default),
         };
         foreach (var product in products)
-            foreach (int threads in new[] { 1, 2 })
-            foreach (int width in DirectWidths)
+            OnEveryPath((threads, width) =>
             {
-                CpuParallel.Threads = threads;
-                CpuGemm.ConvolutionChannels = width;
-                try
-                {
-                    int n = product.Transposed ? g.Rows : g.Columns, k = product.Transposed ? g.Columns : g.Rows;
-                    using var a = Up(Cpu, Random(m * k, 2));
-                    var c0 = Random(m * n, 3);
-                    using var implicitC = Up(Cpu, c0);
-                    Cpu.PatchGemm(product.Transposed, m, product.Alpha, a, 0, k, images, g, product.Beta, implicitC, 0, n, product.Epilogue);
-                    using var explicitC = Up(Cpu, c0);
-                    Cpu.Gemm(false, product.Transposed, m, n, k, product.Alpha, a, 0, k, 0, patches, 0, g.Columns, 0, product.Beta, explicitC, 0, n, 0, 1,
-                        product.Epilogue);
-                    var expected = Down(Cpu, explicitC, m * n);
-                    var actual = Down(Cpu, implicitC, m * n);
-                    for (int i = 0; i < expected.Length; i++)
-                        Assert.True(expected[i].Equals(actual[i]),
-                            $"{product.Name} on {threads} thread(s), panels of {width}: C[{i}] = {actual[i]}, with im2col {expected[i]}");
-                }
-                finally
-                {
-                    CpuParallel.Threads = Environment.ProcessorCount;
-                    CpuGemm.ConvolutionChannels = DirectWidths[^1];
-                }
-            }
+                int n = product.Transposed ? g.Rows : g.Columns, k = product.Transposed ? g.Columns : g.Rows;
+                using var a = Up(Cpu, Random(m * k, 2));
+                var c0 = Random(m * n, 3);
+                using var implicitC = Up(Cpu, c0);
+                Cpu.PatchGemm(product.Transposed, m, product.Alpha, a, 0, k, images, g, product.Beta, implicitC, 0, n, product.Epilogue);
+                using var explicitC = Up(Cpu, c0);
+                Cpu.Gemm(false, product.Transposed, m, n, k, product.Alpha, a, 0, k, 0, patches, 0, g.Columns, 0, product.Beta, explicitC, 0, n, 0, 1,
+                    product.Epilogue);
+                var expected = Down(Cpu, explicitC, m * n);
+                var actual = Down(Cpu, implicitC, m * n);
+                for (int i = 0; i < expected.Length; i++)
+                    Assert.True(expected[i].Equals(actual[i]),
+                        $"{product.Name} on {threads} thread(s), panels of {width}: C[{i}] = {actual[i]}, with im2col {expected[i]}");
+            });
     }
 
     /// <summary>
@@ -176,29 +185,18 @@ public class PatchKernelTests
         using var product = Cpu.Allocate(m * g.Columns);
         Cpu.PatchGemm(false, m, 1f, weights, 0, g.Rows, images, g, 0f, product, 0, g.Columns, epilogue);
         var matrix = Down(Cpu, product, m * g.Columns);
-        foreach (int threads in new[] { 1, 2 })
-            foreach (int width in DirectWidths)
+        OnEveryPath((threads, width) =>
+        {
+            using var y = Up(Cpu, Enumerable.Repeat(float.NaN, m * g.Columns).ToArray());
+            Cpu.PatchGemmImages(m, weights, g.Rows, images, g, y, epilogue);
+            var actual = Down(Cpu, y, m * g.Columns);
+            for (int i = 0; i < actual.Length; i++)
             {
-                CpuParallel.Threads = threads;
-                CpuGemm.ConvolutionChannels = width;
-                try
-                {
-                    using var y = Up(Cpu, Enumerable.Repeat(float.NaN, m * g.Columns).ToArray());
-                    Cpu.PatchGemmImages(m, weights, g.Rows, images, g, y, epilogue);
-                    var actual = Down(Cpu, y, m * g.Columns);
-                    for (int i = 0; i < actual.Length; i++)
-                    {
-                        int q = i % positions, o = i / positions % m, image = i / (positions * m);
-                        float expected = matrix[o * g.Columns + image * positions + q];
-                        Assert.True(expected.Equals(actual[i]), $"{threads} thread(s), panels of {width}: y[{image}, {o}, {q}] = {actual[i]}, the product {expected}");
-                    }
-                }
-                finally
-                {
-                    CpuParallel.Threads = Environment.ProcessorCount;
-                    CpuGemm.ConvolutionChannels = DirectWidths[^1];
-                }
+                int q = i % positions, o = i / positions % m, image = i / (positions * m);
+                float expected = matrix[o * g.Columns + image * positions + q];
+                Assert.True(expected.Equals(actual[i]), $"{threads} thread(s), panels of {width}: y[{image}, {o}, {q}] = {actual[i]}, the product {expected}");
             }
+        });
     }
 
     /// <summary>
@@ -236,26 +234,15 @@ public class PatchKernelTests
         using var expectedImages = Cpu.Allocate(g.ImageSize);
         Cpu.Col2Im(patches, expectedImages, g);
         var expected = Down(Cpu, expectedImages, g.ImageSize);
-        foreach (int threads in new[] { 1, 2 })
-        foreach (int width in DirectWidths)
+        OnEveryPath((threads, width) =>
         {
-            CpuParallel.Threads = threads;
-            CpuGemm.ConvolutionChannels = width;
-            try
-            {
-                using var images = Up(Cpu, Enumerable.Repeat(float.NaN, g.ImageSize).ToArray());
-                Cpu.Col2ImGemm(m, weights, u, images, g);
-                var actual = Down(Cpu, images, g.ImageSize);
-                for (int i = 0; i < expected.Length; i++)
-                    Assert.True(expected[i].Equals(actual[i]),
-                        $"{threads} thread(s), panels of {width}, direct: {CpuGemm.SumsIntoImagesDirectly(m, g)}: pixel {i} = {actual[i]}, through the product {expected[i]}");
-            }
-            finally
-            {
-                CpuParallel.Threads = Environment.ProcessorCount;
-                CpuGemm.ConvolutionChannels = DirectWidths[^1];
-            }
-        }
+            using var images = Up(Cpu, Enumerable.Repeat(float.NaN, g.ImageSize).ToArray());
+            Cpu.Col2ImGemm(m, weights, u, images, g);
+            var actual = Down(Cpu, images, g.ImageSize);
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(expected[i].Equals(actual[i]),
+                    $"{threads} thread(s), panels of {width}, direct: {CpuGemm.SumsIntoImagesDirectly(m, g)}: pixel {i} = {actual[i]}, through the product {expected[i]}");
+        });
     }
 
     /// <summary>
@@ -288,18 +275,13 @@ public class PatchKernelTests
             return Down(Cpu, c, m * n);
         }
         const int position = 0 * 9 + 0 * 3 + 2;   // image 0, (oh, ow) = (0, 2): its window hangs over the top and right
-        foreach (int width in DirectWidths)
+        OnEveryPath((threads, width) =>
         {
-            CpuGemm.ConvolutionChannels = width;
-            try
-            {
-                InfiniteExactly($"output (panels of {width})", Product(false, tap), g.Columns,
-                    (o, column) => o == channel && Inside(0, 4, column / g.OutW % g.OutH, column % g.OutW));
-                InfiniteExactly($"weight gradient (panels of {width})", Product(true, position), g.Rows,
-                    (o, k) => o == channel && Inside(k / g.KernelW % g.KernelH, k % g.KernelW, 0, 2));
-            }
-            finally { CpuGemm.ConvolutionChannels = DirectWidths[^1]; }
-        }
+            InfiniteExactly($"output ({threads} thread(s), panels of {width})", Product(false, tap), g.Columns,
+                (o, column) => o == channel && Inside(0, 4, column / g.OutW % g.OutH, column % g.OutW));
+            InfiniteExactly($"weight gradient ({threads} thread(s), panels of {width})", Product(true, position), g.Rows,
+                (o, k) => o == channel && Inside(k / g.KernelW % g.KernelH, k % g.KernelW, 0, 2));
+        });
     }
 
     /// <summary>Each element of <paramref name="values"/> [rows, columns] is +∞ where <paramref name="infinite"/> says so, and finite elsewhere.</summary>

@@ -120,6 +120,42 @@ public class CpuKernelTests
         Assert.Contains(b, v => v < 0);
     }
 
+    /// <summary>
+    /// A panel's last rows (m mod 12, or m mod 6 without AVX-512) go through a kernel of their own
+    /// height; each of their elements is the same sum, to the bit, as when the rows are part of a
+    /// whole tile (the same product with more rows of A below them). One and two slabs of k.
+    /// </summary>
+    [Theory]
+    [InlineData(200)]
+    [InlineData(300)]
+    public void A_panels_last_rows_sum_as_in_a_whole_tile(int k)
+    {
+        const int n = 64, whole = 36;
+        var a = Random(whole * k, 1);
+        var b = Random(k * n, 2);
+        using var ba = Upload(a);
+        using var bb = Upload(b);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            CpuParallel.Threads = threads;
+            try
+            {
+                using var full = Cpu.Allocate(whole * n);
+                Cpu.Gemm(false, false, whole, n, k, 1f, ba, 0, k, 0, bb, 0, n, 0, 0f, full, 0, n, 0);
+                var expected = Download(full, whole * n);
+                for (int m = 25; m < whole; m++)
+                {
+                    using var part = Cpu.Allocate(m * n);
+                    Cpu.Gemm(false, false, m, n, k, 1f, ba, 0, k, 0, bb, 0, n, 0, 0f, part, 0, n, 0);
+                    var actual = Download(part, m * n);
+                    for (int i = 0; i < m * n; i++)
+                        Assert.True(expected[i].Equals(actual[i]), $"m={m} k={k} threads={threads}: C[{i / n},{i % n}] = {actual[i]:R}, in a whole tile {expected[i]:R}");
+                }
+            }
+            finally { CpuParallel.Threads = Environment.ProcessorCount; }
+        }
+    }
+
     [Fact]
     public void Gemm_with_beta_zero_ignores_garbage_in_C()
     {

@@ -81,6 +81,10 @@ public static unsafe partial class CpuGemm
     {
         public bool IsNone => bias == null && activation == GemmActivation.None;
 
+        /// <summary>The same epilogue for the block of C whose element (0, 0) is C[row0, col0].</summary>
+        public Epilogue At(int row0, int col0) =>
+            bias == null ? this : new(along == GemmBias.PerRow ? bias + row0 : bias + col0, along, activation, slope);
+
         /// <summary>Applies the epilogue to the rows × cols block of C at (row0, col0).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Apply(float* c, int ldc, int row0, int rows, int col0, int cols)
@@ -209,8 +213,7 @@ public static unsafe partial class CpuGemm
         }
         if (threads <= 1)
         {
-            Part(opA, opB, opC, m, n, k, alpha, beta);
-            epilogue.Apply(c, ldc, 0, m, 0, n);
+            Part(opA, opB, opC, m, n, k, alpha, beta, epilogue);
             return;
         }
         CpuParallel.Run(threads, t =>
@@ -219,13 +222,11 @@ public static unsafe partial class CpuGemm
             int s1 = Math.Min(splitN ? n : m, (int)((long)units * (t + 1) / threads) * unit);
             if (splitN)
             {
-                Part(opA, opB.Offset(0, s0), opC.Offset(0, s0), m, s1 - s0, k, alpha, beta);
-                epilogue.Apply((float*)opC.Data, ldc, 0, m, s0, s1 - s0);
+                Part(opA, opB.Offset(0, s0), opC.Offset(0, s0), m, s1 - s0, k, alpha, beta, epilogue.At(0, s0));
             }
             else
             {
-                Part(opA.Offset(s0, 0), opB, opC.Offset(s0, 0), s1 - s0, n, k, alpha, beta);
-                epilogue.Apply((float*)opC.Data, ldc, s0, s1 - s0, 0, n);
+                Part(opA.Offset(s0, 0), opB, opC.Offset(s0, 0), s1 - s0, n, k, alpha, beta, epilogue.At(s0, 0));
             }
         });
     }
@@ -277,20 +278,19 @@ public static unsafe partial class CpuGemm
             {
                 int pc = s * KC, kc = Math.Min(KC, k - pc);
                 float betaHere = s == 0 ? beta : 1f;
+                var tileEpilogue = s == slabs - 1 ? epilogue : default;
                 if (byRows)
                     MacroKernel(to - from, n, kc, alpha, (float*)packA + s * slabA + (long)from * kc, (float*)packB + s * slabB,
-                        betaHere, c.At(from, 0), c.RowStride);
+                        betaHere, c.At(from, 0), c.RowStride, tileEpilogue.At(from, 0));
                 else
                     MacroKernel(m, to - from, kc, alpha, (float*)packA + s * slabA, (float*)packB + s * slabB + (long)from * kc,
-                        betaHere, c.At(0, from), c.RowStride);
+                        betaHere, c.At(0, from), c.RowStride, tileEpilogue.At(0, from));
             }
-            if (byRows) epilogue.Apply((float*)c.Data, c.RowStride, from, to - from, 0, n);
-            else epilogue.Apply((float*)c.Data, c.RowStride, 0, m, from, to - from);
         });
     }
 
-    /// <summary>One thread's share of C.</summary>
-    private static void Part(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta)
+    /// <summary>One thread's share of C, then its epilogue (given for this share's origin).</summary>
+    private static void Part(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta, Epilogue epilogue)
     {
         if (n <= Thin && k > Thin)
         {
@@ -301,7 +301,11 @@ public static unsafe partial class CpuGemm
         else if (m <= Thin || k <= Thin || n <= Thin)
             ThinRows(a, b, c, m, n, k, alpha, beta);
         else
-            Blocked(a, b, c, m, n, k, alpha, beta);
+        {
+            Blocked(a, b, c, m, n, k, alpha, beta, epilogue);
+            return;
+        }
+        epilogue.Apply((float*)c.Data, c.RowStride, 0, m, 0, n);
     }
 
     /// <summary>
@@ -657,7 +661,7 @@ public static unsafe partial class CpuGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Blocked(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta)
+    private static void Blocked(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta, Epilogue epilogue)
     {
         float* packB = Pinned(ref _packB, (long)KC * (NC + NR));
         float* packA = Pinned(ref _packA, (long)KC * (MC + MR));
@@ -670,11 +674,13 @@ public static unsafe partial class CpuGemm
                 PackB(b, pc, jc, kc, nc, packB);
                 // The first slab applies β to C; later slabs accumulate.
                 float betaHere = pc == 0 ? beta : 1f;
+                // The last slab finishes each tile: the epilogue follows it while the tile is in L1.
+                var tileEpilogue = pc + kc == k ? epilogue : default;
                 for (int ic = 0; ic < m; ic += MC)
                 {
                     int mc = Math.Min(MC, m - ic);
                     PackA(a, ic, pc, mc, kc, packA);
-                    MacroKernel(mc, nc, kc, alpha, packA, packB, betaHere, c.At(ic, jc), c.RowStride);
+                    MacroKernel(mc, nc, kc, alpha, packA, packB, betaHere, c.At(ic, jc), c.RowStride, tileEpilogue.At(ic, jc));
                 }
             }
         }
@@ -837,8 +843,13 @@ public static unsafe partial class CpuGemm
         if (count == 1) Sse.StoreScalar(d, part);
     }
 
+    /// <summary>
+    /// C (mc×nc, at <paramref name="c"/>) = α·A·B + β·C over one slab of packed panels, tile by tile,
+    /// each tile then through <paramref name="epilogue"/> (the last slab's; none before it).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MacroKernel(int mc, int nc, int kc, float alpha, float* packA, float* packB, float beta, float* c, int ldc)
+    private static void MacroKernel(int mc, int nc, int kc, float alpha, float* packA, float* packB, float beta, float* c, int ldc,
+        Epilogue epilogue)
     {
         int mr = MR, nr = NR;
         float* edge = stackalloc float[12 * 32];
@@ -851,19 +862,26 @@ public static unsafe partial class CpuGemm
                 float* tile = c + (long)ir * ldc + jr;
                 float* pa = packA + (long)ir * kc, pb = packB + (long)jr * kc;
                 if (rows == mr && cols == nr)
-                {
                     Micro(kc, pa, pb, alpha, beta, tile, ldc);
-                    continue;
+                else if (cols == nr && rows <= mr - 4)
+                {
+                    // A panel's last rows (256 = 21·12 + 4 = 42·6 + 4): a kernel of about their height, not a whole tile.
+                    if (Wide) GemmMicroKernels.Avx512Rows(rows, kc, pa, pb, alpha, beta, tile, ldc);
+                    else GemmMicroKernels.Avx2Rows(rows, kc, pa, pb, alpha, beta, tile, ldc);
                 }
-                // Partial tile: compute the full tile aside, then merge the valid part.
-                Micro(kc, pa, pb, 1f, 0f, edge, nr);
-                for (int r = 0; r < rows; r++)
-                    for (int col = 0; col < cols; col++)
-                    {
-                        float* dst = tile + (long)r * ldc + col;
-                        float v = alpha * edge[r * nr + col];
-                        *dst = beta == 0f ? v : v + beta * *dst;
-                    }
+                else
+                {
+                    // Partial tile: compute the full tile aside, then merge the valid part.
+                    Micro(kc, pa, pb, 1f, 0f, edge, nr);
+                    for (int r = 0; r < rows; r++)
+                        for (int col = 0; col < cols; col++)
+                        {
+                            float* dst = tile + (long)r * ldc + col;
+                            float v = alpha * edge[r * nr + col];
+                            *dst = beta == 0f ? v : v + beta * *dst;
+                        }
+                }
+                epilogue.Apply(c, ldc, ir, rows, jr, cols);
             }
         }
     }

@@ -20,10 +20,25 @@ public static class MetricsPlot
     private static void Draw(string path, IReadOnlyList<(string Name, double[] Iterations, double[] Values)> series, string title, string xLabel)
     {
         var multi = new Multiplot();
-        multi.RemovePlot(multi.GetPlot(0));
+        var plots = new List<Plot> { multi.GetPlot(0) };
+        multi.RemovePlot(plots[0]);
+        try
+        {
+            Panels(multi, plots, series, title, xLabel);
+            AtomicFile.Write(path, temp => multi.SavePng(temp, 800, 220 * Math.Max(1, series.Count)));
+        }
+        finally
+        {
+            foreach (var plot in plots) plot.Dispose();
+        }
+    }
+
+    private static void Panels(Multiplot multi, List<Plot> plots, IReadOnlyList<(string Name, double[] Iterations, double[] Values)> series, string title, string xLabel)
+    {
         foreach (var (name, iterations, values) in series)
         {
             var plot = new Plot();
+            plots.Add(plot);
             var line = plot.Add.Scatter(iterations, values);
             line.MarkerSize = 3;
             var described = MetricNames.Describe(name);
@@ -36,6 +51,5 @@ public static class MetricsPlot
         }
         if (series.Count > 0) multi.GetPlot(0).Title($"{title}\n{MetricNames.Describe(series[0].Name).Label}", size: 13);
         multi.Layout = new ScottPlot.MultiplotLayouts.Rows();
-        AtomicFile.Write(path, temp => multi.SavePng(temp, 800, 220 * Math.Max(1, series.Count)));
     }
 }

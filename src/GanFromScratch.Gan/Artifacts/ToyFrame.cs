@@ -20,7 +20,7 @@ public static class ToyFrame
 
     private static void Draw(string path, float[,] criticMap, float range, float[] real, float[] generated, int[]? generatedLabels, string title)
     {
-        var plot = new Plot();
+        using var plot = new Plot();
         int rows = criticMap.GetLength(0), cols = criticMap.GetLength(1);
         var heat = new double[rows, cols];
         var grid = new Coordinates3d[rows, cols];
@@ -34,6 +34,14 @@ public static class ToyFrame
         heatmap.Extent = new CoordinateRect(-range, range, -range, range);
         heatmap.Colormap = new ScottPlot.Colormaps.Grayscale();
         heatmap.Opacity = 0.35;
+        // The heatmap gives the colour bar its scale; its cells are drawn from an image this method
+        // holds. ScottPlot draws a heatmap through an image it leaves to the finalizer, and a
+        // collection mid-draw freed it under Skia (a segfault in drawImageRect). Same pixels.
+        heatmap.IsVisible = false;
+        using var cells = ScottPlot.Drawing.BitmapFromArgbs(CellColors(heatmap, heat), cols, rows);
+        using var cellImage = new Image(cells);
+        var shading = plot.Add.ImageRect(cellImage, heatmap.Extent ?? new CoordinateRect(-range, range, -range, range));
+        shading.AntiAlias = false; // nearest neighbour, as the heatmap's default
         var colorBar = plot.Add.ColorBar(heatmap);
         colorBar.Label = "the critic's value D(x): shading and contours";
         var contour = plot.Add.ContourLines(grid);
@@ -81,6 +89,29 @@ public static class ToyFrame
         }
     }
 
+    /// <summary>
+    /// The heatmap's cells as its own bitmap strategy colours them: the colormap over the heatmap's
+    /// range, the opacity on the alpha, premultiplied ARGB, row 0 at the top.
+    /// </summary>
+    private static uint[] CellColors(ScottPlot.Plottables.Heatmap heatmap, double[,] heat)
+    {
+        var range = heatmap.GetRange();
+        int rows = heat.GetLength(0), cols = heat.GetLength(1);
+        var argb = new uint[rows * cols];
+        for (int y = 0; y < rows; y++)
+            for (int x = 0; x < cols; x++)
+            {
+                if (double.IsNaN(heat[y, x]))
+                {
+                    argb[y * cols + x] = heatmap.NaNCellColor.PremultipliedARGB;
+                    continue;
+                }
+                var color = heatmap.Colormap.GetColor(heat[y, x], range);
+                argb[y * cols + x] = color.WithAlpha((byte)(color.Alpha * heatmap.Opacity)).PremultipliedARGB;
+            }
+        return argb;
+    }
+
     private static string Level(double z) => (Math.Abs(z) < 5e-4 ? 0 : z).ToString("G3", System.Globalization.CultureInfo.InvariantCulture).Replace('E', 'e');
 
     private static LegendItem Points(Plot plot, float[] xy, Color color, string label)
@@ -93,6 +124,9 @@ public static class ToyFrame
         scatter.Color = color.WithAlpha(0.7);
         scatter.MarkerShape = MarkerShape.Cross;
         scatter.MarkerSize = 4;
-        return new LegendItem { LabelText = label, MarkerShape = MarkerShape.Cross, MarkerColor = color, MarkerSize = 8, MarkerLineWidth = 2 };
+        scatter.MarkerStyle.CustomRenderer = PlusMarker.Instance;
+        var item = new LegendItem { LabelText = label, MarkerShape = MarkerShape.Cross, MarkerColor = color, MarkerSize = 8, MarkerLineWidth = 2 };
+        item.MarkerStyle.CustomRenderer = PlusMarker.Instance;
+        return item;
     }
 }

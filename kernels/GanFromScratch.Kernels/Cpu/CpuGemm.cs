@@ -29,6 +29,9 @@ public static unsafe partial class CpuGemm
     /// <summary>Micro-tile height (rows of A per panel) and width (columns of B per panel).</summary>
     public static readonly int MR = Wide ? 12 : 6, NR = Wide ? 32 : 16;
 
+    /// <summary>The most rows of a panel that <see cref="GemmMicroKernels.Avx512Rows"/> (8) or <see cref="GemmMicroKernels.Avx2Rows"/> (4) compute.</summary>
+    private static readonly int ShortRows = Wide ? 8 : 4;
+
     /// <summary>Cache blocking: a KC×NR panel of B stays in L1/L2, MC×KC of A in L2, KC×NC of B in L3.</summary>
     private const int KC = 256, MC = 144, NC = 3072;
 
@@ -863,7 +866,7 @@ public static unsafe partial class CpuGemm
                 float* pa = packA + (long)ir * kc, pb = packB + (long)jr * kc;
                 if (rows == mr && cols == nr)
                     Micro(kc, pa, pb, alpha, beta, tile, ldc);
-                else if (cols == nr && rows <= mr - 4)
+                else if (cols == nr && rows <= ShortRows)
                 {
                     // A panel's last rows (256 = 21·12 + 4 = 42·6 + 4): a kernel of about their height, not a whole tile.
                     if (Wide) GemmMicroKernels.Avx512Rows(rows, kc, pa, pb, alpha, beta, tile, ldc);

@@ -36,7 +36,7 @@ internal static class DevicesCommand
         {
             if (parse.GetValue(ptx) is { } folder) return WritePtx(folder, stdout);
             if (parse.GetValue(check)) return CheckKernels(parse.GetValue(device)!, stdout);
-            stdout.WriteLine($"cpu        {Environment.ProcessorCount} cores ({System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture})");
+            stdout.WriteLine($"cpu        {Environment.ProcessorCount} cores ({System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, {CpuVectors()})");
             stdout.WriteLine("ilgpu-cpu  the CUDA kernels emulated on the CPU (for testing)");
             var cuda = Kernels.Cuda.IlgpuBackend.ListCudaDevices(out var problem);
             foreach (var line in cuda) stdout.WriteLine(line);
@@ -67,6 +67,13 @@ internal static class DevicesCommand
     }
 
     /// <summary>gfs devices --check: <see cref="Kernels.KernelAgreement"/> on the chosen device against the CPU.</summary>
+    /// <summary>The vector instructions the CPU kernels use here, and the GEMM's tile for them.</summary>
+    private static string CpuVectors()
+    {
+        string set = Kernels.Cpu.CpuGemm.Wide ? "AVX-512" : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "AVX2" : "no AVX2";
+        return $"{set}: {Kernels.Cpu.CpuGemm.MR}×{Kernels.Cpu.CpuGemm.NR} GEMM tiles";
+    }
+
     private static int CheckKernels(string device, TextWriter stdout)
     {
         using var chosen = DeviceChoice.Use(device == "auto" ? "cuda:0" : device, stdout);

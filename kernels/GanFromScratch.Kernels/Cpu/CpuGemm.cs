@@ -357,7 +357,7 @@ public static unsafe partial class CpuGemm
         }
     }
 
-    /// <summary>An element of C from its dot product: α·dot, or α·dot + β·C where β ≠ 0.</summary>
+    /// <summary>An element of C from its dot product (or a partial tile's sum): α·dot, or α·dot + β·C where β ≠ 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PutDot(float* dst, float dot, float alpha, float beta) => *dst = beta == 0f ? alpha * dot : alpha * dot + beta * *dst;
 
@@ -867,22 +867,15 @@ public static unsafe partial class CpuGemm
                 if (rows == mr && cols == nr)
                     Micro(kc, pa, pb, alpha, beta, tile, ldc);
                 else if (cols == nr && rows <= ShortRows)
-                {
                     // A panel's last rows (256 = 21·12 + 4 = 42·6 + 4): a kernel of about their height, not a whole tile.
-                    if (Wide) GemmMicroKernels.Avx512Rows(rows, kc, pa, pb, alpha, beta, tile, ldc);
-                    else GemmMicroKernels.Avx2Rows(rows, kc, pa, pb, alpha, beta, tile, ldc);
-                }
+                    ShortMicro(rows, kc, pa, pb, alpha, beta, tile, ldc);
                 else
                 {
                     // Partial tile: compute the full tile aside, then merge the valid part.
                     Micro(kc, pa, pb, 1f, 0f, edge, nr);
                     for (int r = 0; r < rows; r++)
                         for (int col = 0; col < cols; col++)
-                        {
-                            float* dst = tile + (long)r * ldc + col;
-                            float v = alpha * edge[r * nr + col];
-                            *dst = beta == 0f ? v : v + beta * *dst;
-                        }
+                            PutDot(tile + (long)r * ldc + col, edge[r * nr + col], alpha, beta);
                 }
                 epilogue.Apply(c, ldc, ir, rows, jr, cols);
             }
@@ -894,5 +887,13 @@ public static unsafe partial class CpuGemm
     {
         if (Wide) GemmMicroKernels.Avx512(kc, a, b, alpha, beta, c, ldc);
         else GemmMicroKernels.Avx2(kc, a, b, alpha, beta, c, ldc);
+    }
+
+    /// <summary>The first <paramref name="rows"/> (at most <see cref="ShortRows"/>) rows of a tile, stored as a partial tile's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ShortMicro(int rows, int kc, float* a, float* b, float alpha, float beta, float* c, int ldc)
+    {
+        if (Wide) GemmMicroKernels.Avx512Rows(rows, kc, a, b, alpha, beta, c, ldc);
+        else GemmMicroKernels.Avx2Rows(rows, kc, a, b, alpha, beta, c, ldc);
     }
 }

@@ -66,7 +66,6 @@ internal static class DevicesCommand
         return GfsApp.Ok;
     }
 
-    /// <summary>gfs devices --check: <see cref="Kernels.KernelAgreement"/> on the chosen device against the CPU.</summary>
     /// <summary>The vector instructions the CPU kernels use here, and the GEMM's tile for them.</summary>
     private static string CpuVectors()
     {
@@ -74,6 +73,7 @@ internal static class DevicesCommand
         return $"{set}: {Kernels.Cpu.CpuGemm.MR}×{Kernels.Cpu.CpuGemm.NR} GEMM tiles";
     }
 
+    /// <summary>gfs devices --check: <see cref="Kernels.KernelAgreement"/> on the chosen device against the CPU.</summary>
     private static int CheckKernels(string device, TextWriter stdout)
     {
         using var chosen = DeviceChoice.Use(device == "auto" ? "cuda:0" : device, stdout);

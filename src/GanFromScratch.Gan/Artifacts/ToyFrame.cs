@@ -31,7 +31,8 @@ public static class ToyFrame
                 heat[rows - 1 - j, i] = criticMap[j, i]; // a heatmap's first row is drawn at the top
             }
         var heatmap = plot.Add.Heatmap(heat);
-        heatmap.Extent = new CoordinateRect(-range, range, -range, range);
+        var square = new CoordinateRect(-range, range, -range, range);
+        heatmap.Extent = square;
         heatmap.Colormap = new ScottPlot.Colormaps.Grayscale();
         heatmap.Opacity = 0.35;
         // The heatmap gives the colour bar its scale; its cells are drawn from an image this method
@@ -40,7 +41,7 @@ public static class ToyFrame
         heatmap.IsVisible = false;
         using var cells = ScottPlot.Drawing.BitmapFromArgbs(CellColors(heatmap, heat), cols, rows);
         using var cellImage = new Image(cells);
-        var shading = plot.Add.ImageRect(cellImage, heatmap.Extent ?? new CoordinateRect(-range, range, -range, range));
+        var shading = plot.Add.ImageRect(cellImage, square);
         shading.AntiAlias = false; // nearest neighbour, as the heatmap's default
         var colorBar = plot.Add.ColorBar(heatmap);
         colorBar.Label = "the critic's value D(x): shading and contours";
@@ -64,7 +65,7 @@ public static class ToyFrame
                 legend.Add(Points(plot, mine, palette.GetColor(label < 1 ? label : label + 1), $"generated, label {label}"));
             }
         }
-        plot.Axes.SetLimits(-range, range, -range, range);
+        plot.Axes.SetLimits(square);
         plot.Title(title);
         // Below the square, outside it: no legend box over the points or a contour's label.
         plot.Legend.ManualItems.AddRange(legend);

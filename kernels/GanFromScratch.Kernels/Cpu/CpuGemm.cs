@@ -348,7 +348,7 @@ public static unsafe partial class CpuGemm
                 s2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(c2 + p), s2);
                 s3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(c3 + p), s3);
             }
-            dots[0] = Vector256.Sum(s0); dots[1] = Vector256.Sum(s1); dots[2] = Vector256.Sum(s2); dots[3] = Vector256.Sum(s3);
+            LaneSums(s0, s1, s2, s3).Store(dots);
             for (; p < k; p++)
             {
                 dots[0] += row[p] * c0[p]; dots[1] += row[p] * c1[p]; dots[2] += row[p] * c2[p]; dots[3] += row[p] * c3[p];
@@ -357,16 +357,103 @@ public static unsafe partial class CpuGemm
         }
     }
 
+    /// <summary>
+    /// The lane sums of eight vectors as one vector, each summed as <see cref="Vector256.Sum{T}"/>
+    /// sums it, ((v₀+v₁)+(v₂+v₃)) + ((v₄+v₅)+(v₆+v₇)), so the dots are the same to the bit: three
+    /// rounds of pairwise adds across the vectors instead of a shuffle chain for each.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> LaneSums(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d,
+        Vector256<float> e, Vector256<float> f, Vector256<float> g, Vector256<float> h)
+    {
+        if (!Avx.IsSupported)
+            return Vector256.Create(Vector256.Sum(a), Vector256.Sum(b), Vector256.Sum(c), Vector256.Sum(d),
+                Vector256.Sum(e), Vector256.Sum(f), Vector256.Sum(g), Vector256.Sum(h));
+        // Within each 128-bit half: [a₀+a₁, a₂+a₃, b₀+b₁, b₂+b₃], then [a₀₁+a₂₃, b₀₁+b₂₃, c…, d…].
+        var abcd = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
+        var efgh = Avx.HorizontalAdd(Avx.HorizontalAdd(e, f), Avx.HorizontalAdd(g, h));
+        // Lower halves plus upper halves.
+        return Avx.Permute2x128(abcd, efgh, 0x20) + Avx.Permute2x128(abcd, efgh, 0x31);
+    }
+
+    /// <summary>The lane sums of four vectors, as <see cref="LaneSums(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float})"/> sums them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> LaneSums(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d)
+    {
+        if (!Avx.IsSupported)
+            return Vector128.Create(Vector256.Sum(a), Vector256.Sum(b), Vector256.Sum(c), Vector256.Sum(d));
+        var abcd = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
+        return abcd.GetLower() + abcd.GetUpper();
+    }
+
     /// <summary>An element of C from its dot product (or a partial tile's sum): α·dot, or α·dot + β·C where β ≠ 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PutDot(float* dst, float dot, float alpha, float beta) => *dst = beta == 0f ? alpha * dot : alpha * dot + beta * *dst;
 
     /// <summary>Rows i … i+7 of C for one column: eight accumulators in flight, each dot in ThinDots' order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void EightRowDots(Operand a, Operand c, int i, int k, float* d0, float alpha, float beta)
     {
-        float* r0 = a.At(i, 0), r1 = a.At(i + 1, 0), r2 = a.At(i + 2, 0), r3 = a.At(i + 3, 0);
-        float* r4 = a.At(i + 4, 0), r5 = a.At(i + 5, 0), r6 = a.At(i + 6, 0), r7 = a.At(i + 7, 0);
+        float* dots = stackalloc float[8];
+        int p = EightRowSums(a.At(i, 0), a.RowStride, k, d0, dots);
+        for (int r = 0; r < 8 && p < k; r++)
+        {
+            float* row = a.At(i + r, 0);
+            for (int q = p; q < k; q++) dots[r] += row[q] * d0[q];
+        }
+        PutDots(c, i, 8, 1, dots, alpha, beta);
+    }
+
+    /// <summary>Rows i … i+5 of C for two columns: twelve accumulators in flight, each dot in ThinDots' order.</summary>
+    private static void SixRowDots(Operand a, Operand c, int i, int k, float* d0, float* d1, float alpha, float beta)
+    {
+        float* dots = stackalloc float[12];
+        int p = SixRowSums(a.At(i, 0), a.RowStride, k, d0, d1, dots);
+        for (int r = 0; r < 6 && p < k; r++)
+        {
+            float* row = a.At(i + r, 0);
+            for (int q = p; q < k; q++)
+            {
+                dots[2 * r] += row[q] * d0[q];
+                dots[2 * r + 1] += row[q] * d1[q];
+            }
+        }
+        PutDots(c, i, 6, 2, dots, alpha, beta);
+    }
+
+    /// <summary>
+    /// Rows i … i+rows−1 of C's first n columns from their dots (row after row): as <see cref="PutDot"/>
+    /// puts each, eight at a time where those rows of C are one contiguous block.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutDots(Operand c, int i, int rows, int n, float* dots, float alpha, float beta)
+    {
+        int count = rows * n, e = 0;
+        float* d = c.At(i, 0);
+        if (c.ColStride == 1 && c.RowStride == n)
+        {
+            var va = Vector256.Create(alpha);
+            var vb = Vector256.Create(beta);
+            for (; e <= count - 8; e += 8)
+            {
+                var v = va * Vector256.Load(dots + e);
+                (beta == 0f ? v : v + vb * Vector256.Load(d + e)).Store(d + e);
+            }
+            for (; e < count; e++) PutDot(d + e, dots[e], alpha, beta);
+            return;
+        }
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < n; j++)
+                PutDot(c.At(i + r, j), dots[r * n + j], alpha, beta);
+    }
+
+    /// <summary>
+    /// The eight rows from r0 (ld apart) dotted with one column over k's whole steps of 8, the lane
+    /// sums stored; returns where the steps end (a method of its own, as <see cref="SixRowSums"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int EightRowSums(float* r0, long ld, int k, float* d0, float* dots)
+    {
+        float* r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld, r4 = r3 + ld, r5 = r4 + ld, r6 = r5 + ld, r7 = r6 + ld;
         Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
         int p = 0;
         for (; p <= k - 8; p += 8)
@@ -381,21 +468,19 @@ public static unsafe partial class CpuGemm
             s6 = Vector256.FusedMultiplyAdd(Vector256.Load(r6 + p), y, s6);
             s7 = Vector256.FusedMultiplyAdd(Vector256.Load(r7 + p), y, s7);
         }
-        Span<float> dots = [Vector256.Sum(s0), Vector256.Sum(s1), Vector256.Sum(s2), Vector256.Sum(s3),
-                            Vector256.Sum(s4), Vector256.Sum(s5), Vector256.Sum(s6), Vector256.Sum(s7)];
-        for (int r = 0; r < 8; r++)
-        {
-            float* row = a.At(i + r, 0);
-            for (int q = p; q < k; q++) dots[r] += row[q] * d0[q];
-            PutDot(c.At(i + r, 0), dots[r], alpha, beta);
-        }
+        LaneSums(s0, s1, s2, s3, s4, s5, s6, s7).Store(dots);
+        return p;
     }
 
-    /// <summary>Rows i … i+5 of C for two columns: twelve accumulators in flight, each dot in ThinDots' order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SixRowDots(Operand a, Operand c, int i, int k, float* d0, float* d1, float alpha, float beta)
+    /// <summary>
+    /// The six rows from r0 (ld apart) dotted with two columns over k's whole steps of 8, the lane
+    /// sums stored row after row; returns where the steps end. A method of its own, so that its ten
+    /// pointers and counters stay in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int SixRowSums(float* r0, long ld, int k, float* d0, float* d1, float* dots)
     {
-        float* r0 = a.At(i, 0), r1 = a.At(i + 1, 0), r2 = a.At(i + 2, 0), r3 = a.At(i + 3, 0), r4 = a.At(i + 4, 0), r5 = a.At(i + 5, 0);
+        float* r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld, r4 = r3 + ld, r5 = r4 + ld;
         Vector256<float> s00 = default, s10 = default, s20 = default, s30 = default, s40 = default, s50 = default;
         Vector256<float> s01 = default, s11 = default, s21 = default, s31 = default, s41 = default, s51 = default;
         int p = 0;
@@ -415,19 +500,9 @@ public static unsafe partial class CpuGemm
             x = Vector256.Load(r5 + p);
             s50 = Vector256.FusedMultiplyAdd(x, y0, s50); s51 = Vector256.FusedMultiplyAdd(x, y1, s51);
         }
-        Span<float> dots = [Vector256.Sum(s00), Vector256.Sum(s01), Vector256.Sum(s10), Vector256.Sum(s11), Vector256.Sum(s20), Vector256.Sum(s21),
-                            Vector256.Sum(s30), Vector256.Sum(s31), Vector256.Sum(s40), Vector256.Sum(s41), Vector256.Sum(s50), Vector256.Sum(s51)];
-        for (int r = 0; r < 6; r++)
-        {
-            float* row = a.At(i + r, 0);
-            for (int q = p; q < k; q++)
-            {
-                dots[2 * r] += row[q] * d0[q];
-                dots[2 * r + 1] += row[q] * d1[q];
-            }
-            PutDot(c.At(i + r, 0), dots[2 * r], alpha, beta);
-            PutDot(c.At(i + r, 1), dots[2 * r + 1], alpha, beta);
-        }
+        LaneSums(s00, s01, s10, s11, s20, s21, s30, s31).Store(dots);
+        LaneSums(s40, s41, s50, s51).Store(dots + 8);
+        return p;
     }
 
     /// <summary>
@@ -637,6 +712,21 @@ public static unsafe partial class CpuGemm
     {
         float* copy = Pinned(ref cache, (long)rows * cols);
         long step = x.ColStride;
+        if (rows == 2 && step == 2 && x.RowStride == 1 && Avx2.IsSupported)
+        {
+            // Two interleaved lines (the columns of a k×2 matrix): split eight pairs at a time.
+            float* s = x.At(0, 0), even = copy, odd = copy + cols;
+            int j = 0;
+            for (; j <= cols - 8; j += 8)
+            {
+                Vector256<float> lo = Vector256.Load(s + 2 * j), hi = Vector256.Load(s + 2 * j + 8);
+                // Per 128-bit half, [lo₀, lo₂, hi₀, hi₂]; then the 64-bit quarters reordered 0, 2, 1, 3.
+                Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle().Store(even + j);
+                Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle().Store(odd + j);
+            }
+            for (; j < cols; j++) (even[j], odd[j]) = (s[2 * j], s[2 * j + 1]);
+            return new Operand((nint)copy, cols, 1);
+        }
         for (int i = 0; i < rows; i++)
         {
             float* s = x.At(i, 0), d = copy + (long)i * cols;

@@ -3,7 +3,10 @@ using GanFromScratch.Kernels.Cpu;
 
 namespace GanFromScratch.Tests;
 
-/// <summary>The CPU kernels' worker threads: every job reaches every part, however the jobs are timed.</summary>
+/// <summary>
+/// The CPU kernels' worker threads: every job reaches every part, however the jobs are timed; each
+/// thread claims its own run of parts first, then the parts the others have not reached.
+/// </summary>
 public class WorkerTeamTests
 {
     /// <summary>
@@ -49,5 +52,71 @@ public class WorkerTeamTests
             Assert.Equal(2 * 12_000, parts[0] + parts[1]);
         }
         finally { CpuParallel.Threads = threads; }
+    }
+
+    /// <summary>Every part runs exactly once, whatever the counts of parts and threads, job after job (a race would lose or repeat one).</summary>
+    [Fact]
+    public void Every_part_runs_exactly_once()
+    {
+        for (int round = 0; round < 300; round++)
+        {
+            int parts = 1 + round % 23, threads = 1 + round % 4;
+            var runs = new int[parts];
+            CpuParallel.Run(parts, threads, i => Interlocked.Increment(ref runs[i]));
+            Assert.True(runs.All(r => r == 1), $"{parts} parts on {threads} threads: runs {string.Join(",", runs)}");
+        }
+    }
+
+    /// <summary>
+    /// A thread held up in its first part leaves the rest of its run to the others: with 8 parts on
+    /// 2 threads the worker owns parts 4–7, and while it sleeps in part 4 the caller runs 5, 6 and 7.
+    /// </summary>
+    [Fact]
+    public void A_held_up_thread_leaves_its_parts_to_the_caller()
+    {
+        if (Environment.ProcessorCount < 2) return; // one thread: every part is the caller's anyway
+        int caller = Environment.CurrentManagedThreadId;
+        var ranOn = new int[8];
+        CpuParallel.Run(8, 2, i =>
+        {
+            ranOn[i] = Environment.CurrentManagedThreadId;
+            if (i == 4 && ranOn[i] != caller) Thread.Sleep(300);
+        });
+        for (int i = 0; i < 4; i++) Assert.Equal(caller, ranOn[i]);
+        for (int i = 5; i < 8; i++) Assert.Equal(caller, ranOn[i]);
+    }
+
+    /// <summary>A part that throws: the other parts still run, the exception comes back wrapped, and the team keeps working.</summary>
+    [Fact]
+    public void A_failing_part_is_reported_after_the_others_ran()
+    {
+        var runs = new int[6];
+        var error = Assert.Throws<AggregateException>(() => CpuParallel.Run(6, 2, i =>
+        {
+            Interlocked.Increment(ref runs[i]);
+            if (i == 1) throw new InvalidOperationException("part 1 failed");
+        }));
+        Assert.Equal("part 1 failed", error.InnerException!.Message);
+        Assert.All(runs, r => Assert.Equal(1, r));
+        var after = new int[6];
+        CpuParallel.Run(6, 2, i => Interlocked.Increment(ref after[i]));
+        Assert.All(after, r => Assert.Equal(1, r));
+    }
+
+    /// <summary>A job started from inside a part runs its parts on that thread, one after another, instead of waiting for a busy team.</summary>
+    [Fact]
+    public void A_job_inside_a_job_runs_in_place()
+    {
+        var inner = new int[2 * 5];
+        CpuParallel.Run(2, 2, outer =>
+        {
+            int self = Environment.CurrentManagedThreadId;
+            CpuParallel.Run(5, 2, i =>
+            {
+                Assert.Equal(self, Environment.CurrentManagedThreadId);
+                Interlocked.Increment(ref inner[outer * 5 + i]);
+            });
+        });
+        Assert.All(inner, r => Assert.Equal(1, r));
     }
 }

@@ -260,23 +260,26 @@ public static unsafe partial class CpuGemm
         // column panels than threads (a weight gradient such as 64×25 with a long k).
         bool byRows = nPanels < threads && mPanels > nPanels;
         threads = Math.Min(threads, byRows ? mPanels : nPanels);
+        // Each phase in a few parts per thread, claimed as the threads come free: a thread that
+        // starts late (its processor lent elsewhere for a while) leaves its parts to the others.
+        int parts = Math.Min(CpuParallel.PartsPerThread * threads, byRows ? mPanels : nPanels);
 
-        CpuParallel.Run(threads, t =>
+        CpuParallel.Run(parts, threads, t =>
         {
             for (int s = 0; s < slabs; s++)
             {
                 int pc = s * KC, kc = Math.Min(KC, k - pc);
-                int a0 = mPanels * t / threads * mr, a1 = Math.Min(m, mPanels * (t + 1) / threads * mr);
+                int a0 = mPanels * t / parts * mr, a1 = Math.Min(m, mPanels * (t + 1) / parts * mr);
                 if (a1 > a0) PackA(a, a0, pc, a1 - a0, kc, (float*)packA + s * slabA + (long)a0 * kc);
-                int b0 = nPanels * t / threads * nr, b1 = Math.Min(n, nPanels * (t + 1) / threads * nr);
+                int b0 = nPanels * t / parts * nr, b1 = Math.Min(n, nPanels * (t + 1) / parts * nr);
                 if (b1 > b0) PackB(b, pc, b0, kc, b1 - b0, (float*)packB + s * slabB + (long)b0 * kc);
             }
         });
 
-        CpuParallel.Run(threads, t =>
+        CpuParallel.Run(parts, threads, t =>
         {
             int panels = byRows ? mPanels : nPanels, width = byRows ? mr : nr;
-            int from = panels * t / threads * width, to = Math.Min(byRows ? m : n, panels * (t + 1) / threads * width);
+            int from = panels * t / parts * width, to = Math.Min(byRows ? m : n, panels * (t + 1) / parts * width);
             for (int s = 0; s < slabs; s++)
             {
                 int pc = s * KC, kc = Math.Min(KC, k - pc);

@@ -19,6 +19,9 @@ public static class CpuParallel
         }
     }
 
+    /// <summary>Parts per thread of a job split for balance (see <see cref="Run(int, int, Action{int})"/>).</summary>
+    public const int PartsPerThread = 4;
+
     private static readonly Lazy<WorkerTeam> _team = new(() => new WorkerTeam(Math.Max(0, Environment.ProcessorCount - 1)));
 
     private static WorkerTeam Team => _team.Value;
@@ -28,11 +31,20 @@ public static class CpuParallel
     /// that many threads. The caller chooses <paramref name="parts"/> (from <see cref="Threads"/>);
     /// nothing here drops a part, even if <see cref="Threads"/> changes meanwhile.
     /// </summary>
-    public static void Run(int parts, Action<int> body) => Team.Run(parts, body);
+    public static void Run(int parts, Action<int> body) => Team.Run(parts, parts, body);
 
     /// <summary>
-    /// Runs <paramref name="body"/>(start, end) over [0, count) in contiguous chunks. Work smaller than
-    /// <paramref name="minPerThread"/> items per thread runs on the calling thread.
+    /// Runs every one of body(0) … body(parts − 1) on at most <paramref name="threads"/> threads (the
+    /// caller's included). Each thread owns a run of consecutive parts and claims those first, then
+    /// the parts the others have not reached: more parts than threads even out a thread that starts
+    /// late or runs slow, and in the usual case each thread works where it worked the job before.
+    /// </summary>
+    public static void Run(int parts, int threads, Action<int> body) => Team.Run(parts, threads, body);
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(start, end) over [0, count) in contiguous chunks, a few per thread
+    /// (see <see cref="Run(int, int, Action{int})"/>). Work smaller than <paramref name="minPerThread"/>
+    /// items per thread runs on the calling thread.
     /// </summary>
     public static void For(int count, int minPerThread, Action<int, int> body)
     {
@@ -42,10 +54,16 @@ public static class CpuParallel
             if (count > 0) body(0, count);
             return;
         }
-        Team.Run(chunks, chunk =>
+        int threads = chunks;
+        chunks = (int)Math.Min(count, (long)PartsPerThread * threads);
+        // Chunks start at multiples of 8 items, so that a kernel's 8-lane loop meets the same
+        // elements as on one thread and leaves the same last count mod 8 to its scalar loop (the
+        // two may round differently: Vector256.Exp against MathF.Exp).
+        int Bound(int chunk) => chunk == chunks ? count : (int)((long)count * chunk / chunks) & ~7;
+        Team.Run(chunks, threads, chunk =>
         {
-            int start = (int)((long)count * chunk / chunks);
-            int end = (int)((long)count * (chunk + 1) / chunks);
+            int start = Bound(chunk);
+            int end = Bound(chunk + 1);
             if (end > start) body(start, end);
         });
     }

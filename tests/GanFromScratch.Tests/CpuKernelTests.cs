@@ -222,6 +222,10 @@ public class CpuKernelTests
     [InlineData(2, 45, 9)]
     [InlineData(3, 70, 5)]
     [InlineData(4, 200, 3)]
+    [InlineData(9, 37, 1)] // k ≤ 4: row after row, no register blocks
+    [InlineData(13, 130, 2)]
+    [InlineData(7, 300, 4)]
+    [InlineData(6, 5, 2)]
     public void Rows_combined_in_register_blocks_give_the_row_at_a_time_result_to_the_bit(int m, int n, int k)
     {
         const float alpha = 1.5f;

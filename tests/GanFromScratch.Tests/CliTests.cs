@@ -28,6 +28,10 @@ public class CliTests
             double ratio = second.RootElement.GetProperty("ratio").GetDouble();
             double fromRounded = second.RootElement.GetProperty("gfs_gflops").GetDouble() / openblas.GetDouble();
             Assert.True(Math.Abs(ratio - fromRounded) <= 0.01 * ratio + 0.002, $"ratio {ratio}, gfs/openblas {fromRounded}");
+            // The rounds' own ratios: the lowest, then the highest.
+            var rounds = second.RootElement.GetProperty("round_ratios");
+            double low = rounds[0].GetDouble(), high = rounds[1].GetDouble();
+            Assert.True(low > 0 && low <= high, $"round ratios {low}–{high}");
         }
     }
 

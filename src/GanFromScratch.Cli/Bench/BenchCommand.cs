@@ -46,7 +46,7 @@ internal static class BenchCommand
         };
         kernel.AcceptOnlyFromAmong("auto", "narrow", "wide");
         var gemm = new Command("gemm",
-            "Time the engine's GEMM against OpenBLAS (cblas_sgemm) on the same data, alternating the two, and print GFLOP/s and the ratio.\n\n" +
+            "Time the engine's GEMM against OpenBLAS (cblas_sgemm) on the same data, alternating the two, and print the medians' GFLOP/s, their ratio, and the lowest and highest of the rounds' own ratios (how much the machine moved).\n\n" +
             "Examples:\n  gfs bench gemm\n  gfs bench gemm --threads 1 --json\n  gfs bench gemm --shape 1024x1024x1024 256x512x512:nt\n" +
             "  gfs bench gemm --device cuda --shape 1024x1024x1024 4096x4096x4096 --json\n" +
             "  gfs bench gemm --device cuda --kernel narrow --shape 1024x1024x1024")
@@ -302,6 +302,7 @@ internal static class BenchCommand
         ["gfs_gflops"] = Math.Round(r.GfsGflops, 2),
         ["openblas_gflops"] = r.OpenBlasGflops is { } o ? Math.Round(o, 2) : null,
         ["ratio"] = r.Ratio is { } q ? Math.Round(q, 3) : null,
+        ["round_ratios"] = r.RoundRatios is { } rr ? new[] { Math.Round(rr.Low, 3), Math.Round(rr.High, 3) } : null,
         ["max_abs_diff"] = r.MaxDifference,
     });
 
@@ -321,10 +322,10 @@ internal static class BenchCommand
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
         var table = new Table().Title($"GEMM float32, {threads} thread(s), GFLOP/s, medians");
-        table.AddColumns("shape (m×n×k)", "op", "gfs", "OpenBLAS", "gfs / OpenBLAS");
+        table.AddColumns("shape (m×n×k)", "op", "gfs", "OpenBLAS", "gfs / OpenBLAS", "rounds' ratios");
         foreach (var r in results)
             table.AddRow(r.Shape.Size, r.Shape.Op, $"{r.GfsGflops:F1}", r.OpenBlasGflops is { } o ? $"{o:F1}" : "—",
-                r.Ratio is { } q ? $"{q:F2}×" : "—");
+                r.Ratio is { } q ? $"{q:F2}×" : "—", r.RoundRatios is { } rr ? $"{rr.Low:F2}–{rr.High:F2}" : "—");
         console.Write(table);
     }
 }

@@ -39,8 +39,13 @@ public sealed record GemmShape(int M, int N, int K, bool TransA = false, bool Tr
     }
 }
 
-/// <summary>The timings of one shape: medians over rounds in which the two contenders alternate.</summary>
-public sealed record GemmResult(GemmShape Shape, double GfsGflops, double? OpenBlasGflops, double MaxDifference)
+/// <summary>
+/// The timings of one shape: medians over rounds in which the two contenders alternate, and the
+/// lowest and highest of the rounds' own ratios (gfs's speed over OpenBLAS's in the same round) —
+/// how far the machine moved during the run.
+/// </summary>
+public sealed record GemmResult(GemmShape Shape, double GfsGflops, double? OpenBlasGflops, double MaxDifference,
+    (double Low, double High)? RoundRatios = null)
 {
     public double? Ratio => OpenBlasGflops is { } o ? GfsGflops / o : null;
 }
@@ -82,8 +87,10 @@ public static unsafe class GemmBench
         double diff = 0;
         if (peer is not null)
             for (int i = 0; i < m * n; i++) diff = Math.Max(diff, Math.Abs(pc[i] - pr[i]));
+        var roundRatios = peerTimes.Select((t, i) => t / gfsTimes[i]).ToList();
         return new GemmResult(shape, shape.Flops / Median(gfsTimes) / 1e9,
-            peer is null ? null : shape.Flops / Median(peerTimes) / 1e9, diff);
+            peer is null ? null : shape.Flops / Median(peerTimes) / 1e9, diff,
+            peer is null ? null : (roundRatios.Min(), roundRatios.Max()));
     }
 
     /// <summary>

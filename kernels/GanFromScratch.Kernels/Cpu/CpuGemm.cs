@@ -238,6 +238,9 @@ public static unsafe partial class CpuGemm
     private static long PackedWhole(int m, int n, int k) =>
         (long)k * (((m + MR - 1) / MR * MR) + ((n + NR - 1) / NR * NR));
 
+    /// <summary>Lines up to this long (floats) are packed panel by panel (<see cref="PackPanels"/>).</summary>
+    private const int PanelByPanelExtent = 1024;
+
     /// <summary>Up to 4 Mi floats (16 MB, within L3) both operands are packed whole and shared by the threads.</summary>
     private const long MaxPackedWhole = 4L << 20;
 
@@ -804,6 +807,47 @@ public static unsafe partial class CpuGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackPanels(Operand x, int i0, int p0, int extent, int kc, int width, float* dst)
     {
+        if (x.RowStride == 1 && extent <= PanelByPanelExtent && (width == 32 || width == 16 || width == 12 || width == 6))
+        {
+            // Contiguous along i and short lines (a weight's rows, a batch of activations): panel by
+            // panel, each p's width values moved whole; the kc lines' pieces stay in cache between panels.
+            int ir = 0;
+            for (; ir + width <= extent; ir += width)
+            {
+                float* d = dst + (long)ir * kc, s = x.At(i0 + ir, p0);
+                long ls = x.ColStride;
+                for (int p = 0; p < kc; p++, d += width, s += ls)
+                    switch (width)
+                    {
+                        case 32:
+                            Vector256.Load(s).Store(d); Vector256.Load(s + 8).Store(d + 8);
+                            Vector256.Load(s + 16).Store(d + 16); Vector256.Load(s + 24).Store(d + 24);
+                            break;
+                        case 16:
+                            Vector256.Load(s).Store(d); Vector256.Load(s + 8).Store(d + 8);
+                            break;
+                        case 12:
+                            Vector256.Load(s).Store(d); Vector128.Load(s + 8).Store(d + 8);
+                            break;
+                        default:
+                            Vector128.Load(s).Store(d); *(double*)(d + 4) = *(double*)(s + 4);
+                            break;
+                    }
+            }
+            if (ir < extent)
+            {
+                // The last, partial panel: its rows, then zeros.
+                int rows = extent - ir;
+                float* d = dst + (long)ir * kc;
+                for (int p = 0; p < kc; p++)
+                {
+                    float* s = x.At(i0 + ir, p0 + p);
+                    for (int r = 0; r < rows; r++) d[p * width + r] = s[r];
+                    for (int r = rows; r < width; r++) d[p * width + r] = 0f;
+                }
+            }
+            return;
+        }
         if (x.RowStride == 1)
         {
             // Contiguous along i: read each of the kc source lines once, front to back, and deal its

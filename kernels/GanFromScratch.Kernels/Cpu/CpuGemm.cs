@@ -807,78 +807,28 @@ public static unsafe partial class CpuGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackPanels(Operand x, int i0, int p0, int extent, int kc, int width, float* dst)
     {
-        if (x.RowStride == 1 && extent <= PanelByPanelExtent && (width == 32 || width == 16 || width == 12 || width == 6))
+        if (x.RowStride == 1 && extent <= PanelByPanelExtent)
         {
             // Contiguous along i and short lines (a weight's rows, a batch of activations): panel by
-            // panel, each p's width values moved whole; the kc lines' pieces stay in cache between panels.
-            int ir = 0;
-            for (; ir + width <= extent; ir += width)
+            // panel; the kc lines' pieces stay in cache between panels.
+            for (int ir = 0; ir < extent; ir += width)
             {
+                int rows = Math.Min(width, extent - ir);
                 float* d = dst + (long)ir * kc, s = x.At(i0 + ir, p0);
-                long ls = x.ColStride;
-                for (int p = 0; p < kc; p++, d += width, s += ls)
-                    switch (width)
-                    {
-                        case 32:
-                            Vector256.Load(s).Store(d); Vector256.Load(s + 8).Store(d + 8);
-                            Vector256.Load(s + 16).Store(d + 16); Vector256.Load(s + 24).Store(d + 24);
-                            break;
-                        case 16:
-                            Vector256.Load(s).Store(d); Vector256.Load(s + 8).Store(d + 8);
-                            break;
-                        case 12:
-                            Vector256.Load(s).Store(d); Vector128.Load(s + 8).Store(d + 8);
-                            break;
-                        default:
-                            Vector128.Load(s).Store(d); *(double*)(d + 4) = *(double*)(s + 4);
-                            break;
-                    }
-            }
-            if (ir < extent)
-            {
-                // The last, partial panel: its rows, then zeros.
-                int rows = extent - ir;
-                float* d = dst + (long)ir * kc;
-                for (int p = 0; p < kc; p++)
-                {
-                    float* s = x.At(i0 + ir, p0 + p);
-                    for (int r = 0; r < rows; r++) d[p * width + r] = s[r];
-                    for (int r = rows; r < width; r++) d[p * width + r] = 0f;
-                }
+                for (int p = 0; p < kc; p++, d += width, s += x.ColStride) PanelLine(s, d, rows, width);
             }
             return;
         }
         if (x.RowStride == 1)
         {
-            // Contiguous along i: read each of the kc source lines once, front to back, and deal its
-            // width-long pieces out to the panels. The reads are sequential, which the prefetcher
-            // follows; panel by panel they would jump a whole line ahead at every p.
+            // Contiguous along i, long lines (a convolution's): read each of the kc source lines once,
+            // front to back, and deal its width-long pieces out to the panels. The reads are sequential,
+            // which the prefetcher follows; panel by panel they would jump a whole line ahead at every p.
             for (int p = 0; p < kc; p++)
             {
                 float* s = x.At(i0, p0 + p);
                 for (int ir = 0; ir < extent; ir += width)
-                {
-                    int rows = Math.Min(width, extent - ir);
-                    float* d = dst + (long)ir * kc + p * width;
-                    int r = 0;
-                    if (rows == width)
-                    {
-                        for (; r <= width - 8; r += 8) Vector256.Load(s + ir + r).Store(d + r);
-                        // AVX2's panels of 6: 4 + 2 (a tn product's A: a weight gradient's).
-                        if (r + 4 <= width)
-                        {
-                            Vector128.Load(s + ir + r).Store(d + r);
-                            r += 4;
-                        }
-                        if (r + 2 <= width)
-                        {
-                            *(double*)(d + r) = *(double*)(s + ir + r);
-                            r += 2;
-                        }
-                    }
-                    for (; r < rows; r++) d[r] = s[ir + r];
-                    for (; r < width; r++) d[r] = 0f;
-                }
+                    PanelLine(s + ir, dst + (long)ir * kc + p * width, Math.Min(width, extent - ir), width);
             }
             return;
         }
@@ -912,6 +862,35 @@ public static unsafe partial class CpuGemm
                 for (int p = 0; p < kc; p++) d[p * width] = s[(long)p * cs];
             }
         }
+    }
+
+    /// <summary>
+    /// One p of a panel whose source is contiguous along it: d[0..width) = s[0..rows), then zeros;
+    /// a whole panel of the kernels' widths (32, 16, 12, 6) in fixed vector moves.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PanelLine(float* s, float* d, int rows, int width)
+    {
+        if (rows == width)
+            switch (width)
+            {
+                case 32:
+                    Vector256.Load(s).Store(d); Vector256.Load(s + 8).Store(d + 8);
+                    Vector256.Load(s + 16).Store(d + 16); Vector256.Load(s + 24).Store(d + 24);
+                    return;
+                case 16:
+                    Vector256.Load(s).Store(d); Vector256.Load(s + 8).Store(d + 8);
+                    return;
+                case 12:
+                    Vector256.Load(s).Store(d); Vector128.Load(s + 8).Store(d + 8);
+                    return;
+                case 6:
+                    Vector128.Load(s).Store(d); *(double*)(d + 4) = *(double*)(s + 4);
+                    return;
+            }
+        int r = 0;
+        for (; r < rows; r++) d[r] = s[r];
+        for (; r < width; r++) d[r] = 0f;
     }
 
     /// <summary>

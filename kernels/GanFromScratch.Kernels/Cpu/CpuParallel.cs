@@ -48,14 +48,13 @@ public static class CpuParallel
     /// </summary>
     public static void For(int count, int minPerThread, Action<int, int> body)
     {
-        int chunks = Math.Min(Math.Min(Threads, Team.Size), Math.Max(1, count / Math.Max(1, minPerThread)));
-        if (chunks <= 1)
+        int threads = Math.Min(Math.Min(Threads, Team.Size), Math.Max(1, count / Math.Max(1, minPerThread)));
+        if (threads <= 1)
         {
             if (count > 0) body(0, count);
             return;
         }
-        int threads = chunks;
-        chunks = (int)Math.Min(count, (long)PartsPerThread * threads);
+        int chunks = (int)Math.Min(count, (long)PartsPerThread * threads);
         // Chunks start at multiples of 8 items, so that a kernel's 8-lane loop meets the same
         // elements as on one thread and leaves the same last count mod 8 to its scalar loop (the
         // two may round differently: Vector256.Exp against MathF.Exp).

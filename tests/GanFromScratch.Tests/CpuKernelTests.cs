@@ -250,6 +250,65 @@ public class CpuKernelTests
             }
     }
 
+    /// <summary>
+    /// A buffer read as op(B) by several products keeps its packing (<see cref="PackedB"/>) and
+    /// uses it only while the buffer is unwritten: before and after each kind of write — an upload,
+    /// a kernel writing it in place, a fill of part of it — every product is, to the bit, the one a
+    /// fresh buffer of the same contents gives (a fresh buffer is asked once and keeps nothing). The
+    /// two packings kept (op(B) = W and Wᵀ, as a layer's backward and forward read its weight) and a
+    /// third (a view at an offset) replace one another without mixing.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_kept_packing_of_B_is_used_only_while_B_is_unwritten(int threads)
+    {
+        const int m = 20, n = 300, k = 300, length = k * n + 8; // two k slabs and partial panels; shared packing on 2 threads
+        CpuParallel.Threads = threads;
+        try
+        {
+            var contents = Random(length, 5); // what the buffer holds, kept here: a download would count as a write
+            using var w = Upload(contents);
+            using var a = Upload(Random(m * k, 6));
+            using var c = Cpu.Allocate(m * n);
+            void Check(bool transB, int offset, string when)
+            {
+                Cpu.Gemm(false, transB, m, n, k, 1f, a, 0, k, 0, w, offset, transB ? k : n, 0, 0f, c, 0, n, 0);
+                var product = Download(c, m * n);
+                using var fresh = Upload(contents);
+                Cpu.Gemm(false, transB, m, n, k, 1f, a, 0, k, 0, fresh, offset, transB ? k : n, 0, 0f, c, 0, n, 0);
+                var expected = Download(c, m * n);
+                for (int i = 0; i < m * n; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(product[i]),
+                        $"{threads} thread(s), {(transB ? "nt" : "nn")} at {offset}, {when}: C[{i / n},{i % n}] = {product[i]}, a fresh buffer gives {expected[i]}");
+            }
+            void Reads(string when)
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    Check(true, 0, $"{when}, read {i + 1}");
+                    Check(false, 0, $"{when}, read {i + 1}");
+                }
+            }
+            Reads("as uploaded");
+            Check(false, 8, "a third packing");
+            Reads("after a third packing");
+
+            contents = Random(length, 7);
+            Cpu.Upload(contents, w);
+            Reads("after an upload");
+
+            Cpu.Binary(BinaryOp.Add, w, [1], w, [1], w, [length]);
+            for (int i = 0; i < length; i++) contents[i] += contents[i];
+            Reads("after a kernel wrote it");
+
+            Cpu.Fill(w, 1000, 0.5f);
+            Array.Fill(contents, 0.5f, 0, 1000);
+            Reads("after a fill of its start");
+        }
+        finally { CpuParallel.Threads = Environment.ProcessorCount; }
+    }
+
     private static void CheckGemm(int m, int n, int k, bool ta, bool tb, float alpha, float beta)
     {
         var a = Random(m * k, 1);

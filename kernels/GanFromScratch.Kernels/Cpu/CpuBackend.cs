@@ -36,7 +36,9 @@ public sealed unsafe partial class CpuBackend : Backend
 
     protected internal override void Release(DeviceBuffer buffer)
     {
-        var array = ((CpuBuffer)buffer).Array;
+        var cpu = (CpuBuffer)buffer;
+        cpu.ReleasePacks();
+        var array = cpu.Array;
         int length = buffer.Length;
         lock (_pool)
         {
@@ -51,6 +53,9 @@ public sealed unsafe partial class CpuBackend : Backend
         ?? throw new ArgumentException($"A buffer of backend '{buffer.Backend.Name}' was given to the CPU backend.");
 
     private static float* Ptr(DeviceBuffer buffer) => Cpu(buffer).Pointer;
+
+    /// <summary>The address of a buffer the kernel only reads (it does not count as written: see <see cref="CpuBuffer.Version"/>).</summary>
+    private static float* ReadPtr(DeviceBuffer buffer) => Cpu(buffer).ReadPointer;
 
     public override void Upload(ReadOnlySpan<float> src, DeviceBuffer dst, int dstOffset = 0) =>
         src.CopyTo(Cpu(dst).Span[dstOffset..]);
@@ -300,10 +305,13 @@ public sealed unsafe partial class CpuBackend : Backend
         DeviceBuffer b, int bOffset, int ldb, long strideB,
         float beta, DeviceBuffer c, int cOffset, int ldc, long strideC, int batch = 1, GemmEpilogue epilogue = default)
     {
-        float* pa = Ptr(a) + aOffset, pb = Ptr(b) + bOffset, pc = Ptr(c) + cOffset;
+        float* pa = ReadPtr(a) + aOffset, pb = ReadPtr(b) + bOffset, pc = Ptr(c) + cOffset;
         var fused = Fused(epilogue);
+        // A single product may keep op(B)'s packing with b (a weight is op(B) of many products between
+        // its writes); not where it writes b itself.
+        var bSource = batch == 1 && !ReferenceEquals(b, c) ? Cpu(b) : null;
         for (int i = 0; i < batch; i++)
-            CpuGemm.Multiply(transA, transB, m, n, k, alpha, pa + i * strideA, lda, pb + i * strideB, ldb, beta, pc + i * strideC, ldc, fused);
+            CpuGemm.Multiply(transA, transB, m, n, k, alpha, pa + i * strideA, lda, pb + i * strideB, ldb, beta, pc + i * strideC, ldc, fused, bSource);
     }
 
     /// <summary>Summed pixel by pixel where <see cref="CpuGemm.SumsIntoImagesDirectly"/> (<see cref="CpuGemm.ProductIntoImages"/>), else through the product.</summary>
@@ -341,5 +349,5 @@ public sealed unsafe partial class CpuBackend : Backend
 
     /// <summary>A GEMM's epilogue as the CPU kernels take it: the bias as a pointer.</summary>
     private static CpuGemm.Epilogue Fused(GemmEpilogue epilogue) =>
-        new(epilogue.Bias is null ? null : Ptr(epilogue.Bias), epilogue.BiasAlong, epilogue.Activation, epilogue.Slope);
+        new(epilogue.Bias is null ? null : ReadPtr(epilogue.Bias), epilogue.BiasAlong, epilogue.Activation, epilogue.Slope);
 }

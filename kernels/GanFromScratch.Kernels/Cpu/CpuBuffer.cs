@@ -22,9 +22,67 @@ public sealed class CpuBuffer : DeviceBuffer
     /// <summary>Index of the buffer's first float in <see cref="Array"/>: its first 64-byte boundary.</summary>
     public int Offset { get; }
 
-    public Span<float> Span => Array.AsSpan(Offset, Length);
+    /// <summary>The floats, to read or write: the buffer counts as written (<see cref="Version"/>).</summary>
+    public Span<float> Span
+    {
+        get
+        {
+            Version++;
+            return Array.AsSpan(Offset, Length);
+        }
+    }
 
-    public unsafe float* Pointer => Start(Array) + Offset;
+    /// <summary>The first float's address, to read or write: the buffer counts as written (<see cref="Version"/>).</summary>
+    public unsafe float* Pointer
+    {
+        get
+        {
+            Version++;
+            return ReadPointer;
+        }
+    }
+
+    /// <summary>The first float's address for a kernel that only reads the buffer (the products' operands).</summary>
+    internal unsafe float* ReadPointer => Start(Array) + Offset;
+
+    /// <summary>
+    /// Counts the accesses that may have written the buffer — every <see cref="Pointer"/> and
+    /// <see cref="Span"/>, reads among them, since a kernel may write whatever it is handed — so
+    /// that a copy made of it (<see cref="PackedB"/>) is known to be current while this is unchanged.
+    /// </summary>
+    internal long Version { get; private set; }
+
+    private int _packRequests;
+    private PackedB? _recent, _older;
+
+    /// <summary>
+    /// The kept packing of op(B) = the k×n matrix at <paramref name="origin"/> with the given
+    /// strides, or null the first time the buffer is asked (an activation, read by one product,
+    /// keeps no copy; a weight is asked again). Two packings are kept: a weight is op(B) as Wᵀ
+    /// (the forward pass) and as W (the input's gradient).
+    /// </summary>
+    internal PackedB? PackedAsB(nint origin, int rowStride, int colStride, int k, int n)
+    {
+        lock (Array)
+        {
+            if (_packRequests++ == 0) return null;
+            if (_recent is not null && _recent.Matches(origin, rowStride, colStride, k, n)) return _recent;
+            if (_older is not null && _older.Matches(origin, rowStride, colStride, k, n)) (_recent, _older) = (_older, _recent);
+            else (_recent, _older) = (new PackedB(this, origin, rowStride, colStride, k, n), _recent); // the one left out is collected
+            return _recent;
+        }
+    }
+
+    /// <summary>Gives the packings' storage back (the buffer is being released).</summary>
+    internal void ReleasePacks()
+    {
+        lock (Array)
+        {
+            _recent?.Release();
+            _older?.Release();
+            (_recent, _older) = (null, null);
+        }
+    }
 
     /// <summary>The address of a pinned array's first float.</summary>
     private static unsafe float* Start(float[] array) =>

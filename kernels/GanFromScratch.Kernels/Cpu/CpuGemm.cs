@@ -19,7 +19,8 @@ namespace GanFromScratch.Kernels.Cpu;
 /// does not depend on the number of threads. Thin products (a side of at most
 /// <see cref="Thin"/>) skip packing: there a plain vector loop is faster. An
 /// <see cref="Epilogue"/> (bias, activation) is applied by each thread to its own part of C as
-/// soon as that part is finished, while it is still in cache.
+/// soon as that part is finished, while it is still in cache. A buffer that is op(B) of product
+/// after product (a layer's weight) keeps its packing until it is written (<see cref="PackedB"/>).
 /// </summary>
 public static unsafe partial class CpuGemm
 {
@@ -171,18 +172,23 @@ public static unsafe partial class CpuGemm
         };
     }
 
-    /// <summary>Row-major GEMM with leading dimensions, as in CBLAS, then the epilogue (if any) on C.</summary>
+    /// <summary>
+    /// Row-major GEMM with leading dimensions, as in CBLAS, then the epilogue (if any) on C. Given
+    /// the buffer <paramref name="b"/> lies in (<paramref name="bSource"/>), a product that packs
+    /// op(B) whole may keep the packing there and reuse it while the buffer is unwritten (<see cref="PackedB"/>).
+    /// </summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, Epilogue epilogue = default)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, Epilogue epilogue = default, CpuBuffer? bSource = null)
     {
         if (m <= 0 || n <= 0) return;
         var opA = transA ? new Operand((nint)a, 1, lda) : new Operand((nint)a, lda, 1);
         var opB = transB ? new Operand((nint)b, 1, ldb) : new Operand((nint)b, ldb, 1);
-        Multiply(opA, opB, new Operand((nint)c, ldc, 1), m, n, k, alpha, beta, epilogue);
+        Multiply(opA, opB, new Operand((nint)c, ldc, 1), m, n, k, alpha, beta, epilogue, bSource);
     }
 
     /// <summary>C = α·op(A)·op(B) + β·C over operands (op(B) may be a patch matrix), then the epilogue.</summary>
-    private static void Multiply(Operand opA, Operand opB, Operand opC, int m, int n, int k, float alpha, float beta, Epilogue epilogue)
+    private static void Multiply(Operand opA, Operand opB, Operand opC, int m, int n, int k, float alpha, float beta, Epilogue epilogue,
+        CpuBuffer? bSource = null)
     {
         float* c = (float*)opC.Data;
         int ldc = opC.RowStride;
@@ -211,12 +217,12 @@ public static unsafe partial class CpuGemm
         threads = Math.Min(threads, units);
         if (threads > 1 && !thin && PackedWhole(m, n, k) <= MaxPackedWhole)
         {
-            SharedPacking(opA, opB, opC, m, n, k, alpha, beta, threads, epilogue);
+            SharedPacking(opA, opB, opC, m, n, k, alpha, beta, threads, epilogue, Kept(bSource, opB, k, n));
             return;
         }
         if (threads <= 1)
         {
-            Part(opA, opB, opC, m, n, k, alpha, beta, epilogue);
+            Part(opA, opB, opC, m, n, k, alpha, beta, epilogue, thin ? null : Kept(bSource, opB, k, n));
             return;
         }
         CpuParallel.Run(threads, t =>
@@ -238,6 +244,14 @@ public static unsafe partial class CpuGemm
     private static long PackedWhole(int m, int n, int k) =>
         (long)k * (((m + MR - 1) / MR * MR) + ((n + NR - 1) / NR * NR));
 
+    /// <summary>The packing of op(B) kept with its buffer, where there is one to keep and it is not too large.</summary>
+    private static PackedB? Kept(CpuBuffer? source, Operand b, int k, int n) =>
+        source is null || b.Patches is not null || PackedSlabs(n, k) > MaxPackedWhole ? null
+            : source.PackedAsB(b.Data, b.RowStride, b.ColStride, k, n);
+
+    /// <summary>Floats of op(B) packed whole: every slab's panels (the last slab's as deep as the others).</summary>
+    private static long PackedSlabs(int n, int k) => (long)(n + NR - 1) / NR * NR * KC * ((k + KC - 1) / KC);
+
     /// <summary>Lines up to this long (floats) are packed panel by panel (<see cref="PackPanels"/>).</summary>
     private const int PanelByPanelExtent = 1024;
 
@@ -251,14 +265,15 @@ public static unsafe partial class CpuGemm
     /// of A), and the two phases need no synchronisation but their boundary.
     /// </summary>
     private static void SharedPacking(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta, int threads,
-        Epilogue epilogue)
+        Epilogue epilogue, PackedB? kept)
     {
         int mr = MR, nr = NR;
         int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
         int slabs = (k + KC - 1) / KC;
         long slabA = (long)mPanels * mr * KC, slabB = (long)nPanels * nr * KC;
         nint packA = (nint)Pinned(ref _packA, slabA * slabs);
-        nint packB = (nint)Pinned(ref _packB, slabB * slabs);
+        nint packB = (nint)(kept is null ? Pinned(ref _packB, slabB * slabs) : kept.Panels(PackedSlabs(n, k)));
+        bool packsB = kept is null || !kept.IsCurrent;
         // Computing, the threads split C's column panels, or its row panels when it has fewer
         // column panels than threads (a weight gradient such as 64×25 with a long k).
         bool byRows = nPanels < threads && mPanels > nPanels;
@@ -275,9 +290,10 @@ public static unsafe partial class CpuGemm
                 int a0 = mPanels * t / parts * mr, a1 = Math.Min(m, mPanels * (t + 1) / parts * mr);
                 if (a1 > a0) PackA(a, a0, pc, a1 - a0, kc, (float*)packA + s * slabA + (long)a0 * kc);
                 int b0 = nPanels * t / parts * nr, b1 = Math.Min(n, nPanels * (t + 1) / parts * nr);
-                if (b1 > b0) PackB(b, pc, b0, kc, b1 - b0, (float*)packB + s * slabB + (long)b0 * kc);
+                if (b1 > b0 && packsB) PackB(b, pc, b0, kc, b1 - b0, (float*)packB + s * slabB + (long)b0 * kc);
             }
         });
+        if (packsB) kept?.MarkCurrent();
 
         CpuParallel.Run(parts, threads, t =>
         {
@@ -299,7 +315,8 @@ public static unsafe partial class CpuGemm
     }
 
     /// <summary>One thread's share of C, then its epilogue (given for this share's origin).</summary>
-    private static void Part(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta, Epilogue epilogue)
+    private static void Part(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta, Epilogue epilogue,
+        PackedB? kept = null)
     {
         if (n <= Thin && k > Thin)
         {
@@ -311,7 +328,7 @@ public static unsafe partial class CpuGemm
             ThinRows(a, b, c, m, n, k, alpha, beta);
         else
         {
-            Blocked(a, b, c, m, n, k, alpha, beta, epilogue);
+            Blocked(a, b, c, m, n, k, alpha, beta, epilogue, kept);
             return;
         }
         epilogue.Apply((float*)c.Data, c.RowStride, 0, m, 0, n);
@@ -760,17 +777,27 @@ public static unsafe partial class CpuGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Blocked(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta, Epilogue epilogue)
+    private static void Blocked(Operand a, Operand b, Operand c, int m, int n, int k, float alpha, float beta, Epilogue epilogue,
+        PackedB? kept = null)
     {
         float* packB = Pinned(ref _packB, (long)KC * (NC + NR));
         float* packA = Pinned(ref _packA, (long)KC * (MC + MR));
+        // A kept packing of op(B) holds every slab's panels, as SharedPacking lays them out.
+        long slabB = (long)(n + NR - 1) / NR * NR * KC;
+        float* whole = kept?.Panels(PackedSlabs(n, k));
+        if (kept is { IsCurrent: false })
+        {
+            for (int pc = 0; pc < k; pc += KC) PackB(b, pc, 0, Math.Min(KC, k - pc), n, whole + pc / KC * slabB);
+            kept.MarkCurrent();
+        }
         for (int jc = 0; jc < n; jc += NC)
         {
             int nc = Math.Min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC)
             {
                 int kc = Math.Min(KC, k - pc);
-                PackB(b, pc, jc, kc, nc, packB);
+                if (whole != null) packB = whole + pc / KC * slabB + (long)jc * kc;
+                else PackB(b, pc, jc, kc, nc, packB);
                 // The first slab applies β to C; later slabs accumulate.
                 float betaHere = pc == 0 ? beta : 1f;
                 // The last slab finishes each tile: the epilogue follows it while the tile is in L1.

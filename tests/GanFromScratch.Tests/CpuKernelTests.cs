@@ -253,25 +253,30 @@ public class CpuKernelTests
     /// <summary>
     /// A buffer read as op(B) by several products keeps its packing (<see cref="PackedB"/>) and
     /// uses it only while the buffer is unwritten: before and after each kind of write — an upload,
-    /// a kernel writing it in place, a fill of part of it — every product is, to the bit, the one a
-    /// fresh buffer of the same contents gives (a fresh buffer is asked once and keeps nothing). The
-    /// two packings kept (op(B) = W and Wᵀ, as a layer's backward and forward read its weight) and a
-    /// third (a view at an offset) replace one another without mixing.
+    /// a kernel writing it in place, a fill of part of it, a product writing it as C — every product
+    /// is, to the bit, the one a fresh buffer of the same contents gives (a fresh buffer is asked
+    /// once and keeps nothing), on 2 threads (the shared packing) and 1 (the blocked product: with
+    /// n = 3,100 in two column blocks) in turn, each reading what the other packed. The two
+    /// packings kept (op(B) = W and Wᵀ, as a layer's backward and forward read its weight) and a
+    /// third (a view at an offset) replace one another without mixing. The buffer's count of
+    /// products that read a kept packing shows each packing reused, and packed again after each write.
     /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void A_kept_packing_of_B_is_used_only_while_B_is_unwritten(int threads)
+    [InlineData(300)]
+    [InlineData(3100)]
+    public void A_kept_packing_of_B_is_used_only_while_B_is_unwritten(int n)
     {
-        const int m = 20, n = 300, k = 300, length = k * n + 8; // two k slabs and partial panels; shared packing on 2 threads
-        CpuParallel.Threads = threads;
-        try
+        const int m = 20, k = 300; // two k slabs (256 + 44) and a partial last panel
+        int length = k * n + 8;
+        var contents = Random(length, 5); // what the buffer holds, kept here: a download counts as a write
+        using var w = Upload(contents);
+        using var a = Upload(Random(m * k, 6));
+        using var c = Cpu.Allocate(m * n);
+        var weight = (CpuBuffer)w;
+        void Check(bool transB, int offset, int threads, string when)
         {
-            var contents = Random(length, 5); // what the buffer holds, kept here: a download would count as a write
-            using var w = Upload(contents);
-            using var a = Upload(Random(m * k, 6));
-            using var c = Cpu.Allocate(m * n);
-            void Check(bool transB, int offset, string when)
+            CpuParallel.Threads = threads;
+            try
             {
                 Cpu.Gemm(false, transB, m, n, k, 1f, a, 0, k, 0, w, offset, transB ? k : n, 0, 0f, c, 0, n, 0);
                 var product = Download(c, m * n);
@@ -282,31 +287,42 @@ public class CpuKernelTests
                     Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(product[i]),
                         $"{threads} thread(s), {(transB ? "nt" : "nn")} at {offset}, {when}: C[{i / n},{i % n}] = {product[i]}, a fresh buffer gives {expected[i]}");
             }
-            void Reads(string when)
-            {
-                for (int i = 0; i < 3; i++)
-                {
-                    Check(true, 0, $"{when}, read {i + 1}");
-                    Check(false, 0, $"{when}, read {i + 1}");
-                }
-            }
-            Reads("as uploaded");
-            Check(false, 8, "a third packing");
-            Reads("after a third packing");
-
-            contents = Random(length, 7);
-            Cpu.Upload(contents, w);
-            Reads("after an upload");
-
-            Cpu.Binary(BinaryOp.Add, w, [1], w, [1], w, [length]);
-            for (int i = 0; i < length; i++) contents[i] += contents[i];
-            Reads("after a kernel wrote it");
-
-            Cpu.Fill(w, 1000, 0.5f);
-            Array.Fill(contents, 0.5f, 0, 1000);
-            Reads("after a fill of its start");
+            finally { CpuParallel.Threads = Environment.ProcessorCount; }
         }
-        finally { CpuParallel.Threads = Environment.ProcessorCount; }
+        // Twelve products, both layouts on 2 and 1 threads three times: after a write the first of
+        // each layout packs and the other ten read what it packed.
+        void Reads(string when, int reused)
+        {
+            long before = weight.KeptPackingReads;
+            for (int i = 0; i < 3; i++)
+                foreach (int threads in new[] { 2, 1 })
+                {
+                    Check(true, 0, threads, $"{when}, read {i + 1}");
+                    Check(false, 0, threads, $"{when}, read {i + 1}");
+                }
+            Assert.Equal(reused, weight.KeptPackingReads - before);
+        }
+        Reads("as uploaded", 9); // the buffer's first product packs into scratch: it keeps nothing yet
+        Check(false, 8, 2, "a third packing");
+        Reads("after a third packing", 10);
+
+        contents = Random(length, 7);
+        Cpu.Upload(contents, w);
+        Reads("after an upload", 10);
+
+        Cpu.Binary(BinaryOp.Add, w, [1], w, [1], w, [length]);
+        for (int i = 0; i < length; i++) contents[i] += contents[i];
+        Reads("after a kernel wrote it", 10);
+
+        Cpu.Fill(w, 1000, 0.5f);
+        Array.Fill(contents, 0.5f, 0, 1000);
+        Reads("after a fill of its start", 10);
+
+        using var x = Upload(Random(k * 3, 8));
+        using var y = Upload(Random(3 * n, 9));
+        Cpu.Gemm(false, false, k, n, 3, 1f, x, 0, 3, 0, y, 0, n, 0, 0f, w, 0, n, 0);
+        contents = Download(w, length);
+        Reads("after a product wrote it", 10);
     }
 
     private static void CheckGemm(int m, int n, int k, bool ta, bool tb, float alpha, float beta)

@@ -55,20 +55,37 @@ public sealed class CpuBuffer : DeviceBuffer
     private int _packRequests;
     private PackedB? _recent, _older;
 
+    /// <summary>How many products have read a kept packing of this buffer instead of packing it (see <see cref="PackedB"/>).</summary>
+    public long KeptPackingReads => Interlocked.Read(ref _keptPackingReads);
+    private long _keptPackingReads;
+
+    internal void CountKeptPackingRead() => Interlocked.Increment(ref _keptPackingReads);
+
     /// <summary>
     /// The kept packing of op(B) = the k×n matrix at <paramref name="origin"/> with the given
-    /// strides, or null the first time the buffer is asked (an activation, read by one product,
-    /// keeps no copy; a weight is asked again). Two packings are kept: a weight is op(B) as Wᵀ
-    /// (the forward pass) and as W (the input's gradient).
+    /// strides (<paramref name="length"/> floats packed), or null the first time the buffer is
+    /// asked (an activation, read by one product, keeps no copy; a weight is asked again). Two
+    /// packings are kept: a weight is op(B) as Wᵀ (the forward pass) and as W (the input's
+    /// gradient); a third replaces the one used less recently, taking over its storage.
     /// </summary>
-    internal PackedB? PackedAsB(nint origin, int rowStride, int colStride, int k, int n)
+    internal PackedB? PackedAsB(nint origin, int rowStride, int colStride, int k, int n, long length)
     {
         lock (Array)
         {
             if (_packRequests++ == 0) return null;
             if (_recent is not null && _recent.Matches(origin, rowStride, colStride, k, n)) return _recent;
-            if (_older is not null && _older.Matches(origin, rowStride, colStride, k, n)) (_recent, _older) = (_older, _recent);
-            else (_recent, _older) = (new PackedB(this, origin, rowStride, colStride, k, n), _recent); // the one left out is collected
+            if (_older is not null && _older.Matches(origin, rowStride, colStride, k, n))
+            {
+                (_recent, _older) = (_older, _recent);
+                return _recent;
+            }
+            var storage = _older?.GiveUpStorage();
+            if (storage is not null && storage.Length < length)
+            {
+                storage.Dispose();
+                storage = null;
+            }
+            (_recent, _older) = (new PackedB(this, origin, rowStride, colStride, k, n, length, storage), _recent);
             return _recent;
         }
     }

@@ -172,13 +172,18 @@ public static unsafe partial class CpuGemm
         };
     }
 
-    /// <summary>
-    /// Row-major GEMM with leading dimensions, as in CBLAS, then the epilogue (if any) on C. Given
-    /// the buffer <paramref name="b"/> lies in (<paramref name="bSource"/>), a product that packs
-    /// op(B) whole may keep the packing there and reuse it while the buffer is unwritten (<see cref="PackedB"/>).
-    /// </summary>
+    /// <summary>Row-major GEMM with leading dimensions, as in CBLAS, then the epilogue (if any) on C.</summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, Epilogue epilogue = default, CpuBuffer? bSource = null)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, Epilogue epilogue = default) =>
+        Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, bSource: null);
+
+    /// <summary>
+    /// The same, given the buffer <paramref name="b"/> lies in (<paramref name="bSource"/>): a product
+    /// that packs op(B) whole may keep the packing there and reuse it while the buffer is unwritten
+    /// (<see cref="PackedB"/>). For the backend, which takes every pointer afresh from its buffer.
+    /// </summary>
+    internal static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, Epilogue epilogue, CpuBuffer? bSource)
     {
         if (m <= 0 || n <= 0) return;
         var opA = transA ? new Operand((nint)a, 1, lda) : new Operand((nint)a, lda, 1);
@@ -246,11 +251,24 @@ public static unsafe partial class CpuGemm
 
     /// <summary>The packing of op(B) kept with its buffer, where there is one to keep and it is not too large.</summary>
     private static PackedB? Kept(CpuBuffer? source, Operand b, int k, int n) =>
-        source is null || b.Patches is not null || PackedSlabs(n, k) > MaxPackedWhole ? null
-            : source.PackedAsB(b.Data, b.RowStride, b.ColStride, k, n);
+        source is null || b.Patches is not null || PackedFloats(n, k) > MaxPackedWhole ? null
+            : source.PackedAsB(b.Data, b.RowStride, b.ColStride, k, n, PackedFloats(n, k));
 
-    /// <summary>Floats of op(B) packed whole: every slab's panels (the last slab's as deep as the others).</summary>
-    private static long PackedSlabs(int n, int k) => (long)(n + NR - 1) / NR * NR * KC * ((k + KC - 1) / KC);
+    /// <summary>Floats of op(B) packed whole: k rows of whole panels (slab s at s·KC·panels' width, each as deep as it is).</summary>
+    private static long PackedFloats(int n, int k) => (long)(n + NR - 1) / NR * NR * k;
+
+    /// <summary>
+    /// Whether a product must pack op(B) (into <paramref name="kept"/>'s panels, where it has a
+    /// kept packing, else into scratch); <paramref name="version"/> is the source's version read
+    /// before packing, which <see cref="PackedB.MarkPacked"/> records after.
+    /// </summary>
+    private static bool MustPackB(PackedB? kept, out long version)
+    {
+        version = kept is null ? -1 : kept.SourceVersion;
+        if (kept is null || !kept.Holds(version)) return true;
+        kept.CountRead();
+        return false;
+    }
 
     /// <summary>Lines up to this long (floats) are packed panel by panel (<see cref="PackPanels"/>).</summary>
     private const int PanelByPanelExtent = 1024;
@@ -272,8 +290,8 @@ public static unsafe partial class CpuGemm
         int slabs = (k + KC - 1) / KC;
         long slabA = (long)mPanels * mr * KC, slabB = (long)nPanels * nr * KC;
         nint packA = (nint)Pinned(ref _packA, slabA * slabs);
-        nint packB = (nint)(kept is null ? Pinned(ref _packB, slabB * slabs) : kept.Panels(PackedSlabs(n, k)));
-        bool packsB = kept is null || !kept.IsCurrent;
+        nint packB = (nint)(kept is null ? Pinned(ref _packB, slabB * slabs) : kept.Panels);
+        bool packsB = MustPackB(kept, out long version);
         // Computing, the threads split C's column panels, or its row panels when it has fewer
         // column panels than threads (a weight gradient such as 64×25 with a long k).
         bool byRows = nPanels < threads && mPanels > nPanels;
@@ -293,7 +311,7 @@ public static unsafe partial class CpuGemm
                 if (b1 > b0 && packsB) PackB(b, pc, b0, kc, b1 - b0, (float*)packB + s * slabB + (long)b0 * kc);
             }
         });
-        if (packsB) kept?.MarkCurrent();
+        if (packsB) kept?.MarkPacked(version);
 
         CpuParallel.Run(parts, threads, t =>
         {
@@ -784,11 +802,11 @@ public static unsafe partial class CpuGemm
         float* packA = Pinned(ref _packA, (long)KC * (MC + MR));
         // A kept packing of op(B) holds every slab's panels, as SharedPacking lays them out.
         long slabB = (long)(n + NR - 1) / NR * NR * KC;
-        float* whole = kept?.Panels(PackedSlabs(n, k));
-        if (kept is { IsCurrent: false })
+        float* whole = kept is null ? null : kept.Panels;
+        if (kept is not null && MustPackB(kept, out long version))
         {
             for (int pc = 0; pc < k; pc += KC) PackB(b, pc, 0, Math.Min(KC, k - pc), n, whole + pc / KC * slabB);
-            kept.MarkCurrent();
+            kept.MarkPacked(version);
         }
         for (int jc = 0; jc < n; jc += NC)
         {

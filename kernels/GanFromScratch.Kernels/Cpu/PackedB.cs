@@ -8,6 +8,13 @@ namespace GanFromScratch.Kernels.Cpu;
 /// the penalty's double backward: seven in a WGAN-GP critic step) and changes only at the
 /// optimizer's step, so it is packed once per step rather than once per product.
 /// </summary>
+/// <remarks>
+/// A product packs into <see cref="Panels"/> when <see cref="Holds"/> is false for the version it
+/// read before packing, then records that version (<see cref="MarkPacked"/>): a write during the
+/// packing leaves the panels marked as older than the buffer. One thread's products at a time read
+/// a buffer as op(B) (the training loop's; every kernel's buffers are one caller's at a time): a
+/// packing replaced by a third layout hands its storage over.
+/// </remarks>
 public sealed unsafe class PackedB
 {
     private readonly CpuBuffer _source;
@@ -15,13 +22,17 @@ public sealed unsafe class PackedB
     /// <summary>The source's version the panels were packed from; −1 until they are.</summary>
     private long _packedAt = -1;
 
-    internal PackedB(CpuBuffer source, nint origin, int rowStride, int colStride, int k, int n)
+    /// <param name="source">The buffer op(B) is read from.</param>
+    /// <param name="length">Floats of the packing (fixed by k and n).</param>
+    /// <param name="storage">Storage of a packing given up (its length at least <paramref name="length"/>), or null.</param>
+    internal PackedB(CpuBuffer source, nint origin, int rowStride, int colStride, int k, int n, long length, CpuBuffer? storage)
     {
         _source = source;
         (Origin, RowStride, ColStride, K, N) = (origin, rowStride, colStride, k, n);
+        _panels = storage ?? (CpuBuffer)source.Backend.Allocate(checked((int)length));
     }
 
-    /// <summary>Where op(B) starts in the source, its strides and extents (k×n): what was packed.</summary>
+    /// <summary>Where op(B) starts in the source, its strides and extents (k×n): what is packed.</summary>
     internal nint Origin { get; }
     internal int RowStride { get; }
     internal int ColStride { get; }
@@ -31,24 +42,29 @@ public sealed unsafe class PackedB
     internal bool Matches(nint origin, int rowStride, int colStride, int k, int n) =>
         origin == Origin && rowStride == RowStride && colStride == ColStride && k == K && n == N;
 
-    /// <summary>Whether the panels hold the source as it is now.</summary>
-    internal bool IsCurrent => _packedAt == _source.Version;
+    /// <summary>The packed floats.</summary>
+    internal float* Panels => (_panels ?? throw new ObjectDisposedException(nameof(PackedB))).ReadPointer;
 
-    /// <summary>Storage for <paramref name="length"/> packed floats (the same length every time: it is fixed by k and n).</summary>
-    internal float* Panels(long length)
+    /// <summary>The source's version now.</summary>
+    internal long SourceVersion => _source.Version;
+
+    /// <summary>Counts a product that read these panels instead of packing (<see cref="CpuBuffer.KeptPackingReads"/>).</summary>
+    internal void CountRead() => _source.CountKeptPackingRead();
+
+    /// <summary>Whether the panels hold the source as it was at <paramref name="version"/>.</summary>
+    internal bool Holds(long version) => _packedAt == version;
+
+    /// <summary>Records that the panels hold the source as it was at <paramref name="version"/> (read before they were packed).</summary>
+    internal void MarkPacked(long version) => _packedAt = version;
+
+    /// <summary>The storage, handed over to a packing that replaces this one (which is no longer used).</summary>
+    internal CpuBuffer? GiveUpStorage()
     {
-        if (_panels is null || _panels.Length < length) _panels = (CpuBuffer)_source.Backend.Allocate(checked((int)length));
-        return _panels.ReadPointer;
+        var panels = _panels;
+        (_panels, _packedAt) = (null, -1);
+        return panels;
     }
 
-    /// <summary>Records that the panels now hold the source as it is.</summary>
-    internal void MarkCurrent() => _packedAt = _source.Version;
-
-    /// <summary>Gives the storage back to the backend (the source is being released).</summary>
-    internal void Release()
-    {
-        _panels?.Dispose();
-        _panels = null;
-        _packedAt = -1;
-    }
+    /// <summary>Gives the storage back to the backend (the source is being released, or this packing replaced).</summary>
+    internal void Release() => GiveUpStorage()?.Dispose();
 }

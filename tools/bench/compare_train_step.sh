@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One WGAN-GP generator iteration (gan_toy.py's networks, dim 512, batch 256): gfs against
 # PyTorch on this machine, alternating the two, ROUNDS times per setting. Each line printed is
-# one measurement (a median over --iters iterations); compare the medians of each column.
+# one measurement (a median over --iters iterations); the last lines summarize them (summarize_steps.py).
 #
 #   tools/bench/compare_train_step.sh [ROUNDS]
 #
@@ -15,15 +15,18 @@ ROUNDS=${1:-5}
 CORES=$(nproc)
 dotnet build -c Release src/GanFromScratch.Cli -v q -nologo >/dev/null
 GFS="dotnet src/GanFromScratch.Cli/bin/Release/net10.0/gfs.dll"
+LOG=$(mktemp)
 for setting in "1" "$CORES"; do
   for r in $(seq "$ROUNDS"); do
-    $GFS bench train-step --json --threads "$setting" --iters 15
+    $GFS bench train-step --json --threads "$setting" --iters 15 | tee -a "$LOG"
     sleep 1
     if [ "$setting" = 1 ]; then
-      OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/bench/toy_train_step.py --threads 1 --iters 15
+      OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/bench/toy_train_step.py --threads 1 --iters 15 | tee -a "$LOG"
     else
-      OPENBLAS_NUM_THREADS="$CORES" /usr/bin/python3 tools/bench/toy_train_step.py --threads 1 --iters 15
+      OPENBLAS_NUM_THREADS="$CORES" /usr/bin/python3 tools/bench/toy_train_step.py --threads 1 --iters 15 | tee -a "$LOG"
     fi
     sleep 1
   done
 done
+/usr/bin/python3 tools/bench/summarize_steps.py "$LOG"
+rm -f "$LOG"

@@ -2,7 +2,7 @@
 # One training iteration of a variant with a PyTorch peer in tools/reference (infogan, bigan, ssgan, biggan), gfs
 # against that peer on this machine, alternating the two ROUNDS times per thread setting, at the
 # peer's batch (128; ssgan 100, biggan 50) on random 28×28 images. Each line printed is one measurement (a median over
-# 5 iterations after 1 warm-up); compare the medians of each column.
+# 5 iterations after 1 warm-up); the last lines summarize them (summarize_steps.py).
 #
 #   tools/bench/compare_variant_step.sh VARIANT [ROUNDS]
 #
@@ -20,12 +20,15 @@ if [ -z "${GFS:-}" ]; then
   GFS=src/GanFromScratch.Cli/bin/Release/net10.0/gfs.dll
 fi
 GFS="dotnet $GFS"
+LOG=$(mktemp)
 for threads in "$CORES" 1; do
   for r in $(seq "$ROUNDS"); do
-    $GFS bench train-step --variant "$VARIANT" --dataset fashion-mnist --batch-size "$BATCH" --json --threads "$threads" --iters 5 --warmup 1 2>/dev/null
+    $GFS bench train-step --variant "$VARIANT" --dataset fashion-mnist --batch-size "$BATCH" --json --threads "$threads" --iters 5 --warmup 1 2>/dev/null | tee -a "$LOG"
     echo
     sleep 1
-    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/bench/variant_train_step.py --variant "$VARIANT" --batch "$BATCH" --threads "$threads" --iters 5 --warmup 1
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/bench/variant_train_step.py --variant "$VARIANT" --batch "$BATCH" --threads "$threads" --iters 5 --warmup 1 | tee -a "$LOG"
     sleep 1
   done
 done
+/usr/bin/python3 tools/bench/summarize_steps.py "$LOG"
+rm -f "$LOG"

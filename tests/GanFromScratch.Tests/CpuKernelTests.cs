@@ -325,6 +325,38 @@ public class CpuKernelTests
         Reads("after a product wrote it", 10);
     }
 
+    /// <summary>
+    /// Kept packings live within a budget (<see cref="PackedB.BudgetBytes"/>): at 0 bytes a weight
+    /// read by product after product keeps nothing — every product packs as before and gives the
+    /// same bits — and with the budget back the same weight keeps its packing.
+    /// </summary>
+    [Fact]
+    public void No_packing_is_kept_beyond_the_budget()
+    {
+        const int m = 20, n = 300, k = 300;
+        using var w = Upload(Random(k * n, 10));
+        using var a = Upload(Random(m * k, 11));
+        using var c = Cpu.Allocate(m * n);
+        var weight = (CpuBuffer)w;
+        float[] Product()
+        {
+            Cpu.Gemm(false, true, m, n, k, 1f, a, 0, k, 0, w, 0, k, 0, 0f, c, 0, n, 0);
+            return Download(c, m * n);
+        }
+        long budget = PackedB.BudgetBytes;
+        PackedB.BudgetBytes = 0;
+        float[] first;
+        try
+        {
+            first = Product();
+            for (int i = 0; i < 3; i++) Assert.Equal(first, Product());
+            Assert.Equal(0, weight.KeptPackingReads);
+        }
+        finally { PackedB.BudgetBytes = budget; }
+        for (int i = 0; i < 3; i++) Assert.Equal(first, Product());
+        Assert.True(weight.KeptPackingReads > 0, "with the budget back, the weight keeps its packing");
+    }
+
     private static void CheckGemm(int m, int n, int k, bool ta, bool tb, float alpha, float beta)
     {
         var a = Random(m * k, 1);

@@ -66,7 +66,8 @@ public sealed class CpuBuffer : DeviceBuffer
     /// strides (<paramref name="length"/> floats packed), or null the first time the buffer is
     /// asked (an activation, read by one product, keeps no copy; a weight is asked again). Two
     /// packings are kept: a weight is op(B) as Wᵀ (the forward pass) and as W (the input's
-    /// gradient); a third replaces the one used less recently, taking over its storage.
+    /// gradient); a third replaces the one used less recently, taking over its storage. Null too
+    /// where a new packing would exceed <see cref="PackedB.BudgetBytes"/>.
     /// </summary>
     internal PackedB? PackedAsB(nint origin, int rowStride, int colStride, int k, int n, long length)
     {
@@ -80,12 +81,15 @@ public sealed class CpuBuffer : DeviceBuffer
                 return _recent;
             }
             var storage = _older?.GiveUpStorage();
+            _older = null;
             if (storage is not null && storage.Length < length)
             {
-                storage.Dispose();
+                PackedB.Free(storage);
                 storage = null;
             }
-            (_recent, _older) = (new PackedB(this, origin, rowStride, colStride, k, n, length, storage), _recent);
+            var packed = PackedB.Create(this, origin, rowStride, colStride, k, n, length, storage);
+            if (packed is null) return null; // over the budget: packed into scratch as before
+            (_recent, _older) = (packed, _recent);
             return _recent;
         }
     }

@@ -22,14 +22,49 @@ public sealed unsafe class PackedB
     /// <summary>The source's version the panels were packed from; −1 until they are.</summary>
     private long _packedAt = -1;
 
-    /// <param name="source">The buffer op(B) is read from.</param>
-    /// <param name="length">Floats of the packing (fixed by k and n).</param>
-    /// <param name="storage">Storage of a packing given up (its length at least <paramref name="length"/>), or null.</param>
-    internal PackedB(CpuBuffer source, nint origin, int rowStride, int colStride, int k, int n, long length, CpuBuffer? storage)
+    private PackedB(CpuBuffer source, nint origin, int rowStride, int colStride, int k, int n, CpuBuffer panels)
     {
         _source = source;
+        _panels = panels;
         (Origin, RowStride, ColStride, K, N) = (origin, rowStride, colStride, k, n);
-        _panels = storage ?? (CpuBuffer)source.Backend.Allocate(checked((int)length));
+    }
+
+    /// <summary>
+    /// Bytes that the kept packings of all buffers may hold together (default 256 MiB); a packing
+    /// that would need new storage beyond it is not kept (its products pack as before). Kept
+    /// packings cost up to twice the size of the weights that keep them.
+    /// </summary>
+    public static long BudgetBytes { get; set; } = 256L << 20;
+
+    /// <summary>Bytes the kept packings hold now.</summary>
+    public static long KeptBytes => Interlocked.Read(ref _keptBytes);
+    private static long _keptBytes;
+
+    /// <summary>
+    /// A packing of op(B) read from <paramref name="source"/> (<paramref name="length"/> floats), in
+    /// <paramref name="storage"/> given up by a packing it replaces (at least that long), or in new
+    /// storage if the budget allows it; otherwise null.
+    /// </summary>
+    internal static PackedB? Create(CpuBuffer source, nint origin, int rowStride, int colStride, int k, int n, long length, CpuBuffer? storage)
+    {
+        if (storage is null)
+        {
+            long bytes = 4 * length;
+            if (Interlocked.Add(ref _keptBytes, bytes) > BudgetBytes)
+            {
+                Interlocked.Add(ref _keptBytes, -bytes);
+                return null;
+            }
+            storage = (CpuBuffer)source.Backend.Allocate(checked((int)length));
+        }
+        return new PackedB(source, origin, rowStride, colStride, k, n, storage);
+    }
+
+    /// <summary>Gives storage of a packing back to the backend and its bytes to the budget.</summary>
+    internal static void Free(CpuBuffer storage)
+    {
+        Interlocked.Add(ref _keptBytes, -4L * storage.Length);
+        storage.Dispose();
     }
 
     /// <summary>Where op(B) starts in the source, its strides and extents (k×n): what is packed.</summary>
@@ -65,6 +100,9 @@ public sealed unsafe class PackedB
         return panels;
     }
 
-    /// <summary>Gives the storage back to the backend (the source is being released, or this packing replaced).</summary>
-    internal void Release() => GiveUpStorage()?.Dispose();
+    /// <summary>Gives the storage back (the source is being released).</summary>
+    internal void Release()
+    {
+        if (GiveUpStorage() is { } storage) Free(storage);
+    }
 }

@@ -52,7 +52,7 @@ public sealed class CpuBuffer : DeviceBuffer
     /// </summary>
     internal long Version { get; private set; }
 
-    private int _packRequests;
+    private bool _askedForPacking;
     private PackedB? _recent, _older;
 
     /// <summary>How many products have read a kept packing of this buffer instead of packing it (see <see cref="PackedB"/>).</summary>
@@ -73,7 +73,11 @@ public sealed class CpuBuffer : DeviceBuffer
     {
         lock (Array)
         {
-            if (_packRequests++ == 0) return null;
+            if (!_askedForPacking)
+            {
+                _askedForPacking = true;
+                return null;
+            }
             if (_recent is not null && _recent.Matches(origin, rowStride, colStride, k, n)) return _recent;
             if (_older is not null && _older.Matches(origin, rowStride, colStride, k, n))
             {

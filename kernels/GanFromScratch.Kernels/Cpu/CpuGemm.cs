@@ -254,8 +254,14 @@ public static unsafe partial class CpuGemm
         source is null || b.Patches is not null || PackedFloats(n, k) > MaxPackedWhole ? null
             : source.PackedAsB(b.Data, b.RowStride, b.ColStride, k, n, PackedFloats(n, k));
 
-    /// <summary>Floats of op(B) packed whole: k rows of whole panels (slab s at s·KC·panels' width, each as deep as it is).</summary>
+    /// <summary>Floats of op(B) packed whole: k rows of whole panels (slab s at s·<see cref="SlabOfB"/>, each as deep as it is).</summary>
     private static long PackedFloats(int n, int k) => (long)(n + NR - 1) / NR * NR * k;
+
+    /// <summary>
+    /// Where op(B)'s packing (n columns) puts one k slab after another: a full slab's floats. The
+    /// shared packing and the blocked product lay a whole packing out alike, so either reads the other's.
+    /// </summary>
+    private static long SlabOfB(int n) => (long)(n + NR - 1) / NR * NR * KC;
 
     /// <summary>
     /// Whether a product must pack op(B) (into <paramref name="kept"/>'s panels, where it has a
@@ -288,7 +294,7 @@ public static unsafe partial class CpuGemm
         int mr = MR, nr = NR;
         int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
         int slabs = (k + KC - 1) / KC;
-        long slabA = (long)mPanels * mr * KC, slabB = (long)nPanels * nr * KC;
+        long slabA = (long)mPanels * mr * KC, slabB = SlabOfB(n);
         nint packA = (nint)Pinned(ref _packA, slabA * slabs);
         nint packB = (nint)(kept is null ? Pinned(ref _packB, slabB * slabs) : kept.Panels);
         bool packsB = MustPackB(kept, out long version);
@@ -801,7 +807,7 @@ public static unsafe partial class CpuGemm
         float* packB = Pinned(ref _packB, (long)KC * (NC + NR));
         float* packA = Pinned(ref _packA, (long)KC * (MC + MR));
         // A kept packing of op(B) holds every slab's panels, as SharedPacking lays them out.
-        long slabB = (long)(n + NR - 1) / NR * NR * KC;
+        long slabB = SlabOfB(n);
         float* whole = kept is null ? null : kept.Panels;
         if (kept is not null && MustPackB(kept, out long version))
         {

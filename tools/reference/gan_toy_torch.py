@@ -16,8 +16,8 @@ CENTRES = torch.tensor([(2 * math.cos(k * math.pi / 4), 2 * math.sin(k * math.pi
 STD = 0.02 / 1.414
 
 
-def mlp(dim, out):
-    net = nn.Sequential(nn.Linear(2, dim), nn.ReLU(True), nn.Linear(dim, dim), nn.ReLU(True),
+def mlp(dim, out, inputs=2):
+    net = nn.Sequential(nn.Linear(inputs, dim), nn.ReLU(True), nn.Linear(dim, dim), nn.ReLU(True),
                         nn.Linear(dim, dim), nn.ReLU(True), nn.Linear(dim, out))
     for m in net.modules():
         if isinstance(m, nn.Linear):

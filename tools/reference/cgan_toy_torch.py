@@ -25,7 +25,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gan_toy_torch import CENTRES, STD, mlp, point_measures  # noqa: E402
+from gan_toy_torch import CENTRES, labelled_batch, mlp, point_measures  # noqa: E402
 
 CLASSES = len(CENTRES)
 
@@ -40,11 +40,6 @@ class Conditional(nn.Module):
 
     def forward(self, x, y):
         return self.net(torch.cat([x, self.labels(y)], dim=1))
-
-
-def labelled_batch(n):
-    y = torch.randint(0, CLASSES, (n,))
-    return CENTRES[y] + STD * torch.randn(n, 2), y
 
 
 def measures(G):

@@ -26,8 +26,14 @@ def mlp(dim, out, inputs=2):
     return net
 
 
+def labelled_batch(n):
+    """n points of the eight Gaussians and the Gaussian each was drawn from."""
+    y = torch.randint(0, len(CENTRES), (n,))
+    return CENTRES[y] + STD * torch.randn(n, 2), y
+
+
 def real_batch(n):
-    return CENTRES[torch.randint(0, 8, (n,))] + STD * torch.randn(n, 2)
+    return labelled_batch(n)[0]
 
 
 def setup(mode, dim):

@@ -16,6 +16,7 @@ CORES=$(nproc)
 dotnet build -c Release src/GanFromScratch.Cli -v q -nologo >/dev/null
 GFS="dotnet src/GanFromScratch.Cli/bin/Release/net10.0/gfs.dll"
 LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
 for threads in "$CORES" 1; do
   for r in $(seq "$ROUNDS"); do
     $GFS bench train-step --dataset fashion-mnist --json --threads "$threads" --iters 5 --warmup 1 | tee -a "$LOG"
@@ -27,4 +28,3 @@ for threads in "$CORES" 1; do
   OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/bench/conv_torch.py --threads "$threads" --iters 10
 done
 /usr/bin/python3 tools/bench/summarize_steps.py "$LOG"
-rm -f "$LOG"

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
 ROUNDS=${1:-3}
 CORES=$(nproc)
 dotnet build -c Release src/GanFromScratch.Cli -v q -nologo >/dev/null
@@ -25,4 +26,3 @@ for threads in "$CORES" 1; do
   $GFS bench conv --text --json --threads "$threads" --iters 10
 done
 /usr/bin/python3 tools/bench/summarize_steps.py "$LOG"
-rm -f "$LOG"

@@ -16,6 +16,7 @@ CORES=$(nproc)
 dotnet build -c Release src/GanFromScratch.Cli -v q -nologo >/dev/null
 GFS="dotnet src/GanFromScratch.Cli/bin/Release/net10.0/gfs.dll"
 LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
 for setting in "1" "$CORES"; do
   for r in $(seq "$ROUNDS"); do
     $GFS bench train-step --json --threads "$setting" --iters 15 | tee -a "$LOG"
@@ -29,4 +30,3 @@ for setting in "1" "$CORES"; do
   done
 done
 /usr/bin/python3 tools/bench/summarize_steps.py "$LOG"
-rm -f "$LOG"

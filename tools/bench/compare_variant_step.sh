@@ -21,6 +21,7 @@ if [ -z "${GFS:-}" ]; then
 fi
 GFS="dotnet $GFS"
 LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
 for threads in "$CORES" 1; do
   for r in $(seq "$ROUNDS"); do
     $GFS bench train-step --variant "$VARIANT" --dataset fashion-mnist --batch-size "$BATCH" --json --threads "$threads" --iters 5 --warmup 1 2>/dev/null | tee -a "$LOG"
@@ -31,4 +32,3 @@ for threads in "$CORES" 1; do
   done
 done
 /usr/bin/python3 tools/bench/summarize_steps.py "$LOG"
-rm -f "$LOG"

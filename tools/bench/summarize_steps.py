@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarizes the JSON lines of compare_train_step.sh / compare_image_step.sh (read from a file or stdin).
+"""Summarizes the iteration lines of the compare_*_step.sh scripts (JSON, read from a file or stdin).
 
 Each gfs iteration line ({"threads": N, "ms_per_iter": ...}, no "peer") is paired with the PyTorch line
 that follows it (the scripts alternate the two); lines of other benchmarks are skipped. For each thread

@@ -32,6 +32,25 @@ public abstract class Backend : IDisposable
     /// <summary>Returns a buffer to the backend (called by <see cref="DeviceBuffer.Dispose"/>).</summary>
     protected internal abstract void Release(DeviceBuffer buffer);
 
+    private long _liveBytes, _peakBytes;
+
+    /// <summary>Bytes of the buffers handed out and not yet disposed: what tensors hold now (a pool's spare blocks not counted).</summary>
+    public long LiveBytes => Interlocked.Read(ref _liveBytes);
+
+    /// <summary>The most <see cref="LiveBytes"/> has been since the backend was made or since <see cref="ResetPeak"/>.</summary>
+    public long PeakLiveBytes => Interlocked.Read(ref _peakBytes);
+
+    /// <summary>Starts <see cref="PeakLiveBytes"/> again from what is live now.</summary>
+    public void ResetPeak() => Interlocked.Exchange(ref _peakBytes, LiveBytes);
+
+    /// <summary>A buffer of <paramref name="bytes"/> was handed out (positive) or disposed (negative).</summary>
+    internal void CountLive(long bytes)
+    {
+        long live = Interlocked.Add(ref _liveBytes, bytes);
+        for (long peak = Interlocked.Read(ref _peakBytes); live > peak; peak = Interlocked.Read(ref _peakBytes))
+            if (Interlocked.CompareExchange(ref _peakBytes, live, peak) == peak) break;
+    }
+
     /// <summary>Copies host data into <paramref name="dst"/> starting at element <paramref name="dstOffset"/>.</summary>
     public abstract void Upload(ReadOnlySpan<float> src, DeviceBuffer dst, int dstOffset = 0);
 
@@ -251,6 +270,7 @@ public abstract class DeviceBuffer : IDisposable
     {
         Backend = backend;
         Length = length;
+        backend.CountLive(4L * length);
     }
 
     public Backend Backend { get; }
@@ -265,6 +285,7 @@ public abstract class DeviceBuffer : IDisposable
     {
         if (IsDisposed) return;
         IsDisposed = true;
+        Backend.CountLive(-4L * Length);
         Backend.Release(this);
     }
 }

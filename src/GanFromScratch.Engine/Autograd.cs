@@ -101,7 +101,7 @@ public static class Autograd
     {
         if (gradOutputs is not null && gradOutputs.Length != outputs.Length)
             throw new ArgumentException($"{outputs.Length} outputs but {gradOutputs.Length} output gradients were given.");
-        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        var seeds = new Gradients(recycle: false, kept: null);
         using var mode = createGraph ? EnableGrad() : NoGrad();
 
         for (int i = 0; i < outputs.Length; i++)
@@ -123,9 +123,11 @@ public static class Autograd
             else if (!Shapes.Equal(seed.Shape, output.Shape))
                 throw new ArgumentException(
                     $"The gradient for output {i} has shape {Shapes.Format(seed.Shape)}, but the output has shape {Shapes.Format(output.Shape)}.");
-            Accumulate(grads, output, seed);
+            seeds.Accumulate(output, seed);
         }
 
+        // Without a graph of the gradients, a gradient made from here on is freed once nothing needs it.
+        var grads = new Gradients(recycle: !createGraph, kept: wanted, seeds.Values);
         var order = ReverseTopologicalOrder(outputs);
         var saved = _needed;
         _needed = wanted is null ? null : NeededFor(order, wanted);
@@ -137,7 +139,7 @@ public static class Autograd
         {
             _needed = saved;
         }
-        return grads;
+        return grads.Values;
     }
 
     /// <summary>
@@ -170,11 +172,11 @@ public static class Autograd
     /// </summary>
     public static bool NeedsGrad(Tensor tensor) => tensor.RequiresGrad && (_needed is null || _needed.Contains(tensor));
 
-    private static void PropagateInOrder(List<Tensor> order, Dictionary<Tensor, Tensor> grads)
+    private static void PropagateInOrder(List<Tensor> order, Gradients grads)
     {
         foreach (var tensor in order)
         {
-            if (tensor.GradFn is null || !grads.TryGetValue(tensor, out var g)) continue;
+            if (tensor.GradFn is null || !grads.Values.TryGetValue(tensor, out var g)) continue;
             var node = tensor.GradFn;
             var inputGrads = node.Backward(g);
             for (int j = 0; j < node.Inputs.Length; j++)
@@ -186,13 +188,96 @@ public static class Autograd
                     throw new InvalidOperationException(
                         $"Internal error: the backward rule of '{node.Name}' gave a gradient of shape {Shapes.Format(ig.Shape)} " +
                         $"for input {j} of shape {Shapes.Format(input.Shape)}.");
-                Accumulate(grads, input, ig);
+                grads.Accumulate(input, ig);
             }
+            grads.Used(tensor, g, inputGrads);
         }
     }
 
-    private static void Accumulate(Dictionary<Tensor, Tensor> grads, Tensor tensor, Tensor g) =>
-        grads[tensor] = grads.TryGetValue(tensor, out var existing) ? existing + g : g;
+    /// <summary>
+    /// The gradients of one propagation, by tensor, summed over each tensor's uses. Where no graph
+    /// of the gradients is recorded (<c>createGraph</c> off), a gradient this propagation made is
+    /// freed as soon as nothing needs it — its tensor's rule has run, or it went into a sum —
+    /// as PyTorch's engine drops it: the pool then hands its buffer to the next gradient of that
+    /// size while it is still in cache, and a step holds a few gradients at a time, not all of them.
+    /// A gradient some entry still holds (a rule may pass its own gradient on, to several inputs),
+    /// a wanted one, the caller's seed and any tensor made before the propagation are never freed.
+    /// For the same reason a sum of gradients that only its entry holds is added to in place.
+    /// </summary>
+    private sealed class Gradients
+    {
+        private readonly bool _recycle;
+        private readonly long _madeBefore = Tensor.Created;
+        private readonly HashSet<Tensor>? _kept;
+        private readonly Dictionary<Tensor, int> _holders = new(ReferenceEqualityComparer.Instance);
+        private readonly List<Tensor> _unheld = [];
+
+        public Gradients(bool recycle, Tensor[]? kept, Dictionary<Tensor, Tensor>? seeds = null)
+        {
+            _recycle = recycle;
+            _kept = kept is null ? null : new HashSet<Tensor>(kept, ReferenceEqualityComparer.Instance);
+            Values = seeds ?? new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+            if (recycle) foreach (var value in Values.Values) Hold(value);
+        }
+
+        public Dictionary<Tensor, Tensor> Values { get; }
+
+        /// <summary>Adds <paramref name="g"/> to the gradient of <paramref name="tensor"/>.</summary>
+        public void Accumulate(Tensor tensor, Tensor g)
+        {
+            if (!Values.TryGetValue(tensor, out var existing))
+            {
+                Values[tensor] = g;
+                Hold(g);
+                return;
+            }
+            if (_recycle && existing.Sequence > _madeBefore && _holders[existing] == 1 && existing.OwnsStorageAlone)
+            {
+                existing.AddInPlace(g); // a sum only this entry holds: no new buffer
+                Unhold(g, held: false);
+                return;
+            }
+            var sum = existing + g;
+            Values[tensor] = sum;
+            Hold(sum);
+            Unhold(existing);
+            Unhold(g, held: false);
+        }
+
+        /// <summary>After the rule of <paramref name="tensor"/> turned its gradient <paramref name="g"/> into <paramref name="inputGrads"/>.</summary>
+        public void Used(Tensor tensor, Tensor g, Tensor?[] inputGrads)
+        {
+            if (!_recycle) return;
+            if (_kept is null || !_kept.Contains(tensor))
+            {
+                Values.Remove(tensor);
+                Unhold(g);
+            }
+            foreach (var ig in inputGrads)
+                if (ig is not null) Unhold(ig, held: false); // one not needed was never stored
+            foreach (var t in _unheld)
+                if (t.Sequence > _madeBefore && !_holders.ContainsKey(t)) t.Dispose();
+            _unheld.Clear();
+        }
+
+        private void Hold(Tensor value)
+        {
+            if (_recycle) _holders[value] = _holders.GetValueOrDefault(value) + 1;
+        }
+
+        /// <summary>One entry fewer holds <paramref name="value"/> (or none did: <paramref name="held"/> false); it may be freed after the rule.</summary>
+        private void Unhold(Tensor value, bool held = true)
+        {
+            if (!_recycle) return;
+            if (held)
+            {
+                int left = _holders[value] - 1;
+                if (left == 0) _holders.Remove(value);
+                else _holders[value] = left;
+            }
+            _unheld.Add(value);
+        }
+    }
 
     /// <summary>Every tensor that requires gradients and leads to the outputs, each after all tensors computed from it.</summary>
     private static List<Tensor> ReverseTopologicalOrder(Tensor[] outputs)

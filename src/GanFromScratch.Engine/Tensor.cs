@@ -13,10 +13,12 @@ public sealed partial class Tensor : IDisposable
 {
     private readonly Storage _storage;
     private bool _disposed;
+    private static long _created;
 
     private Tensor(Storage storage, int[] shape)
     {
         _storage = storage;
+        Sequence = Interlocked.Increment(ref _created);
         Shape = shape;
         Size = Shapes.Count(shape);
         TensorScope.Track(this);
@@ -27,6 +29,15 @@ public sealed partial class Tensor : IDisposable
 
     /// <summary>Extents, outermost first.</summary>
     public int[] Shape { get; }
+
+    /// <summary>
+    /// When this tensor object was made, as a count of every tensor made before it: what tells
+    /// <see cref="Autograd"/> which gradients its own propagation created (and may free early).
+    /// </summary>
+    internal long Sequence { get; }
+
+    /// <summary>The count of tensors made so far (the <see cref="Sequence"/> of the latest).</summary>
+    internal static long Created => Interlocked.Read(ref _created);
 
     /// <summary>Number of elements.</summary>
     public int Size { get; }
@@ -171,6 +182,9 @@ public sealed partial class Tensor : IDisposable
         return sb.ToString();
     }
 
+    /// <summary>Whether this tensor is alive and no other tensor (a view) shares its memory: what may be written in place.</summary>
+    internal bool OwnsStorageAlone => !_disposed && _storage.Alone;
+
     /// <summary>Releases this tensor's reference to its storage; the memory returns to the backend when the last view is released.</summary>
     public void Dispose()
     {
@@ -190,6 +204,8 @@ public sealed partial class Tensor : IDisposable
         public Backend Backend { get; } = backend;
         public DeviceBuffer Buffer { get; } = buffer;
         public void AddReference() => Interlocked.Increment(ref _references);
+        /// <summary>No view shares the buffer.</summary>
+        public bool Alone => Volatile.Read(ref _references) == 1;
         public void Release()
         {
             if (Interlocked.Decrement(ref _references) == 0) Buffer.Dispose();

@@ -42,6 +42,20 @@ public sealed partial class Tensor
     }
 
     /// <summary>
+    /// this ← this + <paramref name="g"/> in place, unrecorded, for a sum of gradients that nothing
+    /// else holds (<see cref="Autograd"/>): the same kernel and bits as <c>this + g</c>, without a
+    /// new buffer. The shapes must be equal.
+    /// </summary>
+    internal void AddInPlace(Tensor g)
+    {
+        SameBackend("add", this, g);
+        if (!Shapes.Equal(Shape, g.Shape))
+            throw new ArgumentException($"An in-place sum needs equal shapes, not {Shapes.Format(Shape)} and {Shapes.Format(g.Shape)}.");
+        var strides = Shapes.BroadcastStrides(Shape, Shape);
+        Backend.Binary(BinaryOp.Add, Buffer, strides, g.Buffer, strides, Buffer, Shape);
+    }
+
+    /// <summary>
     /// The backward of ReLU (slope 0) and of LeakyReLU in one kernel: g where <paramref name="x"/>
     /// &gt; 0, slope·g elsewhere. x is the activation's input, or its output (positive at the same
     /// places for a slope ≥ 0). The result is linear in g with a constant mask, so its derivative

@@ -16,7 +16,10 @@ namespace GanFromScratch.Cli.Bench;
 internal static class TrainStepBench
 {
     /// <param name="ranks">The ranks of an MPI job the iterations are split among (each rank times the job's iterations, its waits included), or null for this process alone.</param>
-    /// <returns>The median milliseconds per iteration, and the mean milliseconds per iteration spent averaging gradients among the ranks (0 alone).</returns>
+    /// <returns>
+    /// The median milliseconds per iteration, and the mean milliseconds per iteration spent averaging gradients among the ranks (0 alone).
+    /// The default backend's <see cref="Backend.PeakLiveBytes"/> is then the most the timed iterations held at once (the networks and optimizer state included).
+    /// </returns>
     public static (double MedianMs, double ExchangeMs) Run(TrainConfig config, int warmup, int timed, ICollective? ranks = null)
     {
         config = config with { Iters = int.MaxValue };
@@ -24,6 +27,7 @@ internal static class TrainStepBench
         if (ranks is not null) trainer.Distribute(ranks);
         for (int i = 0; i < warmup; i++) trainer.Step();
         double exchangedBefore = trainer.ExchangeSeconds;
+        Device.Default.ResetPeak();
         var times = new double[timed];
         for (int i = 0; i < timed; i++)
         {

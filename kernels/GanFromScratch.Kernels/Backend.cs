@@ -34,14 +34,18 @@ public abstract class Backend : IDisposable
 
     private long _liveBytes, _peakBytes;
 
-    /// <summary>Bytes of the buffers handed out and not yet disposed: what tensors hold now (a pool's spare blocks not counted).</summary>
-    public long LiveBytes => Interlocked.Read(ref _liveBytes);
+    /// <summary>
+    /// Bytes of the buffers this backend handed out that are not yet disposed, as asked for (a pool
+    /// may hold a block up to a quarter larger, and its spare blocks are not counted): the tensors'
+    /// memory and, on the CPU, the GEMM's kept weight packings (<see cref="Cpu.PackedB"/>).
+    /// </summary>
+    public virtual long LiveBytes => Interlocked.Read(ref _liveBytes);
 
     /// <summary>The most <see cref="LiveBytes"/> has been since the backend was made or since <see cref="ResetPeak"/>.</summary>
-    public long PeakLiveBytes => Interlocked.Read(ref _peakBytes);
+    public virtual long PeakLiveBytes => Interlocked.Read(ref _peakBytes);
 
     /// <summary>Starts <see cref="PeakLiveBytes"/> again from what is live now.</summary>
-    public void ResetPeak() => Interlocked.Exchange(ref _peakBytes, LiveBytes);
+    public virtual void ResetPeak() => Interlocked.Exchange(ref _peakBytes, LiveBytes);
 
     /// <summary>A buffer of <paramref name="bytes"/> was handed out (positive) or disposed (negative).</summary>
     internal void CountLive(long bytes)

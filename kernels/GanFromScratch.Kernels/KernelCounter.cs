@@ -71,6 +71,11 @@ public sealed class KernelCounter(Backend inner) : Backend
 
     public override DeviceBuffer Allocate(int length) => Inner.Allocate(length);
 
+    /// <summary>The backend it wraps owns the buffers, so it keeps their count.</summary>
+    public override long LiveBytes => Inner.LiveBytes;
+    public override long PeakLiveBytes => Inner.PeakLiveBytes;
+    public override void ResetPeak() => Inner.ResetPeak();
+
     /// <summary>Not reached: the buffers belong to the inner backend, and go back to it.</summary>
     protected internal override void Release(DeviceBuffer buffer) =>
         throw new InvalidOperationException("A KernelCounter owns no buffers; they are released to the backend it wraps.");

@@ -51,11 +51,20 @@ public class AutogradMemoryTests
         var y = ((a + b) + (x + w)).Square();
         var seed = Tensor.FromArray([1f, 10f, 100f], 3);
         y.Backward(seed);
-        // dy/dx = 2·s·(6x + w)·(2 + 3 + 1) / … : y = (6x + w)², so dy/dx = 12·s·(6x + w), dy/dw = 2·s·(6x + w).
+        // y = (6x + w)², so dy/dx = 12·s·(6x + w) and dy/dw = 2·s·(6x + w).
         Assert.Equal(new[] { 120f, 2040f, 28800f }, x.Grad!.ToArray());
         Assert.Equal(new[] { 20f, 340f, 4800f }, w.Grad!.ToArray());
         Assert.Equal(new[] { 1f, 10f, 100f }, seed.ToArray()); // the caller's seed is left alone
         Assert.False(seed.Buffer.IsDisposed);
+
+        // A seed whose output gets a second contribution is summed into a new tensor, not in place.
+        var v = Tensor.FromArray([1f, 2f], 2).RequiresGrad_();
+        var u = v * 2f;
+        var (s1, s2) = (Tensor.FromArray([1f, 1f], 2), Tensor.FromArray([1f, 1f], 2));
+        var dv = Autograd.Grad([u, u * 3f], [v], [s1, s2])[0]!;
+        Assert.Equal(new[] { 8f, 8f }, dv.ToArray()); // (s1 + 3·s2)·2
+        Assert.Equal(new[] { 1f, 1f }, s1.ToArray());
+        Assert.Equal(new[] { 1f, 1f }, s2.ToArray());
     }
 
     [Fact]
@@ -108,16 +117,23 @@ public class AutogradMemoryTests
             Assert.Equal(w1.ToArray().Zip(w2.ToArray(), (u, v) => 2f * (u + v)), both[1]!.ToArray());
         }
 
-        // Three uses of a weight, summed in place, give the bits of the sums written out.
-        var w = Tensor.FromArray([0.1f, 0.2f, 0.3f], 3).RequiresGrad_();
-        var (p, q, r) = (Tensor.FromArray([1.1f, 2.3f, 3.7f], 3), Tensor.FromArray([0.7f, 1.9f, 5.3f], 3), Tensor.FromArray([3.3f, 0.9f, 2.1f], 3));
-        ((w * p).Sum() + (w * q).Sum() + (w * r).Sum()).Backward();
-        var (pv, qv, rv) = (p.ToArray(), q.ToArray(), r.ToArray());
-        var wGrad = w.Grad!.ToArray();
-        for (int i = 0; i < 3; i++)
-        {
-            float a = rv[i], b = qv[i], c = pv[i];   // the last use's gradient arrives first
-            Assert.Equal(a + b + c, wGrad[i]);
-        }
+        // Three uses of a weight: the second and third gradients are added to the first in place, and
+        // the sum has the bits of the sums written out. At the peak three gradients of w's size are
+        // live — the sum so far, a product's, and the gradient of w·p it was made from — where sums
+        // into new tensors would make it four.
+        var random = new Random(5);
+        float[] Values() => [.. Enumerable.Range(0, N).Select(_ => (float)random.NextDouble())];
+        var w = Tensor.FromArray(Values(), N).RequiresGrad_();
+        var (p, q, r) = (Tensor.FromArray(Values(), N), Tensor.FromArray(Values(), N), Tensor.FromArray(Values(), N));
+        var loss = (w * p).Sum() + (w * q).Sum() + (w * r).Sum();
+        var backend = Device.Default;
+        long before = backend.LiveBytes;
+        backend.ResetPeak();
+        loss.Backward();
+        long peak = backend.PeakLiveBytes - before;
+        Assert.True(peak <= 3 * 4 * N + 64, $"{peak} bytes live at the peak of the backward pass");
+        // With a graph of the gradients recorded, every sum is a new tensor: the same bits.
+        var written = Autograd.Grad([loss], [w], createGraph: true)[0]!;
+        Assert.Equal(written.ToArray(), w.Grad!.ToArray());
     }
 }

@@ -268,7 +268,7 @@ internal static class BenchCommand
                 var result = new Dictionary<string, object>
                 {
                     ["variant"] = name, ["dataset"] = parse.GetValue(dataset)!, ["dim"] = config.Dim, ["batch"] = config.BatchSize, ["threads"] = t,
-                    ["ms_per_iter"] = Math.Round(median, 2), ["tensor_peak_mib"] = Math.Round(peakMb, 1),
+                    ["ms_per_iter"] = Math.Round(median, 2), ["buffer_peak_mib"] = Math.Round(peakMb, 1),
                     ["kernels_per_iter"] = counted.Kernels, ["calls_per_iter"] = kinds.ToDictionary(c => c.Key, c => c.Value),
                     ["ms_per_iter_by_kind"] = times.ToDictionary(m => m.Key, m => m.Value),
                 };
@@ -283,7 +283,7 @@ internal static class BenchCommand
             else
             {
                 stdout.WriteLine($"{name} ({parse.GetValue(dataset)}), dim {config.Dim}, batch {config.BatchSize}, {t} thread(s): {median:F1} ms per generator iteration " +
-                                 $"(median of {parse.GetValue(iters)}; tensors held at most {peakMb:F1} MiB), {counted.Kernels} kernel calls ({string.Join(", ", kinds.Select(c => $"{c.Key} {c.Value}"))}); " +
+                                 $"(median of {parse.GetValue(iters)}; buffers held at most {peakMb:F1} MiB), {counted.Kernels} kernel calls ({string.Join(", ", kinds.Select(c => $"{c.Key} {c.Value}"))}); " +
                                  $"ms per iteration by kind: {string.Join(", ", times.Select(m => $"{m.Key} {m.Value:F2}"))}.");
                 if (products is not null) PrintProducts(products, parse.GetValue(iters), stdout);
             }

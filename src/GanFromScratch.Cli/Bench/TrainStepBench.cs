@@ -18,7 +18,7 @@ internal static class TrainStepBench
     /// <param name="ranks">The ranks of an MPI job the iterations are split among (each rank times the job's iterations, its waits included), or null for this process alone.</param>
     /// <returns>
     /// The median milliseconds per iteration, and the mean milliseconds per iteration spent averaging gradients among the ranks (0 alone).
-    /// The default backend's <see cref="Backend.PeakLiveBytes"/> is then the most the timed iterations held at once (the networks and optimizer state included).
+    /// The default backend's <see cref="Backend.PeakLiveBytes"/> is then the most the timed iterations held at once (the networks, optimizer state and the CPU's kept weight packings included).
     /// </returns>
     public static (double MedianMs, double ExchangeMs) Run(TrainConfig config, int warmup, int timed, ICollective? ranks = null)
     {

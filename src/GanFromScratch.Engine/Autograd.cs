@@ -101,7 +101,8 @@ public static class Autograd
     {
         if (gradOutputs is not null && gradOutputs.Length != outputs.Length)
             throw new ArgumentException($"{outputs.Length} outputs but {gradOutputs.Length} output gradients were given.");
-        var seeds = new Gradients(recycle: false, kept: null);
+        // Without a graph of the gradients, a gradient made from here on is freed once nothing needs it.
+        var grads = new Gradients(recycle: !createGraph, kept: wanted);
         using var mode = createGraph ? EnableGrad() : NoGrad();
 
         for (int i = 0; i < outputs.Length; i++)
@@ -123,11 +124,9 @@ public static class Autograd
             else if (!Shapes.Equal(seed.Shape, output.Shape))
                 throw new ArgumentException(
                     $"The gradient for output {i} has shape {Shapes.Format(seed.Shape)}, but the output has shape {Shapes.Format(output.Shape)}.");
-            seeds.Accumulate(output, seed);
+            grads.Accumulate(output, seed);
         }
 
-        // Without a graph of the gradients, a gradient made from here on is freed once nothing needs it.
-        var grads = new Gradients(recycle: !createGraph, kept: wanted, seeds.Values);
         var order = ReverseTopologicalOrder(outputs);
         var saved = _needed;
         _needed = wanted is null ? null : NeededFor(order, wanted);
@@ -212,15 +211,13 @@ public static class Autograd
         private readonly Dictionary<Tensor, int> _holders = new(ReferenceEqualityComparer.Instance);
         private readonly List<Tensor> _unheld = [];
 
-        public Gradients(bool recycle, Tensor[]? kept, Dictionary<Tensor, Tensor>? seeds = null)
+        public Gradients(bool recycle, Tensor[]? kept)
         {
             _recycle = recycle;
             _kept = kept is null ? null : new HashSet<Tensor>(kept, ReferenceEqualityComparer.Instance);
-            Values = seeds ?? new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
-            if (recycle) foreach (var value in Values.Values) Hold(value);
         }
 
-        public Dictionary<Tensor, Tensor> Values { get; }
+        public Dictionary<Tensor, Tensor> Values { get; } = new(ReferenceEqualityComparer.Instance);
 
         /// <summary>Adds <paramref name="g"/> to the gradient of <paramref name="tensor"/>.</summary>
         public void Accumulate(Tensor tensor, Tensor g)

@@ -24,6 +24,7 @@ public sealed class TrainCliTests : IDisposable
         var (code, output, err) = Run(["train", "wgan-gp", "--iters", "4", "--eval-every", "2", "--out", Out, .. Tiny]);
         Assert.True(code == 0, err);
         Assert.Contains("w1", output); // the summary table
+        Assert.Matches(@"memory\s*│\s*\d+\.\d MiB at most in buffers on cpu", output);
         var lines = File.ReadAllLines(Path.Combine(Out, "metrics.jsonl"));
         Assert.Equal(2, lines.Length);
         using (var last = JsonDocument.Parse(lines[^1]))
@@ -141,6 +142,7 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(16, json.RootElement.GetProperty("dim").GetInt32());
         Assert.Equal(8, json.RootElement.GetProperty("batch").GetInt32());
         Assert.True(json.RootElement.GetProperty("ms_per_iter").GetDouble() > 0);
+        Assert.True(json.RootElement.GetProperty("buffer_peak_mib").GetDouble() > 0);
         // Kernel calls of one iteration. Every pass through a toy MLP is 4 fused GEMMs (3 Linear +
         // ReLU, and the last Linear with its bias); a critic step passes the generator once and the
         // critic three times (real, fake, interpolates), the generator step each once. The data

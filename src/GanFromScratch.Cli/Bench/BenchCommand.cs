@@ -268,7 +268,7 @@ internal static class BenchCommand
                 var result = new Dictionary<string, object>
                 {
                     ["variant"] = name, ["dataset"] = parse.GetValue(dataset)!, ["dim"] = config.Dim, ["batch"] = config.BatchSize, ["threads"] = t,
-                    ["ms_per_iter"] = Math.Round(median, 2), ["buffer_peak_mib"] = Math.Round(peakMb, 1),
+                    ["ms_per_iter"] = Math.Round(median, 2), ["buffer_peak_mib"] = Math.Round(peakMb, 3),
                     ["kernels_per_iter"] = counted.Kernels, ["calls_per_iter"] = kinds.ToDictionary(c => c.Key, c => c.Value),
                     ["ms_per_iter_by_kind"] = times.ToDictionary(m => m.Key, m => m.Value),
                 };

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using GanFromScratch.Gan;
 using GanFromScratch.Gan.Data;
 using GanFromScratch.Cli.Distributed;
+using GanFromScratch.Engine;
 using GanFromScratch.Engine.Distributed;
 using Spectre.Console;
 
@@ -436,6 +437,7 @@ internal static class TrainCommand
 
         using var signals = new StopSignals();
         RunResult result;
+        Device.Default.ResetPeak();
         try
         {
             result = RunWithProgress(trainer, folder, changes, stdout, stderr, signals.Token);
@@ -659,6 +661,7 @@ internal static class TrainCommand
         string pictures = config.Kind == DataKind.Text ? Path.Combine(outDir, TextData.SamplesFolder) : Path.Combine(outDir, TrainingRun.FramesFolder);
         table.AddRow(config.Kind == DataKind.Text ? "samples" : "pictures", Markup.Escape(pictures) + ", " + Markup.Escape(Path.Combine(outDir, TrainingRun.MetricsPlotFile)));
         table.AddRow("checkpoint", Markup.Escape(result.CheckpointPath));
+        table.AddRow("memory", $"{Device.Default.PeakLiveBytes / (1024.0 * 1024.0):F1} MiB at most in buffers on {Device.Default.Name}");
         console.Write(table);
     }
 

@@ -14,7 +14,6 @@ label's centre) and the exact W1 between the first 1,024 of them and 1,024 real 
 
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/reference/cgan_toy_torch.py --iters 1800 --seed 1
 """
-import argparse
 import json
 import os
 import sys
@@ -25,7 +24,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gan_toy_torch import CENTRES, labelled_batch, mlp, point_measures  # noqa: E402
+from gan_toy_torch import CENTRES, labelled_batch, mlp, point_measures, seeded, toy_parser  # noqa: E402
 
 CLASSES = len(CENTRES)
 
@@ -53,15 +52,7 @@ def measures(G):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--iters", type=int, default=1800)
-    p.add_argument("--dim", type=int, default=512)
-    p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--eval-every", type=int, default=100)
-    args = p.parse_args()
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(1)
+    args = seeded(toy_parser(__doc__.splitlines()[0]).parse_args())
     G = Conditional(mlp(args.dim, 2, inputs=2 + CLASSES))
     D = Conditional(mlp(args.dim, 1, inputs=2 + CLASSES))
     optG = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))

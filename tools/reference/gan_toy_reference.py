@@ -8,7 +8,6 @@ results with PyTorch's.
 
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/reference/gan_toy_reference.py --iters 2000 --lam 0.1 --seed 1
 """
-import argparse
 import json
 import os
 import sys
@@ -17,19 +16,12 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gan_toy_torch import iteration, measures, setup  # noqa: E402
+from gan_toy_torch import iteration, measures, seeded, setup, toy_parser  # noqa: E402
 
-p = argparse.ArgumentParser()
+p = toy_parser(iters=2000)
 p.add_argument("--mode", default="wgan-gp", choices=["wgan-gp", "wgan"])
-p.add_argument("--iters", type=int, default=2000)
 p.add_argument("--lam", type=float, default=0.1)
-p.add_argument("--dim", type=int, default=512)
-p.add_argument("--batch", type=int, default=256)
-p.add_argument("--seed", type=int, default=1)
-p.add_argument("--eval-every", type=int, default=100)
-args = p.parse_args()
-torch.manual_seed(args.seed)
-torch.set_num_threads(1)
+args = seeded(p.parse_args())
 G, D, optG, optD = setup(args.mode, args.dim)
 
 

@@ -4,6 +4,7 @@
 Networks: an MLP with three hidden ReLU layers of `dim` for both players, weights N(0, 0.02²),
 biases 0. Data: eight Gaussians on a circle of radius 2, std 0.02, all divided by 1.414.
 """
+import argparse
 import math
 
 import numpy as np
@@ -14,6 +15,24 @@ from scipy.spatial.distance import cdist
 
 CENTRES = torch.tensor([(2 * math.cos(k * math.pi / 4), 2 * math.sin(k * math.pi / 4)) for k in range(8)]) / 1.414
 STD = 0.02 / 1.414
+
+
+def toy_parser(description=None, iters=1800):
+    """The toy peers' common options (gfs's toy defaults); each peer adds its own."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--iters", type=int, default=iters)
+    p.add_argument("--dim", type=int, default=512)
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--eval-every", type=int, default=100)
+    return p
+
+
+def seeded(args):
+    """Seeds PyTorch with --seed and keeps it to one thread (OpenBLAS's count comes from its environment variable)."""
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(1)
+    return args
 
 
 def mlp(dim, out, inputs=2):

@@ -7,7 +7,6 @@ batch 256, z ~ N(0, 1)². Prints gfs's toy measures (modes, hq, w1) every --eval
 
     OMP_NUM_THREADS=1 /usr/bin/python3 tools/reference/hinge_torch.py --iters 1800 --seed 1
 """
-import argparse
 import json
 import os
 import sys
@@ -20,15 +19,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(__file__))
 import gan_toy_torch as toy  # noqa: E402
 
-p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-p.add_argument("--iters", type=int, default=1800)
-p.add_argument("--dim", type=int, default=512)
-p.add_argument("--batch", type=int, default=256)
-p.add_argument("--seed", type=int, default=1)
-p.add_argument("--eval-every", type=int, default=100)
-args = p.parse_args()
-torch.manual_seed(args.seed)
-torch.set_num_threads(1)
+args = toy.seeded(toy.toy_parser(__doc__.splitlines()[0]).parse_args())
 G, D = toy.mlp(args.dim, 2), toy.mlp(args.dim, 1)
 for i, m in enumerate(D):
     if isinstance(m, nn.Linear):

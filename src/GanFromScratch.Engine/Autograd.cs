@@ -231,14 +231,12 @@ public static class Autograd
             if (_recycle && existing.Sequence > _madeBefore && _holders[existing] == 1 && existing.OwnsStorageAlone)
             {
                 existing.AddInPlace(g); // a sum only this entry holds: no new buffer
-                Unhold(g, held: false);
                 return;
             }
             var sum = existing + g;
             Values[tensor] = sum;
             Hold(sum);
             Unhold(existing);
-            Unhold(g, held: false);
         }
 
         /// <summary>After the rule of <paramref name="tensor"/> turned its gradient <paramref name="g"/> into <paramref name="inputGrads"/>.</summary>
@@ -251,7 +249,7 @@ public static class Autograd
                 Unhold(g);
             }
             foreach (var ig in inputGrads)
-                if (ig is not null) Unhold(ig, held: false); // one not needed was never stored
+                if (ig is not null) Unhold(ig, held: false); // stored, summed into another, or not needed
             foreach (var t in _unheld)
                 if (t.Sequence > _madeBefore && !_holders.ContainsKey(t)) t.Dispose();
             _unheld.Clear();

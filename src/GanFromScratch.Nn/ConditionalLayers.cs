@@ -98,9 +98,14 @@ public sealed class ProjectionHead : Module
 
     /// <param name="h">Pooled features [n, F].</param>
     /// <param name="labels">Class indices held in floats, [n].</param>
-    public override Tensor Forward(Tensor h, Tensor labels) => Compute(h, labels, Psi.Weight, Psi.Bias!, Embed.Weight);
+    /// <remarks>ψ through its own Forward, so that its spectral normalization (if on) applies.</remarks>
+    public override Tensor Forward(Tensor h, Tensor labels) => Psi.Forward(h) + Projection(h, labels, Embed.Weight);
 
     /// <summary>ψ(h) + ⟨embed(y), h⟩ from given parameters, [n, 1].</summary>
     public static Tensor Compute(Tensor h, Tensor labels, Tensor psiWeight, Tensor psiBias, Tensor embedding) =>
-        Tensor.Linear(h, psiWeight, psiBias, Kernels.GemmActivation.None, 0f) + (Tensor.IndexSelect(embedding, labels) * h).Sum([1], keepDim: true);
+        Tensor.Linear(h, psiWeight, psiBias, Kernels.GemmActivation.None, 0f) + Projection(h, labels, embedding);
+
+    /// <summary>⟨embed(y), h⟩ per sample, [n, 1].</summary>
+    private static Tensor Projection(Tensor h, Tensor labels, Tensor embedding) =>
+        (Tensor.IndexSelect(embedding, labels) * h).Sum([1], keepDim: true);
 }

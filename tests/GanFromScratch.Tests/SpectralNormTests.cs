@@ -222,3 +222,60 @@ public sealed class SpectralNormTrainingTests : IDisposable
         Assert.False(Directory.Exists(other));
     }
 }
+
+/// <summary>
+/// <c>--spectral-norm both</c> reaches every layer it lists: each normalized layer of each network
+/// computes with W/σ̂ in training mode, so one step's power iterations move its u and v (a layer
+/// whose forward read its plain weight would keep them as drawn). A vector of one element (u of a
+/// layer with one output, v of one with one input) is ±1 and cannot show it, so the other does.
+/// </summary>
+public sealed class SpectralNormCoverageTests
+{
+    [Theory]
+    [InlineData("wgan-gp", "8gaussians")]
+    [InlineData("cgan", "8gaussians")]
+    [InlineData("bigan", "8gaussians")]
+    [InlineData("loss-sensitive", "8gaussians")]
+    [InlineData("wgan-gp", "mnist")]
+    [InlineData("dcgan", "mnist")]
+    [InlineData("acgan", "mnist")]
+    [InlineData("biggan", "mnist")]
+    [InlineData("infogan", "mnist")]
+    [InlineData("bigan", "mnist")]
+    [InlineData("wgan-gp", "text")]
+    public void A_step_moves_the_power_iteration_of_every_normalized_layer(string variant, string dataset)
+    {
+        var config = TestRuns.Defaults(variant, dataset) with { Dim = 4, BatchSize = 4, Iters = 2, SpectralNorm = "both" };
+        var trainer = Start(config);
+        var before = PowerIterationVectors(trainer);
+        Assert.NotEmpty(before);
+        trainer.Step();
+        var after = PowerIterationVectors(trainer).ToDictionary(s => s.Name, s => s.Values);
+        foreach (var layer in before.Select(s => s.Name[..^".weight_u".Length]).Distinct())
+        {
+            var moved = before.Where(s => s.Name.StartsWith(layer + ".weight_") && s.Values.Length > 1)
+                .Select(s => !s.Values.SequenceEqual(after[s.Name])).ToList();
+            Assert.True(moved.Count > 0 && moved.All(m => m), $"{variant} on {dataset}: the power iteration of {layer} did not run");
+        }
+    }
+
+    /// <summary>u and v of every normalized layer of the generator and the critic (the averaged copies follow them).</summary>
+    private static (string Name, float[] Values)[] PowerIterationVectors(Gan.Trainer trainer) =>
+        [.. TestRuns.State(trainer).Where(s => (s.Name.EndsWith(".weight_u") || s.Name.EndsWith(".weight_v")) &&
+            (s.Name.StartsWith(Gan.Roles.Generator + ".") || s.Name.StartsWith(Gan.Roles.Critic + ".")))];
+
+    private static Gan.Trainer Start(Gan.TrainConfig config)
+    {
+        switch (config.Kind)
+        {
+            case Gan.Data.DataKind.Images:
+                return TestRuns.Images(config, Gan.Data.ImageDataset.Random(config.BatchSize * 4, config.Seed));
+            case Gan.Data.DataKind.Text:
+                var corpus = Gan.Data.TextCorpus.FromLines([.. Enumerable.Range(0, 40).Select(i => $"line {i}: the cat sat on the mat {i * i}")]);
+                var withVocabulary = config with { Vocabulary = corpus.Vocabulary };
+                return Gan.Trainer.Start(withVocabulary, new Gan.Data.TextData(withVocabulary, corpus));
+            default:
+                return TestRuns.Toy(config);
+        }
+    }
+}

@@ -47,7 +47,8 @@ public sealed class TextResidualBlock : Module
     public Conv1d First { get; }
     public Conv1d Second { get; }
 
-    public override Tensor Forward(Tensor x) => Compute(x, First.Weight, First.Bias!, Second.Weight, Second.Bias!);
+    /// <remarks>Through the layers' own Forward, so that their spectral normalization (if on) applies; the same operations as <see cref="Compute"/>.</remarks>
+    public override Tensor Forward(Tensor x) => x + Scale * Second.Forward(First.Forward(x.Relu()).Relu());
 
     /// <summary>The <see cref="TextNetworks.Blocks"/> blocks of either network, in order.</summary>
     public static Sequential Stack(int dim, RandomStream random) =>

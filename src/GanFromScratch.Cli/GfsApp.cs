@@ -21,20 +21,7 @@ public static class GfsApp
     /// <summary>Runs gfs with the given arguments, writing to the given streams (tests pass their own).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand(
-            "gfs — GanFromScratch: generative adversarial networks on a tensor and autograd engine written from scratch.")
-        {
-            Train.TrainCommand.Create(stdout, stderr),
-            Train.SampleCommand.Create(stdout),
-            Train.EncodeCommand.Create(stdout),
-            Train.EvalCommand.Create(stdout),
-            Runs.RunsCommand.Create(stdout),
-            Report.ReportCommand.Create(stdout),
-            Devices.DevicesCommand.Create(stdout),
-            Distributed.DistributedCommand.Create(stdout),
-            Bench.BenchCommand.Create(stdout, stderr),
-        };
-        ShortListings(root);
+        var root = Commands(stdout, stderr);
         try
         {
             args = Train.RunConfigFile.WithVariantNamed(args);
@@ -45,7 +32,9 @@ public static class GfsApp
             return Usage;
         }
         var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
+        // --help answers even where the rest of the line would not parse (a command's required options left out).
+        bool help = parsed.Action is ShortListingHelp or System.CommandLine.Help.HelpAction;
+        if (parsed.Errors.Count > 0 && !help)
         {
             foreach (var line in ParseErrors.Explain(parsed)) stderr.WriteLine($"gfs: {line}");
             stderr.WriteLine("Run 'gfs --help' (or 'gfs <command> --help') for usage and examples.");
@@ -60,6 +49,26 @@ public static class GfsApp
             stderr.WriteLine($"gfs: {known.Message}");
             return known.Code;
         }
+    }
+
+    /// <summary>Every command of gfs, writing to the given streams.</summary>
+    public static RootCommand Commands(TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand(
+            "gfs — GanFromScratch: generative adversarial networks on a tensor and autograd engine written from scratch.")
+        {
+            Train.TrainCommand.Create(stdout, stderr),
+            Train.SampleCommand.Create(stdout),
+            Train.EncodeCommand.Create(stdout),
+            Train.EvalCommand.Create(stdout),
+            Runs.RunsCommand.Create(stdout),
+            Report.ReportCommand.Create(stdout),
+            Devices.DevicesCommand.Create(stdout),
+            Distributed.DistributedCommand.Create(stdout),
+            Bench.BenchCommand.Create(stdout, stderr),
+        };
+        ShortListings(root);
+        return root;
     }
 
     /// <summary>What gfs tells a user about an exception, and its exit code; null for one it does not expect (a bug: the trace is shown).</summary>

@@ -101,6 +101,34 @@ public class CliTests
         Assert.Contains("MxNxK", err);
     }
 
+    /// <summary>Every command's path below the root: train, train wgan-gp, bench gemm, ….</summary>
+    public static TheoryData<string> CommandPaths()
+    {
+        var paths = new TheoryData<string>();
+        void Walk(System.CommandLine.Command command, string path)
+        {
+            foreach (var sub in command.Subcommands)
+            {
+                string here = path.Length == 0 ? sub.Name : $"{path} {sub.Name}";
+                paths.Add(here);
+                Walk(sub, here);
+            }
+        }
+        Walk(GanFromScratch.Cli.GfsApp.Commands(TextWriter.Null, TextWriter.Null), "");
+        return paths;
+    }
+
+    [Theory]
+    [MemberData(nameof(CommandPaths))]
+    public void Every_command_answers_help_with_its_usage_even_without_its_required_options(string path)
+    {
+        var (code, output, err) = Run([.. path.Split(' '), "--help"]);
+        Assert.True(code == 0, $"gfs {path} --help: exit {code}: {err}");
+        var usage = output.Split('\n').SkipWhile(l => l != "Usage:").Skip(1).FirstOrDefault() ?? "";
+        Assert.Contains($" {path}", usage); // the program's name before it is the test host's here
+        Assert.Equal("", err);
+    }
+
     [Fact]
     public void Help_shows_examples()
     {

@@ -245,7 +245,7 @@ public sealed record TrainConfig
         Require(Dim >= 1, "--dim", $"must be at least 1 (got {Dim})");
         Require(Ortho >= 0 && float.IsFinite(Ortho), "--ortho", $"must be a number ≥ 0 (got {Ortho})");
         Require(Accumulate >= 1, "--accumulate", $"must be at least 1 (got {Accumulate})");
-        Require(EmaDecay == 0 || (EmaDecay > 0 && EmaDecay < 1), "--ema", $"must be a decay between 0 and 1, exclusive, such as 0.999 (got {EmaDecay})");
+        Require(EmaDecay == 0 || (EmaDecay > 0 && EmaDecay < 1), "--ema", $"must be a decay between 0 and 1, exclusive, such as 0.999, or 0 for no average (got {EmaDecay})");
         Require(EmaStart >= 0, "--ema-start", $"must be at least 0 (got {EmaStart})");
         Require(SpectralNormalization.Choices.Contains(SpectralNorm), "--spectral-norm", $"must be one of {string.Join(", ", SpectralNormalization.Choices)} (got {SpectralNorm})");
         Require(EvalEvery >= 1, "--eval-every", $"must be at least 1 (got {EvalEvery})");

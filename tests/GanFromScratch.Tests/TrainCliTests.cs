@@ -68,6 +68,50 @@ public sealed class TrainCliTests : IDisposable
         Assert.Contains(expected, err);
     }
 
+    [Theory]
+    [InlineData("--beta1", "1", "--beta1 must be in [0, 1)")]
+    [InlineData("--beta2", "-0.1", "--beta2 must be in [0, 1)")]
+    [InlineData("--lr-g", "0", "--lr-g must be a positive number")]
+    [InlineData("--lr-d", "-1e-4", "--lr-d must be a positive number")]
+    [InlineData("--ema", "1", "or 0 for no average")]
+    public void Impossible_optimizer_settings_are_refused_naming_the_option_and_nothing_is_written(string option, string value, string expected)
+    {
+        var (code, _, err) = Run(["train", "wgan-gp", option, value, "--iters", "1", "--out", Out, .. Tiny]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.False(Directory.Exists(Out));
+    }
+
+    [Theory]
+    [InlineData("--beta1")]
+    [InlineData("--beta2")]
+    public void Betas_are_refused_for_a_variant_that_trains_with_rmsprop(string option)
+    {
+        var (code, _, err) = Run(["train", "wgan", option, "0.3", "--iters", "1", "--out", Out, .. Tiny]);
+        Assert.Equal(2, code);
+        Assert.Contains("wgan trains with RMSProp", err);
+        Assert.False(Directory.Exists(Out));
+    }
+
+    [Fact]
+    public void Learning_rates_and_betas_reach_each_players_optimizer_and_the_saved_settings()
+    {
+        var (code, _, err) = Run(["train", "wgan-gp", "--lr-g", "3e-4", "--lr-d", "2e-4", "--beta1", "0.1", "--beta2", "0.95",
+            "--iters", "1", "--out", Out, .. Tiny]);
+        Assert.True(code == 0, err);
+        var config = Gan.Checkpoint.ReadConfig(Path.Combine(Out, "checkpoint.safetensors"));
+        var trainer = TestRuns.LoadToy(Path.Combine(Out, "checkpoint.safetensors"));
+        foreach (var (role, lr) in new[] { (Gan.Roles.Generator, 3e-4f), (Gan.Roles.Critic, 2e-4f) })
+        {
+            var adam = Assert.IsType<Nn.Adam>(trainer.Players[role].Optimizer);
+            Assert.Equal((lr, 0.1f, 0.95f), (adam.LearningRate, adam.Beta1, adam.Beta2));
+            Assert.Equal(lr, config.LrFor(role));
+        }
+        using var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(Out, "config.json")));
+        Assert.Equal(0.1, saved.RootElement.GetProperty("beta1").GetDouble(), 6);
+        Assert.Equal(0.95, saved.RootElement.GetProperty("beta2").GetDouble(), 6);
+    }
+
     [Fact]
     public void An_unknown_variant_lists_the_valid_ones()
     {

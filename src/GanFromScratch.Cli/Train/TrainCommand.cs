@@ -64,7 +64,7 @@ internal static class TrainCommand
         {
             Description = "Keep a moving average of the generator's weights with this decay (BigGAN: 0.9999; for runs of a few thousand " +
                           "iterations 0.999): samples and evaluations use it, and fd_raw (w1_raw on toy data) measures the learning generator. " +
-                          "Default: the variant's (biggan: 0.999; the others none).",
+                          "Default: the variant's (biggan: 0.999; the others none); --ema 0 keeps none.",
         };
         public readonly Option<int?> EmaStart = CommonOptions.AtLeast(new Option<int?>("--ema-start")
         {
@@ -278,6 +278,9 @@ internal static class TrainCommand
         given.Validate(); // names the option on impossible values (exit 2)
         if (Given(parse, o.EmaStart) && given.EmaDecay == 0)
             throw new UsageException("--ema-start N is when the moving average of --ema DECAY starts; give --ema too (for example --ema 0.999).");
+        if (variant.Defaults.Optimizer == OptimizerKind.RmsProp && (Given(parse, o.Beta1) || Given(parse, o.Beta2)))
+            throw new UsageException($"{variant.Name} trains with RMSProp, as its paper does, which has no β₁ or β₂: leave out --beta1 and --beta2 " +
+                                     "(they set Adam's, for the variants that train with Adam).");
         bool resume = parse.GetResult(o.Resume) is not null;
         if (resume && rerun is not null)
             throw new UsageException("--config starts a new run from saved settings and --resume continues one: give one of them.");

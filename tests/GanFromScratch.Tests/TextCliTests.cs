@@ -113,6 +113,28 @@ public sealed class TextCliTests : IDisposable
         Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(e => !e.EndsWith("run.lock")));
     }
 
+    [Theory]
+    [InlineData("binary", "holds NUL bytes")]
+    [InlineData("utf16", "holds NUL bytes")]
+    [InlineData("empty", "holds 0 non-empty line(s)")]
+    [InlineData("one line", "holds 1 non-empty line(s)")]
+    public void A_file_that_is_not_lines_of_utf8_text_is_refused_with_exit_2_and_nothing_written(string kind, string expected)
+    {
+        string file = Path.Combine(_dir, "corpus.txt");
+        switch (kind)
+        {
+            case "binary": File.WriteAllBytes(file, [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7 % 256))]); break;
+            case "utf16": File.WriteAllText(file, "the cat sat\nthe dog ran\non the mat\n", System.Text.Encoding.Unicode); break;
+            case "empty": File.WriteAllText(file, ""); break;
+            default: File.WriteAllText(file, "only this\n\n   \n"); break;
+        }
+        string outDir = Path.Combine(_dir, "refused");
+        var (code, _, err) = Gfs.Run("train", "wgan-gp", "--dataset", "text", "--data", file, "--out", outDir, "--iters", "1");
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(e => !e.EndsWith("run.lock")));
+    }
+
     [Fact]
     public void Resuming_with_another_vocabulary_limit_is_refused()
     {

@@ -155,7 +155,19 @@ public sealed class TextCorpus
             throw new ArgumentException($"--data {path} is a folder; for --dataset text give a UTF-8 text file, one sample per line.");
         if (!File.Exists(path))
             throw new FileNotFoundException($"--data {path}: there is no such file. Give a UTF-8 text file, one sample per line.");
+        if (HoldsNulBytes(path))
+            throw new ArgumentException($"--data {path} holds NUL bytes: it is a binary file (or UTF-16 text), not UTF-8 text. " +
+                                        "Give a UTF-8 text file, one sample per line (iconv -t UTF-8 converts other encodings).");
         return (Path.GetFileName(path), File.ReadLines(path, Encoding.UTF8));
+    }
+
+    /// <summary>Whether the file's first 64 KiB hold a NUL byte, which no UTF-8 text has (and every UTF-16 text and most binaries do).</summary>
+    private static bool HoldsNulBytes(string path)
+    {
+        var head = new byte[64 * 1024];
+        using var file = File.OpenRead(path);
+        int read = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return Array.IndexOf(head, (byte)0, 0, read) >= 0;
     }
 
     private static (string Name, IEnumerable<string> Lines) ReadFortunes()

@@ -121,21 +121,25 @@ public class ToyMetricsTests
     }
 
     [Fact]
-    public void Toy_class_accuracy_is_the_nearest_centres_verdict_not_the_samples_spread()
+    public void Toy_class_accuracy_counts_the_points_within_three_sigma_of_their_own_labels_centre()
     {
         var centres = new EightGaussians().Centres;
         float std = new EightGaussians().ComponentStd;
-        // Asked for 0, 0, 2, 5: the first lies 10σ from centre 0 but still nearest it (counts), the
-        // second on centre 1 (does not), the third on centre 2, the fourth half-way to 4, nearer 5.
+        // Asked for 0, 0, 0, 2, 5, 6: 2.9σ from centre 0 (counts), 3.1σ from it (does not, though
+        // nearest it), on centre 1 (does not: another class, though a high-quality point), on centre 2
+        // (counts), 1σ from centre 5 (counts), half-way between 6 and 7 (does not).
         float[] points =
         [
-            centres[0][0] + 10 * std, centres[0][1],
+            centres[0][0] + 2.9f * std, centres[0][1],
+            centres[0][0], centres[0][1] - 3.1f * std,
             centres[1][0], centres[1][1],
             centres[2][0], centres[2][1],
-            0.45f * centres[4][0] + 0.55f * centres[5][0], 0.45f * centres[4][1] + 0.55f * centres[5][1],
+            centres[5][0] + 0.6f * std, centres[5][1] - 0.8f * std,
+            0.5f * (centres[6][0] + centres[7][0]), 0.5f * (centres[6][1] + centres[7][1]),
         ];
-        Assert.Equal(0.75, ToyMetrics.ClassAccuracy(points, [0, 0, 2, 5], centres), 9);
-        Assert.Throws<ArgumentException>(() => ToyMetrics.ClassAccuracy(points, [0, 0, 2], centres));
+        Assert.Equal(3.0 / 6, ToyMetrics.ClassAccuracy(points, [0, 0, 0, 2, 5, 6], centres, std), 9);
+        Assert.Equal(4.0 / 6, ToyMetrics.Modes(points, centres, std).HighQuality, 9); // hq takes any centre: the point on centre 1 too
+        Assert.Throws<ArgumentException>(() => ToyMetrics.ClassAccuracy(points, [0, 0, 2], centres, std));
     }
 
     [Fact]

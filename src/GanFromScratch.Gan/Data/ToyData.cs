@@ -81,7 +81,7 @@ public sealed class ToyData : IGanData
     /// between 1,024 generated and 1,024 real points; for mixtures, modes covered and the fraction
     /// of high-quality samples among 2,500; the critic's mean gradient norm at interpolates between
     /// the two sets. A conditional generator is asked for every label in turn, and class_acc is
-    /// the fraction of its points nearest to their own label's centre.
+    /// the fraction of its points within 3σ of their own label's centre.
     /// </summary>
     public Evaluation Measure(Trainer trainer)
     {
@@ -100,7 +100,7 @@ public sealed class ToyData : IGanData
         {
             var (m, h) = ToyMetrics.Modes(generated, centres, Dataset.ComponentStd);
             (modes, hq) = (m, h);
-            if (labels is not null) classAccuracy = ToyMetrics.ClassAccuracy(generated, labels, centres);
+            if (labels is not null) classAccuracy = ToyMetrics.ClassAccuracy(generated, labels, centres, Dataset.ComponentStd);
         }
         double gradNorm;
         using (TensorScope.Begin())

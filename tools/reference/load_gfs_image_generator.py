@@ -24,6 +24,11 @@ import torch
 import torch.nn as nn
 
 NOISE = 128
+# The variants whose generator is gan-mnist's or dcgan's (with a label embedding for the conditional three),
+# each with the architecture a run without --arch has (Variant.DefaultArch in gfs).
+DEFAULT_ARCH = {"wgan": "gan-mnist", "wgan-gp": "gan-mnist", "cwgan-gp": "gan-mnist", "hinge": "gan-mnist",
+                "gan": "dcgan", "lsgan": "dcgan", "dcgan": "dcgan", "loss-sensitive": "dcgan", "cgan": "dcgan", "acgan": "dcgan"}
+LOADABLE = set(DEFAULT_ARCH)
 
 
 def load_safetensors(path):
@@ -92,10 +97,16 @@ def main():
 
     tensors, meta = load_safetensors(args.checkpoint)
     config = json.loads(meta["config"])
+    if config.get("dataset") not in ("fashion-mnist", "mnist"):
+        sys.exit(f"{args.checkpoint} is a run of {config['variant']} on {config.get('dataset')}, not on images: "
+                 "tools/reference/load_gfs_generator.py loads toy generators")
+    if config["variant"] not in LOADABLE or (config.get("arch") or DEFAULT_ARCH[config["variant"]]) not in ("gan-mnist", "dcgan"):
+        sys.exit(f"{args.checkpoint} is a run of {config['variant']} (networks: {config.get('arch') or 'its own'}): this script rebuilds "
+                 f"the gan-mnist and dcgan generators of {', '.join(sorted(LOADABLE))}; for the networks of infogan, bigan, "
+                 "ssgan and biggan use `gfs sample --checkpoint … --out samples.npy`")
     variants = {"cgan", "cwgan-gp", "acgan"}
     conditional = config["variant"] in variants
-    default_arch = "gan-mnist" if config["variant"] in {"wgan", "wgan-gp", "cwgan-gp"} else "dcgan"
-    arch, dim = config.get("arch") or default_arch, config["dim"]
+    arch, dim = config.get("arch") or DEFAULT_ARCH[config["variant"]], config["dim"]
     prefix = "generator.net." if conditional else "generator."
     classes = tensors["generator.labels.weight"].shape[0] if conditional else 0
     G = generator(arch, dim, NOISE + classes)

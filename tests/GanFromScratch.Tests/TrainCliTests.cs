@@ -112,6 +112,30 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(0.95, saved.RootElement.GetProperty("beta2").GetDouble(), 6);
     }
 
+    public static TheoryData<string> VariantNames() => [.. Gan.Registry.All.Select(v => v.Name)];
+
+    [Theory]
+    [MemberData(nameof(VariantNames))]
+    public void A_variants_help_names_its_own_measures_pictures_data_and_networks(string name)
+    {
+        var variant = Gan.Registry.Get(name);
+        var (code, output, _) = Run("train", name, "--help");
+        Assert.Equal(0, code);
+        string written = output[output.IndexOf("Writes into the run folder", StringComparison.Ordinal)..];
+        written = written[..written.IndexOf("\n", StringComparison.Ordinal)];
+        Assert.All(variant.MeasureNames, m => Assert.Contains(m, written));
+        Assert.All(variant.PictureFiles, f => Assert.Contains(f.Split(' ')[0], written));
+        Assert.Equal(variant.NeedsLabels, written.Contains("class_acc"));
+        string dataset = output.Split('\n').Single(l => l.TrimStart().StartsWith("--dataset <"));
+        Assert.Equal(variant.Accepts.Contains(Gan.Data.DataKind.Toy), dataset.Contains("8gaussians"));
+        Assert.Equal(variant.Accepts.Contains(Gan.Data.DataKind.Toy) && !variant.NeedsLabels, dataset.Contains("swissroll"));
+        Assert.Equal(variant.Accepts.Contains(Gan.Data.DataKind.Images), dataset.Contains("fashion-mnist"));
+        Assert.Equal(variant.Accepts.Contains(Gan.Data.DataKind.Text), dataset.Contains("text"));
+        string arch = output.Split('\n').Single(l => l.TrimStart().StartsWith("--arch <"));
+        Assert.All(variant.Architectures, a => Assert.Contains(a, arch));
+        Assert.All(Gan.ImageNetworks.Names.Except(variant.Architectures), a => Assert.DoesNotContain(a, arch));
+    }
+
     [Fact]
     public void An_unknown_variant_lists_the_valid_ones()
     {

@@ -23,11 +23,7 @@ internal static class TrainCommand
     /// <summary>The options every variant has.</summary>
     private sealed class Options
     {
-        public readonly Option<string?> Dataset = new("--dataset")
-        {
-            Description = $"Toy 2-D data: {string.Join(", ", ToyDataset.Names)}; images: {string.Join(", ", ImageDatasets.Names)}; " +
-                          $"lines of text: {Datasets.Text} (gan and wgan-gp; Debian's fortunes, or --data FILE).",
-        };
+        public readonly Option<string?> Dataset = new("--dataset"); // described per variant (DatasetHelp)
         public readonly Option<int?> Iters = CommonOptions.AtLeast(new Option<int?>("--iters") { Description = $"Generator iterations (each after --critic-iters critic steps). Default: 1800 on toy data, 2000 on images, {TrainConfig.TextDefaultIters} on text." }, 1);
         public readonly Option<int?> BatchSize = CommonOptions.AtLeast(new Option<int?>("--batch-size") { Description = "Samples per batch. Default: 256 on toy data, 64 on text; on images 50 (gan_mnist.py's), except " +
             string.Join(", ", Registry.All.Where(v => v.Defaults.ImageBatchSize is { } b && b != 50).Select(v => $"{v.Name} {v.Defaults.ImageBatchSize}")) + "." }, 1);
@@ -38,11 +34,7 @@ internal static class TrainCommand
         public readonly Option<float?> Beta2 = new("--beta2") { Description = "Adam's β₂ (default: the variant's)." };
         public readonly Option<int?> CriticIters = CommonOptions.AtLeast(new Option<int?>("--critic-iters") { Description = "Critic steps per generator step (default: the variant's)." }, 1);
         public readonly Option<int?> Dim = CommonOptions.AtLeast(new Option<int?>("--dim") { Description = $"Width of the networks: hidden units on toy data (default 512), base channels DIM on images (default 64), channels of the residual blocks on text (default {TrainConfig.TextDefaultDim}; the paper's 512 is about 60× the work)." }, 1);
-        public readonly Option<string?> Arch = new("--arch")
-        {
-            Description = $"Images: the network pair, {string.Join(" or ", ImageNetworks.Names)}. Default: the variant's (see above); a gradient " +
-                          "penalty refuses a critic with batch norm.",
-        };
+        public readonly Option<string?> Arch = new("--arch"); // described per variant (ArchHelp)
         public readonly Option<string?> SpectralNorm = new Option<string?>("--spectral-norm")
         {
             Description = "Spectral normalization (Miyato et al. 2018): every linear and convolution layer of the critic, the generator or both " +
@@ -181,18 +173,53 @@ internal static class TrainCommand
         var command = new Command(variant.Name,
             $"Train {variant.Summary}, on {string.Join(" or ", variant.Accepts.Select(Datasets.Describe))}. " +
             $"Default data: --dataset {defaultData}" + (variant.Accepts.Contains(DataKind.Images) ? $"; image networks: --arch {variant.DefaultArch}." : ".") + "\n\n" +
-            "Writes into the run folder: metrics.jsonl (one line per evaluation: iter, time_s, critic_w, critic_loss, g_loss, grad_norm; on toy data " +
-            "modes, hq, w1; on images fd and score when a classifier is there" + (variant.NeedsLabels ? "; and class_acc, the fraction made in the class asked for" : "") +
-            "), frames/iter_NNNNNN.png (toy data: critic contours, real and generated points; images: a grid of samples from fixed noise" +
-            (variant.NeedsLabels ? ", one class per row" : "") + "), checkpoint.safetensors, config.json and, at the end, " +
-            "metrics.png. Ctrl-C, SIGTERM and SIGHUP finish the iteration, save a checkpoint and stop; --resume continues.\n\n" +
+            "Writes into the run folder: " + RunFolderContents(variant) + " Ctrl-C, SIGTERM and SIGHUP finish the iteration, save a checkpoint and stop; --resume continues.\n\n" +
             "Exit codes: 0 done, 1 failure (a loss or the weights became NaN: the last good checkpoint is kept), 2 bad usage (nothing is " +
             "written), 128 + the signal when stopped by one (130 for Ctrl-C; the checkpoint is saved).\n\n" +
             "Examples:\n" + string.Join("\n", examples.Select(e => "  " + e)));
+        o.Dataset.Description = DatasetHelp(variant);
+        o.Arch.Description = ArchHelp(variant);
         foreach (var option in o.All().Concat(own.Select(x => x.Option))) command.Options.Add(option);
         command.SetAction(parse => RunOnRanks(variant, parse, o, own, stdout, stderr));
         return command;
     }
+
+    /// <summary>What a run of the variant writes, for its help: the metrics of each kind of data it takes, its own measures and pictures.</summary>
+    private static string RunFolderContents(Variant variant)
+    {
+        var metrics = new List<string> { "iter, time_s, critic_w, critic_loss, g_loss, grad_norm" };
+        string labels = variant.NeedsLabels ? " and class_acc" : "";
+        if (variant.Accepts.Contains(DataKind.Toy)) metrics.Add($"on toy data w1, and on the mixtures modes and hq{labels}");
+        if (variant.Accepts.Contains(DataKind.Images)) metrics.Add($"on images fd and score when a classifier is there{labels}");
+        if (variant.Accepts.Contains(DataKind.Text)) metrics.Add("on text js1 … js4 (and js1_floor … js4_floor at the first evaluation)");
+        metrics.Add("with --ema also w1_raw or fd_raw, the learning generator's");
+        if (variant.MeasureNames.Count > 0) metrics.Add($"and {variant.Name}'s own: {string.Join(", ", variant.MeasureNames)}");
+        if (variant.NeedsLabels)
+            metrics.Add("class_acc is the fraction made in the class asked for: as the classifier judges the images, or on toy data within 3σ of their own label's centre");
+        var frames = new List<string>();
+        if (variant.Accepts.Contains(DataKind.Toy)) frames.Add("toy data: critic contours, real and generated points" + (variant.NeedsLabels ? " coloured by label" : ""));
+        if (variant.Accepts.Contains(DataKind.Images)) frames.Add("images: a grid of samples from fixed noise" + (variant.NeedsLabels ? ", one class per row" : ""));
+        string text = variant.Accepts.Contains(DataKind.Text) ? ", samples/iter_NNNNNN.txt (text: decoded samples)" : "";
+        string own = variant.PictureFiles.Count > 0 ? ", " + string.Join(", ", variant.PictureFiles) : "";
+        return $"metrics.jsonl (one line per evaluation: {string.Join("; ", metrics)}), " +
+               $"frames/iter_NNNNNN.png ({string.Join("; ", frames)}){text}{own}, checkpoint.safetensors, config.json and, at the end, metrics.png.";
+    }
+
+    private static string DatasetHelp(Variant variant)
+    {
+        var kinds = new List<string>();
+        if (variant.Accepts.Contains(DataKind.Toy))
+            kinds.Add("toy 2-D data: " + (variant.NeedsLabels // a label is the mixture component a point was drawn from
+                ? string.Join(", ", ToyDataset.Names.Where(n => ToyDataset.Get(n).Centres is not null)) + " (the mixtures: their points have labels)"
+                : string.Join(", ", ToyDataset.Names)));
+        if (variant.Accepts.Contains(DataKind.Images)) kinds.Add($"images: {string.Join(", ", ImageDatasets.Names)}");
+        if (variant.Accepts.Contains(DataKind.Text)) kinds.Add($"lines of text: {Datasets.Text} (Debian's fortunes, or --data FILE)");
+        return $"What {variant.Name} trains on: {string.Join("; ", kinds)}.";
+    }
+
+    private static string ArchHelp(Variant variant) => variant.Architectures.Count == 1
+        ? $"Images: the network pair; {variant.Name} has its own, {variant.Architectures[0]}, and no other."
+        : $"Images: the network pair, {string.Join(" or ", variant.Architectures)}. Default: {variant.DefaultArch}; a gradient penalty refuses a critic with batch norm.";
 
     /// <summary>
     /// The run in this process alone, or on every rank of an MPI job: there rank 0 speaks and writes,

@@ -120,6 +120,9 @@ public sealed class InfoGan : Variant, ILatentTraversal
 
     public override IReadOnlyList<string> MeasureNames => ["mi", "mi_cont", "code_acc"];
 
+    public override IReadOnlyList<string> PictureFiles =>
+        ["frames/traverse_iter_NNNNNN.png (a row per value of the categorical code, continuous code 1 swept over [−2, 2])"];
+
     /// <summary>
     /// <c>mi</c>: the categorical code's L_I = H(c) − CE in nats (at most ln K, 2.303 for Cat(10)),
     /// on 1,000 generated images from a stream of their own; <c>mi_cont</c>: the continuous codes'

@@ -115,6 +115,9 @@ public abstract class Variant
     /// <summary>Pictures of its own the variant draws at each evaluation (InfoGAN's latent traversals); none by default.</summary>
     public virtual void DrawPictures(Trainer trainer, string outDir) { }
 
+    /// <summary>The files <see cref="DrawPictures"/> writes, for the help ("frames/traverse_iter_NNNNNN.png: …"); none by default.</summary>
+    public virtual IReadOnlyList<string> PictureFiles => [];
+
     /// <summary>Command lines for the help, after the generic ones.</summary>
     public virtual IReadOnlyList<string> Examples => [];
 

@@ -57,6 +57,30 @@ public sealed class ConditionalTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("cgan")]
+    [InlineData("cwgan-gp")]
+    public void With_arch_biggan_a_conditional_variant_plays_on_biggans_networks_and_resumes_bitwise(string variant)
+    {
+        var config = Images(variant) with { Arch = BigGanNetworks.Name, Dim = 4 };
+        var straight = TestRuns.Images(config, _images);
+        Assert.Equal(4, straight.Players.Generator.Modules().OfType<ConditionalBatchNorm>().Count()); // two residual blocks, two each
+        Assert.Single(straight.Players.Critic.Modules().OfType<ProjectionHead>());
+        Assert.Equal(new Latent(BigGanNetworks.NoiseSize), straight.Latent);
+        var initial = TestRuns.Weights(straight);
+        var expected = Enumerable.Range(0, 5).Select(_ => straight.Step()).ToArray();
+        Assert.All(expected, l => Assert.True(float.IsFinite(l.CriticLoss) && float.IsFinite(l.GLoss), $"{l}"));
+        Assert.NotEqual(initial, TestRuns.Weights(straight));
+
+        var first = TestRuns.Images(config, _images);
+        for (int i = 0; i < 3; i++) first.Step();
+        string path = Path.Combine(_dir, $"{variant}-biggan.safetensors");
+        TestRuns.Save(first, path);
+        var resumed = TestRuns.LoadImages(path, _images);
+        for (int i = 3; i < 5; i++) Assert.Equal(expected[i], resumed.Step());
+        Assert.Equal(TestRuns.State(straight).Select(t => t.Values), TestRuns.State(resumed).Select(t => t.Values));
+    }
+
     [Fact]
     public void Players_are_saved_by_role_with_their_label_embeddings_and_load_back()
     {

@@ -219,7 +219,11 @@ internal static class TrainCommand
 
     private static string ArchHelp(Variant variant) => variant.Architectures.Count == 1
         ? $"Images: the network pair; {variant.Name} has its own, {variant.Architectures[0]}, and no other."
-        : $"Images: the network pair, {string.Join(" or ", variant.Architectures)}. Default: {variant.DefaultArch}; a gradient penalty refuses a critic with batch norm.";
+        : $"Images: the network pair, {string.Join(" or ", variant.Architectures)}. Default: {variant.DefaultArch}; a gradient penalty refuses a critic with batch norm." +
+          (variant.Architectures.Contains(BigGanNetworks.Name)
+              ? " biggan: BigGAN's residual pair (a shared class embedding, skip-z and conditional batch norm in G, a projection head on D), " +
+                "which BigGAN trains with --spectral-norm both."
+              : "");
 
     /// <summary>
     /// The run in this process alone, or on every rank of an MPI job: there rank 0 speaks and writes,

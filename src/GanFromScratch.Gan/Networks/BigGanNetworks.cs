@@ -22,6 +22,9 @@ namespace GanFromScratch.Gan;
 /// </summary>
 public static class BigGanNetworks
 {
+    /// <summary>The networks' name for <c>--arch</c>: biggan's own, and a choice of the conditional variants that judge D(x, y) by one score (cgan, cwgan-gp).</summary>
+    public const string Name = "biggan";
+
     public const int NoiseSize = 96, Chunks = 3, EmbeddingSize = 32;
     private const int Chunk = NoiseSize / Chunks;
 

@@ -50,6 +50,19 @@ public sealed class NetworkBuilder(TrainConfig config, DataShape data, RandomStr
         return new ConditionalGenerator(net, new Embedding(Data.Classes, Data.Classes, Init));
     }
 
+    /// <summary>Whether a conditional run's image networks are BigGAN's (<c>--arch biggan</c>).</summary>
+    public static bool UsesBigGan(TrainConfig config) =>
+        config.Kind == DataKind.Images && (config.Arch ?? config.Rules.DefaultArch) == BigGanNetworks.Name;
+
+    /// <summary>
+    /// G(z, y) and D(x, y) of a conditional variant: <see cref="ConditionalGenerator"/> and
+    /// <see cref="ConditionalCritic"/>, or with <c>--arch biggan</c> on images BigGAN's pair (a shared
+    /// class embedding, skip-z and conditional batch norm in G; a projection head on D).
+    /// </summary>
+    public Players ConditionalPlayers() => UsesBigGan(Config)
+        ? new(BigGanNetworks.Generator(Config.Dim, Data.Classes, Init), BigGanNetworks.Critic(Config.Dim, Data.Classes, Init))
+        : new(ConditionalGenerator(), ConditionalCritic());
+
     /// <summary>
     /// The critic D(x, y) of a conditional variant: toy points with the label's embedding appended
     /// (as many numbers as there are classes), images with it as one more channel (a learned map).

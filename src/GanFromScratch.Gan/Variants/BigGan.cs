@@ -27,8 +27,8 @@ public sealed class BigGan : Variant
         SpectralNorm: "both", Ortho: 1e-4f, EmaDecay: 0.999f);
     public override bool NeedsLabels => true;
     public override IReadOnlyList<DataKind> Accepts => [DataKind.Images];
-    public override string DefaultArch => "biggan";
-    public override IReadOnlyList<string> Architectures => ["biggan"];
+    public override string DefaultArch => BigGanNetworks.Name;
+    public override IReadOnlyList<string> Architectures => [BigGanNetworks.Name];
     public override IReadOnlyList<string> Examples =>
     [
         "gfs train biggan --dataset fashion-mnist",
@@ -37,9 +37,7 @@ public sealed class BigGan : Variant
 
     public override Latent Latent(TrainConfig config, DataShape data) => new(BigGanNetworks.NoiseSize);
 
-    public override Players CreatePlayers(NetworkBuilder networks) =>
-        new(BigGanNetworks.Generator(networks.Config.Dim, networks.Data.Classes, networks.Init),
-            BigGanNetworks.Critic(networks.Config.Dim, networks.Data.Classes, networks.Init));
+    public override Players CreatePlayers(NetworkBuilder networks) => networks.ConditionalPlayers();
 
     public override CriticLosses CriticLoss(Game game, Batch batch)
     {

@@ -1,3 +1,4 @@
+using GanFromScratch.Gan.Data;
 using GanFromScratch.Engine;
 
 namespace GanFromScratch.Gan;
@@ -21,7 +22,13 @@ public sealed class Cgan : Variant
     public override bool NeedsLabels => true;
     public override IReadOnlyList<string> Examples => ["gfs sample --checkpoint runs/cgan-fashion-mnist/checkpoint.safetensors --class 3 -n 16 --out dresses.png"];
 
-    public override Players CreatePlayers(NetworkBuilder networks) => new(networks.ConditionalGenerator(), networks.ConditionalCritic());
+    /// <summary>The image networks of gan-mnist or dcgan with the label embedded, or BigGAN's (<c>--arch biggan</c>).</summary>
+    public override IReadOnlyList<string> Architectures => [.. ImageNetworks.Names, BigGanNetworks.Name];
+
+    public override Latent Latent(TrainConfig config, DataShape data) =>
+        NetworkBuilder.UsesBigGan(config) ? new(BigGanNetworks.NoiseSize) : base.Latent(config, data);
+
+    public override Players CreatePlayers(NetworkBuilder networks) => networks.ConditionalPlayers();
 
     public override CriticLosses CriticLoss(Game game, Batch batch)
     {

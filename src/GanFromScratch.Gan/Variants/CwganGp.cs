@@ -22,7 +22,13 @@ public sealed class CwganGp : Variant
     public override bool NeedsLabels => true;
     public override bool UsesInterpolates => true;
 
-    public override Players CreatePlayers(NetworkBuilder networks) => new(networks.ConditionalGenerator(), networks.ConditionalCritic());
+    /// <summary>The image networks of gan-mnist or dcgan with the label embedded, or BigGAN's (<c>--arch biggan</c>).</summary>
+    public override IReadOnlyList<string> Architectures => [.. ImageNetworks.Names, BigGanNetworks.Name];
+
+    public override Latent Latent(TrainConfig config, DataShape data) =>
+        NetworkBuilder.UsesBigGan(config) ? new(BigGanNetworks.NoiseSize) : base.Latent(config, data);
+
+    public override Players CreatePlayers(NetworkBuilder networks) => networks.ConditionalPlayers();
 
     public override void CheckPlayers(Players players, TrainConfig config) =>
         GradientPenalty.RequirePerSampleCritic(players, config);

@@ -44,6 +44,17 @@ public sealed class InfoGanTests : IDisposable
     }
 
     [Fact]
+    public void The_counts_of_noise_and_codes_are_options()
+    {
+        var config = Small().WithOption(InfoGan.Noise, 20).WithOption(InfoGan.Categories, 4).WithOption(InfoGan.ContinuousCodes, 3);
+        var trainer = Make(config);
+        Assert.Equal(new Latent(20, NoiseDistribution.Uniform, 4, 3), trainer.Latent);
+        Assert.Equal(20 + 4 + 3, TestRuns.State(trainer).Single(t => t.Name == "generator.0.weight").Values.Length / (16 * 2));
+        var losses = trainer.Step();
+        Assert.True(float.IsFinite(losses.CriticLoss) && float.IsFinite(losses.GLoss), $"{losses}");
+    }
+
+    [Fact]
     public void A_resumed_run_equals_an_uninterrupted_one_bitwise()
     {
         var straight = Make();
@@ -116,6 +127,7 @@ public sealed class InfoGanTests : IDisposable
     [InlineData("--categories", "1", "--categories must be a whole number from 2 to 1000")]
     [InlineData("--categories", "0", "--categories must be a whole number from 2 to 1000")]
     [InlineData("--continuous-codes", "0", "--continuous-codes must be a whole number from 1 to 100")]
+    [InlineData("--noise", "0", "--noise must be a whole number from 1 to 10000")]
     [InlineData("--dataset", "8gaussians", "infogan trains on 28×28 images")]
     [InlineData("--arch", "dcgan", "infogan has no architecture 'dcgan'")]
     public void Impossible_codes_and_data_are_refused_before_anything_is_written(string option, string value, string expected)

@@ -215,12 +215,14 @@ def main():
     p.set_defaults(batch_size=128, lr=None)
     p.add_argument("--lr-g", type=float, help="the generator's learning rate (default: --lr if given, else 1e-3)")
     p.add_argument("--lr-d", type=float, help="the critic's learning rate (default: --lr if given, else 2e-4)")
+    p.add_argument("--noise", type=int, default=62, help="numbers of incompressible noise z (the paper's 62; gfs's --noise)")
     p.add_argument("--categories", type=int, default=10)
     p.add_argument("--continuous-codes", type=int, default=2)
     p.add_argument("--lambda-cat", type=float, default=1.0)
     p.add_argument("--lambda-cont", type=float, default=1.0)
     p.add_argument("--code-acc-images", type=int, default=10000, help="test images code_acc reads (the first N)")
     args = p.parse_args()
+    globals()["NOISE"] = args.noise  # the module constant latent(), Generator and write_traversal read
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     lr_g = args.lr_g or args.lr or 1e-3

@@ -23,7 +23,8 @@ namespace GanFromScratch.Gan;
 /// </summary>
 public sealed class InfoGan : Variant, ILatentTraversal
 {
-    public const int NoiseSize = 62;
+    public static readonly VariantOption<int> Noise = new("noise", "Numbers of incompressible noise z ~ U(−1, 1) beside the codes (the paper's 62).",
+        62, n => n >= 1 && n <= 10000, "a whole number from 1 to 10000");
 
     public static readonly VariantOption<int> Categories = new("categories", "Values of the categorical code (the paper's Cat(10)).",
         10, k => k >= 2 && k <= 1000, "a whole number from 2 to 1000");
@@ -40,7 +41,7 @@ public sealed class InfoGan : Variant, ILatentTraversal
     public override string Name => "infogan";
     public override string Summary => "InfoGAN: latent codes Cat(10) and 2 × U(−1, 1) made readable by a Q head on the critic, the authors' MNIST networks, Adam G 1e-3, D 2e-4";
     public override Hyperparameters Defaults => new(Lr: 2e-4f, Beta1: 0.5f, Beta2: 0.999f, LrG: 1e-3f, LrD: 2e-4f, ImageBatchSize: 128);
-    public override IReadOnlyList<VariantOption> Options => [Categories, ContinuousCodes, LambdaCategorical, LambdaContinuous];
+    public override IReadOnlyList<VariantOption> Options => [Noise, Categories, ContinuousCodes, LambdaCategorical, LambdaContinuous];
     public override IReadOnlyList<DataKind> Accepts => [DataKind.Images];
     public override string DefaultArch => "infogan";
     public override IReadOnlyList<string> Architectures => ["infogan"];
@@ -48,13 +49,13 @@ public sealed class InfoGan : Variant, ILatentTraversal
         ["gfs sample --checkpoint runs/infogan-fashion-mnist/checkpoint.safetensors --code 1 --out traversal.png   (rows: the categorical code; columns: continuous code 1 from −2 to 2)"];
 
     public override Latent Latent(TrainConfig config, DataShape data) =>
-        new(NoiseSize, NoiseDistribution.Uniform, Categories.Of(config), ContinuousCodes.Of(config));
+        new(Noise.Of(config), NoiseDistribution.Uniform, Categories.Of(config), ContinuousCodes.Of(config));
 
     public override Players CreatePlayers(NetworkBuilder networks)
     {
         var (config, init) = (networks.Config, networks.Init);
         int k = Categories.Of(config), c = ContinuousCodes.Of(config), dim = config.Dim;
-        var generator = InfoGanNetworks.Generator(NoiseSize + k + c, dim, init);
+        var generator = InfoGanNetworks.Generator(Noise.Of(config) + k + c, dim, init);
         var critic = new TwoHeadCritic(InfoGanNetworks.Body(dim, init), Weights(new Nn.Linear(16 * dim, 1, init), init), InfoGanNetworks.QHead(dim, k + c, init));
         return new(generator, critic);
     }
@@ -244,7 +245,8 @@ public sealed class InfoGan : Variant, ILatentTraversal
         float[] pixels;
         using (TensorScope.Begin())
         {
-            var noise = Tensor.Rand([1, NoiseSize], config.Stream(16), -1f, 1f).Expand(n, NoiseSize);
+            int size = Noise.Of(config);
+            var noise = Tensor.Rand([1, size], config.Stream(16), -1f, 1f).Expand(n, size);
             var batch = new Batch(noise) { Category = Tensor.FromArray(category, n), Continuous = Tensor.FromArray(continuous, n, c) };
             trainer.PrepareSampling();
             var g = trainer.SamplingGame.Generator;

@@ -190,9 +190,11 @@ internal static class BenchCommand
         };
         var device = DeviceChoice.Option();
         var command = new Command("train-step",
-            "Time one generator iteration (wgan-gp: five critic steps with the gradient penalty, then one generator step) " +
-            "with gan_toy.py's networks or, with --dataset fashion-mnist, gan_mnist.py's, and print the median in milliseconds. " +
-            "tools/bench/toy_train_step.py and tools/bench/mnist_train_step.py time the same in PyTorch.\n\n" +
+            "Time one generator iteration of a variant — its critic steps, then one generator step (wgan-gp, the default: five critic " +
+            "steps with the gradient penalty) — on the variant's networks for the data: gan_toy.py's MLPs on toy points, its image " +
+            "networks (gan_mnist.py's for wgan-gp) on random 28×28 images with --dataset fashion-mnist, gan_language.py's on text; " +
+            "print the median in milliseconds. tools/bench/toy_train_step.py, mnist_train_step.py, text_train_step.py and " +
+            "variant_train_step.py time the same in PyTorch.\n\n" +
             "Examples:\n  gfs bench train-step --json\n  gfs bench train-step --threads 1 --iters 50\n  gfs bench train-step --variant wgan --dim 256\n" +
             "  gfs bench train-step --dataset fashion-mnist --iters 10\n" +
             "  gfs bench train-step --dataset fashion-mnist --threads 1 --gemm-shapes\n" +

@@ -56,7 +56,7 @@ public static class TrainingRun
         IReadOnlyList<SettingChange>? changes = null)
     {
         string outDir = folder.Path;
-        Directory.CreateDirectory(Path.Combine(outDir, FramesFolder));
+        if (trainer.Config.Kind != Data.DataKind.Text) Directory.CreateDirectory(Path.Combine(outDir, FramesFolder)); // text writes samples/ instead
         AtomicFile.WriteAllText(Path.Combine(outDir, ConfigFile), trainer.Config.ToJson(indented: true) + "\n");
         string metricsPath = Path.Combine(outDir, MetricsFile);
         string checkpoint = Path.Combine(outDir, CheckpointFile);

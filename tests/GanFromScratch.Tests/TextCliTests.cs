@@ -35,6 +35,8 @@ public sealed class TextCliTests : IDisposable
         var (code, output, err) = Train("wgan-gp", whole, "--iters", "4", "--eval-every", "2", "--critic-iters", "2");
         Assert.True(code == 0, err);
         Assert.Contains("lines.txt: 120 lines (108 to train on, 12 held out)", output);
+        Assert.Contains("the floor (js1…js4 of 108 training lines", output); // all there are, fewer than the 640 of a large corpus
+        Assert.False(Directory.Exists(Path.Combine(whole, "frames"))); // text writes samples/, no pictures
         Assert.Contains("js4", output);
         var lines = File.ReadAllLines(Path.Combine(whole, "metrics.jsonl"));
         Assert.Equal(2, lines.Length);

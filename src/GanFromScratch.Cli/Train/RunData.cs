@@ -52,7 +52,7 @@ internal static class RunData
         var withVocabulary = config with { Vocabulary = corpus.Vocabulary };
         var data = new TextData(withVocabulary, corpus);
         stdout.WriteLine($"{corpus.Name}: {corpus.Lines.Length:N0} lines ({data.TrainingLines:N0} to train on, {data.HeldOutLines:N0} held out), " +
-                         $"{corpus.Vocabulary.Count} characters; the floor (js1…js4 of {TextData.EvalLines} training lines against the held-out text): " +
+                         $"{corpus.Vocabulary.Count} characters; the floor (js1…js4 of {Math.Min(TextData.EvalLines, data.TrainingLines)} training lines against the held-out text): " +
                          string.Join(" ", data.Floor.Select(f => f.ToString("F4", System.Globalization.CultureInfo.InvariantCulture))) + ".");
         return (withVocabulary, data);
     }

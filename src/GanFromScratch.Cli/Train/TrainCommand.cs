@@ -169,7 +169,9 @@ internal static class TrainCommand
         if (toy)
             examples.Add($"mpirun -np 2 gfs train {variant.Name} --dataset 8gaussians --batch-size 512 --threads 1   (2 processes, each half of every batch)");
         examples.Add($"gfs train {variant.Name} --config {(toy ? "runs/25g" : "runs/mnist")}/config.json --seed 2 --out runs/seed2");
-        examples.Add($"gfs train {variant.Name} --out {(toy ? "runs/25g" : "runs/mnist")} --resume --iters 8000 --lr {(d.Lr / 2).ToString("0.#########", System.Globalization.CultureInfo.InvariantCulture)}");
+        static string Half(float lr) => (lr / 2).ToString("0.#########", System.Globalization.CultureInfo.InvariantCulture);
+        string halved = d.LrG is null && d.LrD is null ? $"--lr {Half(d.Lr)}" : $"--lr-g {Half(d.LrG ?? d.Lr)} --lr-d {Half(d.LrD ?? d.Lr)}";
+        examples.Add($"gfs train {variant.Name} --out {(toy ? "runs/25g" : "runs/mnist")} --resume --iters 8000 {halved}   (half the learning rates)");
         var command = new Command(variant.Name,
             $"Train {variant.Summary}, on {string.Join(" or ", variant.Accepts.Select(Datasets.Describe))}. " +
             $"Default data: --dataset {defaultData}" + (variant.Accepts.Contains(DataKind.Images) ? $"; image networks: --arch {variant.DefaultArch}." : ".") + "\n\n" +

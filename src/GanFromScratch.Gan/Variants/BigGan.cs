@@ -31,7 +31,7 @@ public sealed class BigGan : Variant
     public override IReadOnlyList<string> Architectures => [BigGanNetworks.Name];
     public override IReadOnlyList<string> Examples =>
     [
-        "gfs train biggan --dataset fashion-mnist",
+        "gfs train biggan --dataset fashion-mnist --dim 32   (half the channels, for a quicker run)",
         "gfs eval --checkpoint runs/biggan-fashion-mnist/checkpoint.safetensors --truncation-curve",
     ];
 

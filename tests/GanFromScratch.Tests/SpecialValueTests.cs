@@ -68,6 +68,16 @@ public class SpecialValueTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtur
                 Same("output", Values(c, "output"), (name == "amax" ? x.Max(1) : x.Sum(1)).ToArray(), signOfZero: false);
                 break;
             }
+            case "logsumexp" or "log_softmax" or "softmax":
+            {
+                var x = Tensor.FromArray(input, 5, 3).RequiresGrad_();
+                var y = name switch { "logsumexp" => x.LogSumExp(1), "log_softmax" => x.LogSoftmax(1), _ => x.Softmax(1) };
+                var k = Tensor.FromArray([.. Enumerable.Range(1, y.Size).Select(i => (float)i)], y.Shape);
+                Same("output", Values(c, "output"), y.ToArray());
+                // Finite gradients within 1e-6 absolute (they are up to ~6): softmax's backward sums products that cancel (seen: 7e-7).
+                Same("gradient", Values(c, "grad"), Autograd.Grad((y * k).Sum(), x).ToArray(), signOfZero: false, absolute: 1e-6f);
+                break;
+            }
             case "linear_relu" or "linear_leaky_relu_0.2":
             {
                 var x = Tensor.FromArray(input, 3, 2);
@@ -92,8 +102,8 @@ public class SpecialValueTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtur
         }
     }
 
-    /// <summary>NaN where PyTorch has NaN, the same infinities and the same sign of zero; finite values within 1e-6 relative.</summary>
-    private static void Same(string what, float[] expected, float[] actual, bool signOfZero = true)
+    /// <summary>NaN where PyTorch has NaN, the same infinities and the same sign of zero; finite values within 1e-6 relative (plus <paramref name="absolute"/>).</summary>
+    private static void Same(string what, float[] expected, float[] actual, bool signOfZero = true, float absolute = 0f)
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
@@ -101,7 +111,7 @@ public class SpecialValueTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtur
             float e = expected[i], a = actual[i];
             bool ok = float.IsNaN(e) ? float.IsNaN(a)
                 : float.IsInfinity(e) || e == 0 ? e.Equals(a) && (!signOfZero || float.IsNegative(e) == float.IsNegative(a))
-                : Math.Abs(e - a) <= 1e-6f * Math.Abs(e);
+                : Math.Abs(e - a) <= 1e-6f * Math.Abs(e) + absolute;
             Assert.True(ok, $"{what}, element {i}: PyTorch {Show(e)}, gfs {Show(a)}");
         }
     }

@@ -59,6 +59,20 @@ reductions = {"amax": t.amax(1), "sum": t.sum(1)}
 for name, y in reductions.items():
     cases.append({"name": name, "input": [text(v) for r in rows for v in r], "output": [text(v) for v in y.tolist()], "grad": []})
 
+# The softmax family over rows of [5, 3]: a NaN makes its row NaN; logsumexp of a row with +inf is
+# +inf and of a row of −inf is −inf (PyTorch sets an infinite maximum to 0 before shifting by it),
+# while softmax and log_softmax shift by the maximum itself (inf − inf: NaN). The gradient is of
+# Σ out·k with k = 1, 2, … so that softmax's (whose rows sum to 1) is not zero.
+rows = [[1.0, float("nan"), 3.0], [float("-inf"), -1.0, -2.0], [float("inf"), 1.0, 2.0],
+        [float("-inf"), float("-inf"), float("-inf")], [0.5, -0.0, 0.0]]
+for name, f in {"logsumexp": lambda v: v.logsumexp(1), "log_softmax": lambda v: v.log_softmax(1), "softmax": lambda v: v.softmax(1)}.items():
+    t = torch.tensor(rows, requires_grad=True)
+    y = f(t)
+    k = torch.arange(1.0, 1 + y.numel()).reshape(y.shape)
+    (g,) = torch.autograd.grad((y * k).sum(), [t])
+    cases.append({"name": name, "input": [text(v) for r in rows for v in r], "output": [text(v) for v in y.flatten().tolist()],
+                  "grad": [text(v) for v in g.flatten().tolist()]})
+
 # A linear layer and the activation after it (fused in gfs): one NaN weight reaches every output
 # row through ReLU and LeakyReLU.
 w = torch.tensor([[0.5, float("nan")], [1.0, -1.0]])

@@ -67,10 +67,12 @@ public sealed partial class Tensor
     /// <summary>
     /// log Σ exp(x) along an axis, computed stably as m + log Σ exp(x − m) with m the maximum
     /// (held constant: the result does not depend on it, so its gradient, softmax(x), is exact).
+    /// An infinite maximum is clamped to a finite one, as PyTorch sets it to 0, so that a row
+    /// holding +∞ gives +∞ and a row of −∞ gives −∞ rather than ∞ − ∞ = NaN (a NaN stays NaN).
     /// </summary>
     public Tensor LogSumExp(int axis = -1, bool keepDim = false)
     {
-        var m = Max(axis, keepDim: true).Detach();
+        var m = Max(axis, keepDim: true).Detach().Clamp(-float.MaxValue, float.MaxValue);
         var lse = (this - m).Exp().Sum(axis, keepDim: true).Log() + m;
         return keepDim ? lse : lse.Reshape(DropAxes(Shape, Shapes.Axes([axis], Rank, "logsumexp")));
     }

@@ -50,6 +50,10 @@ public class ImageOpGoldenTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtu
         ["conv1d_k5_p2"] = x => Tensor.Conv1d(x[0], x[1], x[2], padding: 2).Square(),
         ["conv1d_k1"] = x => Tensor.Conv1d(x[0], x[1], x[2]),
         ["text_residual_block"] = x => Gan.TextResidualBlock.Compute(x[0], x[1], x[2], x[3], x[4]),
+        ["conv2d_s2_p2_bias_leaky_fused"] = x => Tensor.Conv2d(x[0], x[1], x[2], stride: 2, padding: 2, activation: GemmActivation.LeakyRelu, slope: 0.2f),
+        ["conv2d_p1_bias_relu_fused"] = x => Tensor.Conv2d(x[0], x[1], x[2], padding: 1, activation: GemmActivation.Relu),
+        ["max_pool2"] = x => x[0].MaxPool(2).Square(),
+        ["softmax"] = x => x[0].Softmax(1),
     };
 
     /// <summary>The loss-sensitive critic objective on the Python case's fixed pairs of samples.</summary>

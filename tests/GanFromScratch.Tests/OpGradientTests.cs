@@ -107,6 +107,8 @@ public class OpGradientTests
         ["conv2d_bias_leaky_fused"] = (x => Tensor.Conv2d(x[0], x[1], x[2], stride: 2, padding: 1, GemmActivation.LeakyRelu, 0.2f).Square(),
             () => [Input(1, 2, 2, 5, 4), Input(2, 3, 2, 2, 3), Input(3, 3)]),
         ["conv2d_leaky"] = (x => Tensor.Conv2d(x[0], x[1], null, stride: 1, padding: 0).LeakyRelu(0.2f), () => [Input(1, 2, 2, 4, 5), Input(2, 2, 2, 2, 3)]),
+        ["conv2d_bias_relu_fused"] = (x => Tensor.Conv2d(x[0], x[1], x[2], stride: 1, padding: 1, GemmActivation.Relu).Square(),
+            () => [Input(1, 2, 2, 4, 4), Input(2, 3, 2, 3, 3), Input(3, 3)]),
         ["conv1d_k5"] = (x => Tensor.Conv1d(x[0], x[1], x[2], padding: 2), () => [Input(1, 2, 2, 6), Input(2, 3, 2, 5), Input(3, 3)]),
         ["conv1d_k1_square"] = (x => Tensor.Conv1d(x[0], x[1], null).Square(), () => [Input(1, 2, 3, 4), Input(2, 2, 3, 1)]),
         ["conv1d_k3_unpadded"] = (x => Tensor.Conv1d(x[0], x[1], x[2]).Square(), () => [Input(1, 1, 2, 5), Input(2, 2, 2, 3), Input(3, 2)]),

@@ -82,6 +82,13 @@ cases = [
         x + 0.3 * F.conv1d(torch.relu(F.conv1d(torch.relu(x), w1, b1, padding=2)), w2, b2, padding=2)),
     # The orthogonal regularization of a tall weight (9 rows of 3: gfs computes it from WᵀW), as written.
     ("orthogonal_regularization_tall", [(9, 3)], lambda w: (0.3 * ((w @ w.t()) * (1 - torch.eye(9))).pow(2).sum()).reshape(1)),
+    # The image critics' layer as gfs fuses it (bias and LeakyReLU in the product's epilogue), through a gradient penalty's
+    # second derivatives; the classifier's convolution with ReLU fused, and its max pooling (random inputs: no ties);
+    # the softmax the text generator ends with.
+    ("conv2d_s2_p2_bias_leaky_fused", [(2, 3, 9, 9), (4, 3, 5, 5), (4,)], lambda x, w, b: F.leaky_relu(F.conv2d(x, w, b, stride=2, padding=2), 0.2)),
+    ("conv2d_p1_bias_relu_fused", [(2, 2, 6, 6), (3, 2, 3, 3), (3,)], lambda x, w, b: F.relu(F.conv2d(x, w, b, padding=1))),
+    ("max_pool2", [(2, 3, 5, 6)], lambda x: F.max_pool2d(x, 2) ** 2),
+    ("softmax", [(4, 5)], lambda x: F.softmax(x, 1)),
 ]
 
 out = []

@@ -31,6 +31,10 @@ public class SpecialValueTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixtur
         ["tanh"] = x => x.Tanh(),
         ["sigmoid"] = x => x.Sigmoid(),
         ["softplus"] = x => x.Softplus(),
+        ["pow_-0.5"] = x => x.Pow(-0.5f),
+        ["pow_2"] = x => x.Pow(2f),
+        ["reciprocal"] = x => 1f / x,
+        ["div_by_self"] = x => x / x,
     };
 
     public static TheoryData<string, bool> Cases()

@@ -31,6 +31,10 @@ unary = {
     "tanh": torch.tanh,
     "sigmoid": torch.sigmoid,
     "softplus": F.softplus,
+    "pow_-0.5": lambda t: t.pow(-0.5),
+    "pow_2": lambda t: t.pow(2),
+    "reciprocal": lambda t: 1 / t,
+    "div_by_self": lambda t: t / t,
 }
 
 

@@ -127,6 +127,10 @@ internal struct SoftplusOp : IElementwise
     public static float Scalar(float x, float a, float b) => MathF.Max(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
 }
 
+/// <summary>
+/// x^a as PyTorch computes it: x·x, √x, and for a = −½ its 1/√x where that differs from powf —
+/// at −0 (−∞, not +∞) and −∞ (NaN, not +0); elsewhere powf (for positive x within an ulp of 1/√x).
+/// </summary>
 internal struct PowOp : IElementwise
 {
     public static float Scalar(float x, float a, float b) => a switch
@@ -134,6 +138,7 @@ internal struct PowOp : IElementwise
         2f => x * x,
         1f => x,
         0.5f => MathF.Sqrt(x),
+        -0.5f when float.IsNegative(x) => 1f / MathF.Sqrt(x),
         _ => MathF.Pow(x, a),
     };
 }

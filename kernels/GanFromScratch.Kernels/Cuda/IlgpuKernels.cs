@@ -114,7 +114,8 @@ public static class IlgpuKernels
                 return e / (1f + e);
             case UnaryOp.Softplus: return MaxOrNaN(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
             case UnaryOp.LeakyRelu: return x > 0 ? x : a * x;
-            case UnaryOp.Pow: return a == 2f ? x * x : a == 1f ? x : a == 0.5f ? MathF.Sqrt(x) : MathF.Pow(x, a);
+            case UnaryOp.Pow: // as the CPU's PowOp: PyTorch's x·x, √x and (for negative x) 1/√x
+                return a == 2f ? x * x : a == 1f ? x : a == 0.5f ? MathF.Sqrt(x) : a == -0.5f && float.IsNegative(x) ? 1f / MathF.Sqrt(x) : MathF.Pow(x, a);
             case UnaryOp.Clamp: return MinOrNaN(MaxOrNaN(x, a), b);
             case UnaryOp.Sign: return x > 0 ? 1f : x < 0 ? -1f : 0f;
             case UnaryOp.Affine: return a * x + b;

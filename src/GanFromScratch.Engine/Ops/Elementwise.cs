@@ -86,9 +86,10 @@ public sealed partial class Tensor
     public static Tensor operator +(float a, Tensor b) => b.Affine(1f, a);
     public static Tensor operator -(Tensor a, float b) => a.Affine(1f, -b);
     public static Tensor operator -(float a, Tensor b) => b.Affine(-1f, a);
-    public static Tensor operator *(Tensor a, float b) => a.Affine(b, 0f);
-    public static Tensor operator *(float a, Tensor b) => b.Affine(a, 0f);
-    public static Tensor operator /(Tensor a, float b) => a.Affine(1f / b, 0f);
+    // A product is α·x + (−0): adding −0 changes no number, and keeps a −0 product −0 (α·x + 0 would make it +0).
+    public static Tensor operator *(Tensor a, float b) => a.Affine(b, -0f);
+    public static Tensor operator *(float a, Tensor b) => b.Affine(a, -0f);
+    public static Tensor operator /(Tensor a, float b) => a.Affine(1f / b, -0f);
     public static Tensor operator /(float a, Tensor b) => a * b.Pow(-1f);
 
     // ---- one argument ---------------------------------------------------------------------------
@@ -133,7 +134,7 @@ public sealed partial class Tensor
     public Tensor Pow(float p)
     {
         var x = this;
-        if (p == 1f) return Record(Map(UnaryOp.Affine, x, 1f, 0f), "pow", [x], g => [g]);
+        if (p == 1f) return Record(Map(UnaryOp.Affine, x, 1f, -0f), "pow", [x], g => [g]); // a copy, −0 kept
         return Record(Map(UnaryOp.Pow, x, p), "pow", [x], g => [g * p * x.Pow(p - 1f)]);
     }
 

@@ -121,6 +121,26 @@ public sealed class ReliabilityTests : IDisposable
     }
 
     [Fact]
+    public void A_resume_that_would_go_back_or_train_nothing_into_a_new_folder_is_refused_and_writes_nothing()
+    {
+        Assert.Equal(0, Train("wgan-gp", "--iters", "4", "--eval-every", "2").Code);
+        string config = File.ReadAllText(Path.Combine(Out, TrainingRun.ConfigFile));
+        var (code, _, err) = Gfs.Run("train", "wgan-gp", "--out", Out, "--resume", "--iters", "2", "--threads", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("--iters 2 is below the iteration", err);
+        Assert.Equal(config, File.ReadAllText(Path.Combine(Out, TrainingRun.ConfigFile)));
+        string copy = Path.Combine(_dir, "copy");
+        (code, _, err) = Gfs.Run("train", "wgan-gp", "--resume", CheckpointPath, "--out", copy, "--threads", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("is a complete run (iteration 4 of 4)", err);
+        Assert.False(Directory.Exists(copy));
+        // Continued further, the copy is a run of its own.
+        (code, _, err) = Gfs.Run("train", "wgan-gp", "--resume", CheckpointPath, "--out", copy, "--iters", "6", "--threads", "1");
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(copy, TrainingRun.CheckpointFile)));
+    }
+
+    [Fact]
     public void A_change_that_never_trains_is_not_recorded()
     {
         string metrics = Path.Combine(Out, TrainingRun.MetricsFile);

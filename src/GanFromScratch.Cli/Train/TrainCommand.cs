@@ -344,7 +344,6 @@ internal static class TrainCommand
                 string checkpoint = resumeFrom ?? Path.Combine(outDir, TrainingRun.CheckpointFile);
                 if (!File.Exists(checkpoint))
                     throw new UsageException($"There is no checkpoint to resume at {checkpoint}. Give its path (--resume PATH) or the run's --out folder.");
-                if (folder is not null && resumeFrom is not null) PrepareFolderForCheckpoint(folder, checkpoint, parse.GetValue(o.Force));
                 var (config, data) = RunData.ForTraining(ResumedConfig(checkpoint, given, parse, o, own, out changes), stdout);
                 try
                 {
@@ -355,6 +354,14 @@ internal static class TrainCommand
                     throw new UsageException(e.Message + " Nothing was changed.");
                 }
                 trainer.Distribute(ranks, trainer.Config.SyncBatchNorm); // every rank from rank 0's state
+                if (trainer.Config.Iters < trainer.Iteration)
+                    throw new UsageException($"--iters {trainer.Config.Iters} is below the iteration {checkpoint} reached ({trainer.Iteration}): a run " +
+                                             $"continues, it does not go back. Give --iters above {trainer.Iteration} to train further. Nothing was changed.");
+                if (trainer.Iteration >= trainer.Config.Iters && !SameFolder(outDir, Path.GetDirectoryName(Path.GetFullPath(checkpoint))!))
+                    throw new UsageException($"{checkpoint} is a complete run (iteration {trainer.Iteration} of {trainer.Config.Iters}): there is " +
+                                             $"nothing to train into {outDir}. Give --iters above {trainer.Iteration} to continue it there. Nothing was written.");
+                // Only now, with nothing left to refuse, may --force clear another run's files from the folder.
+                if (folder is not null && resumeFrom is not null) PrepareFolderForCheckpoint(folder, checkpoint, parse.GetValue(o.Force));
                 stdout.WriteLine($"Resuming {checkpoint} at iteration {trainer.Iteration} of {trainer.Config.Iters}" +
                                  (changes.Count > 0 ? $"; changed: {string.Join(", ", changes.Select(Describe))}." : "."));
                 if (trainer.Iteration >= trainer.Config.Iters)
@@ -585,10 +592,12 @@ internal static class TrainCommand
     /// a run of its own: DIR must not hold another run, whose checkpoint it would replace and whose
     /// metrics it would continue — unless --force, which removes that run's files first.
     /// </summary>
+    private static bool SameFolder(string a, string b) =>
+        string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
+
     private static void PrepareFolderForCheckpoint(RunFolder folder, string checkpoint, bool force)
     {
-        string own = Path.GetDirectoryName(Path.GetFullPath(checkpoint))!;
-        if (string.Equals(Path.GetFullPath(folder.Path).TrimEnd(Path.DirectorySeparatorChar), own.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal)) return;
+        if (SameFolder(folder.Path, Path.GetDirectoryName(Path.GetFullPath(checkpoint))!)) return;
         if (!HoldsRunFiles(folder)) return;
         if (!force)
             throw new UsageException($"The run folder {folder.Path} is not empty, and {checkpoint} is not its checkpoint: resuming there would replace " +

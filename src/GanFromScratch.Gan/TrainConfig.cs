@@ -196,7 +196,17 @@ public sealed record TrainConfig
             var saved = document.RootElement;
             if (saved.ValueKind != JsonValueKind.Object || !saved.TryGetProperty("variant", out var v) || v.ValueKind != JsonValueKind.String)
                 throw new InvalidDataException("it names no variant");
+            var known = SavedProperties();
+            foreach (var property in saved.EnumerateObject())
+                if (!known.ContainsKey(property.Name) && !PreRegistrySettings.Contains(property.Name))
+                    throw new InvalidDataException($"'{property.Name}' is not a setting gfs saves" +
+                        (Closest(property.Name, known.Keys) is { } near ? $" (did you mean '{near}'?)" : "") + ", so it would be ignored");
             config = FromJson(saved);
+        }
+        catch (JsonException e) when (e.Path is { Length: > 2 } at && SavedProperties().TryGetValue(at[2..].Split('.', '[')[0], out var type))
+        {
+            string name = at[2..].Split('.', '[')[0];
+            throw new InvalidDataException($"{path}: '{name}' must be {Describe(type)} (line {e.LineNumber + 1}); fix it or give the config.json a run wrote.");
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
         {
@@ -212,6 +222,50 @@ public sealed record TrainConfig
             throw new InvalidDataException($"{path}: {e.Message}");
         }
         return config.WithOptionsAddedSince(); // a file from an earlier gfs: its run did what it did before those options
+    }
+
+    /// <summary>
+    /// Settings config.json held at its top level before a variant owned its options (λ, c and the
+    /// generator's loss, now under "options"); a file of then is read as before: without them, its
+    /// variant's options at their defaults.
+    /// </summary>
+    private static readonly HashSet<string> PreRegistrySettings = ["lambda", "clip", "g_loss"];
+
+    /// <summary>The names config.json holds (snake_case), each with its type.</summary>
+    private static Dictionary<string, Type> SavedProperties() =>
+        JsonOptions.GetTypeInfo(typeof(TrainConfig)).Properties.ToDictionary(p => p.Name, p => p.PropertyType);
+
+    /// <summary>What a value of <paramref name="type"/> looks like in JSON, for a message.</summary>
+    private static string Describe(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch
+    {
+        var t when t == typeof(int) || t == typeof(long) || t == typeof(ulong) => "a whole number" + (Nullable.GetUnderlyingType(type) is null ? "" : " or null"),
+        var t when t == typeof(float) || t == typeof(double) => "a number" + (Nullable.GetUnderlyingType(type) is null ? "" : " or null"),
+        var t when t == typeof(bool) => "true or false",
+        var t when t == typeof(string) => "a string in quotes or null",
+        _ => "a value of the kind a run writes there",
+    };
+
+    /// <summary>The known name nearest to <paramref name="name"/> by edit distance, if it is close (a typo).</summary>
+    private static string? Closest(string name, IEnumerable<string> known)
+    {
+        static int Distance(string a, string b)
+        {
+            var row = Enumerable.Range(0, b.Length + 1).ToArray();
+            for (int i = 1; i <= a.Length; i++)
+            {
+                int diagonal = row[0];
+                row[0] = i;
+                for (int j = 1; j <= b.Length; j++)
+                {
+                    int above = row[j];
+                    row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                    diagonal = above;
+                }
+            }
+            return row[b.Length];
+        }
+        var (best, distance) = known.Select(k => (k, Distance(name, k))).MinBy(p => p.Item2);
+        return distance <= Math.Max(1, name.Length / 3) ? best : null;
     }
 
     /// <summary>Refuses impossible settings, naming the option (as the command line spells it).</summary>

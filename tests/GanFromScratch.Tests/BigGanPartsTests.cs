@@ -369,6 +369,11 @@ public sealed class BigGanPartsTests : IDisposable
             Assert.Contains("--truncation must be a positive number", badErr);
             Assert.False(File.Exists(grid));
         }
+        // A bound so small that redrawing would run for ever (~1.25 million draws a number at 1e-6).
+        var (tinyCode, _, tinyErr) = Gfs.Run("sample", "--checkpoint", checkpoint, "--truncation", "1e-6", "-n", "8", "--out", grid);
+        Assert.Equal(2, tinyCode);
+        Assert.Contains("give T ≥ 0.01", tinyErr);
+        Assert.False(File.Exists(grid));
         var (code, _, err) = Gfs.Run("sample", "--checkpoint", checkpoint, "--truncation", "0.5", "-n", "8", "--out", grid);
         Assert.True(code == 0, err);
         Assert.True(File.Exists(grid));

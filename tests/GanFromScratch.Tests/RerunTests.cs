@@ -67,7 +67,10 @@ public sealed class RerunTests : IDisposable
     [InlineData("{\"iters\": 100}", "names no variant")]
     [InlineData("{\"variant\": \"stylegan\", \"dataset\": \"8gaussians\"}", "Unknown variant 'stylegan'")]
     [InlineData("{\"variant\": \"gan\", \"dataset\": \"cifar\"}", "Unknown dataset 'cifar'")]
-    [InlineData("{\"variant\": \"gan\", \"iters\": \"many\"}", "is not a gfs run configuration")]
+    [InlineData("{\"variant\": \"gan\", \"iters\": \"many\"}", "'iters' must be a whole number (line 1)")]
+    [InlineData("{\"variant\": \"gan\",\n \"lr\": null}", "'lr' must be a number (line 2)")]
+    [InlineData("{\"variant\": \"gan\", \"dimm\": 8}", "'dimm' is not a setting gfs saves (did you mean 'dim'?)")]
+    [InlineData("{\"variant\": \"gan\", \"learning_rate\": 0.1}", "'learning_rate' is not a setting gfs saves, so it would be ignored")]
     public void A_config_that_is_not_a_run_configuration_is_refused_in_one_line(string json, string expected)
     {
         string file = Path.Combine(_dir, "config.json");
@@ -79,6 +82,7 @@ public sealed class RerunTests : IDisposable
             Assert.Equal(2, code);
             Assert.Contains(expected, err);
             Assert.Single(err.TrimEnd().Split('\n'));
+            Assert.DoesNotContain("System.", err);
             Assert.Equal("", output);
             Assert.False(Directory.Exists(outDir));
         }

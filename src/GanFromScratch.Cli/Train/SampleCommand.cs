@@ -140,14 +140,19 @@ internal static class SampleCommand
     public static Option<float?> TruncationOption() => new("--truncation")
     {
         Description = "The truncation trick (BigGAN): every noise value with |z| > T is drawn again until it falls within [−T, T]; smaller T " +
-                      "trades variety for fidelity. Default: no truncation.",
+                      "trades variety for fidelity; at least 0.01. Default: no truncation.",
     };
 
-    /// <summary>The truncation given, checked: a positive, finite number (else exit 2, before anything is written).</summary>
+    /// <summary>The smallest --truncation: a normal number falls within [−T, T] with probability about 0.8·T for small T, so T = 0.01 takes ~125 draws a number, and smaller bounds soon take minutes.</summary>
+    public const float SmallestTruncation = 0.01f;
+
+    /// <summary>The truncation given, checked: a finite number of at least <see cref="SmallestTruncation"/> (else exit 2, before anything is written).</summary>
     public static float? Truncation(ParseResult parse, Option<float?> option) => parse.GetValue(option) switch
     {
         null => null,
-        float t when t > 0 && float.IsFinite(t) => t,
+        float t when t >= SmallestTruncation && float.IsFinite(t) => t,
+        float t when t > 0 => throw new UsageException($"--truncation {t.ToString(CultureInfo.InvariantCulture)} is too small: each noise value is drawn " +
+            $"again until |z| ≤ T, which takes about {1 / (0.8 * t):G2} draws a number; give T ≥ {SmallestTruncation.ToString(CultureInfo.InvariantCulture)}."),
         float t => throw new UsageException($"--truncation must be a positive number (got {t.ToString(CultureInfo.InvariantCulture)}): the bound T on |z|."),
     };
 

@@ -345,6 +345,27 @@ public sealed record TrainConfig
                                         $"{Bytes(available)}: give a smaller --batch-size or --dim.");
     }
 
+    /// <summary>
+    /// Refuses a number of samples to make or encode at once (<paramref name="option"/>, such as -n)
+    /// that no tensor or this machine's memory holds. The estimate is twice what gfs sample was seen
+    /// to take (peak resident memory, 2026-12-08): ~12·DIM bytes a toy point, ~120·DIM² an image;
+    /// text taken as the toy networks' ratio of sampling to training memory.
+    /// </summary>
+    public void RequireSamples(long count, string option)
+    {
+        var shape = DataShape.Of(this);
+        long perSample = shape.Sample.Aggregate(1L, (a, d) => a * d);
+        if (count * perSample > int.MaxValue)
+            throw new ArgumentException($"{option} {count:N0}: {count:N0} samples of {perSample:N0} values are more than a tensor holds ({int.MaxValue:N0} values): " +
+                                        $"give {option} {int.MaxValue / perSample:N0} or fewer (and another --seed for more).");
+        double work = Kind switch { DataKind.Toy => 24.0 * Dim, DataKind.Text => 600.0 * Dim, _ => 240.0 * Dim * Dim };
+        double bytes = count * (work + 4.0 * perSample * 4);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (available > 0 && bytes > available)
+            throw new ArgumentException($"{option} {count:N0} needs about {Bytes(bytes)} of memory at once (an estimate), more than this machine's " +
+                                        $"{Bytes(available)}: give a smaller {option} (and another --seed for more).");
+    }
+
     private static string Bytes(double b) => b switch
     {
         >= 1e12 => $"{b / 1e12:F1} TB",

@@ -227,6 +227,19 @@ public sealed class BiGanTests : IDisposable
     }
 
     [Fact]
+    public void Encode_refuses_more_toy_points_than_it_can_hold_and_writes_nothing()
+    {
+        string run = Path.Combine(_dir, "toy-encode");
+        var (code, _, err) = Gfs.Run("train", "bigan", "--iters", "1", "--dim", "8", "--batch-size", "16", "--threads", "1", "--out", run);
+        Assert.True(code == 0, err);
+        string npy = Path.Combine(_dir, "z-big.npy");
+        (code, _, err) = Gfs.Run("encode", "--checkpoint", Path.Combine(run, TrainingRun.CheckpointFile), "-n", "2147483647", "--out", npy);
+        Assert.Equal(2, code); // it had overflowed with a stack trace
+        Assert.Contains("-n 2,147,483,647", err);
+        Assert.False(File.Exists(npy));
+    }
+
+    [Fact]
     public void The_measures_read_the_encoder_before_its_tanh_and_eval_prints_them()
     {
         var trainer = TestRuns.Toy(SmallToy());

@@ -49,6 +49,17 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal("x,y", rows[0]);
         Assert.Equal(6, rows.Length);
         Assert.All(rows[1..], r => Assert.Equal(2, r.Split(',').Select(float.Parse).Count()));
+
+        // More samples than a tensor or the machine holds: refused naming -n, before anything is written.
+        string big = Path.Combine(_dir, "big.csv");
+        foreach (var (n, expected) in new[] { ("2147483647", "more than a tensor holds"), ("1000000000", "of memory at once (an estimate)") })
+        {
+            (code, _, err) = Run("sample", "--checkpoint", Path.Combine(Out, "checkpoint.safetensors"), "-n", n, "--out", big);
+            Assert.Equal(2, code);
+            Assert.Contains(expected, err);
+            Assert.Contains("give a smaller -n", err.Replace("give -n", "give a smaller -n"));
+            Assert.False(File.Exists(big));
+        }
     }
 
     [Theory]

@@ -59,6 +59,7 @@ internal static class EncodeCommand
             if (config.Kind == DataKind.Toy)
             {
                 int n = wanted ?? 10000;
+                config.RequireSamples(n, "-n"); // drawn here (images: at most the split's); an ArgumentException: exit 2
                 var points = ToyDataset.Get(config.Dataset).Sample(n, new RandomStream(parse.GetValue(seed)), out var labels);
                 samples = (Tensor.FromArray(points, n, 2), ToyDataset.Get(config.Dataset).Centres is null ? null : labels);
                 source = $"{n} points of {config.Dataset} (seed {parse.GetValue(seed)})";

@@ -66,6 +66,7 @@ internal static class SampleCommand
                 throw new UsageException($"--out {target} is the checkpoint itself: writing samples there would destroy it. Give another file.");
             CommonOptions.OutputFile(target, "--out");
             var config = Checkpoint.ReadConfig(path);
+            config.RequireSamples(n, "-n"); // an ArgumentException: exit 2
             string extension = Path.GetExtension(target).ToLowerInvariant();
             string[] allowed = config.Kind switch { DataKind.Toy => [".csv"], DataKind.Text => [".txt"], _ => [".png", ".npy"] };
             if (!allowed.Contains(extension))

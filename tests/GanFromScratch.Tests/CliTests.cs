@@ -130,6 +130,17 @@ public class CliTests
     }
 
     [Fact]
+    public void A_full_disk_is_explained_with_what_to_do()
+    {
+        var (message, code) = GanFromScratch.Cli.GfsApp.Explain(new IOException("No space left on device : '/runs/x/checkpoint.safetensors.tmp'", 28))!.Value;
+        Assert.Equal(1, code);
+        Assert.StartsWith("The disk is full (No space left on device", message);
+        Assert.Contains("--resume", message);
+        var (other, otherCode) = GanFromScratch.Cli.GfsApp.Explain(new IOException("Input/output error", 5))!.Value;
+        Assert.Equal(("Input/output error", 1), (other, otherCode)); // other I/O failures as they are
+    }
+
+    [Fact]
     public void Help_shows_examples()
     {
         var (code, output, _) = Run("bench", "gemm", "--help");

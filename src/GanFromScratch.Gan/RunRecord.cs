@@ -45,7 +45,10 @@ public sealed record RunRecord(string Path, TrainConfig Config, int Done, IReadO
         var lines = new List<JsonObject>();
         string metricsPath = System.IO.Path.Combine(folder, TrainingRun.MetricsFile);
         if (File.Exists(metricsPath))
-            foreach (var (line, number) in File.ReadAllLines(metricsPath).Select((l, i) => (l, i + 1)).Where(x => x.l.Length > 0))
+        {
+            string text = File.ReadAllText(metricsPath);
+            string[] all = text.Split('\n');
+            foreach (var (line, number) in all.Select((l, i) => (l, i + 1)).Where(x => x.l.Length > 0))
             {
                 try
                 {
@@ -53,9 +56,12 @@ public sealed record RunRecord(string Path, TrainConfig Config, int Done, IReadO
                 }
                 catch (Exception e) when (e is JsonException or InvalidOperationException)
                 {
+                    // A last line without its newline was cut off mid-write (a run killed then): left out, as --resume cuts it.
+                    if (number == all.Length && !text.EndsWith('\n')) break;
                     throw new InvalidDataException($"{metricsPath}, line {number}, is not a metrics line: {e.Message.Split('\n')[0]}");
                 }
             }
+        }
         string checkpoint = System.IO.Path.Combine(folder, TrainingRun.CheckpointFile);
         int done = File.Exists(checkpoint) ? Checkpoint.SavedIteration(checkpoint) : 0;
         string? holder = RunFolder.Holder(folder);

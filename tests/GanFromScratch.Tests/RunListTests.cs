@@ -117,6 +117,22 @@ public sealed class RunListTests : IDisposable
     }
 
     [Fact]
+    public void A_metrics_line_cut_off_at_the_end_is_left_out_and_one_broken_before_the_end_is_refused()
+    {
+        var (code, _, err) = Gfs.Run(["train", "gan", "--iters", "4", "--eval-every", "2", "--out", Run("torn"), .. Tiny]);
+        Assert.True(code == 0, err);
+        string metrics = Path.Combine(Run("torn"), TrainingRun.MetricsFile);
+        string whole = File.ReadAllText(metrics);
+        File.AppendAllText(metrics, "{\"iter\":6,\"time_s\":0.1,\"critic_w\":-0."); // killed mid-write
+        Assert.Equal(2, RunRecord.Read(Run("torn")).Evaluations.Count());
+        (code, string output, err) = Gfs.Run("runs", Run("torn"));
+        Assert.True(code == 0, err);
+        Assert.Contains("finished", output);
+        File.WriteAllText(metrics, "{\"iter\":2,\"time_s\":0.1\n" + whole); // broken, but followed by more: not a cut
+        Assert.Contains("line 1, is not a metrics line", Assert.Throws<InvalidDataException>(() => RunRecord.Read(Run("torn"))).Message);
+    }
+
+    [Fact]
     public void A_run_folder_with_a_broken_config_is_listed_as_unreadable_beside_the_others()
     {
         var (code, _, err) = Gfs.Run(["train", "gan", "--iters", "2", "--eval-every", "2", "--out", Run("good"), .. Tiny]);

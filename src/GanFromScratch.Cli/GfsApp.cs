@@ -80,8 +80,9 @@ public static class GfsApp
         // A folder or file the user may not write (or read): theirs to choose differently.
         UnauthorizedAccessException => ($"{e.Message.TrimEnd('.')}: choose a place you may write (--out), or change its permissions.", Usage),
         // ENOSPC, EDQUOT: files are written whole or not at all, so the last checkpoint is intact.
-        IOException { HResult: 28 or 122 } => ($"The disk is full ({e.Message.Trim()}). Free some space and continue with the same command and " +
-                                                "--resume (a run keeps its last checkpoint; one stopped before its first needs --force to start again).", Failure),
+        IOException { HResult: 28 or 122 } => ($"The disk is full ({e.Message.Trim()}). Free some space and run the command again; a training " +
+                                                "run keeps its last checkpoint: continue it with `gfs train VARIANT --out ITS_FOLDER --resume` " +
+                                                "(one stopped before its first checkpoint starts again with --force).", Failure),
         InvalidOperationException or IOException => (e.Message, Failure),
         _ => null,
     };

@@ -95,31 +95,12 @@ public static class Checkpoint
         try
         {
             string json = meta["config"];
-            return (format == Format ? TrainConfig.FromJson(json) : UpgradeV1(json)).WithOptionsAddedSince();
+            return (format == Format ? TrainConfig.FromJson(json) : TrainConfig.FromPreRegistryJson(json)).WithOptionsAddedSince();
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
         {
             throw new InvalidDataException($"{path}: the saved configuration is missing or malformed ({e.Message.TrimEnd('.')}).");
         }
-    }
-
-    /// <summary>
-    /// A version-1 configuration in version-2 terms: the variant's own settings (lambda, clip,
-    /// g_loss), which were top-level then for every variant, move under options — those the
-    /// variant declares; the others were never used by it.
-    /// </summary>
-    private static TrainConfig UpgradeV1(string json)
-    {
-        var v1 = JsonNode.Parse(json)!.AsObject();
-        var variant = Registry.Get(v1["variant"]!.GetValue<string>());
-        var options = new JsonObject();
-        foreach (string key in new[] { "lambda", "clip", "g_loss" })
-        {
-            if (v1[key] is { } value && variant.Options.Any(o => o.Key == key)) options[key] = value.DeepClone();
-            v1.Remove(key);
-        }
-        v1["options"] = options;
-        return TrainConfig.FromJson(v1.ToJsonString());
     }
 
     /// <summary>

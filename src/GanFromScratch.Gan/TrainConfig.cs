@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using GanFromScratch.Engine;
 using GanFromScratch.Gan.Data;
@@ -198,15 +199,17 @@ public sealed record TrainConfig
                 throw new InvalidDataException("it names no variant");
             var known = SavedProperties();
             foreach (var property in saved.EnumerateObject())
-                if (!known.ContainsKey(property.Name) && !PreRegistrySettings.Contains(property.Name))
+                if (!known.ContainsKey(property.Name) && !(PreRegistrySettings.Contains(property.Name) && !saved.TryGetProperty("options", out _)))
                     throw new InvalidDataException($"'{property.Name}' is not a setting gfs saves" +
                         (Closest(property.Name, known.Keys) is { } near ? $" (did you mean '{near}'?)" : "") + ", so it would be ignored");
-            config = FromJson(saved);
+            config = saved.TryGetProperty("options", out _) || !PreRegistrySettings.Any(k => saved.TryGetProperty(k, out _))
+                ? FromJson(saved)
+                : FromPreRegistryJson(saved.GetRawText()); // an early file: its λ, c or generator loss kept, as its checkpoint keeps them
         }
         catch (JsonException e) when (e.Path is { Length: > 2 } at && SavedProperties().TryGetValue(at[2..].Split('.', '[')[0], out var type))
         {
             string name = at[2..].Split('.', '[')[0];
-            throw new InvalidDataException($"{path}: '{name}' must be {Describe(type)} (line {e.LineNumber + 1}); fix it or give the config.json a run wrote.");
+            throw new InvalidDataException($"{path}: '{name}' must be {Describe(name, type)} (line {e.LineNumber + 1}); fix it or give the config.json a run wrote.");
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
         {
@@ -224,24 +227,41 @@ public sealed record TrainConfig
         return config.WithOptionsAddedSince(); // a file from an earlier gfs: its run did what it did before those options
     }
 
+    /// <summary>Settings a configuration held at its top level before a variant owned its options (version 1 of checkpoints; now under "options").</summary>
+    private static readonly string[] PreRegistrySettings = ["lambda", "clip", "g_loss"];
+
     /// <summary>
-    /// Settings config.json held at its top level before a variant owned its options (λ, c and the
-    /// generator's loss, now under "options"); a file of then is read as before: without them, its
-    /// variant's options at their defaults.
+    /// A configuration written before a variant owned its options, in today's terms: its variant's
+    /// own settings (lambda, clip, g_loss), top-level then for every variant, move under options —
+    /// those the variant declares; the others were never used by it.
     /// </summary>
-    private static readonly HashSet<string> PreRegistrySettings = ["lambda", "clip", "g_loss"];
+    internal static TrainConfig FromPreRegistryJson(string json)
+    {
+        var old = JsonNode.Parse(json)!.AsObject();
+        var variant = Registry.Get(old["variant"]!.GetValue<string>());
+        var options = new JsonObject();
+        foreach (string key in PreRegistrySettings)
+        {
+            if (old[key] is { } value && variant.Options.Any(o => o.Key == key)) options[key] = value.DeepClone();
+            old.Remove(key);
+        }
+        old["options"] = options;
+        return FromJson(old.ToJsonString());
+    }
 
     /// <summary>The names config.json holds (snake_case), each with its type.</summary>
     private static Dictionary<string, Type> SavedProperties() =>
         JsonOptions.GetTypeInfo(typeof(TrainConfig)).Properties.ToDictionary(p => p.Name, p => p.PropertyType);
 
     /// <summary>What a value of <paramref name="type"/> looks like in JSON, for a message.</summary>
-    private static string Describe(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch
+    private static string Describe(string name, Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch
     {
-        var t when t == typeof(int) || t == typeof(long) || t == typeof(ulong) => "a whole number" + (Nullable.GetUnderlyingType(type) is null ? "" : " or null"),
+        var t when t == typeof(ulong) => "a whole number ≥ 0",
+        var t when t == typeof(int) => $"a whole number from {int.MinValue:N0} to {int.MaxValue:N0}" + (Nullable.GetUnderlyingType(type) is null ? "" : ", or null"),
+        var t when t == typeof(long) => "a whole number" + (Nullable.GetUnderlyingType(type) is null ? "" : " or null"),
         var t when t == typeof(float) || t == typeof(double) => "a number" + (Nullable.GetUnderlyingType(type) is null ? "" : " or null"),
         var t when t == typeof(bool) => "true or false",
-        var t when t == typeof(string) => "a string in quotes or null",
+        var t when t == typeof(string) => name is "variant" or "dataset" ? "a string in quotes" : "a string in quotes or null",
         _ => "a value of the kind a run writes there",
     };
 

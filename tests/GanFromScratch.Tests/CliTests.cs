@@ -135,7 +135,8 @@ public class CliTests
         var (message, code) = GanFromScratch.Cli.GfsApp.Explain(new IOException("No space left on device : '/runs/x/checkpoint.safetensors.tmp'", 28))!.Value;
         Assert.Equal(1, code);
         Assert.StartsWith("The disk is full (No space left on device", message);
-        Assert.Contains("--resume", message);
+        Assert.Contains("run the command again", message);
+        Assert.Contains("--out ITS_FOLDER --resume", message);
         var (other, otherCode) = GanFromScratch.Cli.GfsApp.Explain(new IOException("Input/output error", 5))!.Value;
         Assert.Equal(("Input/output error", 1), (other, otherCode)); // other I/O failures as they are
     }

@@ -52,7 +52,10 @@ public sealed class TrainCliTests : IDisposable
 
         // More samples than a tensor or the machine holds: refused naming -n, before anything is written.
         string big = Path.Combine(_dir, "big.csv");
-        foreach (var (n, expected) in new[] { ("2147483647", "more than a tensor holds"), ("1000000000", "of memory at once (an estimate)") })
+        // Over the tensor limit; and under it, more points than this machine's memory holds by the estimate (≥ 24·DIM bytes a point).
+        long memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        string tooMany = Math.Min(1_000_000_000L, memory / (24 * 8) + 1).ToString();
+        foreach (var (n, expected) in new[] { ("2147483647", "more than a tensor holds"), (tooMany, "of memory at once (an estimate)") })
         {
             (code, _, err) = Run("sample", "--checkpoint", Path.Combine(Out, "checkpoint.safetensors"), "-n", n, "--out", big);
             Assert.Equal(2, code);

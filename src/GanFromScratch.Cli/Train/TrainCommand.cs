@@ -587,14 +587,15 @@ internal static class TrainCommand
     private static bool HoldsRunFiles(RunFolder folder) =>
         Directory.EnumerateFileSystemEntries(folder.Path).Any(e => Path.GetFileName(e) != RunFolder.LockFile);
 
+    /// <summary>Whether two paths name one folder.</summary>
+    private static bool SameFolder(string a, string b) =>
+        string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
+
     /// <summary>
     /// A checkpoint resumed into another folder than its own (--resume PATH --out DIR) continues there as
     /// a run of its own: DIR must not hold another run, whose checkpoint it would replace and whose
     /// metrics it would continue — unless --force, which removes that run's files first.
     /// </summary>
-    private static bool SameFolder(string a, string b) =>
-        string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
-
     private static void PrepareFolderForCheckpoint(RunFolder folder, string checkpoint, bool force)
     {
         if (SameFolder(folder.Path, Path.GetDirectoryName(Path.GetFullPath(checkpoint))!)) return;

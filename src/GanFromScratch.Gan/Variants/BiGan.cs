@@ -103,7 +103,7 @@ public sealed class BiGan : Variant
     public override IReadOnlyList<string> MeasureNames =>
         ["nn_acc", "nn_acc_random", "nn_acc_pixels", "probe_acc", "probe_acc_random", "probe_acc_pixels", "recon", "recon_random"];
 
-    public override IReadOnlyList<string> PictureFiles => ["frames/recon_iter_NNNNNN.png (test samples over their reconstructions G(E(x)))"];
+    public override IReadOnlyList<string> PictureFiles => ["frames/recon_iter_NNNNNN.png (images: test images over their reconstructions G(E(x)))"];
 
     /// <summary>
     /// On the test samples (queries) and the training samples (labelled references), 10,000 of each

@@ -24,13 +24,13 @@ namespace GanFromScratch.Gan;
 public sealed class InfoGan : Variant, ILatentTraversal
 {
     public static readonly VariantOption<int> Noise = new("noise", "Numbers of incompressible noise z ~ U(−1, 1) beside the codes (the paper's 62).",
-        62, n => n >= 1 && n <= 10000, "a whole number from 1 to 10000");
+        62, n => n >= 1 && n <= 10000, "a whole number from 1 to 10000") { FixedAtResume = true }; // the generator's input size
 
     public static readonly VariantOption<int> Categories = new("categories", "Values of the categorical code (the paper's Cat(10)).",
-        10, k => k >= 2 && k <= 1000, "a whole number from 2 to 1000");
+        10, k => k >= 2 && k <= 1000, "a whole number from 2 to 1000") { FixedAtResume = true }; // the networks' sizes
 
     public static readonly VariantOption<int> ContinuousCodes = new("continuous-codes", "Continuous codes, each U(−1, 1) (the paper's 2).",
-        2, c => c >= 1 && c <= 100, "a whole number from 1 to 100");
+        2, c => c >= 1 && c <= 100, "a whole number from 1 to 100") { FixedAtResume = true };
 
     public static readonly VariantOption<float> LambdaCategorical = new("lambda-cat", "The weight λ of the categorical code's information term (the authors' 1).",
         1f, l => l >= 0 && float.IsFinite(l), "a number ≥ 0");

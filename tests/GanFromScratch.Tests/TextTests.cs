@@ -31,6 +31,28 @@ public class TextTests(IlgpuFixture fixture) : IClassFixture<IlgpuFixture>
     }
 
     [Fact]
+    public void The_fortunes_are_read_without_pictures_and_percent_lines_and_their_absence_names_the_package_and_data()
+    {
+        string folder = Directory.CreateTempSubdirectory("gfs-fortunes-").FullName;
+        try
+        {
+            var missing = Assert.Throws<FileNotFoundException>(() => TextCorpus.ReadFortunes(folder)).Message;
+            Assert.Contains("sudo apt-get install fortunes", missing);
+            Assert.Contains("--data FILE", missing);
+            File.WriteAllText(Path.Combine(folder, "people"), "first fortune\n%\nsecond one\n  %  \n");
+            File.WriteAllText(Path.Combine(folder, "art"), "a picture\n");
+            File.WriteAllText(Path.Combine(folder, "people.dat"), "an index\n");
+            var (name, lines) = TextCorpus.ReadFortunes(folder);
+            Assert.Equal("fortunes", name);
+            Assert.Equal(["first fortune", "second one"], lines.ToArray());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Conv1d_refuses_what_does_not_fit_with_the_shapes()
     {
         var x = Tensor.Zeros(2, 3, 4);

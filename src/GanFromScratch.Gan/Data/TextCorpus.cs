@@ -170,14 +170,15 @@ public sealed class TextCorpus
         return Array.IndexOf(head, (byte)0, 0, read) >= 0;
     }
 
-    private static (string Name, IEnumerable<string> Lines) ReadFortunes()
+    /// <summary>The lines of the fortune files in <paramref name="folder"/> (Debian's by default): every file without an extension but the pictures, the % lines between fortunes dropped.</summary>
+    public static (string Name, IEnumerable<string> Lines) ReadFortunes(string folder = FortunesFolder)
     {
-        var files = Directory.Exists(FortunesFolder)
-            ? Directory.EnumerateFiles(FortunesFolder).Where(f => Path.GetExtension(f) == "" && !Pictures.Contains(Path.GetFileName(f)))
+        var files = Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder).Where(f => Path.GetExtension(f) == "" && !Pictures.Contains(Path.GetFileName(f)))
                 .Order(StringComparer.Ordinal).ToList()
             : [];
         if (files.Count == 0)
-            throw new FileNotFoundException($"The default text corpus, Debian's fortunes, is not installed ({FortunesFolder} holds no fortune files): " +
+            throw new FileNotFoundException($"The default text corpus, Debian's fortunes, is not installed ({folder} holds no fortune files): " +
                                             "install it with 'sudo apt-get install fortunes', or give your own text with --data FILE (UTF-8, one sample per line).");
         return ("fortunes", files.SelectMany(f => File.ReadLines(f, Encoding.UTF8)).Where(l => l.Trim() != "%"));
     }

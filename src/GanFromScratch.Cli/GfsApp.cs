@@ -34,6 +34,11 @@ public static class GfsApp
         var parsed = root.Parse(args);
         // --help answers even where the rest of the line would not parse (a command's required options left out).
         bool help = parsed.Action is ShortListingHelp or System.CommandLine.Help.HelpAction;
+        // Under mpirun every rank runs this same line: the ranks after the first say nothing of what all of
+        // them would say (help, parse errors) and leave the commands that do not train on ranks to the first.
+        bool quietRank = Engine.Distributed.OpenMpi.LaunchedRank is > 0;
+        if (quietRank && (help || parsed.Errors.Count > 0)) return help ? Ok : Usage;
+        if (quietRank && !UsesRanks(parsed.CommandResult.Command)) return Ok;
         if (parsed.Errors.Count > 0 && !help)
         {
             foreach (var line in ParseErrors.Explain(parsed)) stderr.WriteLine($"gfs: {line}");
@@ -50,6 +55,14 @@ public static class GfsApp
             return known.Code;
         }
     }
+
+    /// <summary>The commands that train or measure on every rank of an MPI job (train VARIANT, bench train-step, distributed); the others run on its first rank alone.</summary>
+    private static bool UsesRanks(Command command) => command.Name switch
+    {
+        "distributed" or "train-step" => true,
+        "classifier" => false,
+        _ => command.Parents.OfType<Command>().Any(p => p.Name == "train"),
+    };
 
     /// <summary>Every command of gfs, writing to the given streams.</summary>
     public static RootCommand Commands(TextWriter stdout, TextWriter stderr)

@@ -220,6 +220,22 @@ public sealed class DistributedTests : IDisposable
     // ---- training on two ranks ------------------------------------------------------------------
 
     [MpiFact]
+    public void Under_mpirun_what_every_rank_would_say_is_said_once_and_commands_that_do_not_train_run_once()
+    {
+        var (code, _, err) = Mpirun(2, [.. Toy, "--bogus", "3", "--out", Folder("bad")]);
+        Assert.NotEqual(0, code);
+        Assert.Single(err.Split('\n'), l => l.Contains("Unknown option --bogus"));
+        Assert.Equal(0, Gfs.Run([.. Toy, "--iters", "2", "--eval-every", "2", "--out", Folder("one")]).Code);
+        string csv = Path.Combine(_dir, "samples.csv");
+        (code, string output, err) = Mpirun(2, "sample", "--checkpoint", Path.Combine(Folder("one"), TrainingRun.CheckpointFile), "-n", "5", "--out", csv);
+        Assert.True(code == 0, $"status {code}\n{output}\n{err}");
+        Assert.Single(output.Split('\n'), l => l.Contains("Wrote 5 samples"));
+        (code, output, _) = Mpirun(2, "sample", "--help");
+        Assert.Equal(0, code);
+        Assert.Single(output.Split('\n'), l => l.EndsWith("Usage:"));
+    }
+
+    [MpiFact]
     public void Two_ranks_train_as_one_process_does_with_the_batch_in_two_halves_and_close_to_one_batch()
     {
         string[] common = [.. Toy, "--iters", "10", "--eval-every", "1"];

@@ -43,6 +43,10 @@ public sealed unsafe class OpenMpi : ICollective
     /// </summary>
     public static bool Launched => FirstSet("OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE") is not null;
 
+    /// <summary>This process's rank in the job as its launcher numbered it (OMPI_COMM_WORLD_RANK, PMIX_RANK or PMI_RANK), or null outside a launcher: known before MPI starts.</summary>
+    public static int? LaunchedRank =>
+        int.TryParse(FirstSet("OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"), out int rank) ? rank : null;
+
     /// <summary>This process's rank among the job's processes on its machine (the launcher's OMPI_COMM_WORLD_LOCAL_RANK or MPI_LOCALRANKID), 0 outside a launcher: which GPU it takes.</summary>
     public static int LaunchedLocalRank =>
         int.TryParse(FirstSet("OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"), out int rank) ? rank : 0;

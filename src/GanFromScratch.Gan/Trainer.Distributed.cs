@@ -54,6 +54,10 @@ public sealed partial class Trainer
         if (NetworkStreams().Any())
             throw new ArgumentException($"The {Variant.Name} networks draw noise inside themselves (dropout or noise layers), which is not yet split among ranks: " +
                                         "train this variant in one process.");
+        if (!syncBatchNorm && Config.BatchSize / ranks.Size < 2 &&
+            Players.All.Any(p => p.Network.Modules().Any(m => m is BatchNorm or ConditionalBatchNorm)))
+            throw new ArgumentException($"Each of the {ranks.Size} ranks would normalize its batch norms over {Config.BatchSize / ranks.Size} row, and batch " +
+                                        "norm needs at least 2: give --sync-batch-norm (the statistics over every rank's rows) or a larger --batch-size.");
         RequireSameRun(ranks, syncBatchNorm);
         if (syncBatchNorm) _synchronized = [.. Variant.CriticStepTrains.Concat(Variant.GeneratorStepTrains).Distinct().Select(role => Players[role].Network)];
         _parallel = new DataParallel(ranks);

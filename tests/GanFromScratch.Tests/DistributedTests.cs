@@ -207,6 +207,17 @@ public sealed class DistributedTests : IDisposable
     }
 
     [Fact]
+    public void Batch_norm_over_one_row_per_rank_is_refused_unless_synchronized()
+    {
+        var config = TrainConfig.Defaults(Registry.Get("dcgan"), "mnist") with { Dim = 2, BatchSize = 2 };
+        var trainer = TestRuns.Images(config, Gan.Data.ImageDataset.Random(8, 1));
+        var e = Assert.Throws<ArgumentException>(() => trainer.Distribute(new PretendRanks(0, 2)));
+        Assert.Contains("--sync-batch-norm", e.Message);
+        // Synchronized, the statistics are over both ranks' rows: allowed (the pretend ranks refuse it later, at their first broadcast).
+        Assert.DoesNotContain("at least 2", Record.Exception(() => TestRuns.Images(config, Gan.Data.ImageDataset.Random(8, 1)).Distribute(new PretendRanks(0, 2), syncBatchNorm: true))?.Message ?? "");
+    }
+
+    [Fact]
     public void Distributed_without_an_mpi_library_says_what_to_install_and_exits_2()
     {
         var (code, output, err) = GfsProcess.Run([.. Toy, "--iters", "1", "--distributed", "--out", Folder("none")],

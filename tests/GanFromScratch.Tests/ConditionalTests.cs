@@ -82,6 +82,23 @@ public sealed class ConditionalTests : IDisposable
     }
 
     [Fact]
+    public void Cgan_plays_the_hinge_game_when_asked_and_the_cross_entropy_one_by_default()
+    {
+        var crossEntropy = TestRuns.Toy(Toy("cgan"));
+        var hinge = TestRuns.Toy(Toy("cgan").WithOption(Cgan.Loss, "hinge"));
+        Assert.Equal(TestRuns.Weights(crossEntropy), TestRuns.Weights(hinge)); // the same start
+        var (a, b) = (crossEntropy.Step(), hinge.Step());
+        // At the start D ≈ 0: cross-entropy ≈ 2·log 2 = 1.386, hinge ≈ relu(1) + relu(1) = 2.
+        Assert.InRange(a.CriticLoss, 1.3f, 1.5f);
+        Assert.InRange(b.CriticLoss, 1.9f, 2.1f);
+        Assert.NotEqual(TestRuns.Weights(crossEntropy), TestRuns.Weights(hinge));
+        var (code, _, err) = Gfs.Run("train", "cgan", "--loss", "wasserstein", "--iters", "1", "--out", Path.Combine(_dir, "bad-loss"));
+        Assert.Equal(2, code);
+        Assert.Contains("cross-entropy", err);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "bad-loss")));
+    }
+
+    [Fact]
     public void Players_are_saved_by_role_with_their_label_embeddings_and_load_back()
     {
         var trainer = TestRuns.Images(Images("cgan"), _images);

@@ -236,6 +236,11 @@ public sealed class DistributedTests : IDisposable
         var (code, _, err) = Mpirun(2, [.. Toy, "--bogus", "3", "--out", Folder("bad")]);
         Assert.NotEqual(0, code);
         Assert.Single(err.Split('\n'), l => l.Contains("Unknown option --bogus"));
+        // A bad value every rank finds once MPI runs: said once, by rank 0, without a rank's name.
+        (code, _, err) = Mpirun(2, [.. Toy, "--lr", "-1", "--out", Folder("bad")]);
+        Assert.Equal(2, code);
+        Assert.Single(err.Split('\n'), l => l.Contains("--lr must be a positive number"));
+        Assert.DoesNotContain("(rank 1 of 2)", err);
         Assert.Equal(0, Gfs.Run([.. Toy, "--iters", "2", "--eval-every", "2", "--out", Folder("one")]).Code);
         string csv = Path.Combine(_dir, "samples.csv");
         (code, string output, err) = Mpirun(2, "sample", "--checkpoint", Path.Combine(Folder("one"), TrainingRun.CheckpointFile), "-n", "5", "--out", csv);

@@ -245,7 +245,10 @@ internal static class TrainCommand
         catch (Exception e)
         {
             var (message, exit) = GfsApp.Explain(e) ?? (e.ToString(), GfsApp.Failure);
-            stderr.WriteLine($"gfs ({Ranks.Name(ranks)}): {message}");
+            // Bad usage is, nearly always, what every rank finds in the same line: rank 0 says it and ends the
+            // job at once; the others wait a second first, so that only a rank alone in its trouble speaks.
+            if (exit == GfsApp.Usage && ranks.Rank != 0) Thread.Sleep(TimeSpan.FromSeconds(1));
+            stderr.WriteLine(exit == GfsApp.Usage && ranks.Rank == 0 ? $"gfs: {message}" : $"gfs ({Ranks.Name(ranks)}): {message}");
             ranks.Abort(exit);
             throw;
         }

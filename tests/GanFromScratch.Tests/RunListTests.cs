@@ -133,6 +133,22 @@ public sealed class RunListTests : IDisposable
     }
 
     [Fact]
+    public void A_run_whose_checkpoint_was_changed_after_gfs_wrote_it_is_listed_as_damaged()
+    {
+        var (code, _, err) = Gfs.Run(["train", "gan", "--iters", "2", "--eval-every", "2", "--out", Run("changed"), .. Tiny]);
+        Assert.True(code == 0, err);
+        string checkpoint = Path.Combine(Run("changed"), TrainingRun.CheckpointFile);
+        var bytes = File.ReadAllBytes(checkpoint);
+        bytes[^10] ^= 0x40; // one bit of a weight
+        File.WriteAllBytes(checkpoint, bytes);
+        (code, string output, err) = Gfs.Run("runs", _dir, "--json");
+        Assert.True(code == 0, err);
+        var run = JsonNode.Parse(output)!.AsArray().Single(r => r!["path"]!.GetValue<string>().EndsWith("changed"))!;
+        Assert.Equal("unreadable", run["state"]!.GetValue<string>());
+        Assert.Contains("is damaged", run["problem"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void A_run_folder_with_a_broken_config_is_listed_as_unreadable_beside_the_others()
     {
         var (code, _, err) = Gfs.Run(["train", "gan", "--iters", "2", "--eval-every", "2", "--out", Run("good"), .. Tiny]);

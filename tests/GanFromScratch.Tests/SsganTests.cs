@@ -33,6 +33,17 @@ public sealed class SsganTests : IDisposable
 
     private Trainer Make(TrainConfig? config = null, ImageDataset? train = null) => TestRuns.Images(config ?? Small(), train ?? _images, _images);
 
+    [Theory]
+    [InlineData("critic")]
+    [InlineData("both")]
+    public void Spectral_norm_of_the_weight_normalized_critic_is_refused_not_ignored(string choice)
+    {
+        var e = Assert.Throws<ArgumentException>(() => Make(Small() with { SpectralNorm = choice }));
+        Assert.Contains("ssgan's critic has no linear or convolution layer to normalize", e.Message);
+        var generatorOnly = Make(Small() with { SpectralNorm = "generator" }); // its two Linear layers
+        Assert.Equal(2, generatorOnly.Players.Generator.Modules().OfType<Linear>().Count(l => l.SpectralNorm is not null));
+    }
+
     [Fact]
     public void The_defaults_are_the_authors_and_the_critic_is_a_classifier_of_the_classes()
     {

@@ -30,11 +30,18 @@ public static class SpectralNormalization
         var random = config.Stream(21);
         int layers = 0;
         foreach (var role in RolesOf(config.SpectralNorm))
-            foreach (var layer in players[role].Network.Modules().OfType<IWeightedLayer>())
+        {
+            var weighted = players[role].Network.Modules().OfType<IWeightedLayer>().ToList();
+            if (weighted.Count == 0) // an option that would do nothing is refused, not ignored
+                throw new ArgumentException($"--spectral-norm {config.SpectralNorm}: {config.Variant}'s {role} has no linear or convolution layer to " +
+                                            "normalize (its layers are weight-normalized); choose " +
+                                            string.Join(" or ", Choices.Where(c => c == None || RolesOf(c).All(r => r != role))) + ".");
+            foreach (var layer in weighted)
             {
                 layer.WithSpectralNorm(random);
                 layers++;
             }
+        }
         return layers;
     }
 }

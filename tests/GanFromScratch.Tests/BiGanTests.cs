@@ -237,6 +237,11 @@ public sealed class BiGanTests : IDisposable
         Assert.Equal(2, code); // it had overflowed with a stack trace
         Assert.Contains("-n 2,147,483,647", err);
         Assert.False(File.Exists(npy));
+        // The image-only options are refused on a toy run, not ignored.
+        (code, _, err) = Gfs.Run("encode", "--checkpoint", Path.Combine(run, TrainingRun.CheckpointFile), "--split", "train", "--out", npy);
+        Assert.Equal(2, code);
+        Assert.Contains("--split choose which images to encode", err);
+        Assert.False(File.Exists(npy));
     }
 
     [Fact]

@@ -58,6 +58,10 @@ internal static class EncodeCommand
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
             if (config.Kind == DataKind.Toy)
             {
+                var imageOnly = new Option[] { split, data }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (imageOnly.Count > 0)
+                    throw new UsageException($"{string.Join(" and ", imageOnly)} choose which images to encode; {path} is a run on {config.Dataset}, " +
+                                             "whose points are drawn from the distribution (--seed, -n). Leave them out.");
                 int n = wanted ?? 10000;
                 config.RequireSamples(n, "-n"); // drawn here (images: at most the split's); an ArgumentException: exit 2
                 var points = ToyDataset.Get(config.Dataset).Sample(n, new RandomStream(parse.GetValue(seed)), out var labels);

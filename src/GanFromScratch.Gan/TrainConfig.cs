@@ -85,6 +85,9 @@ public sealed record TrainConfig
     /// <summary>The variant this run trains.</summary>
     [JsonIgnore] public Variant Rules => Registry.Get(Variant);
 
+    /// <summary>The image networks: <c>--arch</c>, or the variant's default.</summary>
+    [JsonIgnore] public string ChosenArch => Arch ?? Rules.DefaultArch;
+
     /// <summary>The learning rate of the player in <paramref name="role"/>.</summary>
     public float LrFor(string role) => role switch
     {

@@ -467,7 +467,7 @@ internal static class TrainCommand
     {
         var config = trainer.Config;
         string outDir = folder.Path;
-        string arch = (config.Kind == DataKind.Images ? $" ({config.Arch ?? trainer.Variant.DefaultArch})" : "") +
+        string arch = (config.Kind == DataKind.Images ? $" ({config.ChosenArch})" : "") +
             (config.SpectralNorm == SpectralNormalization.None ? "" : $" · spectral norm: {config.SpectralNorm}") +
             (config.Ortho > 0 ? $" · ortho {TrainingRun.Format(config.Ortho)}" : "") +
             (config.Accumulate > 1 ? $" · {config.Accumulate} micro-batches per step" : "") +
@@ -640,7 +640,7 @@ internal static class TrainCommand
         Fixed("--data", saved.TextFile, given.TextFile, Given(parse, o.Data) && saved.Kind == DataKind.Text);
         Fixed("--vocab", saved.Vocab, given.Vocab, Given(parse, o.Vocab));
         Fixed("--dim", saved.Dim, given.Dim, Given(parse, o.Dim));
-        Fixed("--arch", saved.Arch ?? saved.Rules.DefaultArch, given.Arch ?? given.Rules.DefaultArch, Given(parse, o.Arch));
+        Fixed("--arch", saved.ChosenArch, given.ChosenArch, Given(parse, o.Arch));
         Fixed("--spectral-norm", saved.SpectralNorm, given.SpectralNorm, Given(parse, o.SpectralNorm));
         Fixed("--ema", saved.EmaDecay, given.EmaDecay, Given(parse, o.Ema));
         Fixed("--seed", saved.Seed, given.Seed, Given(parse, o.Seed));

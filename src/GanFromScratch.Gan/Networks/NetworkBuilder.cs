@@ -19,7 +19,7 @@ public sealed class NetworkBuilder(TrainConfig config, DataShape data, RandomStr
     public RandomStream Init { get; } = init;
 
     /// <summary>The image architecture: <c>--arch</c>, or the variant's default.</summary>
-    public string Arch => Config.Arch ?? Config.Rules.DefaultArch;
+    public string Arch => Config.ChosenArch;
 
     /// <summary>The generator: from noise, and <paramref name="extraInputs"/> more numbers per sample, to a sample.</summary>
     public Module Generator(int extraInputs = 0) => Data.Kind switch
@@ -50,9 +50,12 @@ public sealed class NetworkBuilder(TrainConfig config, DataShape data, RandomStr
         return new ConditionalGenerator(net, new Embedding(Data.Classes, Data.Classes, Init));
     }
 
-    /// <summary>Whether a conditional run's image networks are BigGAN's (<c>--arch biggan</c>).</summary>
+    /// <summary>The image networks a conditional game judged by one score may play on (cgan, cwgan-gp): gan-mnist's or dcgan's with the label embedded, or BigGAN's.</summary>
+    public static readonly IReadOnlyList<string> ConditionalArchitectures = [.. ImageNetworks.Names, BigGanNetworks.Name];
+
+    /// <summary>Whether a run's image networks are BigGAN's (<c>--arch biggan</c>, or the biggan variant's own).</summary>
     public static bool UsesBigGan(TrainConfig config) =>
-        config.Kind == DataKind.Images && (config.Arch ?? config.Rules.DefaultArch) == BigGanNetworks.Name;
+        config.Kind == DataKind.Images && config.ChosenArch == BigGanNetworks.Name;
 
     /// <summary>
     /// G(z, y) and D(x, y) of a conditional variant: <see cref="ConditionalGenerator"/> and

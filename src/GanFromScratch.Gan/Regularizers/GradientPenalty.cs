@@ -35,7 +35,7 @@ public static class GradientPenalty
     /// samples of a batch, so the penalty would be wrong: such a critic is refused.
     /// </summary>
     public static void RequirePerSampleCritic(Players players, TrainConfig config) =>
-        RequirePerSampleCritic(players.Critic, config.Kind == Data.DataKind.Images ? config.Arch ?? config.Rules.DefaultArch : "toy");
+        RequirePerSampleCritic(players.Critic, config.Kind == Data.DataKind.Images ? config.ChosenArch : "toy");
 
     /// <inheritdoc cref="RequirePerSampleCritic(Players, TrainConfig)"/>
     public static void RequirePerSampleCritic(Module critic, string arch)

@@ -35,8 +35,6 @@ public sealed class BigGan : Variant
         "gfs eval --checkpoint runs/biggan-fashion-mnist/checkpoint.safetensors --truncation-curve",
     ];
 
-    public override Latent Latent(TrainConfig config, DataShape data) => new(BigGanNetworks.NoiseSize);
-
     public override Players CreatePlayers(NetworkBuilder networks) => networks.ConditionalPlayers();
 
     public override CriticLosses CriticLoss(Game game, Batch batch)

@@ -1,4 +1,3 @@
-using GanFromScratch.Gan.Data;
 using GanFromScratch.Engine;
 
 namespace GanFromScratch.Gan;
@@ -37,11 +36,7 @@ public sealed class Cgan : Variant
         "gfs train cgan --dataset fashion-mnist --arch biggan --loss hinge --spectral-norm both   (BigGAN's networks and game, cgan's settings)",
     ];
 
-    /// <summary>The image networks of gan-mnist or dcgan with the label embedded, or BigGAN's (<c>--arch biggan</c>).</summary>
-    public override IReadOnlyList<string> Architectures => [.. ImageNetworks.Names, BigGanNetworks.Name];
-
-    public override Latent Latent(TrainConfig config, DataShape data) =>
-        NetworkBuilder.UsesBigGan(config) ? new(BigGanNetworks.NoiseSize) : base.Latent(config, data);
+    public override IReadOnlyList<string> Architectures => NetworkBuilder.ConditionalArchitectures;
 
     public override Players CreatePlayers(NetworkBuilder networks) => networks.ConditionalPlayers();
 

@@ -22,11 +22,7 @@ public sealed class CwganGp : Variant
     public override bool NeedsLabels => true;
     public override bool UsesInterpolates => true;
 
-    /// <summary>The image networks of gan-mnist or dcgan with the label embedded, or BigGAN's (<c>--arch biggan</c>).</summary>
-    public override IReadOnlyList<string> Architectures => [.. ImageNetworks.Names, BigGanNetworks.Name];
-
-    public override Latent Latent(TrainConfig config, DataShape data) =>
-        NetworkBuilder.UsesBigGan(config) ? new(BigGanNetworks.NoiseSize) : base.Latent(config, data);
+    public override IReadOnlyList<string> Architectures => NetworkBuilder.ConditionalArchitectures;
 
     public override Players CreatePlayers(NetworkBuilder networks) => networks.ConditionalPlayers();
 

@@ -96,8 +96,12 @@ public abstract class Variant
     /// <summary>Whether a critic step needs interpolation factors α ~ U[0, 1] per sample (a gradient penalty).</summary>
     public virtual bool UsesInterpolates => false;
 
-    /// <summary>What the generator starts from: by default the data's noise (N(0, 1), 2 numbers for toy points, 128 for images), no codes.</summary>
-    public virtual Latent Latent(TrainConfig config, DataShape data) => new(data.NoiseSize);
+    /// <summary>
+    /// What the generator starts from: by default the data's noise (N(0, 1), 2 numbers for toy points,
+    /// 128 for images; BigGAN's networks take 96, split among their blocks), no codes.
+    /// </summary>
+    public virtual Latent Latent(TrainConfig config, DataShape data) =>
+        new(NetworkBuilder.UsesBigGan(config) ? BigGanNetworks.NoiseSize : data.NoiseSize);
 
     /// <summary>
     /// The generator's samples for a batch's noise (and its labels or codes): what the losses and

@@ -200,18 +200,17 @@ public sealed record TrainConfig
             var saved = document.RootElement;
             if (saved.ValueKind != JsonValueKind.Object || !saved.TryGetProperty("variant", out var v) || v.ValueKind != JsonValueKind.String)
                 throw new InvalidDataException("it names no variant");
+            // A file from before a variant owned its options: its λ, c or generator loss at the top, as its checkpoint has them.
+            bool early = !saved.TryGetProperty("options", out _) && PreRegistrySettings.Any(k => saved.TryGetProperty(k, out _));
             var known = SavedProperties();
             foreach (var property in saved.EnumerateObject())
-                if (!known.ContainsKey(property.Name) && !(PreRegistrySettings.Contains(property.Name) && !saved.TryGetProperty("options", out _)))
+                if (!known.ContainsKey(property.Name) && !(early && PreRegistrySettings.Contains(property.Name)))
                     throw new InvalidDataException($"'{property.Name}' is not a setting gfs saves" +
                         (Closest(property.Name, known.Keys) is { } near ? $" (did you mean '{near}'?)" : "") + ", so it would be ignored");
-            config = saved.TryGetProperty("options", out _) || !PreRegistrySettings.Any(k => saved.TryGetProperty(k, out _))
-                ? FromJson(saved)
-                : FromPreRegistryJson(saved.GetRawText()); // an early file: its λ, c or generator loss kept, as its checkpoint keeps them
+            config = early ? FromPreRegistryJson(saved.GetRawText()) : FromJson(saved);
         }
-        catch (JsonException e) when (e.Path is { Length: > 2 } at && SavedProperties().TryGetValue(at[2..].Split('.', '[')[0], out var type))
+        catch (JsonException e) when (SettingOf(e) is { } name && SavedProperties().TryGetValue(name, out var type))
         {
-            string name = at[2..].Split('.', '[')[0];
             throw new InvalidDataException($"{path}: '{name}' must be {Describe(name, type)} (line {e.LineNumber + 1}); fix it or give the config.json a run wrote.");
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
@@ -251,6 +250,9 @@ public sealed record TrainConfig
         old["options"] = options;
         return FromJson(old.ToJsonString());
     }
+
+    /// <summary>The top-level setting a JSON error is in ("$.dim" → dim), or null.</summary>
+    private static string? SettingOf(JsonException e) => e.Path is { Length: > 2 } at ? at[2..].Split('.', '[')[0] : null;
 
     /// <summary>The names config.json holds (snake_case), each with its type.</summary>
     private static Dictionary<string, Type> SavedProperties() =>
@@ -354,18 +356,14 @@ public sealed record TrainConfig
     /// </summary>
     private void RequireSize(Variant variant)
     {
-        var shape = DataShape.Of(this);
-        long perSample = shape.Sample.Aggregate(1L, (a, d) => a * d);
+        long perSample = ValuesPerSample();
         long realValues = (long)BatchSize * CriticIters * perSample;
         if (realValues > int.MaxValue)
             throw new ArgumentException($"--batch-size {BatchSize} × --critic-iters {CriticIters} × {perSample} values per sample = {realValues:N0} values in an " +
                                         $"iteration's real batches, more than a tensor holds ({int.MaxValue:N0}): give a smaller --batch-size or --critic-iters.");
         double work = Kind switch { DataKind.Toy => 160.0 * Dim, DataKind.Text => 4000.0 * Dim, _ => 6000.0 * Dim * Dim };
-        double bytes = 4.0 * realValues + BatchSize * (work + 4.0 * perSample * 8);
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        if (available > 0 && bytes > available)
-            throw new ArgumentException($"--batch-size {BatchSize} at --dim {Dim} needs about {Bytes(bytes)} of memory (an estimate), more than this machine's " +
-                                        $"{Bytes(available)}: give a smaller --batch-size or --dim.");
+        RequireMemory(4.0 * realValues + BatchSize * (work + 4.0 * perSample * 8), $"--batch-size {BatchSize} at --dim {Dim} needs",
+            "give a smaller --batch-size or --dim");
     }
 
     /// <summary>
@@ -376,17 +374,24 @@ public sealed record TrainConfig
     /// </summary>
     public void RequireSamples(long count, string option)
     {
-        var shape = DataShape.Of(this);
-        long perSample = shape.Sample.Aggregate(1L, (a, d) => a * d);
+        long perSample = ValuesPerSample();
         if (count * perSample > int.MaxValue)
             throw new ArgumentException($"{option} {count:N0}: {count:N0} samples of {perSample:N0} values are more than a tensor holds ({int.MaxValue:N0} values): " +
                                         $"give {option} {int.MaxValue / perSample:N0} or fewer (and another --seed for more).");
         double work = Kind switch { DataKind.Toy => 24.0 * Dim, DataKind.Text => 600.0 * Dim, _ => 240.0 * Dim * Dim };
-        double bytes = count * (work + 4.0 * perSample * 4);
+        RequireMemory(count * (work + 4.0 * perSample * 4), $"{option} {count:N0} needs", $"give a smaller {option} (and another --seed for more)",
+            " at once");
+    }
+
+    /// <summary>The numbers in one sample of this run's data (2 for a toy point, 784 for an image).</summary>
+    private long ValuesPerSample() => DataShape.Of(this).Sample.Aggregate(1L, (a, d) => a * d);
+
+    /// <summary>Refuses work estimated at <paramref name="bytes"/> of memory when this machine has less: "{what} about … of memory{when} (an estimate), more than this machine's …: {remedy}."</summary>
+    private static void RequireMemory(double bytes, string what, string remedy, string when = "")
+    {
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (available > 0 && bytes > available)
-            throw new ArgumentException($"{option} {count:N0} needs about {Bytes(bytes)} of memory at once (an estimate), more than this machine's " +
-                                        $"{Bytes(available)}: give a smaller {option} (and another --seed for more).");
+            throw new ArgumentException($"{what} about {Bytes(bytes)} of memory{when} (an estimate), more than this machine's {Bytes(available)}: {remedy}.");
     }
 
     private static string Bytes(double b) => b switch

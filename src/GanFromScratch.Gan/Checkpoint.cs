@@ -75,8 +75,11 @@ public static class Checkpoint
     public static string? FormatOf(string path) => SafeTensors.ReadMetadata(path).GetValueOrDefault("format");
 
     /// <summary>The iteration a checkpoint was saved at, as its header says (0 where it says none).</summary>
-    public static int SavedIteration(string path) =>
-        int.TryParse(SafeTensors.ReadMetadata(path).GetValueOrDefault("iteration"), out int iteration) ? iteration : 0;
+    public static int SavedIteration(string path) => SavedIteration(SafeTensors.ReadMetadata(path));
+
+    /// <summary>The iteration a checkpoint's metadata names (0 where it names none).</summary>
+    public static int SavedIteration(IReadOnlyDictionary<string, string> metadata) =>
+        int.TryParse(metadata.GetValueOrDefault("iteration"), out int iteration) ? iteration : 0;
 
     /// <summary>The configuration saved in a checkpoint (from its header only), in this gfs's terms; refuses what is not a training checkpoint.</summary>
     public static TrainConfig ReadConfig(string path) => ReadConfig(path, SafeTensors.ReadMetadata(path));

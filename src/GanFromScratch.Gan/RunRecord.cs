@@ -63,10 +63,12 @@ public sealed record RunRecord(string Path, TrainConfig Config, int Done, IReadO
             }
         }
         string checkpoint = System.IO.Path.Combine(folder, TrainingRun.CheckpointFile);
-        int done = File.Exists(checkpoint) ? Checkpoint.SavedIteration(checkpoint) : 0;
         string? holder = RunFolder.Holder(folder);
-        // The checkpoint read whole, its checksum checked (as resume and sample check it), so that a damaged one is not listed as a good run.
-        if (done > 0 && holder is null) Nn.SafeTensors.Load(checkpoint);
+        // Read whole with its checksum checked (as resume and sample check it), so that a damaged checkpoint is not
+        // listed as a good run; while another gfs trains there, only its header.
+        int done = !File.Exists(checkpoint) ? 0
+            : holder is null ? Checkpoint.SavedIteration(Nn.SafeTensors.Load(checkpoint).Metadata)
+            : Checkpoint.SavedIteration(checkpoint);
         var state = holder is not null ? RunState.Running
             : lines.LastOrDefault()?[TrainingRun.DivergedKey] is not null ? RunState.Diverged
             : done >= config.Iters ? RunState.Finished

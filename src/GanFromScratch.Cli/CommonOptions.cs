@@ -50,6 +50,12 @@ internal static class CommonOptions
     private static int? Given(OptionResult result) =>
         result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : null;
 
+    /// <summary>Whether the user wrote <paramref name="option"/> on the command line (not its default).</summary>
+    public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    /// <summary>The names of those of <paramref name="options"/> the user wrote, in order.</summary>
+    public static List<string> GivenNames(ParseResult parse, params Option[] options) => [.. options.Where(o => Given(parse, o)).Select(o => o.Name)];
+
     /// <summary>A path given to <c>--out</c> and the like must name something: an empty one is refused.</summary>
     public static string NonEmptyPath(string? path, string option) =>
         string.IsNullOrWhiteSpace(path) ? throw new UsageException($"{option} needs a path; an empty one names nothing.") : path;

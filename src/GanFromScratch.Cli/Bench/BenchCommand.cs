@@ -128,7 +128,7 @@ internal static class BenchCommand
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, parse.GetValue(json) ? stderr : stdout);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
             bool ofText = parse.GetValue(text);
-            int b = ofText && parse.GetResult(batch) is not { Implicit: false } ? 64 : parse.GetValue(batch);
+            int b = ofText && !CommonOptions.Given(parse, batch) ? 64 : parse.GetValue(batch);
             var table = new Table().Title($"{(ofText ? "gan_language.py" : "gan_mnist.py")} convolutions, batch {b}, {t} thread(s)");
             table.AddColumns("layer", "input", "weight", "forward ms", "forward+backward ms");
             foreach (var c in ofText ? ConvCase.Text(b) : ConvCase.GanMnist(b))

@@ -61,9 +61,9 @@ internal static class ClassifierCommand
             bool baseline = parse.GetValue(arch) == "ssgan";
             if (!baseline)
                 foreach (var option in new Option[] { labelsPerClass, iters, batchSize, dim, criticAverage, criticInit })
-                    if (parse.GetResult(option) is { Implicit: false })
+                    if (CommonOptions.Given(parse, option))
                         throw new UsageException($"{option.Name} belongs to --arch ssgan (the semi-supervised baseline); the cnn classifier learns from every label.");
-            if (baseline && parse.GetResult(epochs) is { Implicit: false })
+            if (baseline && CommonOptions.Given(parse, epochs))
                 throw new UsageException("--epochs belongs to the cnn classifier; --arch ssgan trains for --iters steps.");
             if (parse.GetValue(output) is { } given) CommonOptions.OutputFile(CommonOptions.NonEmptyPath(given, "--out"), "--out");
             CommonOptions.ApplyThreads(parse, threads, stdout);

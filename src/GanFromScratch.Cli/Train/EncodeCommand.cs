@@ -58,7 +58,7 @@ internal static class EncodeCommand
             using var chosen = DeviceChoice.Use(parse.GetValue(device)!, TextWriter.Null);
             if (config.Kind == DataKind.Toy)
             {
-                var imageOnly = new Option[] { split, data }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                var imageOnly = CommonOptions.GivenNames(parse, split, data);
                 if (imageOnly.Count > 0)
                     throw new UsageException($"{string.Join(" and ", imageOnly)} choose which images to encode; {path} is a run on {config.Dataset}, " +
                                              "whose points are drawn from the distribution (--seed, -n). Leave them out.");

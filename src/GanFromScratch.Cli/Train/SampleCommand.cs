@@ -82,7 +82,7 @@ internal static class SampleCommand
                     throw new UsageException($"--code {k}: {path} has continuous codes 1 to {traversal.ContinuousCodeCount(config)}.");
                 if (extension != ".png") throw new UsageException($"--out {target}: a traversal is a picture; give a name ending in .png.");
                 // The traversal is one fixed picture of the run (its own noise, every categorical value, no truncation).
-                var ignored = new Option[] { count, classes, seed, truncation }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                var ignored = CommonOptions.GivenNames(parse, count, classes, seed, truncation);
                 if (ignored.Count > 0)
                     throw new UsageException($"--code draws the run's fixed traversal (a row per categorical value, the run's own noise): {string.Join(", ", ignored)} " +
                                              "would change nothing; leave them out.");

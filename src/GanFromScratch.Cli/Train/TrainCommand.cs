@@ -143,11 +143,11 @@ internal static class TrainCommand
     /// <summary>A variant option's value as config.json holds it, if it was given.</summary>
     private static JsonElement? GivenValue(ParseResult parse, Option option) => option switch
     {
-        Option<float?> f when Given(parse, f) => float.IsFinite(parse.GetValue(f)!.Value)
+        Option<float?> f when CommonOptions.Given(parse, f) => float.IsFinite(parse.GetValue(f)!.Value)
             ? JsonSerializer.SerializeToElement(parse.GetValue(f)!.Value)
             : throw new UsageException($"{f.Name} must be a finite number (got {parse.GetValue(f)!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)})."),
-        Option<int?> i when Given(parse, i) => JsonSerializer.SerializeToElement(parse.GetValue(i)!.Value),
-        Option<string?> s when Given(parse, s) => JsonSerializer.SerializeToElement(parse.GetValue(s)!),
+        Option<int?> i when CommonOptions.Given(parse, i) => JsonSerializer.SerializeToElement(parse.GetValue(i)!.Value),
+        Option<string?> s when CommonOptions.Given(parse, s) => JsonSerializer.SerializeToElement(parse.GetValue(s)!),
         _ => null,
     };
 
@@ -269,11 +269,11 @@ internal static class TrainCommand
             ? rerun.Dataset == dataset ? rerun : rerun with { Dataset = dataset, DataDir = null, TextFile = null, Vocabulary = null, Classifier = null }
             : Datasets.IsKnown(dataset) ? TrainConfig.Defaults(variant, dataset) : new TrainConfig { Variant = variant.Name, Dataset = dataset };
         bool images = defaults.Kind == DataKind.Images, text = defaults.Kind == DataKind.Text;
-        if (!images && (Given(parse, o.Arch) || Given(parse, o.Classifier) || Given(parse, o.FdSamples) || Given(parse, o.SampleEvery)))
+        if (!images && (CommonOptions.Given(parse, o.Arch) || CommonOptions.Given(parse, o.Classifier) || CommonOptions.Given(parse, o.FdSamples) || CommonOptions.Given(parse, o.SampleEvery)))
             throw new UsageException("--arch, --classifier, --fd-samples and --sample-every are for image datasets (--dataset fashion-mnist or mnist).");
-        if (!images && !text && Given(parse, o.Data))
+        if (!images && !text && CommonOptions.Given(parse, o.Data))
             throw new UsageException("--data is for images (a folder of IDX files) and text (--dataset text: a text file); toy data is drawn, not read.");
-        if (!text && Given(parse, o.Vocab))
+        if (!text && CommonOptions.Given(parse, o.Vocab))
             throw new UsageException("--vocab is for text (--dataset text).");
         var options = new Dictionary<string, JsonElement>(defaults.Options);
         foreach (var (declared, option) in own)
@@ -284,8 +284,8 @@ internal static class TrainCommand
             BatchSize = parse.GetValue(o.BatchSize) ?? defaults.BatchSize,
             Lr = parse.GetValue(o.Lr) ?? defaults.Lr,
             // --lr alone sets every player's rate; --lr-g and --lr-d then say where the generator's or the critic's differ.
-            LrG = parse.GetValue(o.LrG) ?? (Given(parse, o.Lr) ? null : defaults.LrG),
-            LrD = parse.GetValue(o.LrD) ?? (Given(parse, o.Lr) ? null : defaults.LrD),
+            LrG = parse.GetValue(o.LrG) ?? (CommonOptions.Given(parse, o.Lr) ? null : defaults.LrG),
+            LrD = parse.GetValue(o.LrD) ?? (CommonOptions.Given(parse, o.Lr) ? null : defaults.LrD),
             Beta1 = parse.GetValue(o.Beta1) ?? defaults.Beta1,
             Beta2 = parse.GetValue(o.Beta2) ?? defaults.Beta2,
             CriticIters = parse.GetValue(o.CriticIters) ?? defaults.CriticIters,
@@ -300,21 +300,21 @@ internal static class TrainCommand
             Accumulate = parse.GetValue(o.Accumulate) ?? defaults.Accumulate,
             EmaDecay = parse.GetValue(o.Ema) ?? defaults.EmaDecay,
             EmaStart = parse.GetValue(o.EmaStart) ?? defaults.EmaStart,
-            SyncBatchNorm = Given(parse, o.SyncBatchNorm) ? parse.GetValue(o.SyncBatchNorm) : defaults.SyncBatchNorm,
+            SyncBatchNorm = CommonOptions.Given(parse, o.SyncBatchNorm) ? parse.GetValue(o.SyncBatchNorm) : defaults.SyncBatchNorm,
             DataDir = images && parse.GetValue(o.Data) is { } dir ? Path.GetFullPath(CommonOptions.NonEmptyPath(dir, "--data")) : defaults.DataDir,
             TextFile = text && parse.GetValue(o.Data) is { } file ? Path.GetFullPath(CommonOptions.NonEmptyPath(file, "--data")) : defaults.TextFile,
             Vocab = parse.GetValue(o.Vocab) ?? defaults.Vocab,
             // Another file or limit makes another vocabulary (a rerun's saved one is the old text's).
-            Vocabulary = text && (Given(parse, o.Data) || Given(parse, o.Vocab)) ? null : defaults.Vocabulary,
+            Vocabulary = text && (CommonOptions.Given(parse, o.Data) || CommonOptions.Given(parse, o.Vocab)) ? null : defaults.Vocabulary,
             // A full path: a resumed run finds its classifier from any working folder.
             Classifier = images && (parse.GetValue(o.Classifier) ?? defaults.Classifier ?? ExistingClassifier(dataset)) is { } classifierPath
                 ? Path.GetFullPath(classifierPath) : null,
             Options = options,
         };
         given.Validate(); // names the option on impossible values (exit 2)
-        if (Given(parse, o.EmaStart) && given.EmaDecay == 0)
+        if (CommonOptions.Given(parse, o.EmaStart) && given.EmaDecay == 0)
             throw new UsageException("--ema-start N is when the moving average of --ema DECAY starts; give --ema too (for example --ema 0.999).");
-        if (variant.Defaults.Optimizer == OptimizerKind.RmsProp && (Given(parse, o.Beta1) || Given(parse, o.Beta2)))
+        if (variant.Defaults.Optimizer == OptimizerKind.RmsProp && (CommonOptions.Given(parse, o.Beta1) || CommonOptions.Given(parse, o.Beta2)))
             throw new UsageException($"{variant.Name} trains with RMSProp, as its paper does, which has no β₁ or β₂: leave out --beta1 and --beta2 " +
                                      "(they set Adam's, for the variants that train with Adam).");
         bool resume = parse.GetResult(o.Resume) is not null;
@@ -635,15 +635,15 @@ internal static class TrainCommand
                 throw new UsageException($"The checkpoint {checkpoint} was trained with {option} {savedValue}, not {givenValue}: a resumed run keeps " +
                                          "its networks and data (--dataset, --data, --vocab, --dim, --arch, --spectral-norm, --ema, --seed). Start a new run (another --out, or --force) to change them.");
         }
-        Fixed("--dataset", saved.Dataset, given.Dataset, Given(parse, o.Dataset));
-        Fixed("--data", saved.DataDir, given.DataDir, Given(parse, o.Data) && saved.Kind == DataKind.Images);
-        Fixed("--data", saved.TextFile, given.TextFile, Given(parse, o.Data) && saved.Kind == DataKind.Text);
-        Fixed("--vocab", saved.Vocab, given.Vocab, Given(parse, o.Vocab));
-        Fixed("--dim", saved.Dim, given.Dim, Given(parse, o.Dim));
-        Fixed("--arch", saved.ChosenArch, given.ChosenArch, Given(parse, o.Arch));
-        Fixed("--spectral-norm", saved.SpectralNorm, given.SpectralNorm, Given(parse, o.SpectralNorm));
-        Fixed("--ema", saved.EmaDecay, given.EmaDecay, Given(parse, o.Ema));
-        Fixed("--seed", saved.Seed, given.Seed, Given(parse, o.Seed));
+        Fixed("--dataset", saved.Dataset, given.Dataset, CommonOptions.Given(parse, o.Dataset));
+        Fixed("--data", saved.DataDir, given.DataDir, CommonOptions.Given(parse, o.Data) && saved.Kind == DataKind.Images);
+        Fixed("--data", saved.TextFile, given.TextFile, CommonOptions.Given(parse, o.Data) && saved.Kind == DataKind.Text);
+        Fixed("--vocab", saved.Vocab, given.Vocab, CommonOptions.Given(parse, o.Vocab));
+        Fixed("--dim", saved.Dim, given.Dim, CommonOptions.Given(parse, o.Dim));
+        Fixed("--arch", saved.ChosenArch, given.ChosenArch, CommonOptions.Given(parse, o.Arch));
+        Fixed("--spectral-norm", saved.SpectralNorm, given.SpectralNorm, CommonOptions.Given(parse, o.SpectralNorm));
+        Fixed("--ema", saved.EmaDecay, given.EmaDecay, CommonOptions.Given(parse, o.Ema));
+        Fixed("--seed", saved.Seed, given.Seed, CommonOptions.Given(parse, o.Seed));
 
         int iteration = Checkpoint.SavedIteration(checkpoint);
         var config = saved;
@@ -656,22 +656,22 @@ internal static class TrainCommand
             config = set(config, to);
             list.Add(new SettingChange(iteration, setting, JsonSerializer.SerializeToElement(from), JsonSerializer.SerializeToElement(to)));
         }
-        Change("iters", c => c.Iters, (c, v) => c with { Iters = v }, Given(parse, o.Iters));
-        Change("lr", c => c.Lr, (c, v) => c with { Lr = v }, Given(parse, o.Lr));
-        Change("lr_g", c => c.LrG, (c, v) => c with { LrG = v }, Given(parse, o.LrG) || Given(parse, o.Lr));
-        Change("lr_d", c => c.LrD, (c, v) => c with { LrD = v }, Given(parse, o.LrD) || Given(parse, o.Lr));
-        Change("beta1", c => c.Beta1, (c, v) => c with { Beta1 = v }, Given(parse, o.Beta1));
-        Change("beta2", c => c.Beta2, (c, v) => c with { Beta2 = v }, Given(parse, o.Beta2));
-        Change("critic_iters", c => c.CriticIters, (c, v) => c with { CriticIters = v }, Given(parse, o.CriticIters));
-        Change("ortho", c => c.Ortho, (c, v) => c with { Ortho = v }, Given(parse, o.Ortho));
-        Change("accumulate", c => c.Accumulate, (c, v) => c with { Accumulate = v }, Given(parse, o.Accumulate));
-        Change("ema_start", c => c.EmaStart, (c, v) => c with { EmaStart = v }, Given(parse, o.EmaStart));
-        Change("sync_batch_norm", c => c.SyncBatchNorm, (c, v) => c with { SyncBatchNorm = v }, Given(parse, o.SyncBatchNorm));
-        Change("batch_size", c => c.BatchSize, (c, v) => c with { BatchSize = v }, Given(parse, o.BatchSize));
-        Change("eval_every", c => c.EvalEvery, (c, v) => c with { EvalEvery = v }, Given(parse, o.EvalEvery));
-        Change("sample_every", c => c.SampleEvery, (c, v) => c with { SampleEvery = v }, Given(parse, o.SampleEvery));
-        Change("fd_samples", c => c.FdSamples, (c, v) => c with { FdSamples = v }, Given(parse, o.FdSamples));
-        Change("classifier", c => c.Classifier, (c, v) => c with { Classifier = v }, Given(parse, o.Classifier));
+        Change("iters", c => c.Iters, (c, v) => c with { Iters = v }, CommonOptions.Given(parse, o.Iters));
+        Change("lr", c => c.Lr, (c, v) => c with { Lr = v }, CommonOptions.Given(parse, o.Lr));
+        Change("lr_g", c => c.LrG, (c, v) => c with { LrG = v }, CommonOptions.Given(parse, o.LrG) || CommonOptions.Given(parse, o.Lr));
+        Change("lr_d", c => c.LrD, (c, v) => c with { LrD = v }, CommonOptions.Given(parse, o.LrD) || CommonOptions.Given(parse, o.Lr));
+        Change("beta1", c => c.Beta1, (c, v) => c with { Beta1 = v }, CommonOptions.Given(parse, o.Beta1));
+        Change("beta2", c => c.Beta2, (c, v) => c with { Beta2 = v }, CommonOptions.Given(parse, o.Beta2));
+        Change("critic_iters", c => c.CriticIters, (c, v) => c with { CriticIters = v }, CommonOptions.Given(parse, o.CriticIters));
+        Change("ortho", c => c.Ortho, (c, v) => c with { Ortho = v }, CommonOptions.Given(parse, o.Ortho));
+        Change("accumulate", c => c.Accumulate, (c, v) => c with { Accumulate = v }, CommonOptions.Given(parse, o.Accumulate));
+        Change("ema_start", c => c.EmaStart, (c, v) => c with { EmaStart = v }, CommonOptions.Given(parse, o.EmaStart));
+        Change("sync_batch_norm", c => c.SyncBatchNorm, (c, v) => c with { SyncBatchNorm = v }, CommonOptions.Given(parse, o.SyncBatchNorm));
+        Change("batch_size", c => c.BatchSize, (c, v) => c with { BatchSize = v }, CommonOptions.Given(parse, o.BatchSize));
+        Change("eval_every", c => c.EvalEvery, (c, v) => c with { EvalEvery = v }, CommonOptions.Given(parse, o.EvalEvery));
+        Change("sample_every", c => c.SampleEvery, (c, v) => c with { SampleEvery = v }, CommonOptions.Given(parse, o.SampleEvery));
+        Change("fd_samples", c => c.FdSamples, (c, v) => c with { FdSamples = v }, CommonOptions.Given(parse, o.FdSamples));
+        Change("classifier", c => c.Classifier, (c, v) => c with { Classifier = v }, CommonOptions.Given(parse, o.Classifier));
         foreach (var (declared, option) in own)
         {
             if (GivenValue(parse, option) is not { } value) continue;
@@ -690,8 +690,6 @@ internal static class TrainCommand
     /// <summary>The classifier trained by 'gfs train classifier' for this dataset, if it is where that command puts it.</summary>
     private static string? ExistingClassifier(string dataset) =>
         File.Exists(ClassifierCommand.DefaultPath(dataset)) ? ClassifierCommand.DefaultPath(dataset) : null;
-
-    private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     private static void PrintSummary(RunResult result, TrainConfig config, Variant variant, string outDir, TextWriter stdout)
     {

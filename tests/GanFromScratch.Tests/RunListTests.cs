@@ -14,6 +14,14 @@ public sealed class RunListTests : IDisposable
 
     private string Run(string name) => Path.Combine(_dir, name);
 
+    /// <summary>A finished gan run of <paramref name="iters"/> iterations (evaluated every 2) in the folder <paramref name="name"/>.</summary>
+    private string Finished(string name, int iters = 2)
+    {
+        var (code, _, err) = Gfs.Run(["train", "gan", "--iters", iters.ToString(), "--eval-every", "2", "--out", Run(name), .. Tiny]);
+        Assert.True(code == 0, err);
+        return Run(name);
+    }
+
     /// <summary>Four runs: finished (6 of 6), interrupted (4 of 6, stopped as Ctrl-C stops it), diverged (lr 1e3), and one whose folder is held.</summary>
     private void MakeRuns()
     {
@@ -119,13 +127,11 @@ public sealed class RunListTests : IDisposable
     [Fact]
     public void A_metrics_line_cut_off_at_the_end_is_left_out_and_one_broken_before_the_end_is_refused()
     {
-        var (code, _, err) = Gfs.Run(["train", "gan", "--iters", "4", "--eval-every", "2", "--out", Run("torn"), .. Tiny]);
-        Assert.True(code == 0, err);
-        string metrics = Path.Combine(Run("torn"), TrainingRun.MetricsFile);
+        string metrics = Path.Combine(Finished("torn", iters: 4), TrainingRun.MetricsFile);
         string whole = File.ReadAllText(metrics);
         File.AppendAllText(metrics, "{\"iter\":6,\"time_s\":0.1,\"critic_w\":-0."); // killed mid-write
         Assert.Equal(2, RunRecord.Read(Run("torn")).Evaluations.Count());
-        (code, string output, err) = Gfs.Run("runs", Run("torn"));
+        var (code, output, err) = Gfs.Run("runs", Run("torn"));
         Assert.True(code == 0, err);
         Assert.Contains("finished", output);
         File.WriteAllText(metrics, "{\"iter\":2,\"time_s\":0.1\n" + whole); // broken, but followed by more: not a cut
@@ -135,13 +141,11 @@ public sealed class RunListTests : IDisposable
     [Fact]
     public void A_run_whose_checkpoint_was_changed_after_gfs_wrote_it_is_listed_as_damaged()
     {
-        var (code, _, err) = Gfs.Run(["train", "gan", "--iters", "2", "--eval-every", "2", "--out", Run("changed"), .. Tiny]);
-        Assert.True(code == 0, err);
-        string checkpoint = Path.Combine(Run("changed"), TrainingRun.CheckpointFile);
+        string checkpoint = Path.Combine(Finished("changed"), TrainingRun.CheckpointFile);
         var bytes = File.ReadAllBytes(checkpoint);
         bytes[^10] ^= 0x40; // one bit of a weight
         File.WriteAllBytes(checkpoint, bytes);
-        (code, string output, err) = Gfs.Run("runs", _dir, "--json");
+        var (code, output, err) = Gfs.Run("runs", _dir, "--json");
         Assert.True(code == 0, err);
         var run = JsonNode.Parse(output)!.AsArray().Single(r => r!["path"]!.GetValue<string>().EndsWith("changed"))!;
         Assert.Equal("unreadable", run["state"]!.GetValue<string>());
@@ -151,11 +155,10 @@ public sealed class RunListTests : IDisposable
     [Fact]
     public void A_run_folder_with_a_broken_config_is_listed_as_unreadable_beside_the_others()
     {
-        var (code, _, err) = Gfs.Run(["train", "gan", "--iters", "2", "--eval-every", "2", "--out", Run("good"), .. Tiny]);
-        Assert.True(code == 0, err);
+        Finished("good");
         Directory.CreateDirectory(Run("broken"));
         File.WriteAllText(Path.Combine(Run("broken"), "config.json"), "{ not json");
-        (code, string output, err) = Gfs.Run("runs", _dir, "--json");
+        var (code, output, err) = Gfs.Run("runs", _dir, "--json");
         Assert.True(code == 0, err);
         var runs = JsonNode.Parse(output)!.AsArray();
         Assert.Equal("unreadable", runs.Single(r => r!["path"]!.GetValue<string>().EndsWith("broken"))!["state"]!.GetValue<string>());
